@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { doc } from './cel.ts';
+import { dataKey, freeForm, objectName } from './common.ts';
+
+export const configDefaults = { mountPath: '/etc/agent', fileName: 'config.yaml' } as const;
+
+export const ConfigLayer = doc(
+  z.object({
+    configMap: doc(z.object({ name: objectName('ConfigMap'), key: dataKey('ConfigMap') }).optional(), {
+      description: 'A YAML or JSON document held in a ConfigMap key (a mapping at the top level).',
+    }),
+    inline: freeForm('A mapping written in the Agent itself.').optional(),
+  }),
+  {
+    description: 'One configuration layer: a ConfigMap key or an inline mapping.',
+    rules: [{ rule: 'has(self.configMap) != has(self.inline)', message: 'set exactly one of configMap or inline in each config layer' }],
+  },
+);
+export type ConfigLayer = z.infer<typeof ConfigLayer>;
+
+export const AgentConfig = doc(
+  z.object({
+    mountPath: doc(z.string().max(1024).regex(/^\//).optional(), { description: `Directory the rendered file is mounted in. Default ${configDefaults.mountPath}.` }),
+    fileName: doc(z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/).optional(), { description: `Rendered file name; .json renders JSON, anything else YAML. Default ${configDefaults.fileName}.` }),
+    layers: doc(z.array(ConfigLayer).min(1).max(16), {
+      description: 'Deep-merged in order, later layers win (mappings merge key by key; lists and scalars are replaced). The result is rendered into an owned ConfigMap; a change of any layer rolls the pods.',
+    }),
+  }),
+  { description: 'Layered configuration, merged in a defined order so defaults, environment and overrides cannot be loaded in the wrong order.' },
+);
+export type AgentConfig = z.infer<typeof AgentConfig>;

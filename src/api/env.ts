@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { doc } from './cel.ts';
+import { dataKey, objectName } from './common.ts';
+
+/**
+ * Names that almost always hold a secret. A literal `value` on such a name
+ * puts the secret into the manifest (and into Git, and into `kubectl get -o yaml`).
+ */
+export const secretLookingName = '(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)';
+
+const keyRef = (what: string) => doc(z.object({
+  name: objectName(what),
+  key: dataKey(what),
+  optional: doc(z.boolean().optional(), { description: `When true a missing ${what} or key leaves the variable unset instead of holding the rollout. Default false.` }),
+}), { description: `A key of a ${what} in the Agent's namespace.` });
+
+export const EnvVar = doc(
+  z.object({
+    name: doc(z.string().min(1).max(256).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/), { description: 'Environment variable name.' }),
+    value: doc(z.string().max(32768).optional(), { description: 'A literal value. Refused on secret-looking names (PASSWORD, TOKEN, API_KEY, ...): use valueFrom.secretKeyRef.' }),
+    valueFrom: doc(z.object({
+      secretKeyRef: keyRef('Secret').optional(),
+      configMapKeyRef: keyRef('ConfigMap').optional(),
+      fieldRef: doc(z.object({
+        fieldPath: doc(z.string().min(1).max(256), { description: 'A pod field such as metadata.name, metadata.namespace, status.podIP, spec.nodeName.' }),
+      }).optional(), { description: 'A field of the pod.' }),
+    }).optional(), {
+      description: 'Where the value comes from; a change of the referenced key rolls the pods.',
+      rules: [{ rule: '[has(self.secretKeyRef), has(self.configMapKeyRef), has(self.fieldRef)].filter(x, x).size() == 1', message: 'set exactly one of secretKeyRef, configMapKeyRef or fieldRef in valueFrom' }],
+    }),
+  }),
+  {
+    description: 'An environment variable: a literal value, or a value from a Secret, ConfigMap or pod field.',
+    rules: [
+      { rule: '!(has(self.value) && has(self.valueFrom))', message: 'set either value or valueFrom, not both' },
+      {
+        rule: `!has(self.value) || !self.name.upperAscii().matches('${secretLookingName}')`,
+        messageExpression: `'env ' + self.name + ' looks like a secret but has a literal value, which puts the secret in the manifest: store it in a Secret and use valueFrom.secretKeyRef {name, key} instead'`,
+        fieldPath: '.value',
+        reason: 'FieldValueForbidden',
+      },
+    ],
+  },
+);
+export type EnvVar = z.infer<typeof EnvVar>;
+
+export const EnvFromSource = doc(
+  z.object({
+    prefix: doc(z.string().max(64).regex(/^[-._a-zA-Z][-._a-zA-Z0-9]*$/).optional(), { description: 'Prepended to every variable name.' }),
+    secretRef: doc(z.object({ name: objectName('Secret'), optional: z.boolean().optional() }).optional(), { description: 'Every key of a Secret as a variable.' }),
+    configMapRef: doc(z.object({ name: objectName('ConfigMap'), optional: z.boolean().optional() }).optional(), { description: 'Every key of a ConfigMap as a variable.' }),
+  }),
+  {
+    description: 'All keys of a Secret or ConfigMap as environment variables.',
+    rules: [{ rule: 'has(self.secretRef) != has(self.configMapRef)', message: 'set exactly one of secretRef or configMapRef in each envFrom entry' }],
+  },
+);
+export type EnvFromSource = z.infer<typeof EnvFromSource>;

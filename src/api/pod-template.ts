@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { doc } from './cel.ts';
+import { freeForm, objectName, stringMap } from './common.ts';
+
+export const reservedPrefix = 'agent-operator.dev/';
+
+const Volume = doc(
+  z.object({
+    name: doc(z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), { description: 'Volume name, referenced by volumeMounts.' }),
+    hostPath: doc(z.object({ path: z.string().min(1).max(4096), type: z.string().max(64).optional() }).optional(), { description: 'A node directory. Refused under /tmp: a temp dir loses agent state.' }),
+    emptyDir: doc(z.object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: z.string().max(64).optional() }).optional(), { description: 'Scratch space that dies with the pod (not for state: use spec.storage).' }),
+    secret: doc(z.object({ secretName: objectName('Secret'), optional: z.boolean().optional() }).optional(), { description: 'A Secret as files.' }),
+    configMap: doc(z.object({ name: objectName('ConfigMap'), optional: z.boolean().optional() }).optional(), { description: 'A ConfigMap as files.' }),
+    persistentVolumeClaim: doc(z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).optional(), { description: 'An existing PVC.' }),
+  }),
+  {
+    description: 'An extra volume for the agent pod.',
+    rules: [
+      { rule: '[has(self.hostPath), has(self.emptyDir), has(self.secret), has(self.configMap), has(self.persistentVolumeClaim)].filter(x, x).size() == 1', message: 'set exactly one volume source (hostPath, emptyDir, secret, configMap or persistentVolumeClaim)' },
+      {
+        rule: "!has(self.hostPath) || !(self.hostPath.path == '/tmp' || self.hostPath.path.startsWith('/tmp/') || self.hostPath.path == '/var/tmp' || self.hostPath.path.startsWith('/var/tmp/'))",
+        messageExpression: "'volume ' + self.name + ': hostPath ' + self.hostPath.path + ' is a temp dir, which is wiped on reboot and loses agent state; use spec.storage for a persistent volume'",
+        fieldPath: '.hostPath.path', reason: 'FieldValueForbidden',
+      },
+    ],
+  },
+);
+
+const VolumeMount = z.object({
+  name: z.string().min(1).max(63),
+  mountPath: z.string().min(1).max(1024).regex(/^\//),
+  readOnly: z.boolean().optional(),
+  subPath: z.string().max(1024).optional(),
+});
+
+const reservedKeys = (field: string) => ({
+  rule: `self.all(k, !k.startsWith('${reservedPrefix}'))`,
+  message: `${field} keys under ${reservedPrefix} are reserved for the operator; pick another prefix`,
+});
+
+export const PodTemplate = doc(
+  z.object({
+    labels: doc(stringMap('Extra pod labels.'), { description: 'Extra pod labels.', rules: [reservedKeys('podTemplate.labels')] }).optional(),
+    annotations: doc(stringMap('Extra pod annotations.'), { description: 'Extra pod annotations.', rules: [reservedKeys('podTemplate.annotations')] }).optional(),
+    nodeSelector: stringMap('Node labels the pod must match.').optional(),
+    tolerations: doc(z.array(freeForm('A toleration (core/v1 Toleration).')).max(64).optional(), { description: 'Pod tolerations, as in a PodSpec.' }),
+    affinity: freeForm('Pod affinity (core/v1 Affinity).').optional(),
+    topologySpreadConstraints: doc(z.array(freeForm('A topology spread constraint.')).max(16).optional(), { description: 'As in a PodSpec.' }),
+    priorityClassName: doc(z.string().max(253).optional(), { description: 'Priority class of the agent pods.' }),
+    serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows).' }),
+    securityContext: doc(z.object({
+      pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault).').optional(),
+      container: freeForm('Overrides the secure container defaults (allowPrivilegeEscalation false, capabilities drop ALL).').optional(),
+    }).optional(), { description: 'Overrides of the secure defaults, merged over them key by key.' }),
+    volumes: doc(z.array(Volume).max(32).optional(), { description: 'Extra volumes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),
+    volumeMounts: doc(z.array(VolumeMount).max(32).optional(), { description: 'Mounts of the extra volumes into the agent container.' }),
+  }),
+  { description: 'Escape hatch for pod-level settings the Agent API does not model.' },
+);
+export type PodTemplate = z.infer<typeof PodTemplate>;

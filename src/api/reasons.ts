@@ -1,0 +1,60 @@
+/**
+ * The one catalogue of reasons. Every condition reason and event reason the
+ * operator writes comes from here, so they are stable (alerts and Argo CD
+ * health checks match on them) and each is documented (docs/api.md is
+ * generated from `reasons`, and a test fails on an undocumented one).
+ */
+
+/** Failure classes, as written to status.lastFailure.reason. */
+export const failureReasons = [
+  'OOMKilled', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError',
+  'ProbeFailure', 'Unschedulable', 'PVCPending', 'SecretNotFound', 'ConfigMapNotFound',
+  'DependencyNotReady', 'InvalidSpec',
+] as const;
+export type FailureReason = (typeof failureReasons)[number];
+
+export const reasons = {
+  // failure classes
+  OOMKilled: 'A container exceeded its memory limit and was killed by the kernel (exit 137).',
+  CrashLoopBackOff: 'A container keeps exiting and the kubelet is backing off its restarts.',
+  ImagePullBackOff: 'The image cannot be pulled and the kubelet is backing off.',
+  ErrImagePull: 'The image pull failed (wrong name or tag, or missing pull credentials).',
+  CreateContainerConfigError: 'The kubelet cannot create the container from its configuration (missing Secret/ConfigMap key, or a non-root policy the image breaks).',
+  ProbeFailure: 'A readiness probe has failed for longer than the probe allows.',
+  Unschedulable: 'The scheduler cannot place the pod (resources, node selector, taints).',
+  PVCPending: 'The state volume claim is not bound.',
+  SecretNotFound: 'A referenced Secret or one of its keys does not exist; the rollout is held.',
+  ConfigMapNotFound: 'A referenced ConfigMap or one of its keys does not exist; the rollout is held.',
+  DependencyNotReady: 'A dependency in spec.dependsOn is not Ready yet; pods are held back.',
+  InvalidSpec: 'The spec is valid for the schema but cannot be carried out (the message says why).',
+  // healthy and progressing states
+  Ready: 'All desired replicas run the current revision and are ready.',
+  Available: 'At least the minimum of replicas is available.',
+  Unavailable: 'Fewer replicas are available than required.',
+  ScaledToZero: 'spec.replicas is 0: nothing runs, by request.',
+  RolloutInProgress: 'A new revision is rolling out.',
+  RolloutComplete: 'The current revision has rolled out.',
+  ProgressDeadlineExceeded: 'The rollout did not progress within its deadline.',
+  Reconciled: 'The operator has applied the desired state.',
+  Reconciling: 'The operator is bringing the cluster to the desired state.',
+  // dependencies
+  DependenciesReady: 'Every dependency is Ready.',
+  NoDependencies: 'The Agent has no dependencies.',
+  DependencyCycle: 'spec.dependsOn forms a cycle; no Agent in it can start.',
+  // configuration
+  InvalidConfig: 'A config layer is not a YAML/JSON mapping.',
+  ProbesMissing: 'No probes: the agent has no ports and no health spec, so a hung agent goes unnoticed.',
+  ProbesConfigured: 'Liveness/readiness probes are in place.',
+  // remediation
+  Healthy: 'No failure is being remediated.',
+  RestartedPod: 'The operator deleted a failing pod so it is recreated fresh.',
+  MemoryIncreased: 'The memory limit was raised after an OOM kill (override in status.recovery.memoryLimit).',
+  RolledBack: 'The operator runs the last healthy revision because the current one kept failing.',
+  RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
+  RecoveryCleared: 'A new spec generation cleared the previous remediation.',
+  // operation
+  Unmanaged: 'managementState is Unmanaged: the operator only reports.',
+  ApplyFailed: 'The operator could not write an owned object (the message has the API error).',
+} as const satisfies Record<FailureReason, string> & Record<string, string>;
+
+export type Reason = keyof typeof reasons;

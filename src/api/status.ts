@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { doc } from './cel.ts';
+import { failureReasons } from './reasons.ts';
+
+export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured'] as const;
+export type ConditionType = (typeof conditionTypes)[number];
+
+export const Condition = z.object({
+  type: z.string().min(1).max(316),
+  status: z.enum(['True', 'False', 'Unknown']),
+  observedGeneration: z.int().min(0).optional(),
+  lastTransitionTime: z.string(),
+  reason: z.string().min(1).max(1024),
+  message: z.string().max(32768),
+});
+export type Condition = z.infer<typeof Condition>;
+
+export const LastFailure = doc(z.object({
+  reason: z.enum(failureReasons),
+  message: z.string().max(4096),
+  pod: z.string().max(253).optional(),
+  container: z.string().max(253).optional(),
+  exitCode: z.int().optional(),
+  time: z.string(),
+  count: doc(z.int().min(0), { description: 'How many distinct failures of this reason have been seen for the current spec generation.' }),
+}), { description: 'The most recent failure, in words that name the cause and the fix.' });
+export type LastFailure = z.infer<typeof LastFailure>;
+
+export const recoveryActions = ['None', 'RestartPod', 'IncreaseMemory', 'Rollback', 'Hold'] as const;
+export type RecoveryAction = (typeof recoveryActions)[number];
+
+export const RecoveryStatus = doc(z.object({
+  generation: doc(z.int().min(0).optional(), { description: 'The spec generation this recovery state belongs to; a new generation clears it.' }),
+  restartAttempts: doc(z.int().min(0).optional(), { description: 'Operator restarts in the current window.' }),
+  windowStart: doc(z.string().optional(), { description: 'Start of the window restartAttempts counts in.' }),
+  nextRestartNotBefore: doc(z.string().optional(), { description: 'The backoff schedule: no restart before this time (survives an operator restart).' }),
+  lastAction: z.enum(recoveryActions).optional(),
+  lastActionTime: z.string().optional(),
+  memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force after OOM kills (the spec is untouched).' }),
+  rolledBackFrom: doc(z.string().optional(), { description: 'Revision that failed and was rolled back.' }),
+  rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
+  healthySince: doc(z.string().optional(), { description: 'When the Agent last became healthy; attempts reset after healthyResetSeconds.' }),
+  seenFailures: doc(z.array(z.string().max(512)).max(64).optional(), { description: 'Keys of failures already counted (pod uid, container, restart count), so a failure is counted once across re-reads and operator restarts.' }),
+}), { description: 'What the operator has done about failures, and its schedule.' });
+export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
+
+export const phases = ['Pending', 'Progressing', 'Running', 'Degraded', 'Failed', 'Unmanaged'] as const;
+export type Phase = (typeof phases)[number];
+
+export const AgentStatus = doc(z.object({
+  observedGeneration: z.int().min(0).optional(),
+  phase: doc(z.enum(phases).optional(), { description: 'One-word summary for the printer column only; read conditions for decisions.' }),
+  replicas: z.int().min(0).optional(),
+  readyReplicas: z.int().min(0).optional(),
+  updatedReplicas: z.int().min(0).optional(),
+  availableReplicas: z.int().min(0).optional(),
+  readyText: doc(z.string().optional(), { description: 'ready/desired, for the READY column.' }),
+  selector: doc(z.string().optional(), { description: 'Label selector of the agent pods (scale subresource).' }),
+  restarts: doc(z.int().min(0).optional(), { description: 'Container restarts summed over current pods.' }),
+  revision: doc(z.string().optional(), { description: 'Hash of the desired pod template, including the content of every referenced Secret key and ConfigMap layer.' }),
+  lastHealthyRevision: doc(z.string().optional(), { description: 'The last revision that was fully available; the Rollback target.' }),
+  image: doc(z.string().optional(), { description: 'Image running (differs from spec.image during a rollback).' }),
+  conditions: doc(z.array(Condition).max(16).optional(), { description: 'Ready summarises; Reconciling/Stalled follow kstatus.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } }),
+  lastFailure: LastFailure.optional(),
+  recovery: RecoveryStatus.optional(),
+}), { description: 'Observed state, written only by the operator.' });
+export type AgentStatus = z.infer<typeof AgentStatus>;
