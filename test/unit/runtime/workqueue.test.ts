@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { WorkQueue, type InflightStats, type Priority, type WorkQueueMetrics } from '../../../src/runtime/workqueue.ts';
+import { ExponentialRateLimiter } from '../../../src/runtime/backoff.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+
+class RecordingMetrics implements WorkQueueMetrics {
+  adds = 0;
+  retries = 0;
+  depths: Record<Priority, number> = { normal: 0, low: 0 };
+  queueDurations: number[] = [];
+  workDurations: number[] = [];
+  probe: (() => InflightStats) | undefined;
+  added(): void { this.adds++; }
+  depth(priority: Priority, items: number): void { this.depths[priority] = items; }
+  queueDuration(s: number): void { this.queueDurations.push(s); }
+  workDuration(s: number): void { this.workDurations.push(s); }
+  retried(): void { this.retries++; }
+  trackInflight(probe: () => InflightStats): void { this.probe = probe; }
+}
+
+function setup() {
+  const clock = new FakeClock();
+  const metrics = new RecordingMetrics();
+  const queue = new WorkQueue({ clock, metrics });
+  return { clock, metrics, queue };
+}
+
+describe('WorkQueue', () => {
+  it('hands out keys in the order they were added', async () => {
+    const { queue } = setup();
+    queue.add('ns/a');
+    queue.add('ns/b');
+    assert.equal(await queue.get(), 'ns/a');
+    assert.equal(await queue.get(), 'ns/b');
+  });
+
+  it('does not queue a key that is already queued', async () => {
+    const { queue, metrics } = setup();
+    queue.add('ns/a');
+    queue.add('ns/a');
+    assert.equal(queue.len(), 1);
+    assert.equal(metrics.adds, 1);
+  });
+
+  it('runs a key re-added during processing once more, only after done', async () => {
+    const { queue } = setup();
+    queue.add('ns/a');
+    const key = await queue.get();
+    assert.equal(key, 'ns/a');
+    queue.add('ns/a');
+    queue.add('ns/a');
+    assert.equal(queue.len(), 0, 'not handed out while in flight');
+    queue.done('ns/a');
+    assert.equal(queue.len(), 1);
+    assert.equal(await queue.get(), 'ns/a');
+    queue.done('ns/a');
+    assert.equal(queue.len(), 0);
+  });
+
+  it('never gives the same key to two waiting workers at once', async () => {
+    const { queue, clock } = setup();
+    const got: string[] = [];
+    void queue.get().then((k) => k && got.push(k));
+    void queue.get().then((k) => k && got.push(k));
+    queue.add('ns/a');
+    await clock.flush();
+    queue.add('ns/a');
+    await clock.flush();
+    assert.deepEqual(got, ['ns/a']);
+    queue.done('ns/a');
+    await clock.flush();
+    assert.deepEqual(got, ['ns/a', 'ns/a']);
+  });
+
+  it('serves normal-priority keys before low-priority ones', async () => {
+    const { queue } = setup();
+    queue.add('ns/initial-1', { lowPriority: true });
+    queue.add('ns/initial-2', { lowPriority: true });
+    queue.add('ns/changed');
+    assert.equal(await queue.get(), 'ns/changed');
+    assert.equal(await queue.get(), 'ns/initial-1');
+  });
+
+  it('promotes a low-priority key when it is added at normal priority', async () => {
+    const { queue, metrics } = setup();
+    queue.add('ns/x', { lowPriority: true });
+    queue.add('ns/y', { lowPriority: true });
+    queue.add('ns/y');
+    assert.deepEqual(metrics.depths, { normal: 1, low: 1 });
+    assert.equal(await queue.get(), 'ns/y');
+    assert.equal(await queue.get(), 'ns/x');
+  });
+
+  it('adds a key after the given delay, keeping the earliest of several delays', async () => {
+    const { queue, clock } = setup();
+    queue.addAfter('ns/a', 1000);
+    queue.addAfter('ns/a', 5000);
+    queue.addAfter('ns/a', 500);
+    await clock.advance(499);
+    assert.equal(queue.len(), 0);
+    await clock.advance(1);
+    assert.equal(queue.len(), 1);
+    await clock.advance(10_000);
+    assert.equal(queue.len(), 1, 'later delays were dropped');
+  });
+
+  it('backs a failing key off 5 ms x 2^n and starts over after forget', async () => {
+    const { queue, clock, metrics } = setup();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      queue.addRateLimited('ns/a');
+      const before = clock.now();
+      while (queue.len() === 0) await clock.advance(1);
+      delays.push(clock.now() - before);
+      assert.equal(await queue.get(), 'ns/a');
+      queue.done('ns/a');
+    }
+    assert.deepEqual(delays, [5, 10, 20, 40]);
+    assert.equal(queue.numRequeues('ns/a'), 4);
+    assert.equal(metrics.retries, 4);
+    queue.forget('ns/a');
+    assert.equal(queue.numRequeues('ns/a'), 0);
+  });
+
+  it('resolves waiting getters with undefined on shutdown and ignores later adds', async () => {
+    const { queue } = setup();
+    const pending = queue.get();
+    queue.shutDown();
+    assert.equal(await pending, undefined);
+    queue.add('ns/a');
+    assert.equal(queue.len(), 0);
+    assert.equal(await queue.get(), undefined);
+  });
+
+  it('stops handing out queued keys once shut down', async () => {
+    const { queue } = setup();
+    queue.add('ns/a');
+    queue.shutDown();
+    assert.equal(await queue.get(), undefined);
+  });
+
+  it('cancels delayed adds on shutdown', async () => {
+    const { queue, clock } = setup();
+    queue.addAfter('ns/a', 100);
+    queue.shutDown();
+    assert.equal(clock.pending(), 0);
+  });
+
+  it('drains: shutDownWithDrain resolves only when in-flight keys are done', async () => {
+    const { queue, clock } = setup();
+    queue.add('ns/a');
+    const key = await queue.get();
+    let drained = false;
+    void queue.shutDownWithDrain().then(() => { drained = true; });
+    await clock.flush();
+    assert.equal(drained, false);
+    queue.done(key!);
+    await clock.flush();
+    assert.equal(drained, true);
+  });
+
+  it('reports queue time, work time and in-flight time to its metrics', async () => {
+    const { queue, clock, metrics } = setup();
+    queue.add('ns/a');
+    await clock.advance(2000);
+    await queue.get();
+    await clock.advance(3000);
+    assert.deepEqual(metrics.probe!(), { unfinishedSeconds: 3, longestRunningSeconds: 3 });
+    queue.done('ns/a');
+    assert.deepEqual(metrics.queueDurations, [2]);
+    assert.deepEqual(metrics.workDurations, [3]);
+    assert.deepEqual(metrics.probe!(), { unfinishedSeconds: 0, longestRunningSeconds: 0 });
+  });
+});
+
+describe('ExponentialRateLimiter', () => {
+  it('caps the delay at 1000 s by default', () => {
+    const limiter = new ExponentialRateLimiter();
+    let last = 0;
+    for (let i = 0; i < 40; i++) last = limiter.when('k');
+    assert.equal(last, 1_000_000);
+  });
+
+  it('accepts its own base and cap', () => {
+    const limiter = new ExponentialRateLimiter({ baseDelayMs: 100, maxDelayMs: 350 });
+    assert.deepEqual([limiter.when('k'), limiter.when('k'), limiter.when('k'), limiter.when('k')], [100, 200, 350, 350]);
+    assert.equal(limiter.when('other'), 100, 'keys back off independently');
+  });
+});
