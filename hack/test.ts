@@ -1,0 +1,76 @@
+// The README's test command (`make test` -> `npm test` -> this file).
+//   node hack/test.ts            typecheck, generated files, unit, e2e
+//   node hack/test.ts --unit     typecheck, generated files, unit
+//   node hack/test.ts --e2e      e2e only
+// e2e runs on a fresh local control plane (hack/cluster) unless
+// E2E_USE_KUBECONFIG=1, in which case it runs on $KUBECONFIG (kind, a real cluster).
+// Every step runs even when an earlier one failed, so one run shows all failures;
+// the last line sums the test counts of all runs.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const args = new Set(process.argv.slice(2));
+const only = args.has('--unit') ? 'unit' : args.has('--e2e') ? 'e2e' : 'all';
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedSteps: string[] = [];
+
+function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  console.log(`\n=== ${step}: ${cmd} ${argv.join(' ')}`);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let tail = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    });
+    child.on('close', (code) => {
+      // node's spec reporter closes with "ℹ pass N" / "ℹ fail N" / "ℹ skipped N"
+      const count = (word: string) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
+      totals.passed += count('pass');
+      totals.failed += count('fail');
+      totals.skipped += count('skipped');
+      console.log(`=== ${step}: ${code === 0 ? 'ok' : `FAILED (exit ${code})`} in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+      if (code !== 0) failedSteps.push(step);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const nodeTest = (files: string[], extra: string[] = []) =>
+  ['--test', '--test-reporter=spec', ...extra, ...files];
+
+if (only !== 'e2e') {
+  await run('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
+  await run('generated files are current', 'node', ['hack/generate.ts', '--check']);
+  await run('unit tests', 'node', nodeTest(['test/unit/**/*.test.ts']));
+}
+
+if (only !== 'unit') {
+  const useExisting = process.env.E2E_USE_KUBECONFIG === '1';
+  let clusterDir: string | undefined;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (useExisting) {
+    if (!process.env.KUBECONFIG) throw new Error('E2E_USE_KUBECONFIG=1 needs KUBECONFIG to point at the cluster');
+    env.E2E_KUBECONFIG = process.env.KUBECONFIG;
+  } else {
+    clusterDir = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
+    const up = await run('local control plane up', 'hack/cluster', ['up', '--dir', clusterDir]);
+    if (up !== 0) failedSteps.push('cluster');
+    env.E2E_KUBECONFIG = join(clusterDir, 'kubeconfig');
+    env.E2E_CLUSTER_DIR = clusterDir;
+  }
+  // One file at a time: the files share one control plane and this machine has 2 cores.
+  await run('e2e tests', 'node', nodeTest(['test/e2e/**/*.test.ts'], ['--test-concurrency=1']), env);
+  if (clusterDir) {
+    await run('local control plane down', 'hack/cluster', ['down', '--dir', clusterDir]);
+    rmSync(clusterDir, { recursive: true, force: true });
+  }
+}
+
+console.log(`\n${failedSteps.length ? `FAILED steps: ${failedSteps.join(', ')}` : 'all steps passed'}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedSteps.length ? 1 : 0);

@@ -1,0 +1,96 @@
+// The apiserver itself refuses invalid Agents, with a message that names the
+// field and the fix: the CRD's structural schema and CEL rules, generated from
+// src/api, are exercised here against a real kube-apiserver.
+import { before, describe, it } from 'node:test';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import assert from 'node:assert/strict';
+import { useCluster } from '../support/cluster.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { installCRD } from '../support/operator.ts';
+
+const cluster = useCluster();
+let ns: string;
+
+const valid = { image: 'registry.example/agent:1.0' };
+
+interface Case { name: string; spec?: Record<string, unknown>; metaName?: string; expect: RegExp[] }
+
+const cases: Case[] = [
+  { name: 'a missing image', spec: { replicas: 1 }, expect: [/spec\.image/, /Required value/] },
+  { name: 'an empty image', spec: { image: '' }, expect: [/spec\.image/, /at least 1 chars/] },
+  { name: 'negative replicas', spec: { ...valid, replicas: -1 }, expect: [/spec\.replicas/, /greater than or equal to 0/] },
+  { name: 'a port out of range', spec: { ...valid, ports: [{ name: 'http', containerPort: 70000 }] }, expect: [/spec\.ports\[0\]\.containerPort/, /less than or equal to 65535/] },
+  { name: 'two ports with one name', spec: { ...valid, ports: [{ name: 'http', containerPort: 80 }, { name: 'http', containerPort: 81 }] }, expect: [/spec\.ports\[1\]/, /Duplicate value/] },
+  { name: 'a memory limit below its request', spec: { ...valid, resources: { requests: { memory: '512Mi' }, limits: { memory: '256Mi' } } }, expect: [/spec\.resources\.limits\.memory/, /must be at least resources\.requests\.memory: raise the limit or lower the request/] },
+  { name: 'text that is not a quantity', spec: { ...valid, resources: { limits: { memory: 'lots' } } }, expect: [/spec\.resources\.limits\.memory/, /must be a Kubernetes quantity, for example 256Mi/] },
+  { name: 'a probe with two handlers', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, exec: { command: ['true'] } } } }, expect: [/spec\.health\.liveness/, /set exactly one of httpGet, tcpSocket or exec/] },
+  { name: 'a probe timeout not shorter than its period', spec: { ...valid, health: { readiness: { tcpSocket: { port: 80 }, timeoutSeconds: 10, periodSeconds: 10 } } }, expect: [/spec\.health\.readiness\.timeoutSeconds/, /timeoutSeconds must be shorter than periodSeconds/] },
+  { name: 'a literal value on a secret-looking env name', spec: { ...valid, env: [{ name: 'API_TOKEN', value: 'hunter2' }] }, expect: [/spec\.env\[0\]\.value/, /env API_TOKEN looks like a secret/, /valueFrom\.secretKeyRef/] },
+  { name: 'env with both value and valueFrom', spec: { ...valid, env: [{ name: 'MODE', value: 'a', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }] }, expect: [/spec\.env\[0\]/, /set either value or valueFrom, not both/] },
+  { name: 'an envFrom entry with two sources', spec: { ...valid, envFrom: [{ secretRef: { name: 's' }, configMapRef: { name: 'c' } }] }, expect: [/spec\.envFrom\[0\]/, /set exactly one of secretRef or configMapRef/] },
+  { name: 'a config layer with two sources', spec: { ...valid, config: { layers: [{ configMap: { name: 'c', key: 'k' }, inline: { a: 1 } }] } }, expect: [/spec\.config\.layers\[0\]/, /set exactly one of configMap or inline/] },
+  { name: 'replicas sharing a ReadWriteOnce volume', spec: { ...valid, replicas: 2, storage: { size: '1Gi' } }, expect: [/spec\.replicas/, /cannot share one ReadWriteOnce volume/, /ReadWriteMany/] },
+  { name: 'a dependency on itself', metaName: 'selfish', spec: { ...valid, dependsOn: [{ agent: 'selfish' }] }, expect: [/spec\.dependsOn/, /names this Agent itself/] },
+  { name: 'a dependency naming both an agent and a service', spec: { ...valid, dependsOn: [{ agent: 'a', service: 'b' }] }, expect: [/spec\.dependsOn\[0\]/, /set exactly one of agent or service/] },
+  { name: 'a hostPath volume in /tmp', spec: { ...valid, podTemplate: { volumes: [{ name: 'state', hostPath: { path: '/tmp/agent' } }] } }, expect: [/spec\.podTemplate\.volumes\[0\]\.hostPath\.path/, /temp dir/, /spec\.storage/] },
+  { name: 'an unknown managementState', spec: { ...valid, managementState: 'Sometimes' }, expect: [/spec\.managementState/, /Unsupported value: "Sometimes"/] },
+  { name: 'maxMemory below the memory limit', spec: { ...valid, resources: { limits: { memory: '1Gi' } }, recovery: { oomKilled: { maxMemory: '512Mi' } } }, expect: [/spec\.recovery\.oomKilled\.maxMemory/, /must be at least resources\.limits\.memory/] },
+  { name: 'a restart backoff that starts above its cap', spec: { ...valid, recovery: { restart: { initialBackoffSeconds: 600, maxBackoffSeconds: 60 } } }, expect: [/spec\.recovery\.restart\.initialBackoffSeconds/, /must not exceed maxBackoffSeconds/] },
+  { name: 'a reserved pod label', spec: { ...valid, podTemplate: { labels: { 'agent-operator.dev/agent': 'x' } } }, expect: [/spec\.podTemplate\.labels/, /reserved for the operator/] },
+  { name: 'a volume mount naming no volume', spec: { ...valid, podTemplate: { volumeMounts: [{ name: 'nope', mountPath: '/data' }] } }, expect: [/spec\.podTemplate\.volumeMounts/, /must name one of podTemplate\.volumes/] },
+  { name: 'an unknown imagePullPolicy', spec: { ...valid, imagePullPolicy: 'Sometimes' }, expect: [/spec\.imagePullPolicy/, /Unsupported value/] },
+  { name: 'liveness successThreshold above 1', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, successThreshold: 2 } } }, expect: [/spec\.health\.liveness\.successThreshold/, /must be 1/] },
+];
+
+describe('the apiserver refuses invalid Agents with a message naming the field and the fix', () => {
+  before(async () => {
+    await installCRD(cluster());
+    ns = await testNamespace(cluster(), 'crd-validation');
+  });
+
+  for (const [i, c] of cases.entries()) {
+    it(`refuses ${c.name}`, async () => {
+      const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: c.metaName ?? `invalid-${i}` }, spec: c.spec };
+      const err = await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body })
+        .then(() => undefined, (e: unknown) => e);
+      assert.ok(err, `the apiserver accepted ${c.name}`);
+      const message = String((err as { body?: unknown }).body ?? err);
+      for (const re of c.expect) assert.match(message, re);
+    });
+  }
+
+  it('accepts a valid Agent using every section', async () => {
+    const spec = {
+      image: 'registry.example/agent:1.0', replicas: 1,
+      ports: [{ name: 'http', containerPort: 8080 }],
+      resources: { requests: { cpu: 1, memory: '128Mi' }, limits: { memory: '256Mi', 'ephemeral-storage': '1Gi' } },
+      health: { liveness: { httpGet: { path: '/healthz', port: 'http' } }, startup: { tcpSocket: { port: 8080 }, failureThreshold: 30, periodSeconds: 5 } },
+      env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }],
+      envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }],
+      config: { layers: [{ configMap: { name: 'c', key: 'base.yaml' } }, { inline: { a: { b: 1 } } }] },
+      storage: { size: '1Gi' },
+      dependsOn: [{ service: 'db' }],
+      recovery: { restart: { maxAttempts: 2 }, oomKilled: { action: 'IncreaseMemory', maxMemory: '1Gi' }, onExhausted: 'Hold' },
+      podTemplate: { labels: { team: 'obs' }, volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+      service: { type: 'Headless' }, managementState: 'Managed',
+    };
+    const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'complete' }, spec };
+    await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body });
+  });
+
+  it('refuses shrinking storage on update, naming the field', async () => {
+    const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'shrink' }, spec: { ...valid, storage: { size: '2Gi' } } };
+    await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body });
+    const err = await cluster().custom.patchNamespacedCustomObject(
+      { group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name: 'shrink', body: { spec: { storage: { size: '1Gi' } } } },
+      mergePatch(),
+    ).then(() => undefined, (e: unknown) => e);
+    assert.ok(err, 'shrinking storage was accepted');
+    assert.match(String((err as { body?: unknown }).body ?? err), /spec\.storage\.size.*can only grow/s);
+  });
+});
+
+function mergePatch() {
+  // client-node 2.x generated patch methods default to JSON Patch; a merge patch needs its content type.
+  return setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+}
