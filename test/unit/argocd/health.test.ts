@@ -1,0 +1,112 @@
+// The Argo CD health check for Agent, run by gopher-lua (Lua 5.1, what Argo CD
+// itself embeds) through hack/tools/lua, against the fixtures in Argo CD's own
+// resource_customizations layout. Each case runs both as an argocd-cm script
+// (no string library) and as a built-in one (all standard libraries).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+const root = join(import.meta.dirname, '../../..');
+const checkDir = join(root, 'argocd/resource_customizations/agent-operator.dev/Agent');
+const runnerSrc = join(root, 'hack/tools/lua');
+
+interface Result { status?: string; message?: string; error?: string }
+interface Case { inputPath: string; expected: { status: string; message?: string }; results: Record<string, Result> }
+
+function goAvailable(): boolean {
+  try {
+    execFileSync('go', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the runner into the tool cache, only when missing or its source changed. */
+function runner(): string {
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update(readFileSync(join(runnerSrc, f)));
+  const digest = hash.digest('hex');
+  const cache = process.env.AGENT_OPERATOR_CACHE ?? join(homedir(), '.cache/agent-operator');
+  const dir = join(cache, 'tool/lua-runner');
+  const bin = join(dir, 'lua-runner');
+  const stamp = join(dir, 'source.sha256');
+  if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return bin;
+  mkdirSync(dir, { recursive: true });
+  // build beside, then rename: a concurrent run never sees half a binary
+  const tmp = `${bin}.${process.pid}.tmp`;
+  execFileSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
+    cwd: runnerSrc, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CGO_ENABLED: '0' },
+  });
+  renameSync(tmp, bin);
+  writeFileSync(stamp, digest);
+  return bin;
+}
+
+function run(dir: string): Case[] {
+  const out = execFileSync(runner(), [dir], { encoding: 'utf8' });
+  return (JSON.parse(out) as { cases: Case[] }).cases;
+}
+
+const skip = goAvailable() ? false : 'the go command is missing: cannot build the gopher-lua runner (hack/tools/lua)';
+
+test('every health_test.yaml case gives the expected status and message, as argocd-cm script and as built-in', { skip }, () => {
+  const cases = run(checkDir);
+  assert.ok(cases.length >= 6, 'health_test.yaml lists the cases');
+  for (const c of cases) {
+    for (const mode of ['argocd-cm', 'built-in']) {
+      const got = c.results[mode];
+      assert.ok(got, `${c.inputPath}: no ${mode} result`);
+      assert.equal(got.error, undefined, `${c.inputPath} (${mode}) raised a Lua error: ${got.error}`);
+      assert.deepEqual({ status: got.status, message: got.message }, c.expected, `${c.inputPath} (${mode})`);
+    }
+  }
+});
+
+test('the fixtures cover Healthy, Progressing, Degraded and Suspended, and every fixture is a test case', () => {
+  const spec = parse(readFileSync(join(checkDir, 'health_test.yaml'), 'utf8')) as { tests: { inputPath: string; healthStatus: { status: string } }[] };
+  const statuses = new Set(spec.tests.map((t) => t.healthStatus.status));
+  for (const s of ['Healthy', 'Progressing', 'Degraded', 'Suspended']) assert.ok(statuses.has(s), `no case for ${s}`);
+  const listed = new Set(spec.tests.map((t) => t.inputPath));
+  for (const f of readdirSync(join(checkDir, 'testdata'))) assert.ok(listed.has(`testdata/${f}`), `testdata/${f} is not in health_test.yaml`);
+  for (const name of ['healthy', 'progressing', 'degraded', 'suspended', 'no-status', 'stale-generation']) {
+    assert.ok(listed.has(`testdata/${name}.yaml`), `fixture ${name}.yaml is missing`);
+  }
+});
+
+test('objects with missing or oddly typed fields give a valid status, never a Lua error', { skip }, () => {
+  const odd: Record<string, unknown> = {
+    'empty-object': {},
+    'status-is-a-string': { metadata: { generation: 1 }, status: 'Running' },
+    'conditions-not-a-list': { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: 'Ready' } },
+    'condition-entries-not-tables': { metadata: { generation: 1 }, status: { observedGeneration: 1, conditions: ['Ready', 3, null] } },
+    'generation-is-a-string': { metadata: { generation: '2' }, status: { observedGeneration: 1 } },
+    'spec-is-null': { spec: null, status: { observedGeneration: 1, phase: 'Failed' } },
+    'last-failure-without-reason': { metadata: { generation: 1 }, status: { observedGeneration: 1, phase: 'Failed', lastFailure: {} } },
+    'metadata-missing': { status: { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' }] } },
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'agent-health-'));
+  try {
+    copyFileSync(join(checkDir, 'health.lua'), join(dir, 'health.lua'));
+    mkdirSync(join(dir, 'testdata'));
+    const tests = Object.entries(odd).map(([name, obj]) => {
+      writeFileSync(join(dir, 'testdata', `${name}.yaml`), stringify(obj));
+      return { inputPath: `testdata/${name}.yaml`, healthStatus: { status: 'any' } };
+    });
+    writeFileSync(join(dir, 'health_test.yaml'), stringify({ tests }));
+    for (const c of run(dir)) {
+      for (const [mode, got] of Object.entries(c.results)) {
+        assert.equal(got.error, undefined, `${c.inputPath} (${mode}) raised a Lua error: ${got.error}`);
+        assert.ok(['Healthy', 'Progressing', 'Degraded', 'Suspended'].includes(got.status ?? ''), `${c.inputPath} (${mode}): ${got.status}`);
+        assert.ok(got.message, `${c.inputPath} (${mode}) has no message`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
