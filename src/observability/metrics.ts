@@ -1,0 +1,127 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FailureReason } from '../api/reasons.ts';
+import { phases, recoveryActions, type Phase, type RecoveryAction } from '../api/status.ts';
+
+// One registry for the process: Node's process metrics, the controller runtime's
+// metrics (registered by src/runtime on `metrics.registry` under
+// controller-runtime's names) and the operator's own domain metrics below.
+// Label values are closed sets (phases, reasons, actions, verbs, resources), so
+// cardinality stays flat however many Agents there are.
+
+/** What one reconcile ended in. */
+export const reconcileOutcomes = ['applied', 'unchanged', 'held', 'unmanaged', 'deleted', 'error'] as const;
+export type ReconcileOutcome = (typeof reconcileOutcomes)[number];
+
+/** Kubernetes audit verbs, so counts line up with RBAC and the apiserver audit log. */
+export const apiVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+export type ApiVerb = (typeof apiVerbs)[number];
+export const writeVerbs: ReadonlySet<ApiVerb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+export interface ApiRequestLabels {
+  verb: ApiVerb;
+  /** Plural resource, with `/subresource` when there is one: `deployments`, `agents/status`. */
+  resource: string;
+  /** HTTP status code, or `error` when no response came back. */
+  code: string;
+}
+
+export interface LabelledCounter<L> {
+  inc(labels: L, value?: number): void;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** `agent_operator_agents{phase}`: one Agent counts under the phase last recorded for it. */
+  readonly agents: {
+    /** Records (or, with undefined, forgets) the phase of the Agent `namespace/name`. */
+    set(key: string, phase: Phase | undefined): void;
+  };
+  readonly reconcileOutcomes: LabelledCounter<{ outcome: ReconcileOutcome }>;
+  readonly failures: LabelledCounter<{ reason: FailureReason }>;
+  readonly remediations: LabelledCounter<{ action: RecoveryAction }>;
+  readonly apiRequests: LabelledCounter<ApiRequestLabels>;
+  /** Seconds from a pod status change to the Agent status that reports it being written. */
+  readonly detectionLatency: { observe(seconds: number): void };
+  /** Write requests (create, update, patch, delete) counted so far: zero writes is how a converged Agent is recognised. */
+  apiWrites(): Promise<number>;
+}
+
+export interface MetricsOptions {
+  /** Node process metrics (CPU, memory, event loop lag, GC). Default true. */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const agents = new Gauge({
+    name: 'agent_operator_agents',
+    help: 'Agents by phase.',
+    labelNames: ['phase'] as const,
+    registers: [registry],
+  });
+  const outcomes = new Counter({
+    name: 'agent_operator_reconcile_outcomes_total',
+    help: 'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (waiting for a dependency or a missing reference), unmanaged, deleted, error.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'agent_operator_failures_total',
+    help: 'Agent failures detected, by reason (OOMKilled, CrashLoopBackOff, ...).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const remediations = new Counter({
+    name: 'agent_operator_remediations_total',
+    help: 'Remediations carried out, by action.',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+  const apiRequests = new Counter({
+    name: 'agent_operator_api_requests_total',
+    help: 'Requests the operator made to the Kubernetes API, by verb, resource and HTTP status code.',
+    labelNames: ['verb', 'resource', 'code'] as const,
+    registers: [registry],
+  });
+  const detection = new Histogram({
+    name: 'agent_operator_detection_latency_seconds',
+    help: 'Time from a pod status change to the Agent status reporting it.',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
+    registers: [registry],
+  });
+
+  // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
+  for (const phase of phases) agents.set({ phase }, 0);
+  for (const outcome of reconcileOutcomes) outcomes.inc({ outcome }, 0);
+  for (const action of recoveryActions) remediations.inc({ action }, 0);
+
+  const phaseOf = new Map<string, Phase>();
+  return {
+    registry,
+    agents: {
+      set(key, phase) {
+        const before = phaseOf.get(key);
+        if (before === phase) return;
+        if (before !== undefined) agents.dec({ phase: before });
+        if (phase === undefined) phaseOf.delete(key);
+        else {
+          phaseOf.set(key, phase);
+          agents.inc({ phase });
+        }
+      },
+    },
+    reconcileOutcomes: { inc: (labels, value) => outcomes.inc(labels, value ?? 1) },
+    failures: { inc: (labels, value) => failures.inc(labels, value ?? 1) },
+    remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
+    apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
+    detectionLatency: { observe: (seconds) => detection.observe(seconds) },
+    async apiWrites() {
+      const { values } = await apiRequests.get();
+      return values
+        .filter((v) => writeVerbs.has(v.labels['verb'] as ApiVerb))
+        .reduce((sum, v) => sum + v.value, 0);
+    },
+  };
+}
