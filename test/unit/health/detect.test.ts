@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { detectFailures, type DetectInput } from '../../../src/health/detect.ts';
+import { countNew, maxSeenFailures, type Failure } from '../../../src/health/failure.ts';
+import { at, pod, pvc, t0 } from './pod-fixtures.ts';
+
+const readiness = { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 };
+const detect = (input: Partial<DetectInput>): Failure[] => detectFailures({ pods: [], now: new Date(t0), readiness, ...input });
+const only = (input: Partial<DetectInput>): Failure => {
+  const found = detect(input);
+  assert.equal(found.length, 1, JSON.stringify(found, null, 2));
+  return found[0]!;
+};
+
+describe('detectFailures', () => {
+  const cases: { name: string; input: Partial<DetectInput>; expect: Partial<Failure> }[] = [
+    {
+      name: 'an OOM kill in state.terminated is an active OOMKilled with exit 137 and the limit that was hit',
+      input: { pods: [pod('a').oomKilled({ shownAs: 'state', restartCount: 2 }).build()] },
+      expect: { reason: 'OOMKilled', key: 'OOMKilled/uid-a/agent/r2', active: true, exitCode: 137, memoryLimit: '256Mi', containerState: 'terminated', revision: 'rev1', pod: 'a' },
+    },
+    {
+      name: 'a crash loop whose last exit was an OOM kill is reported as OOMKilled, the cause',
+      input: { pods: [pod('a').oomKilled({ shownAs: 'waiting', restartCount: 2 }).build()] },
+      expect: { reason: 'OOMKilled', key: 'OOMKilled/uid-a/agent/r2', active: true, containerState: 'waiting' },
+    },
+    {
+      name: 'an OOM kill in lastState of a running container that is not ready yet is still active',
+      input: { pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 3 }).build()] },
+      expect: { reason: 'OOMKilled', key: 'OOMKilled/uid-a/agent/r2', active: true, containerState: 'running' },
+    },
+    {
+      name: 'an OOM kill in lastState of a container that is back and ready is counted but no longer active',
+      input: { pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 3, ready: true }).build()] },
+      expect: { reason: 'OOMKilled', active: false },
+    },
+    {
+      name: 'a crash loop carries the last exit code and restart count',
+      input: { pods: [pod('a').crashLooping({ restartCount: 4, exitCode: 2 }).build()] },
+      expect: { reason: 'CrashLoopBackOff', key: 'CrashLoopBackOff/uid-a/agent/r4', exitCode: 2, restartCount: 4, containerState: 'waiting', since: '2026-11-27T10:59:50Z' },
+    },
+    {
+      name: 'ErrImagePull names the image',
+      input: { pods: [pod('a').imagePull({ reason: 'ErrImagePull' }).build()] },
+      expect: { reason: 'ErrImagePull', key: 'ImagePull/uid-a/agent', image: 'registry.example/agent:v9' },
+    },
+    {
+      name: 'ImagePullBackOff shares the key of ErrImagePull, so the alternation counts once',
+      input: { pods: [pod('a').imagePull({ reason: 'ImagePullBackOff' }).build()] },
+      expect: { reason: 'ImagePullBackOff', key: 'ImagePull/uid-a/agent' },
+    },
+    {
+      name: 'CreateContainerConfigError keeps the kubelet message',
+      input: { pods: [pod('a').configError("couldn't find key token in Secret default/agent-creds").build()] },
+      expect: { reason: 'CreateContainerConfigError', key: 'CreateContainerConfigError/uid-a/agent', message: "couldn't find key token in Secret default/agent-creds" },
+    },
+    {
+      name: 'RunContainerError is a configuration failure too, with the kubelet reason kept',
+      input: { pods: [pod('a').configError('exec: "agentd": executable file not found in $PATH', 'RunContainerError').build()] },
+      expect: { reason: 'CreateContainerConfigError', message: 'RunContainerError: exec: "agentd": executable file not found in $PATH' },
+    },
+    {
+      name: 'a container unready for longer than period x threshold is a ProbeFailure',
+      input: { pods: [pod('a').notReadyFor(31).build()] },
+      expect: { reason: 'ProbeFailure', key: 'ProbeFailure/uid-a/agent/r0/2026-11-27T10:59:29Z', since: '2026-11-27T10:59:29Z', containerState: 'running' },
+    },
+    {
+      name: 'an unschedulable pod carries the scheduler message',
+      input: { pods: [pod('a').unschedulable().build()] },
+      expect: { reason: 'Unschedulable', key: 'Unschedulable/uid-a', message: '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.' },
+    },
+    {
+      name: 'a PVC pending past the grace is PVCPending',
+      input: { pvc: pvc({ createdSecondsAgo: 61, storageClassName: 'fast' }) },
+      expect: { reason: 'PVCPending', key: 'PVCPending/uid-pvc', message: 'PersistentVolumeClaim agent-data is Pending (storage class fast, size 1Gi)' },
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const f = only(c.input);
+      for (const [k, v] of Object.entries(c.expect)) assert.deepEqual(f[k as keyof Failure], v, k);
+    });
+  }
+
+  const quiet: { name: string; input: Partial<DetectInput> }[] = [
+    { name: 'a healthy pod', input: { pods: [pod('a').build()] } },
+    { name: 'a container that exited once (the kubelet restarts it; not a class of its own)', input: { pods: [pod('a').exited().build()] } },
+    { name: 'a container unready for exactly what the probe allows', input: { pods: [pod('a').notReadyFor(30).build()] } },
+    { name: 'an unready container when there is no readiness probe', input: { pods: [pod('a').notReadyFor(600).build()], readiness: undefined } },
+    { name: 'an unready container still in its startup probe', input: { pods: [pod('a').notReadyFor(600, { started: false }).build()] } },
+    { name: 'an unready pod that is terminating (rollouts do that)', input: { pods: [pod('a').notReadyFor(600).terminating().build()] } },
+    { name: 'an evicted pod', input: { pods: [pod('a').crashLooping().phase('Failed').build()] } },
+    { name: 'a PVC within its grace', input: { pvc: pvc({ createdSecondsAgo: 30 }) } },
+    { name: 'a bound PVC', input: { pvc: pvc({ phase: 'Bound' }) } },
+  ];
+  for (const c of quiet) it(`finds nothing wrong with ${c.name}`, () => assert.deepEqual(detect(c.input), []));
+
+  it('gives a never-ready container the startup window on top of the readiness window', () => {
+    const startup = { periodSeconds: 5, failureThreshold: 30, initialDelaySeconds: 0 };
+    const fresh = pod('a').notReadyFor(3600, { startedSecondsAgo: 100 }).build();
+    assert.deepEqual(detect({ pods: [fresh], startup }), [], '100 s < 30 s + 150 s');
+    assert.equal(only({ pods: [pod('a').notReadyFor(3600, { startedSecondsAgo: 181 }).build()], startup }).reason, 'ProbeFailure');
+    const wasReady = pod('a').notReadyFor(31, { startedSecondsAgo: 3000 }).build();
+    assert.equal(only({ pods: [wasReady], startup }).reason, 'ProbeFailure', 'a container that was ready gets the readiness window only');
+  });
+
+  it('adds the initial delay to what the readiness probe allows', () => {
+    assert.deepEqual(detect({ pods: [pod('a').notReadyFor(3600, { startedSecondsAgo: 40 }).build()], readiness: { ...readiness, initialDelaySeconds: 15 } }), []);
+  });
+
+  it('keys an OOM kill by container ID when the kubelet gives one, the same in state and in lastState', () => {
+    const id = 'containerd://3f2a9b1c0d4e5f60718293a4b5c6d7e8f9';
+    const inState = only({ pods: [pod('a').oomKilled({ shownAs: 'state', restartCount: 2, containerID: id }).build()] });
+    const inLast = only({ pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 3, containerID: id }).build()] });
+    assert.equal(inState.key, 'OOMKilled/uid-a/agent/3f2a9b1c0d4e');
+    assert.equal(inLast.key, inState.key);
+  });
+
+  it('keys an OOM kill the same whether it is read just after the kill, in the back-off, or after the restart', () => {
+    const keys = [
+      only({ pods: [pod('a').oomKilled({ shownAs: 'state', restartCount: 1 }).build()] }).key,
+      only({ pods: [pod('a').oomKilled({ shownAs: 'waiting', restartCount: 1 }).build()] }).key,
+      only({ pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 2 }).build()] }).key,
+    ];
+    assert.deepEqual(new Set(keys).size, 1, keys.join(' '));
+  });
+
+  it('reports every failing pod, in pod name order, and leaves healthy ones out', () => {
+    const found = detect({ pods: [pod('c').crashLooping().build(), pod('b').build(), pod('a').oomKilled().build()] });
+    assert.deepEqual(found.map((f) => `${f.pod}:${f.reason}`), ['a:OOMKilled', 'c:CrashLoopBackOff']);
+  });
+
+  it('never copies a termination message (the program may have printed a secret)', () => {
+    const p = pod('a').crashLooping().build();
+    p.status!.containerStatuses![0]!.lastState!.terminated!.message = 'token=hunter2';
+    assert.doesNotMatch(JSON.stringify(detect({ pods: [p] })), /hunter2/);
+  });
+
+  it('reads times given as strings, as they arrive from a watch', () => {
+    const p = JSON.parse(JSON.stringify(pod('a').notReadyFor(31).build()));
+    assert.equal(only({ pods: [p] }).since, '2026-11-27T10:59:29Z');
+    assert.equal(at(0).getTime(), t0);
+  });
+});
+
+describe('countNew', () => {
+  const f = (key: string): Failure => ({ reason: 'CrashLoopBackOff', key, active: true, message: '' });
+
+  it('counts a failure once however often the same status is read', () => {
+    const first = countNew([f('a'), f('b')], undefined);
+    assert.deepEqual(first.fresh.map((x) => x.key), ['a', 'b']);
+    const again = countNew([f('a'), f('b')], first.seen);
+    assert.deepEqual(again.fresh, []);
+    assert.deepEqual(again.seen, first.seen, 'a re-read changes nothing, so nothing is written');
+  });
+
+  it('counts a key listed twice in one read once', () => {
+    assert.equal(countNew([f('a'), f('a')], []).fresh.length, 1);
+  });
+
+  it('keeps at most 64 keys, dropping the oldest that are no longer visible', () => {
+    const old = Array.from({ length: maxSeenFailures }, (_, i) => `old${i}`);
+    const { seen } = countNew([f('old0'), f('new')], old);
+    assert.equal(seen.length, maxSeenFailures);
+    assert.ok(seen.includes('old0'), 'a key still visible is kept even though it is the oldest');
+    assert.ok(!seen.includes('old1'), 'the oldest invisible key goes');
+    assert.equal(seen.at(-1), 'new');
+  });
+});
