@@ -1,0 +1,68 @@
+import type { V1Deployment, V1DeploymentStrategy, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { AccessMode, ResolvedSpec } from './defaults.ts';
+import { selectorLabels } from './labels.ts';
+import { objectMeta, type Owner } from './meta.ts';
+import { deploymentName } from './names.ts';
+
+/** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
+export const progressDeadlineSeconds = 600;
+/** Rollback takes its pod template from an older ReplicaSet, so the old ReplicaSets must be kept. */
+export const revisionHistoryLimit = 10;
+/** Set by the Deployment controller on every ReplicaSet's template; never ours to send. */
+export const podTemplateHashLabel = 'pod-template-hash';
+
+/** Access modes under which pods on several nodes can mount the volume at once. */
+const multiNodeModes: readonly AccessMode[] = ['ReadWriteMany', 'ReadOnlyMany'];
+
+/**
+ * Recreate when the state volume can be mounted by one node only: a rolling
+ * update would start the new pod before stopping the old one, and the new pod
+ * would wait for the volume forever (a deadlock, not a slow rollout).
+ *
+ * Otherwise RollingUpdate with maxUnavailable 0 and maxSurge 25%: an agent
+ * that forwards logs or collects metrics should not have a gap, so the old
+ * pods keep running until new ones are Ready; and a new revision that never
+ * becomes Ready (bad image, crash) leaves the old pods serving while the
+ * operator reports and remediates. 25% rounds up, so one replica surges by
+ * one pod and large fleets do not roll one pod at a time.
+ */
+export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
+  const singleNode = spec.storage !== undefined && !spec.storage.accessModes.some((m) => multiNodeModes.includes(m));
+  if (singleNode) return { type: 'Recreate' };
+  return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } };
+}
+
+/**
+ * The Deployment. `holdForDependencies` scales it to 0 (the object exists and
+ * carries the current template, but no pod starts before its dependencies are
+ * Ready); the selector depends only on the Agent's name, since it is immutable.
+ */
+export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean } = {}): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: objectMeta(owner, deploymentName(owner.name)),
+    spec: {
+      replicas: opts.holdForDependencies ? 0 : spec.replicas,
+      selector: { matchLabels: selectorLabels(owner.name) },
+      strategy: strategy(spec),
+      progressDeadlineSeconds,
+      revisionHistoryLimit,
+      template,
+    },
+  };
+}
+
+/**
+ * A pod template taken from an older ReplicaSet, for Rollback: a copy without
+ * the pod-template-hash label (the Deployment controller adds its own), with
+ * the selector labels forced on so the Deployment still selects it. Its
+ * revision annotation is kept: it names the revision that runs.
+ */
+export function rollbackTemplate(owner: Owner, override: V1PodTemplateSpec): V1PodTemplateSpec {
+  const template = structuredClone(override);
+  const labels: Record<string, string> = { ...template.metadata?.labels };
+  delete labels[podTemplateHashLabel];
+  template.metadata = { ...template.metadata, labels: { ...labels, ...selectorLabels(owner.name) } };
+  return template;
+}

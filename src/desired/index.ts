@@ -1,0 +1,131 @@
+import type {
+  V1ConfigMap, V1Deployment, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1PodTemplateSpec, V1Service,
+} from '@kubernetes/client-node';
+import type { Agent } from '../api/agent.ts';
+import type { Reason } from '../api/reasons.ts';
+import { renderConfig } from './config.ts';
+import { configMap } from './configmap.ts';
+import { resolveSpec, type ResolvedSpec } from './defaults.ts';
+import { deployment, rollbackTemplate } from './deployment.ts';
+import { sha256Hex } from './hash.ts';
+import { revisionAnnotation } from './labels.ts';
+import { ownerOf } from './meta.ts';
+import { pdb } from './pdb.ts';
+import { podTemplate } from './pod-spec.ts';
+import { pvc } from './pvc.ts';
+import { digestKeys, references } from './references.ts';
+import { revision, revisionOf } from './revision.ts';
+import { service } from './service.ts';
+
+/** What the reconciler observed and decided; everything else comes from the Agent. */
+export interface DesiredInputs {
+  /** `secret/<name>/<key>`, `secret/<name>`, `configmap/<name>/<key>`, `configmap/<name>` -> sha256 of the content (references.ts `digestKey`). Never values. */
+  referenceDigests: Readonly<Record<string, string>>;
+  /** Text of each config layer, in layer order; undefined for inline layers. */
+  configLayers: readonly (string | undefined)[];
+  /** Memory limit in force after OOM kills (status.recovery.memoryLimit). */
+  memoryLimitOverride?: string;
+  /** Pod template of an older ReplicaSet, while rolled back. */
+  podTemplateOverride?: V1PodTemplateSpec;
+  /** Scale to 0 until dependencies are Ready. */
+  holdForDependencies?: boolean;
+}
+
+export interface DesiredWarning { reason: Reason; message: string }
+
+export interface DesiredObjects {
+  ok: true;
+  deployment: V1Deployment;
+  service?: V1Service;
+  configMap?: V1ConfigMap;
+  pvc?: V1PersistentVolumeClaim;
+  pdb?: V1PodDisruptionBudget;
+  /** The revision the spec asks for (status.revision). */
+  revision: string;
+  /** The revision in the Deployment: `revision`, or the override's while rolled back. */
+  appliedRevision: string;
+  warnings: DesiredWarning[];
+}
+
+/** The Agent cannot be built as written; the reconciler holds the running revision and reports this. */
+export interface DesiredError {
+  ok: false;
+  reason: Extract<Reason, 'InvalidConfig' | 'InvalidSpec' | 'ConfigMapNotFound'>;
+  message: string;
+}
+
+export type DesiredResult = DesiredObjects | DesiredError;
+
+/**
+ * Key under which the rendered config's digest joins the revision. Inline
+ * layers live only in the Agent, not in the pod template, so without it an
+ * edit of an inline layer would change the ConfigMap but roll no pod.
+ */
+export const renderedConfigDigestKey = 'rendered/config';
+
+/**
+ * Agent + observed inputs -> every object the operator applies. Pure: no I/O,
+ * no clock, the Agent is not touched; the same arguments give equal objects.
+ * All or nothing: when any part cannot be built nothing is returned, so a bad
+ * config layer never half-applies.
+ */
+export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResult {
+  const owner = ownerOf(agent);
+  const spec = resolveSpec(agent.spec);
+
+  const digests: Record<string, string> = {};
+  for (const key of digestKeys(references(agent.spec))) {
+    const digest = inputs.referenceDigests[key];
+    if (digest !== undefined) digests[key] = digest;
+  }
+
+  let rendered: string | undefined;
+  if (spec.config) {
+    const result = renderConfig(spec.config, inputs.configLayers);
+    if (!result.ok) return result;
+    rendered = result.content;
+    digests[renderedConfigDigestKey] = sha256Hex(rendered);
+  }
+
+  const built = podTemplate(owner, spec, inputs.memoryLimitOverride === undefined ? {} : { memoryLimitOverride: inputs.memoryLimitOverride });
+  if (!built.ok) return built;
+  const rev = revision(built.template, digests);
+  const template: V1PodTemplateSpec = {
+    ...built.template,
+    metadata: { ...built.template.metadata, annotations: { ...built.template.metadata?.annotations, [revisionAnnotation]: rev } },
+  };
+
+  const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride) : template;
+  const out: DesiredObjects = {
+    ok: true,
+    deployment: deployment(owner, spec, running, inputs.holdForDependencies ? { holdForDependencies: true } : {}),
+    revision: rev,
+    appliedRevision: inputs.podTemplateOverride ? (revisionOf(running) ?? revision(running, {})) : rev,
+    warnings: warnings(spec),
+  };
+  const svc = service(owner, spec);
+  if (svc) out.service = svc;
+  if (spec.config && rendered !== undefined) out.configMap = configMap(owner, spec.config, rendered);
+  if (spec.storage) out.pvc = pvc(owner, spec.storage);
+  const budget = pdb(owner, spec);
+  if (budget) out.pdb = budget;
+  return out;
+}
+
+function warnings(spec: ResolvedSpec): DesiredWarning[] {
+  const out: DesiredWarning[] = [];
+  if (!spec.health.liveness && !spec.health.readiness) {
+    out.push({
+      reason: 'ProbesMissing',
+      message: spec.ports.length === 0
+        ? 'no liveness or readiness probe: the agent has no spec.ports and no spec.health, so a hung agent goes unnoticed; add spec.health.liveness (exec, httpGet or tcpSocket)'
+        : 'no liveness or readiness probe: spec.health is set without either, so a hung agent goes unnoticed; add spec.health.liveness',
+    });
+  }
+  return out;
+}
+
+export { resolveSpec, type ResolvedSpec } from './defaults.ts';
+export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
+export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
+export { deploymentName, serviceName, configMapName, pvcName, pdbName } from './names.ts';
