@@ -1,0 +1,374 @@
+import { isGone, isTooManyRequests, KubeApiError } from './api-error.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import { mathRandom, realClock, type Clock, type Random, type TimerHandle } from './clock.ts';
+import { objectKey, toCached, type KubeObject } from './kube-object.ts';
+import type { ListPage, ListWatcher, WatchEvent } from './list-watch.ts';
+import { noopLogger, type Logger } from './logger.ts';
+import { Store, type IndexFunc, type ReadonlyStore } from './store.ts';
+
+// An informer owns its list/watch loop (client-node's informer stops for good
+// after most errors, so it is not used): list, then watch from the list's
+// resourceVersion with bookmarks; re-watch from the last seen resourceVersion
+// when a watch ends; relist on 410 Gone and after API errors; back off with
+// jitter on every failure; and never give up.
+
+export interface EventMeta {
+  /** From the informer's first list, or replayed to a handler added later: not a change. */
+  initial: boolean;
+  /** A delete found by a relist rather than seen on the watch: the object is its last known state. */
+  finalStateUnknown?: boolean;
+}
+
+export interface InformerHandler<T> {
+  onAdd?(obj: T, meta: EventMeta): void;
+  onUpdate?(oldObj: T, newObj: T, meta: EventMeta): void;
+  onDelete?(obj: T, meta: EventMeta): void;
+}
+
+export interface InformerOptions<T extends KubeObject> {
+  /** Used in logs, e.g. `agents` or `secrets (metadata)`. */
+  name: string;
+  listWatcher: ListWatcher<T>;
+  clock?: Clock;
+  random?: Random;
+  logger?: Logger;
+  /** Keep only apiVersion, kind and metadata of each object. */
+  metadataOnly?: boolean;
+  pageSize?: number;
+  /** A watch with no event (bookmarks included) for this long is dead. Bookmarks come about every minute. */
+  inactivityTimeoutMs?: number;
+  /** Watches ask the server to close them after a random time in [min, 2 x min) seconds. */
+  minWatchTimeoutSeconds?: number;
+  listPageTimeoutMs?: number;
+  /** `healthy()` turns false when the loop has made no progress for this long. */
+  staleAfterMs?: number;
+  backoff?: BackoffOptions;
+}
+
+/** Thrown inside the loop when a watch has been silent for longer than the inactivity timeout. */
+export class WatchInactiveError extends Error {
+  constructor(ms: number) {
+    super(`watch silent for ${ms} ms, reconnecting`);
+    this.name = 'WatchInactiveError';
+  }
+}
+
+export class Informer<T extends KubeObject> {
+  readonly name: string;
+  readonly #lw: ListWatcher<T>;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #log: Logger;
+  readonly #metadataOnly: boolean;
+  readonly #pageSize: number;
+  readonly #inactivityMs: number;
+  readonly #minWatchTimeout: number;
+  readonly #listPageTimeoutMs: number;
+  readonly #staleAfterMs: number;
+  readonly #backoff: Backoff;
+  readonly #store: Store<T>;
+  readonly #handlers = new Set<InformerHandler<T>>();
+  readonly #stop = new AbortController();
+  #syncWaiters: Array<() => void> = [];
+  #running: Promise<void> | undefined;
+  #synced = false;
+  #resourceVersion = '';
+  #lastContact: number | undefined;
+  #lastProgress = 0;
+
+  constructor(opts: InformerOptions<T>) {
+    this.name = opts.name;
+    this.#lw = opts.listWatcher;
+    this.#clock = opts.clock ?? realClock;
+    this.#random = opts.random ?? mathRandom;
+    this.#log = (opts.logger ?? noopLogger).child({ informer: opts.name });
+    this.#metadataOnly = opts.metadataOnly ?? false;
+    this.#pageSize = opts.pageSize ?? 500;
+    this.#inactivityMs = opts.inactivityTimeoutMs ?? 120_000;
+    this.#minWatchTimeout = opts.minWatchTimeoutSeconds ?? 300;
+    this.#listPageTimeoutMs = opts.listPageTimeoutMs ?? 120_000;
+    this.#staleAfterMs = opts.staleAfterMs ?? 300_000;
+    this.#backoff = new Backoff(this.#clock, this.#random, opts.backoff);
+    this.#store = new Store<T>((index, err) => this.#log.error({ err, index }, 'index function failed'));
+  }
+
+  get store(): ReadonlyStore<T> {
+    return this.#store;
+  }
+
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    this.#store.addIndex(name, fn);
+  }
+
+  /** Objects already cached are replayed to the new handler as initial adds. Returns an unsubscribe function. */
+  addHandler(handler: InformerHandler<T>): () => void {
+    this.#handlers.add(handler);
+    if (this.#synced) {
+      for (const obj of this.#store.list()) this.#call(() => handler.onAdd?.(obj, { initial: true }));
+    }
+    return () => this.#handlers.delete(handler);
+  }
+
+  start(): void {
+    if (this.#running !== undefined) return;
+    this.#lastProgress = this.#clock.now();
+    this.#running = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+    for (const w of this.#syncWaiters.splice(0)) w();
+  }
+
+  hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  /** Resolves true once synced, false if the signal aborts or the informer stops first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.#synced) return Promise.resolve(true);
+    if (signal?.aborted || this.#stop.signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal?.removeEventListener('abort', done);
+        resolve(this.#synced);
+      };
+      signal?.addEventListener('abort', done, { once: true });
+      this.#syncWaiters.push(done);
+    });
+  }
+
+  /** Time of the last successful list, watch start or watch event. */
+  lastContact(): number | undefined {
+    return this.#lastContact;
+  }
+
+  /**
+   * Liveness: the loop is running and making progress (events, reconnects, or
+   * retries on schedule). An unreachable apiserver alone does not make it
+   * unhealthy, since restarting the process would not help; a wedged loop does.
+   */
+  healthy(): boolean {
+    if (this.#running === undefined || this.#stop.signal.aborted) return false;
+    return this.#clock.now() - this.#lastProgress <= this.#staleAfterMs;
+  }
+
+  async #run(): Promise<void> {
+    let relist = true;
+    while (!this.#stop.signal.aborted) {
+      let failure: unknown;
+      try {
+        if (relist) {
+          await this.#listAndReplace();
+          relist = false;
+        }
+        if ((await this.#watchOnce()) === 'ended') continue;
+        failure = new Error('watch closed at once without events');
+        relist = true;
+      } catch (err) {
+        if (this.#stop.signal.aborted) break;
+        failure = err;
+        relist ||= err instanceof KubeApiError && !isTooManyRequests(err);
+      }
+      const delay = this.#retryDelay(failure);
+      this.#progress();
+      const level = failure instanceof WatchInactiveError || isGone(failure) ? 'info' : 'warn';
+      this.#log[level]({ err: failure, relist, retryInMs: delay }, 'list/watch interrupted');
+      await this.#clock.sleep(delay, this.#stop.signal);
+    }
+  }
+
+  #retryDelay(err: unknown): number {
+    const backoff = this.#backoff.next();
+    if (isTooManyRequests(err) && (err as KubeApiError).retryAfterSeconds !== undefined) {
+      return Math.max(backoff, (err as KubeApiError).retryAfterSeconds! * 1000);
+    }
+    return backoff;
+  }
+
+  async #listAndReplace(): Promise<void> {
+    const items: T[] = [];
+    let resourceVersion = '';
+    let cont: string | undefined;
+    let limit: number | undefined = this.#pageSize;
+    for (;;) {
+      let page: ListPage<T>;
+      try {
+        page = await this.#listPage(limit, cont);
+      } catch (err) {
+        // The continue token outlived etcd's compaction: fall back to one unpaged list.
+        if (cont === undefined || !isGone(err)) throw err;
+        items.length = 0;
+        cont = undefined;
+        limit = undefined;
+        continue;
+      }
+      this.#progress();
+      items.push(...page.items);
+      resourceVersion = page.resourceVersion;
+      if (!page.continue) break;
+      cont = page.continue;
+    }
+    this.#contact();
+    this.#replace(items, resourceVersion);
+  }
+
+  async #listPage(limit: number | undefined, cont: string | undefined): Promise<ListPage<T>> {
+    const timeout = new AbortController();
+    const timer = this.#clock.setTimeout(() => timeout.abort(), this.#listPageTimeoutMs);
+    const signal = AbortSignal.any([this.#stop.signal, timeout.signal]);
+    try {
+      const list = this.#lw.list({
+        ...(limit !== undefined ? { limit } : {}),
+        ...(cont !== undefined ? { continue: cont } : {}),
+        signal,
+      });
+      return await abortable(list, signal);
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
+  }
+
+  /** Brings the cache in line with a full list, emitting what changed since the last one. */
+  #replace(items: T[], resourceVersion: string): void {
+    const initial = !this.#synced;
+    const fresh = new Map<string, T>();
+    for (const raw of items) {
+      const obj = toCached(raw, this.#metadataOnly);
+      fresh.set(objectKey(obj), obj);
+    }
+    for (const [key, old] of [...this.#store.entries()]) {
+      if (fresh.has(key)) continue;
+      this.#store.delete(key);
+      this.#emitDelete(old, { initial: false, finalStateUnknown: true });
+    }
+    for (const obj of fresh.values()) {
+      const old = this.#store.set(obj);
+      if (old === undefined) this.#emitAdd(obj, { initial });
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emitUpdate(old, obj, { initial: false });
+    }
+    this.#resourceVersion = resourceVersion;
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#log.info({ objects: fresh.size }, 'cache synced');
+      for (const w of this.#syncWaiters.splice(0)) w();
+    }
+  }
+
+  /** Runs one watch to its end. 'short' is client-go's "very short watch": treated as a failure. */
+  async #watchOnce(): Promise<'ended' | 'short'> {
+    const ac = new AbortController();
+    const signal = AbortSignal.any([this.#stop.signal, ac.signal]);
+    let silent = false;
+    let timer: TimerHandle | undefined;
+    const arm = (): void => {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      timer = this.#clock.setTimeout(() => {
+        silent = true;
+        ac.abort();
+      }, this.#inactivityMs);
+    };
+    const started = this.#clock.now();
+    let events = 0;
+    arm();
+    try {
+      const watch = this.#lw.watch({
+        resourceVersion: this.#resourceVersion,
+        timeoutSeconds: Math.floor(this.#minWatchTimeout * (1 + this.#random())),
+        allowWatchBookmarks: true,
+        signal,
+      });
+      const stream = await abortable(watch, signal);
+      this.#contact();
+      arm();
+      for await (const event of stream) {
+        arm();
+        this.#contact();
+        events++;
+        this.#apply(event);
+      }
+      if (silent) throw new WatchInactiveError(this.#inactivityMs);
+      return events === 0 && this.#clock.now() - started < 1000 ? 'short' : 'ended';
+    } catch (err) {
+      throw silent ? new WatchInactiveError(this.#inactivityMs) : err;
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      ac.abort();
+    }
+  }
+
+  #apply(event: WatchEvent<T>): void {
+    switch (event.type) {
+      case 'ADDED':
+      case 'MODIFIED': {
+        const obj = toCached(event.object, this.#metadataOnly);
+        this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+        const old = this.#store.set(obj);
+        if (old === undefined) this.#emitAdd(obj, { initial: false });
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emitUpdate(old, obj, { initial: false });
+        return;
+      }
+      case 'DELETED': {
+        const obj = toCached(event.object, this.#metadataOnly);
+        this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
+        this.#store.delete(objectKey(obj));
+        this.#emitDelete(obj, { initial: false });
+        return;
+      }
+      case 'BOOKMARK':
+        this.#resourceVersion = event.object.metadata?.resourceVersion ?? this.#resourceVersion;
+        return;
+      case 'ERROR':
+        throw KubeApiError.fromStatus(event.object);
+    }
+  }
+
+  #emitAdd(obj: T, meta: EventMeta): void {
+    for (const h of this.#handlers) this.#call(() => h.onAdd?.(obj, meta));
+  }
+
+  #emitUpdate(old: T, obj: T, meta: EventMeta): void {
+    for (const h of this.#handlers) this.#call(() => h.onUpdate?.(old, obj, meta));
+  }
+
+  #emitDelete(obj: T, meta: EventMeta): void {
+    for (const h of this.#handlers) this.#call(() => h.onDelete?.(obj, meta));
+  }
+
+  /** A failing handler is logged; it must not stop the informer or other handlers. */
+  #call(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#log.error({ err }, 'event handler failed');
+    }
+  }
+
+  #contact(): void {
+    this.#lastContact = this.#lastProgress = this.#clock.now();
+  }
+
+  #progress(): void {
+    this.#lastProgress = this.#clock.now();
+  }
+}
+
+/** Settles with the promise, or rejects as soon as the signal aborts, so a call that ignores its signal cannot wedge the loop. */
+function abortable<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
+  if (signal.aborted) return Promise.reject(new DOMException('aborted', 'AbortError'));
+  return new Promise<R>((resolve, reject) => {
+    const onAbort = (): void => reject(new DOMException('aborted', 'AbortError'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,78 @@
+// The minimal shape of a Kubernetes object the runtime relies on. Objects come
+// straight from the apiserver's JSON (timestamps are strings), so the fields the
+// runtime does not read are left loose enough for client-node's model types.
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  deletionTimestamp?: unknown;
+  managedFields?: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+}
+
+/** `namespace/name` for namespaced objects, `name` for cluster-scoped ones (client-go's MetaNamespaceKeyFunc). */
+export function objectKey(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  const name = obj.metadata?.name ?? '';
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace: string | undefined; name: string } {
+  const slash = key.indexOf('/');
+  return slash < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** The API group of an apiVersion: `apps/v1` -> `apps`, `v1` -> ``. */
+export function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * What the cache keeps of an object: managedFields dropped (often the largest
+ * part of an object and never needed by a controller), only apiVersion, kind
+ * and metadata in metadata-only mode (so a server that ignores the
+ * PartialObjectMetadata Accept header still cannot fill memory with Secret
+ * data), and deep-frozen so that a reconciler mutating a cached object fails
+ * loudly instead of corrupting the cache.
+ */
+export function toCached<T extends KubeObject>(raw: T, metadataOnly: boolean): T {
+  const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
+  const obj = metadataOnly
+    ? ({ apiVersion: raw.apiVersion, kind: raw.kind, metadata } as T)
+    : ({ ...raw, metadata } as T);
+  return deepFreeze(obj);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
