@@ -1,0 +1,89 @@
+import { IsomorphicFetchHttpLibrary, RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import { KubeApiError, type Status } from './api-error.ts';
+
+// Raw HTTP to the apiserver with exactly the auth and TLS client-node uses for
+// its own calls: KubeConfig.applySecurityAuthentication fills a RequestContext
+// with the Authorization header (token, token file, exec/OIDC plugins) and an
+// undici dispatcher carrying the CA, client certificate and proxy settings;
+// client-node's IsomorphicFetchHttpLibrary sends it with its own undici fetch.
+// (2.x has no applyToFetchOptions; that was 1.x.) This works unchanged for
+// client certificates, bearer tokens and in-cluster config, and a rotated token
+// file or certificate is picked up on the next request.
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface KubeRequest {
+  method: HttpMethod;
+  /** Path below the cluster's server URL, e.g. `/api/v1/namespaces/x/secrets`. */
+  path: string;
+  query?: Query;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: Record<string, string>;
+  text(): Promise<string>;
+  stream(): ReadableStream<Uint8Array> | null;
+}
+
+/** What the list/watch source and the lease store need; tests can stand in for it. */
+export interface KubeTransport {
+  request(req: KubeRequest): Promise<KubeResponse>;
+}
+
+const USER_AGENT = 'agent-operator';
+
+export class KubeHttpClient implements KubeTransport {
+  readonly #kc: KubeConfig;
+  readonly #http = new IsomorphicFetchHttpLibrary();
+
+  constructor(kc: KubeConfig) {
+    this.#kc = kc;
+  }
+
+  async request(req: KubeRequest): Promise<KubeResponse> {
+    const cluster = this.#kc.getCurrentCluster();
+    if (cluster === null) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const ctx = new RequestContext(url.toString(), req.method);
+    ctx.setHeaderParam('User-Agent', USER_AGENT);
+    for (const [k, v] of Object.entries(req.headers ?? {})) ctx.setHeaderParam(k, v);
+    if (req.body !== undefined) ctx.setBody(req.body);
+    if (req.signal !== undefined) ctx.setSignal(req.signal);
+    await this.#kc.applySecurityAuthentication(ctx);
+    // client-node builds a fresh dispatcher per request; close it once the
+    // response body is consumed (or the request aborted) so its sockets do not linger.
+    const dispatcher = ctx.getDispatcher();
+    try {
+      const res = await this.#http.send(ctx).toPromise();
+      void dispatcher?.close().catch(() => {});
+      return { status: res.httpStatusCode, headers: res.headers, text: () => res.body.text(), stream: () => res.body.stream() };
+    } catch (err) {
+      void dispatcher?.destroy().catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/** Sends a JSON request and parses the JSON answer; non-2xx answers throw KubeApiError. */
+export async function requestJson<T>(transport: KubeTransport, req: KubeRequest): Promise<T> {
+  const res = await transport.request({ ...req, headers: { Accept: 'application/json', ...req.headers } });
+  const text = await res.text();
+  if (res.status < 200 || res.status > 299) throw errorFrom(res, text);
+  return JSON.parse(text) as T;
+}
+
+export function errorFrom(res: Pick<KubeResponse, 'status' | 'headers'>, body: string): KubeApiError {
+  let status: Status = {};
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (parsed !== null && typeof parsed === 'object') status = parsed as Status;
+  } catch {
+    status = { message: body.slice(0, 200) || `HTTP ${res.status}` };
+  }
+  return KubeApiError.fromStatus({ ...status, code: res.status }, res.status, res.headers['retry-after']);
+}
