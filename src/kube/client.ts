@@ -26,7 +26,7 @@ import { userAgent as defaultUserAgent } from '../version.ts';
 export interface KubeClient {
   readonly kubeConfig: KubeConfig;
   readonly configuration: Configuration;
-  /** A generated API client (CoreV1Api, AppsV1Api, ...) on the counting, user-agent-stamping configuration. */
+  /** A generated API client (CoreV1Api, AppsV1Api, ...) on the counting, user-agent-stamping configuration; one per class. */
   makeApiClient<T>(api: new (configuration: Configuration) => T): T;
   /**
    * A JSON request with a body we serialise ourselves: for patches with an
@@ -113,10 +113,14 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
     middleware: [setHeaderMiddleware('User-Agent', opts.userAgent ?? defaultUserAgent)],
   });
 
+  const apis = new Map<unknown, unknown>();
   return {
     kubeConfig: kc,
     configuration,
-    makeApiClient: (Api) => new Api(configuration),
+    makeApiClient<T>(Api: new (configuration: Configuration) => T): T {
+      if (!apis.has(Api)) apis.set(Api, new Api(configuration));
+      return apis.get(Api) as T;
+    },
     async request<T>(req: ApiRequest): Promise<T> {
       let ctx = configuration.baseServer.makeRequestContext(req.path, req.method);
       for (const [name, value] of Object.entries(req.query ?? {})) {

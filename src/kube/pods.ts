@@ -1,0 +1,28 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { isConflict, isNotFound } from '../runtime/api-error.ts';
+import { call, type KubeClient } from './client.ts';
+
+/**
+ * - deleted: the pod with that uid is being deleted;
+ * - gone: no pod of that name any more (already deleted: nothing to do);
+ * - replaced: a pod of that name exists but is another pod (a replacement
+ *   with a new uid), so it was left alone.
+ */
+export type DeletePodResult = 'deleted' | 'gone' | 'replaced';
+
+/**
+ * Deletes one pod, only if it is still the pod with `uid` (a precondition the
+ * apiserver checks atomically; a mismatch is 409). Remediation decides on a
+ * pod it saw; by the time the request lands, a StatefulSet-style same-name
+ * replacement or a re-created pod must never be the one killed.
+ */
+export async function deletePod(client: KubeClient, namespace: string, name: string, uid: string): Promise<DeletePodResult> {
+  try {
+    await call(() => client.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
+    return 'deleted';
+  } catch (err) {
+    if (isNotFound(err)) return 'gone';
+    if (isConflict(err)) return 'replaced';
+    throw err;
+  }
+}
