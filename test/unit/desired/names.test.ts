@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  configMapName, deploymentName, deploymentNameMax, labelValue, pdbName, pvcName, serviceName,
+} from '../../../src/desired/names.ts';
+import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue } from './k8s-names.ts';
+
+/** Valid Agent names at the edges: long, dotted, digit-first, and cut points that land on a dot or dash. */
+const agentNames = [
+  'a',
+  '0',
+  'log-forwarder',
+  'logs.v2',
+  'a.b',
+  'a-b',
+  '1password-agent',
+  '9.9.9',
+  'x'.repeat(46),
+  'x'.repeat(47),
+  'x'.repeat(63),
+  'x'.repeat(64),
+  'a'.repeat(253),
+  `${'a.'.repeat(126)}a`,
+  `1${'-1'.repeat(126)}`,
+  `${'x'.repeat(36)}.${'y'.repeat(20)}`,
+  `${'x'.repeat(36)}-${'y'.repeat(20)}`,
+  `${'collector.'.repeat(25)}end`,
+];
+
+describe('derived names', () => {
+  for (const name of agentNames) {
+    const shown = name.length > 30 ? `${name.slice(0, 20)}… (${name.length} chars)` : name;
+    it(`are valid for their kinds for Agent "${shown}"`, () => {
+      const deploy = deploymentName(name);
+      assert.ok(isDns1123Label(deploy), `deployment ${deploy}`);
+      assert.ok(deploy.length <= deploymentNameMax, `deployment ${deploy} is ${deploy.length} long`);
+      // <deployment>-<pod-template-hash up to 10>-<5 random> must stay a 63-character label.
+      assert.ok(isDns1123Label(`${deploy}-${'a'.repeat(10)}-${'b'.repeat(5)}`));
+      assert.ok(isDns1035Label(serviceName(name)), `service ${serviceName(name)}`);
+      assert.ok(isDns1123Subdomain(configMapName(name)), `configmap ${configMapName(name)}`);
+      assert.ok(isDns1123Subdomain(pvcName(name)), `pvc ${pvcName(name)}`);
+      assert.ok(isDns1123Subdomain(pdbName(name)), `pdb ${pdbName(name)}`);
+      assert.ok(isLabelValue(labelValue(name)), `label ${labelValue(name)}`);
+    });
+  }
+
+  it('are distinct for distinct Agents, also where dots and dashes or a cut would make them equal', () => {
+    for (const derive of [deploymentName, serviceName, configMapName, pvcName, labelValue]) {
+      const derived = agentNames.map(derive);
+      assert.equal(new Set(derived).size, agentNames.length, `${derive.name}: ${derived.join(' ')}`);
+    }
+  });
+
+  it('are deterministic', () => {
+    for (const name of agentNames) {
+      assert.equal(deploymentName(name), deploymentName(name));
+      assert.equal(serviceName(name), serviceName(name));
+      assert.equal(configMapName(name), configMapName(name));
+    }
+  });
+
+  const table: [string, (n: string) => string, string, string | RegExp][] = [
+    ['a short name is the Deployment name as it is', deploymentName, 'log-forwarder', 'log-forwarder'],
+    ['a short name is the Service name as it is', serviceName, 'log-forwarder', 'log-forwarder'],
+    ['the ConfigMap is <agent>-config', configMapName, 'log-forwarder', 'log-forwarder-config'],
+    ['the PVC is <agent>-state', pvcName, 'log-forwarder', 'log-forwarder-state'],
+    ['the PDB is the Agent name, dots and all', pdbName, 'logs.v2', 'logs.v2'],
+    ['dots become dashes in a Service name, with a hash', serviceName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
+    ['dots become dashes in a Deployment name, with a hash', deploymentName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
+    ['a Service name starting with a digit gets a letter prefix and a hash', serviceName, '1password-agent', /^a-1password-agent-[0-9a-f]{8}$/],
+    ['a Deployment name may start with a digit', deploymentName, '1password-agent', '1password-agent'],
+    ['a 46-character name is not cut for the Deployment', deploymentName, 'x'.repeat(46), 'x'.repeat(46)],
+    ['a 47-character name is cut to 46 with a hash for the Deployment', deploymentName, 'x'.repeat(47), new RegExp(`^x{37}-[0-9a-f]{8}$`)],
+    ['a 63-character name is the label value as it is', labelValue, 'x'.repeat(63), 'x'.repeat(63)],
+    ['a 64-character name is cut with a hash for a label value', labelValue, 'x'.repeat(64), /^x{54}-[0-9a-f]{8}$/],
+    ['a cut never leaves a dash or dot before the hash', deploymentName, `${'x'.repeat(36)}.${'y'.repeat(20)}`, /^x{36}-[0-9a-f]{8}$/],
+    ['a 253-character name keeps its -config suffix within 253', configMapName, 'a'.repeat(253), /^a{237}-[0-9a-f]{8}-config$/],
+  ];
+  for (const [title, derive, input, expected] of table) {
+    it(title, () => {
+      const got = derive(input);
+      if (typeof expected === 'string') assert.equal(got, expected);
+      else assert.match(got, expected);
+    });
+  }
+});
