@@ -1,0 +1,307 @@
+import { parseQuantity } from '../api/quantity.ts';
+import type { Reason } from '../api/reasons.ts';
+import type { RecoveryStatus } from '../api/status.ts';
+import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
+import type { ReferenceSources } from '../health/diagnose-spec.ts';
+import { countNew, type Failure, type PodFailureReason } from '../health/failure.ts';
+import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
+import * as say from './explain.ts';
+import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
+
+// The remediation policy: failures + the history in status.recovery + the
+// policy -> the next action. Pure; time comes in as `now`, and every bit of
+// memory the policy needs lives in the RecoveryStatus it returns, so an
+// operator restarted mid-schedule continues where it was: nothing repeated,
+// nothing forgotten.
+//
+// How the operator's schedule and the kubelet's coexist. The kubelet restarts
+// a crashed container in place, waiting 10 s doubling to 5 min (reset after
+// 10 min of clean running). The operator's restart deletes the whole pod,
+// which also resets the kubelet's back-off for it, so done eagerly it would
+// turn the kubelet's back-off into a hot loop. Hence:
+// - the first failure only schedules a step (initialBackoffSeconds later): the
+//   kubelet gets its own first retry before the operator touches anything;
+// - then at most one deletion per step, the steps doubling like the kubelet's
+//   (10 s, 20 s, 40 s ... capped at maxBackoffSeconds), and `maxAttempts` per
+//   window, after which onExhausted takes over instead of more deletions;
+// - only a pod the kubelet is holding back (container waiting in its
+//   back-off) or whose readiness keeps failing is deleted; a container that is
+//   running its kubelet retry is left to it, and the step waits;
+// - nothing at all while a rollout is within its progress deadline: a new
+//   revision's pods are the Deployment's to judge first. The one exception is
+//   the OOM raise (below).
+//
+// OOM kills with IncreaseMemory raise the limit even during a rollout: a kill
+// is the kernel saying the limit is too low, the rollout cannot succeed at that
+// limit, and waiting out a progress deadline per raise would take 10 minutes a
+// step. It cannot loop: only a kill at the limit in force raises it (kills of
+// pods still on an older limit are counted and ignored), once per decision,
+// never past maxMemory.
+
+/** Restarts (pod deletions) can help these; the rest are for onExhausted or report only. */
+const restartClasses = new Set<PodFailureReason>(['CrashLoopBackOff', 'ProbeFailure', 'OOMKilled']);
+/** Deleting the pod cannot fix these, but running the last healthy revision may. */
+const rollbackClasses = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
+// PVCPending is report-only: neither a restart nor a rollback binds a volume.
+
+export type Action =
+  | { type: 'None' }
+  | { type: 'RestartPod'; pod: string; podUid?: string }
+  | { type: 'IncreaseMemory'; from: string; to: string }
+  | { type: 'Rollback'; from: string; to: string }
+  | { type: 'Hold' };
+
+export interface AgentEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }
+
+export interface DecideInput {
+  policy: RecoveryPolicy;
+  generation: number;
+  previous: RecoveryStatus | undefined;
+  /** Everything detectFailures found now; the policy counts the new ones itself (seenFailures). */
+  failures: readonly Failure[];
+  now: Date;
+  /** Every desired replica of the running revision is available and ready. */
+  healthy: boolean;
+  unmanaged: boolean;
+  /** The spec's memory limit (defaults applied); the override, if any, is in `previous`. */
+  specMemoryLimit: string;
+  /** The revision the spec asks for. */
+  revision: string;
+  lastHealthyRevision?: string | undefined;
+  /** The Deployment is rolling out and still within its progress deadline. */
+  rolloutInProgress: boolean;
+  /** For naming fields in failure texts. */
+  spec?: ReferenceSources | undefined;
+}
+
+export interface Decision {
+  action: Action;
+  /** The next status.recovery. */
+  recovery: RecoveryStatus;
+  /** Failures counted for the first time now (for status.lastFailure and metrics). */
+  fresh: Failure[];
+  events: AgentEvent[];
+  /** Come back then even if nothing changes (a step is due, or attempts reset). */
+  requeueAfterMs?: number;
+  /** The memory limit the Deployment carries: the override, else the spec's. */
+  memoryLimit: string;
+  /** The revision the Deployment runs: the rollback target, else the spec's. */
+  runRevision: string;
+}
+
+export function decide(input: DecideInput): Decision {
+  const now = input.now.getTime();
+  const { policy } = input;
+  const events: AgentEvent[] = [];
+  const rec = carryOver(input, events);
+  const { fresh, seen } = countNew(input.failures, rec.seenFailures);
+  set(rec, 'seenFailures', seen.length ? seen : undefined);
+  const active = input.failures.filter((f) => f.active);
+  const healthy = input.healthy && active.length === 0;
+  expireWindow(rec, policy, now);
+  trackHealth(rec, policy, healthy, now, events);
+
+  const inForce = rec.memoryLimit ?? input.specMemoryLimit;
+  let raisedFor: Failure | undefined;
+  const finish = (action: Action, requeueAfterMs?: number): Decision => {
+    const ctx: DiagnoseContext = {
+      memory: { action: policy.oomKilled.action, inForce, max: policy.oomKilled.maxMemory },
+      ...(input.spec ? { spec: input.spec } : {}),
+    };
+    const failureEvents = fresh.map((f): AgentEvent => ({
+      type: 'Warning', reason: f.reason,
+      message: diagnose(f, f === raisedFor && action.type === 'IncreaseMemory' ? { ...ctx, memory: { ...ctx.memory!, raisedTo: action.to } } : ctx),
+    }));
+    const decision: Decision = {
+      action, recovery: rec, fresh, events: [...failureEvents, ...events],
+      memoryLimit: rec.memoryLimit ?? input.specMemoryLimit,
+      runRevision: rec.rolledBackTo ?? input.revision,
+    };
+    const wait = requeueAfterMs ?? resetDueInMs(rec, policy, healthy, now);
+    if (wait !== undefined) decision.requeueAfterMs = Math.max(0, wait);
+    return decision;
+  };
+
+  if (input.unmanaged) return finish({ type: 'None' });
+  if (rec.lastAction === 'Hold') return finish({ type: 'Hold' });
+
+  if (policy.oomKilled.action === 'IncreaseMemory') {
+    const atLimit = fresh.filter((f) => f.reason === 'OOMKilled' && (f.memoryLimit === undefined || parseQuantity(f.memoryLimit) >= parseQuantity(inForce)));
+    const cause = atLimit[0];
+    if (cause) {
+      const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
+      if (!raise.capped) {
+        raisedFor = cause;
+        rec.memoryLimit = raise.to;
+        act(rec, 'IncreaseMemory', now);
+        events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryIncreasedText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, cause) });
+        return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
+      }
+      // At the cap a kill counts as an attempt; the one after the last attempt hands over to onExhausted.
+      const attempts = rec.restartAttempts ?? 0;
+      if (attempts >= policy.restart.maxAttempts && !input.rolloutInProgress) {
+        return exhaust(input, rec, events, active, now, finish);
+      }
+      if (attempts < policy.restart.maxAttempts) {
+        countAttempt(rec, policy, now);
+        events.push({ type: 'Warning', reason: 'OOMKilled', message: say.oomAtCapText(inForce, attempts + 1, policy.restart.maxAttempts, policy.onExhausted) });
+      }
+    }
+  }
+
+  if (input.rolloutInProgress) return finish({ type: 'None' });
+
+  const remediable = active.filter((f) => f.reason !== 'PVCPending');
+  if (remediable.length === 0) return finish({ type: 'None' });
+
+  const due = toMs(rec.nextRestartNotBefore);
+  if (due === undefined) {
+    const wait = backoffMs(policy.restart, rec.restartAttempts ?? 0);
+    rec.nextRestartNotBefore = statusTimeCeil(now + wait);
+    return finish({ type: 'None' }, wait);
+  }
+  if (now < due) return finish({ type: 'None' }, due - now);
+
+  const restartable = remediable.filter((f) => canRestart(f, policy));
+  const attempts = rec.restartAttempts ?? 0;
+  const onlyRollbackHelps = restartable.length === 0 && remediable.some((f) => rollbackClasses.has(f.reason)) && !remediable.some((f) => restartClasses.has(f.reason));
+  if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish);
+
+  const target = [...restartable].sort(byAge)[0];
+  if (!target) return finish({ type: 'None' }, backoffMs(policy.restart, 0));
+  countAttempt(rec, policy, now);
+  act(rec, 'RestartPod', now);
+  events.push({ type: 'Normal', reason: 'RestartedPod', message: say.restartedText(target, attempts + 1, policy.restart.maxAttempts, rec.nextRestartNotBefore!) });
+  const action: Action = { type: 'RestartPod', pod: target.pod! };
+  if (target.podUid) action.podUid = target.podUid;
+  return finish(action, backoffMs(policy.restart, attempts + 1));
+}
+
+/**
+ * A new generation starts clean (keeping which failures were already counted);
+ * the same one carries on. A rollback also ends when the spec's revision moves
+ * on without a new generation (a referenced Secret or ConfigMap changed): it
+ * was a rollback from a revision the spec no longer asks for.
+ */
+function carryOver(input: DecideInput, events: AgentEvent[]): RecoveryStatus {
+  const prev = input.previous ?? {};
+  if (prev.generation === undefined || prev.generation === input.generation) {
+    const rec: RecoveryStatus = { ...structuredClone(prev), generation: input.generation };
+    if (rec.rolledBackFrom !== undefined && rec.rolledBackFrom !== input.revision) {
+      events.push({ type: 'Normal', reason: 'RecoveryCleared', message: say.revisionMovedText(rec.rolledBackFrom, input.revision, rec.rolledBackTo) });
+      for (const k of ['rolledBackFrom', 'rolledBackTo', 'restartAttempts', 'windowStart', 'nextRestartNotBefore'] as const) set(rec, k, undefined);
+      if (rec.lastAction === 'Hold') {
+        set(rec, 'lastAction', undefined);
+        set(rec, 'lastActionTime', undefined);
+      }
+    }
+    return rec;
+  }
+  const rec: RecoveryStatus = { generation: input.generation };
+  if (prev.seenFailures?.length) rec.seenFailures = [...prev.seenFailures];
+  if (prev.memoryLimit || prev.rolledBackTo || prev.restartAttempts || prev.lastAction === 'Hold') {
+    events.push({ type: 'Normal', reason: 'RecoveryCleared', message: say.clearedText(input.generation, prev) });
+  }
+  return rec;
+}
+
+/** The window maxAttempts counts in starts at the first attempt; when it is over, attempts start from zero. A hold outlives it. */
+function expireWindow(rec: RecoveryStatus, policy: RecoveryPolicy, now: number): void {
+  const start = toMs(rec.windowStart);
+  if (start === undefined || rec.lastAction === 'Hold' || now - start < policy.restart.windowSeconds * 1000) return;
+  set(rec, 'restartAttempts', undefined);
+  set(rec, 'windowStart', undefined);
+}
+
+/** Healthy for healthyResetSeconds: attempts and schedule reset, a hold lifts. Overrides and rollbacks stay until the spec changes. */
+function trackHealth(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number, events: AgentEvent[]): void {
+  if (!healthy) {
+    // A failure after a healthy stretch longer than the step starts a new
+    // episode: a stale step time would make the operator act at first sight,
+    // before the kubelet's own retry. Short healthy blips (a crash-looping
+    // container is ready for a moment between crashes) keep the schedule, or
+    // the operator would never reach its step.
+    const since = toMs(rec.healthySince);
+    const step = toMs(rec.nextRestartNotBefore);
+    if (since !== undefined && step !== undefined && step <= now && now - since >= backoffMs(policy.restart, rec.restartAttempts ?? 0)) {
+      set(rec, 'nextRestartNotBefore', undefined);
+    }
+    set(rec, 'healthySince', undefined);
+    return;
+  }
+  rec.healthySince ??= statusTime(now);
+  const since = toMs(rec.healthySince)!;
+  if (now - since < policy.restart.healthyResetSeconds * 1000 || !somethingToReset(rec)) return;
+  const held = rec.lastAction === 'Hold';
+  set(rec, 'restartAttempts', undefined);
+  set(rec, 'windowStart', undefined);
+  set(rec, 'nextRestartNotBefore', undefined);
+  if (held) act(rec, 'None', now);
+  events.push({ type: 'Normal', reason: 'Healthy', message: say.healthyResetText(policy.restart.healthyResetSeconds, held) });
+}
+
+function somethingToReset(rec: RecoveryStatus): boolean {
+  return rec.restartAttempts !== undefined || rec.windowStart !== undefined || rec.nextRestartNotBefore !== undefined || rec.lastAction === 'Hold';
+}
+
+function resetDueInMs(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number): number | undefined {
+  if (!healthy || !somethingToReset(rec)) return undefined;
+  return toMs(rec.healthySince)! + policy.restart.healthyResetSeconds * 1000 - now;
+}
+
+function exhaust(
+  input: DecideInput, rec: RecoveryStatus, events: AgentEvent[], failing: readonly Failure[], now: number,
+  finish: (action: Action, requeueAfterMs?: number) => Decision,
+): Decision {
+  const running = rec.rolledBackTo ?? input.revision;
+  const target = input.lastHealthyRevision;
+  if (input.policy.onExhausted === 'Rollback' && target !== undefined && target !== running) {
+    rec.rolledBackFrom = running;
+    rec.rolledBackTo = target;
+    for (const k of ['restartAttempts', 'windowStart', 'nextRestartNotBefore', 'healthySince'] as const) set(rec, k, undefined);
+    act(rec, 'Rollback', now);
+    events.push({ type: 'Warning', reason: 'RolledBack', message: say.rolledBackText(running, target, failing) });
+    return finish({ type: 'Rollback', from: running, to: target });
+  }
+  const why: say.HoldWhy = input.policy.onExhausted === 'Hold' ? 'HoldPolicy' : target === undefined ? 'NoHealthyRevision' : 'HealthyRevisionFailing';
+  act(rec, 'Hold', now);
+  events.push({ type: 'Warning', reason: 'RecoveryExhausted', message: say.exhaustedText(why, target, failing, input.policy.restart.healthyResetSeconds) });
+  return finish({ type: 'Hold' });
+}
+
+function countAttempt(rec: RecoveryStatus, policy: RecoveryPolicy, now: number): void {
+  const attempts = (rec.restartAttempts ?? 0) + 1;
+  rec.restartAttempts = attempts;
+  rec.windowStart ??= statusTime(now);
+  rec.nextRestartNotBefore = statusTimeCeil(now + backoffMs(policy.restart, attempts));
+}
+
+function act(rec: RecoveryStatus, action: NonNullable<RecoveryStatus['lastAction']>, now: number): void {
+  rec.lastAction = action;
+  rec.lastActionTime = statusTime(now);
+}
+
+/** Only a pod the kubelet is holding back, or whose readiness keeps failing; never a container mid-retry. */
+function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
+  if (!f.pod) return false;
+  switch (f.reason) {
+    case 'CrashLoopBackOff': return f.containerState === 'waiting';
+    case 'ProbeFailure': return true;
+    case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
+    default: return false;
+  }
+}
+
+/** The longest-failing pod first; pod name breaks ties, so the choice is deterministic. */
+function byAge(a: Failure, b: Failure): number {
+  const sa = a.since ?? '';
+  const sb = b.since ?? '';
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  return (a.pod ?? '').localeCompare(b.pod ?? '');
+}
+
+/** Absent rather than zero/empty, so the same state always serialises the same way. */
+function set<K extends keyof RecoveryStatus>(rec: RecoveryStatus, key: K, value: RecoveryStatus[K] | undefined): void {
+  if (value === undefined) delete rec[key];
+  else rec[key] = value;
+}

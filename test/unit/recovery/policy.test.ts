@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RecoveryStatus } from '../../../src/api/status.ts';
+import type { Failure } from '../../../src/health/failure.ts';
+import { decide, type Decision, type DecideInput } from '../../../src/recovery/policy.ts';
+import type { RecoveryPolicy } from '../../../src/recovery/steps.ts';
+
+const t0 = Date.UTC(2026, 10, 27, 11, 0, 0);
+const iso = (s: number) => new Date(t0 + s * 1000).toISOString().replace('.000Z', 'Z');
+
+const basePolicy: RecoveryPolicy = {
+  restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 300, maxAttempts: 3, windowSeconds: 3600, healthyResetSeconds: 600 },
+  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+  onExhausted: 'Rollback',
+};
+
+const crash = (pod: string, restarts: number, o: Partial<Failure> = {}): Failure => ({
+  reason: 'CrashLoopBackOff', key: `CrashLoopBackOff/uid-${pod}/agent/r${restarts}`, active: true, pod, podUid: `uid-${pod}`, container: 'agent',
+  containerState: 'waiting', restartCount: restarts, exitCode: 1, message: 'back-off restarting after Error (exit code 1)', ...o,
+});
+const oom = (pod: string, n: number, limit: string, o: Partial<Failure> = {}): Failure => ({
+  reason: 'OOMKilled', key: `OOMKilled/uid-${pod}/agent/r${n}`, active: true, pod, podUid: `uid-${pod}`, container: 'agent',
+  containerState: 'waiting', restartCount: n, exitCode: 137, memoryLimit: limit, message: 'OOMKilled (exit code 137)', ...o,
+});
+const pullFailure = (pod: string): Failure => ({
+  reason: 'ErrImagePull', key: `ImagePull/uid-${pod}/agent`, active: true, pod, podUid: `uid-${pod}`, container: 'agent',
+  containerState: 'waiting', image: 'registry.example/agent:v9', message: 'ErrImagePull: not found',
+});
+
+/**
+ * Runs decide() as the reconciler would: the recovery status it returns is
+ * what the next call reads (optionally through a JSON round trip, as after an
+ * operator restart that reads it back from the apiserver).
+ */
+class Agent {
+  recovery: RecoveryStatus | undefined;
+  readonly log: Decision[] = [];
+  readonly input: Partial<DecideInput>;
+  constructor(input: Partial<DecideInput> = {}) {
+    this.input = input;
+  }
+
+  at(seconds: number, failures: Failure[], o: Partial<DecideInput> = {}): Decision {
+    const d = decide({
+      policy: basePolicy, generation: 1, previous: this.recovery, failures, now: new Date(t0 + seconds * 1000),
+      healthy: failures.every((f) => !f.active), unmanaged: false, specMemoryLimit: '256Mi', revision: 'rev2', lastHealthyRevision: 'rev1',
+      rolloutInProgress: false, ...this.input, ...o,
+    });
+    this.recovery = d.recovery;
+    this.log.push(d);
+    return d;
+  }
+
+  /** The operator restarts: the next call reads status as the apiserver returns it. */
+  restartOperator(): void {
+    this.recovery = JSON.parse(JSON.stringify(this.recovery));
+  }
+}
+
+const actionOf = (d: Decision) => d.action.type === 'None' ? 'None' : JSON.stringify(d.action);
+const reasons = (d: Decision) => d.events.map((e) => `${e.type}/${e.reason}`);
+
+describe('decide: restart with backoff, then onExhausted', () => {
+  it('waits one step before the first restart, then restarts at 10 s, 30 s, 70 s and rolls back on the fourth attempt', () => {
+    const a = new Agent();
+    const steps: [number, string][] = [];
+    const seq: [number, number][] = [[0, 1], [9, 1], [10, 1], [29, 2], [30, 2], [69, 3], [70, 3], [149, 4], [150, 4]];
+    for (const [s, restarts] of seq) steps.push([s, actionOf(a.at(s, [crash('a', restarts)]))]);
+    assert.deepEqual(steps, [
+      [0, 'None'], [9, 'None'],
+      [10, '{"type":"RestartPod","pod":"a","podUid":"uid-a"}'], [29, 'None'],
+      [30, '{"type":"RestartPod","pod":"a","podUid":"uid-a"}'], [69, 'None'],
+      [70, '{"type":"RestartPod","pod":"a","podUid":"uid-a"}'], [149, 'None'],
+      [150, '{"type":"Rollback","from":"rev2","to":"rev1"}'],
+    ]);
+    assert.equal(a.log[0]!.requeueAfterMs, 10_000);
+    assert.equal(a.log[2]!.requeueAfterMs, 20_000, 'the next step doubles');
+    assert.deepEqual(a.recovery, {
+      generation: 1, lastAction: 'Rollback', lastActionTime: iso(150), rolledBackFrom: 'rev2', rolledBackTo: 'rev1',
+      seenFailures: ['CrashLoopBackOff/uid-a/agent/r1', 'CrashLoopBackOff/uid-a/agent/r2', 'CrashLoopBackOff/uid-a/agent/r3', 'CrashLoopBackOff/uid-a/agent/r4'],
+    });
+    assert.equal(a.log.at(-1)!.runRevision, 'rev1');
+    assert.match(a.log.at(-1)!.events.find((e) => e.reason === 'RolledBack')!.message,
+      /^revision rev2 kept failing \(a \(CrashLoopBackOff\)\); now running revision rev1, the last healthy one, while the spec stays as written: fix the spec and apply it, which clears the rollback$/);
+  });
+
+  it('caps the backoff at maxBackoffSeconds', () => {
+    const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, initialBackoffSeconds: 100, maxBackoffSeconds: 150 } } });
+    a.at(0, [crash('a', 1)]);
+    a.at(100, [crash('a', 1)]);
+    assert.equal(a.recovery!.nextRestartNotBefore, iso(250), '100 x 2 capped at 150');
+  });
+
+  it('holds when no revision has been healthy yet, and keeps holding without new events', () => {
+    const a = new Agent({ lastHealthyRevision: undefined });
+    for (const s of [0, 10, 30, 70]) a.at(s, [crash('a', 1)]);
+    const hold = a.at(150, [crash('a', 1)]);
+    assert.equal(hold.action.type, 'Hold');
+    assert.deepEqual(reasons(hold), ['Warning/RecoveryExhausted']);
+    assert.match(hold.events[0]!.message, /no revision has been healthy yet to roll back to, so the operator holds/);
+    const again = a.at(500, [crash('a', 1)]);
+    assert.equal(again.action.type, 'Hold');
+    assert.deepEqual(again.events, []);
+    assert.equal(a.at(5000, [crash('a', 1)]).action.type, 'Hold', 'a hold outlives the window');
+  });
+
+  it('holds when the last healthy revision is the one failing', () => {
+    const a = new Agent({ lastHealthyRevision: 'rev2' });
+    for (const s of [0, 10, 30, 70]) a.at(s, [crash('a', 1)]);
+    const d = a.at(150, [crash('a', 1)]);
+    assert.equal(d.action.type, 'Hold');
+    assert.match(d.events[0]!.message, /the last healthy revision rev2 is the one failing/);
+  });
+
+  it('holds when onExhausted is Hold even with a healthy revision to go back to', () => {
+    const a = new Agent({ policy: { ...basePolicy, onExhausted: 'Hold' } });
+    for (const s of [0, 10, 30, 70]) a.at(s, [crash('a', 1)]);
+    assert.equal(a.at(150, [crash('a', 1)]).action.type, 'Hold');
+  });
+
+  it('with maxAttempts 0 goes to onExhausted at the first step', () => {
+    const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, maxAttempts: 0 } } });
+    a.at(0, [crash('a', 1)]);
+    assert.equal(a.at(10, [crash('a', 1)]).action.type, 'Rollback');
+  });
+
+  it('does not repeat a step after an operator restart mid-schedule, nor forget it', () => {
+    const a = new Agent();
+    a.at(0, [crash('a', 1)]);
+    assert.equal(a.at(10, [crash('a', 1)]).action.type, 'RestartPod');
+    a.restartOperator();
+    const after = a.at(12, [crash('b', 1)]);
+    assert.equal(after.action.type, 'None', 'the next step is at 30 s, not now');
+    assert.equal(after.requeueAfterMs, 18_000);
+    a.restartOperator();
+    const reread = a.at(13, [crash('b', 1)]);
+    assert.deepEqual(reread.events, [], 'the same failure read again is not reported again');
+    const next = a.at(30, [crash('b', 2)]);
+    assert.deepEqual(next.action, { type: 'RestartPod', pod: 'b', podUid: 'uid-b' });
+    assert.equal(next.recovery.restartAttempts, 2, 'it is the second attempt, not the first again');
+  });
+
+  it('resets attempts after the Agent has been healthy for healthyResetSeconds', () => {
+    const a = new Agent();
+    for (const s of [0, 10, 30]) a.at(s, [crash('a', 1)]);
+    assert.equal(a.recovery!.restartAttempts, 2);
+    const healthy = a.at(100, []);
+    assert.equal(healthy.requeueAfterMs, 600_000, 'come back when the reset is due');
+    assert.equal(a.at(699, []).recovery.restartAttempts, 2);
+    const reset = a.at(700, []);
+    assert.equal(reset.recovery.restartAttempts, undefined);
+    assert.equal(reset.recovery.nextRestartNotBefore, undefined);
+    assert.deepEqual(reasons(reset), ['Normal/Healthy']);
+    assert.equal(a.at(701, []).requeueAfterMs, undefined, 'nothing left to reset: converged');
+    a.at(800, [crash('a', 9)]);
+    assert.equal(a.recovery!.nextRestartNotBefore, iso(810), 'a new failure starts at the initial backoff again');
+  });
+
+  it('keeps the attempts when the Agent is healthy for less than healthyResetSeconds', () => {
+    const a = new Agent();
+    for (const s of [0, 10]) a.at(s, [crash('a', 1)]);
+    a.at(50, []);
+    assert.equal(a.at(400, [crash('a', 2)]).action.type, 'None', 'after a long healthy stretch the kubelet gets its retry first');
+    assert.equal(a.recovery!.nextRestartNotBefore, iso(420), 'the step after one attempt: 20 s');
+    a.at(1000, []);
+    assert.equal(a.recovery!.restartAttempts, 1);
+    assert.equal(a.recovery!.healthySince, iso(1000), 'the healthy period starts again after each failure');
+  });
+
+  it('keeps its step through the moments a crash-looping container is ready between crashes', () => {
+    const a = new Agent();
+    a.at(0, [crash('a', 1)]);
+    a.at(8, []);
+    a.at(12, [crash('a', 2)]);
+    assert.equal(a.log.at(-1)!.action.type, 'RestartPod', 'the step was due at 10 s; a 4 s blip does not push it back');
+  });
+
+  it('starts counting attempts again once the window is over', () => {
+    const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, windowSeconds: 60 } } });
+    for (const s of [0, 10, 30]) a.at(s, [crash('a', 1)]);
+    assert.equal(a.at(70, [crash('a', 1)]).recovery.restartAttempts, 1, 'the window began at 10 s, so at 70 s this is the first attempt of a new one');
+  });
+
+  it('restarts only one pod per step, the longest failing first', () => {
+    const a = new Agent();
+    a.at(0, [crash('b', 1, { since: iso(-5) }), crash('a', 1, { since: iso(-1) })]);
+    const d = a.at(10, [crash('b', 1, { since: iso(-5) }), crash('a', 1, { since: iso(-1) })]);
+    assert.deepEqual(d.action, { type: 'RestartPod', pod: 'b', podUid: 'uid-b' });
+  });
+});
+
+describe('decide: OOM kills with IncreaseMemory', () => {
+  it('raises 256Mi -> 356Mi -> 456Mi -> 512Mi, stops at the max, then counts kills as attempts until onExhausted', () => {
+    const a = new Agent();
+    const limits: string[] = [];
+    let limit = '256Mi';
+    for (let n = 1; n <= 7; n++) {
+      const d = a.at(n * 60, [oom('a', n, limit)]);
+      limits.push(`${actionOf(d)} ${d.memoryLimit}`);
+      limit = d.memoryLimit;
+    }
+    assert.deepEqual(limits, [
+      '{"type":"IncreaseMemory","from":"256Mi","to":"356Mi"} 356Mi',
+      '{"type":"IncreaseMemory","from":"356Mi","to":"456Mi"} 456Mi',
+      '{"type":"IncreaseMemory","from":"456Mi","to":"512Mi"} 512Mi',
+      'None 512Mi', 'None 512Mi', 'None 512Mi',
+      '{"type":"Rollback","from":"rev2","to":"rev1"} 512Mi',
+    ]);
+    assert.equal(a.log[0]!.events[0]!.message, 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi; raised to 356Mi (recovery.oomKilled, max 512Mi)');
+    assert.deepEqual(reasons(a.log[0]!), ['Warning/OOMKilled', 'Normal/MemoryIncreased']);
+    assert.match(a.log[3]!.events[1]!.message, /memory limit 512Mi is recovery.oomKilled.maxMemory, so the OOM kill counts as attempt 1 of 3 before onExhausted \(Rollback\)/);
+    assert.equal(a.recovery!.memoryLimit, '512Mi', 'the override stays in force through the rollback');
+  });
+
+  it('raises by 20 % once that is more than 100Mi', () => {
+    const a = new Agent({ specMemoryLimit: '1Gi', policy: { ...basePolicy, oomKilled: { action: 'IncreaseMemory', maxMemory: '4Gi' } } });
+    assert.deepEqual(a.at(0, [oom('a', 1, '1Gi')]).action, { type: 'IncreaseMemory', from: '1Gi', to: '1229Mi' });
+  });
+
+  it('does not raise again for a pod still running the old limit', () => {
+    const a = new Agent();
+    a.at(0, [oom('a', 1, '256Mi')]);
+    const d = a.at(5, [oom('a', 2, '256Mi')]);
+    assert.equal(d.action.type, 'None');
+    assert.equal(d.memoryLimit, '356Mi');
+    assert.match(d.events[0]!.message, /the limit is already raised to 356Mi/);
+  });
+
+  it('raises once for several pods killed at the same limit at once', () => {
+    const d = new Agent().at(0, [oom('a', 1, '256Mi'), oom('b', 1, '256Mi')]);
+    assert.deepEqual(d.action, { type: 'IncreaseMemory', from: '256Mi', to: '356Mi' });
+    assert.deepEqual(reasons(d), ['Warning/OOMKilled', 'Warning/OOMKilled', 'Normal/MemoryIncreased']);
+  });
+
+  it('raises during a rollout (the rollout cannot succeed at the old limit), but restarts nothing then', () => {
+    const a = new Agent({ rolloutInProgress: true });
+    assert.equal(a.at(0, [oom('a', 1, '256Mi'), crash('b', 1)]).action.type, 'IncreaseMemory', 'one action per call, and the raise goes first');
+    assert.equal(a.at(100, [crash('b', 1)]).action.type, 'None');
+    assert.equal(a.recovery!.nextRestartNotBefore, undefined, 'no schedule is started during a rollout');
+  });
+
+  it('with action None treats an OOM-looping container like any crash loop', () => {
+    const a = new Agent({ policy: { ...basePolicy, oomKilled: { action: 'None', maxMemory: '512Mi' } } });
+    assert.equal(a.at(0, [oom('a', 1, '256Mi')]).action.type, 'None');
+    assert.deepEqual(a.at(10, [oom('a', 1, '256Mi')]).action, { type: 'RestartPod', pod: 'a', podUid: 'uid-a' });
+    assert.equal(a.at(30, [oom('a', 2, '256Mi', { containerState: 'running' })]).action.type, 'None', 'a container mid-retry is the kubelet\'s');
+  });
+});
+
+describe('decide: what clears, and when nothing is done', () => {
+  it('a new spec generation clears the override, the rollback and the attempts, and says so', () => {
+    const a = new Agent();
+    a.at(0, [oom('a', 1, '256Mi')]);
+    const d = a.at(60, [], { generation: 2, rolloutInProgress: true, healthy: false });
+    assert.equal(d.memoryLimit, '256Mi');
+    assert.deepEqual(d.recovery, { generation: 2, seenFailures: ['OOMKilled/uid-a/agent/r1'] }, 'counted failures stay counted');
+    assert.deepEqual(d.events, [{ type: 'Normal', reason: 'RecoveryCleared', message: 'spec generation 2 cleared memory override 356Mi: running the spec as written' }]);
+  });
+
+  it('a new revision without a new generation (a rotated Secret) ends a rollback', () => {
+    const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, maxAttempts: 0 } } });
+    a.at(0, [crash('a', 1)]);
+    assert.equal(a.at(10, [crash('a', 1)]).action.type, 'Rollback');
+    const d = a.at(20, [], { revision: 'rev3' });
+    assert.equal(d.runRevision, 'rev3');
+    assert.equal(d.recovery.rolledBackTo, undefined);
+    assert.deepEqual(reasons(d), ['Normal/RecoveryCleared']);
+  });
+
+  it('never acts on an Unmanaged Agent, but still counts and reports failures', () => {
+    const a = new Agent({ unmanaged: true });
+    for (const s of [0, 10, 30, 70, 150]) {
+      const d = a.at(s, [crash('a', 1)]);
+      assert.equal(d.action.type, 'None');
+    }
+    assert.equal(a.recovery!.nextRestartNotBefore, undefined);
+    assert.deepEqual(reasons(a.log[0]!), ['Warning/CrashLoopBackOff']);
+    assert.deepEqual(a.log[1]!.events, []);
+  });
+
+  it('never acts during a rollout within its progress deadline', () => {
+    const a = new Agent({ rolloutInProgress: true });
+    for (const s of [0, 10, 30, 70, 150]) assert.equal(a.at(s, [crash('a', 1)]).action.type, 'None');
+  });
+
+  it('rolls a bad image back after one step, without spending restarts on it', () => {
+    const a = new Agent();
+    assert.equal(a.at(0, [pullFailure('a')]).action.type, 'None');
+    assert.deepEqual(a.at(10, [pullFailure('a')]).action, { type: 'Rollback', from: 'rev2', to: 'rev1' });
+  });
+
+  it('leaves a pending PVC to the report: no restart or rollback binds a volume', () => {
+    const a = new Agent();
+    const pvc: Failure = { reason: 'PVCPending', key: 'PVCPending/uid-pvc', active: true, message: 'PersistentVolumeClaim agent-data is Pending' };
+    for (const s of [0, 10, 300]) assert.equal(a.at(s, [pvc]).action.type, 'None');
+  });
+
+  it('reports each new failure once as a Warning, with its diagnosis', () => {
+    const a = new Agent();
+    const d = a.at(0, [crash('a', 4)]);
+    assert.deepEqual(d.events, [{ type: 'Warning', reason: 'CrashLoopBackOff', message: 'container agent of pod a keeps exiting (last exit code 1, 4 restarts) and the kubelet is backing off: read why with kubectl logs a -c agent --previous' }]);
+    assert.deepEqual(a.at(1, [crash('a', 4)]).events, []);
+  });
+
+  it('a healthy Agent with nothing to remember converges: the same input gives the same status', () => {
+    const a = new Agent();
+    const first = a.at(0, []);
+    const second = a.at(60, []);
+    assert.deepEqual(second.recovery, first.recovery);
+    assert.deepEqual(second.recovery, { generation: 1, healthySince: iso(0) });
+    assert.equal(second.requeueAfterMs, undefined);
+  });
+});
