@@ -1,0 +1,102 @@
+// RBAC rendered by the chart is exactly what the operator calls: no wildcard,
+// no verb more, in cluster mode (ClusterRole) and namespaced mode (Roles).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { one, releaseNamespace, skipWithoutHelm as skip, template, type K8sObject } from './helm.ts';
+
+interface PolicyRule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
+type Role = K8sObject & { rules: PolicyRule[] };
+type Binding = K8sObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+
+/** group/resource -> sorted verbs, the operator's calls (see the chart's namespacedRules). */
+const operatorCalls: Record<string, string[]> = {
+  'agent-operator.dev/agents': ['get', 'list', 'watch'],
+  'agent-operator.dev/agents/status': ['get', 'patch', 'update'],
+  'apps/deployments': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'apps/replicasets': ['get', 'list', 'watch'],
+  'core/pods': ['delete', 'get', 'list', 'watch'],
+  'core/services': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'core/configmaps': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'core/persistentvolumeclaims': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'policy/poddisruptionbudgets': ['create', 'get', 'list', 'patch', 'update', 'watch'],
+  'core/secrets': ['get', 'list', 'watch'],
+  'discovery.k8s.io/endpointslices': ['get', 'list', 'watch'],
+  'core/events': ['create', 'patch', 'update'],
+  'events.k8s.io/events': ['create', 'patch', 'update'],
+};
+
+function permissions(rules: PolicyRule[]): Record<string, string[]> {
+  const out: Record<string, Set<string>> = {};
+  for (const r of rules) {
+    assert.equal(r.nonResourceURLs, undefined, 'no non-resource URLs');
+    for (const g of r.apiGroups ?? []) for (const res of r.resources ?? []) {
+      const key = `${g === '' ? 'core' : g}/${res}`;
+      out[key] ??= new Set();
+      for (const v of r.verbs) out[key].add(v);
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+function assertNoWildcard(role: Role): void {
+  for (const r of role.rules) {
+    for (const field of [r.apiGroups, r.resources, r.verbs, r.resourceNames]) {
+      assert.ok(!(field ?? []).some((x) => x.includes('*')), `${role.kind}/${role.metadata.name} has a wildcard: ${JSON.stringify(r)}`);
+    }
+  }
+}
+
+const roles = (objects: K8sObject[]) => objects.filter((o): o is Role => o.kind === 'Role' || o.kind === 'ClusterRole');
+
+test('no RBAC rule in any mode has a wildcard group, resource, verb or name', { skip }, () => {
+  for (const values of [{}, { 'watchNamespaces[0]': 'team-a' }] as Record<string, string>[]) {
+    const found = roles(template(values));
+    assert.ok(found.length >= 2);
+    for (const role of found) assertNoWildcard(role);
+  }
+});
+
+test('cluster mode grants exactly the operator calls through one ClusterRole bound to the chart ServiceAccount', { skip }, () => {
+  const objects = template();
+  const cr = one(objects, 'ClusterRole') as Role;
+  assert.deepEqual(permissions(cr.rules), Object.fromEntries(Object.entries(operatorCalls).map(([k, v]) => [k, [...v].sort()])));
+  const crb = one(objects, 'ClusterRoleBinding') as Binding;
+  const sa = one(objects, 'ServiceAccount');
+  assert.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: cr.metadata.name });
+  assert.deepEqual(crb.subjects, [{ kind: 'ServiceAccount', name: sa.metadata.name, namespace: releaseNamespace }]);
+  const deploy = one(objects, 'Deployment') as K8sObject & { spec: { template: { spec: { serviceAccountName: string } } } };
+  assert.equal(deploy.spec.template.spec.serviceAccountName, sa.metadata.name);
+});
+
+test('the leader-election Role allows only get/create/update on leases, in the release namespace', { skip }, () => {
+  for (const values of [{}, { 'watchNamespaces[0]': 'team-a' }] as Record<string, string>[]) {
+    const objects = template(values);
+    const le = one(objects, 'Role', 'agent-operator-leader-election') as Role;
+    assert.equal(le.metadata.namespace, releaseNamespace);
+    assert.deepEqual(permissions(le.rules), { 'coordination.k8s.io/leases': ['create', 'get', 'update'] });
+    const binding = one(objects, 'RoleBinding', 'agent-operator-leader-election') as Binding;
+    assert.equal(binding.metadata.namespace, releaseNamespace);
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: le.metadata.name });
+  }
+  const moved = one(template({ 'leaderElection.namespace': 'elsewhere' }), 'Role', 'agent-operator-leader-election');
+  assert.equal(moved.metadata.namespace, 'elsewhere');
+});
+
+test('namespaced mode puts a Role and RoleBinding in each watched namespace and nothing cluster-wide', { skip }, () => {
+  const objects = template({ 'watchNamespaces[0]': 'team-a', 'watchNamespaces[1]': 'team-b' });
+  assert.ok(!objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
+  const operatorRoles = roles(objects).filter((r) => r.metadata.name === 'agent-operator');
+  assert.deepEqual(operatorRoles.map((r) => r.metadata.namespace).sort(), ['team-a', 'team-b']);
+  for (const role of operatorRoles) assert.deepEqual(permissions(role.rules), Object.fromEntries(Object.entries(operatorCalls).map(([k, v]) => [k, [...v].sort()])));
+  const bindings = objects.filter((o): o is Binding => o.kind === 'RoleBinding' && o.metadata.name === 'agent-operator');
+  assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['team-a', 'team-b']);
+  for (const b of bindings) {
+    assert.deepEqual(b.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'agent-operator' });
+    assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'agent-operator', namespace: releaseNamespace }]);
+  }
+});
+
+test('rbac.create=false renders no RBAC objects at all', { skip }, () => {
+  const objects = template({ 'rbac.create': false });
+  assert.ok(!objects.some((o) => /Role/.test(o.kind)));
+});
