@@ -1,7 +1,7 @@
 import type { V1Deployment, V1DeploymentStrategy, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { AccessMode, ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
-import { objectMeta, type Owner } from './meta.ts';
+import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { deploymentName } from './names.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
@@ -37,7 +37,7 @@ export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
  * carries the current template, but no pod starts before its dependencies are
  * Ready); the selector depends only on the Agent's name, since it is immutable.
  */
-export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean } = {}): V1Deployment {
+export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean } = {}): Owned<V1Deployment> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',

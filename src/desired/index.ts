@@ -9,7 +9,7 @@ import { resolveSpec, type ResolvedSpec } from './defaults.ts';
 import { deployment, rollbackTemplate } from './deployment.ts';
 import { sha256Hex } from './hash.ts';
 import { revisionAnnotation } from './labels.ts';
-import { ownerOf } from './meta.ts';
+import { ownerOf, type Owned } from './meta.ts';
 import { pdb } from './pdb.ts';
 import { podTemplate } from './pod-spec.ts';
 import { pvc } from './pvc.ts';
@@ -19,7 +19,7 @@ import { service } from './service.ts';
 
 /** What the reconciler observed and decided; everything else comes from the Agent. */
 export interface DesiredInputs {
-  /** `secret/<name>/<key>`, `secret/<name>`, `configmap/<name>/<key>`, `configmap/<name>` -> sha256 of the content (references.ts `digestKey`). Never values. */
+  /** `Secret/<name>/<key>`, `Secret/<name>`, `ConfigMap/<name>/<key>`, `ConfigMap/<name>` -> digest of the content (references.ts `digestKey`). Never values. */
   referenceDigests: Readonly<Record<string, string>>;
   /** Text of each config layer, in layer order; undefined for inline layers. */
   configLayers: readonly (string | undefined)[];
@@ -35,11 +35,11 @@ export interface DesiredWarning { reason: Reason; message: string }
 
 export interface DesiredObjects {
   ok: true;
-  deployment: V1Deployment;
-  service?: V1Service;
-  configMap?: V1ConfigMap;
-  pvc?: V1PersistentVolumeClaim;
-  pdb?: V1PodDisruptionBudget;
+  deployment: Owned<V1Deployment>;
+  service?: Owned<V1Service>;
+  configMap?: Owned<V1ConfigMap>;
+  pvc?: Owned<V1PersistentVolumeClaim>;
+  pdb?: Owned<V1PodDisruptionBudget>;
   /** The revision the spec asks for (status.revision). */
   revision: string;
   /** The revision in the Deployment: `revision`, or the override's while rolled back. */
@@ -126,6 +126,7 @@ function warnings(spec: ResolvedSpec): DesiredWarning[] {
 }
 
 export { resolveSpec, type ResolvedSpec } from './defaults.ts';
+export type { Owned, Owner } from './meta.ts';
 export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
 export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
 export { deploymentName, serviceName, configMapName, pvcName, pdbName } from './names.ts';

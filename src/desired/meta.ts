@@ -2,6 +2,11 @@ import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { apiVersion, kind, type Agent } from '../api/agent.ts';
 import { commonLabels } from './labels.ts';
 
+/** Metadata as server-side apply needs it: name and namespace always set. */
+export type NamedMeta = V1ObjectMeta & { name: string; namespace: string };
+/** A built object: apiVersion, kind, name and namespace are never missing. */
+export type Owned<T> = T & { apiVersion: string; kind: string; metadata: NamedMeta };
+
 /** What the builders need to know about the Agent object itself (not its spec). */
 export interface Owner { name: string; namespace: string; uid: string }
 
@@ -21,8 +26,8 @@ export function ownerReference(owner: Owner): V1OwnerReference {
 }
 
 /** Metadata of an owned object: name, namespace, the common labels and (unless `owned` is false) the controller reference. */
-export function objectMeta(owner: Owner, name: string, opts: { owned?: boolean; annotations?: Record<string, string> } = {}): V1ObjectMeta {
-  const meta: V1ObjectMeta = { name, namespace: owner.namespace, labels: commonLabels(owner.name) };
+export function objectMeta(owner: Owner, name: string, opts: { owned?: boolean; annotations?: Record<string, string> } = {}): NamedMeta {
+  const meta: NamedMeta = { name, namespace: owner.namespace, labels: commonLabels(owner.name) };
   if (opts.annotations) meta.annotations = opts.annotations;
   if (opts.owned ?? true) meta.ownerReferences = [ownerReference(owner)];
   return meta;

@@ -1,7 +1,7 @@
 import type { V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
-import { objectMeta, type Owner } from './meta.ts';
+import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { pdbName } from './names.ts';
 
 /**
@@ -16,7 +16,7 @@ import { pdbName } from './names.ts';
  * unhealthyPodEvictionPolicy AlwaysAllow: a pod that is not Ready protects
  * nothing, and a crash-looping agent must not block a node drain.
  */
-export function pdb(owner: Owner, spec: ResolvedSpec): V1PodDisruptionBudget | undefined {
+export function pdb(owner: Owner, spec: ResolvedSpec): Owned<V1PodDisruptionBudget> | undefined {
   if (spec.replicas <= 1) return undefined;
   const budget = spec.disruption ? { minAvailable: intOrPercent(spec.disruption.minAvailable) } : { maxUnavailable: 1 };
   return {

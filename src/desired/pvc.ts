@@ -1,7 +1,7 @@
 import type { V1PersistentVolumeClaim, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
 import type { ResolvedStorage } from './defaults.ts';
 import { agentNameAnnotation } from './labels.ts';
-import { objectMeta, type Owner } from './meta.ts';
+import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { pvcName } from './names.ts';
 
 /**
@@ -16,7 +16,7 @@ import { pvcName } from './names.ts';
  * storageClassName is sent only when set: otherwise the cluster default class
  * fills it in and the operator must not claim (or later fight over) that field.
  */
-export function pvc(owner: Owner, storage: ResolvedStorage): V1PersistentVolumeClaim {
+export function pvc(owner: Owner, storage: ResolvedStorage): Owned<V1PersistentVolumeClaim> {
   const spec: V1PersistentVolumeClaimSpec = {
     accessModes: [...storage.accessModes],
     resources: { requests: { storage: storage.size } },

@@ -36,19 +36,20 @@ export function references(spec: AgentSpec): References {
 
 /**
  * The key under which the reconciler passes a reference's content digest in
- * `inputs.referenceDigests`: `secret/<name>/<key>`, `secret/<name>` (the whole
- * Secret), `configmap/<name>/<key>`, `configmap/<name>`. Names and keys cannot
+ * `inputs.referenceDigests`: `Secret/<name>/<key>`, `Secret/<name>` (the whole
+ * Secret), `ConfigMap/<name>/<key>`, `ConfigMap/<name>`, the form
+ * src/kube/secrets.ts `readReferencedDigests` produces. Names and keys cannot
  * contain `/`, so the keys are unambiguous.
  */
-export function digestKey(kind: 'secret' | 'configmap', ref: Pick<Reference, 'name' | 'key'>): string {
+export function digestKey(kind: 'Secret' | 'ConfigMap', ref: Pick<Reference, 'name' | 'key'>): string {
   return ref.key === undefined ? `${kind}/${ref.name}` : `${kind}/${ref.name}/${ref.key}`;
 }
 
 /** Every digest key an Agent's revision depends on, sorted. */
 export function digestKeys(refs: References): string[] {
   return [
-    ...refs.secrets.map((r) => digestKey('secret', r)),
-    ...refs.configMaps.map((r) => digestKey('configmap', r)),
+    ...refs.secrets.map((r) => digestKey('Secret', r)),
+    ...refs.configMaps.map((r) => digestKey('ConfigMap', r)),
   ].sort();
 }
 

@@ -1,7 +1,7 @@
 import type { V1Service, V1ServiceSpec } from '@kubernetes/client-node';
 import type { ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
-import { objectMeta, type Owner } from './meta.ts';
+import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { serviceName } from './names.ts';
 
 /**
@@ -10,7 +10,7 @@ import { serviceName } from './names.ts';
  * Headless is `clusterIP: None`; for ClusterIP the field is not sent at all,
  * so the apiserver's allocated address is never claimed by the operator.
  */
-export function service(owner: Owner, spec: ResolvedSpec): V1Service | undefined {
+export function service(owner: Owner, spec: ResolvedSpec): Owned<V1Service> | undefined {
   if (!spec.service.enabled || spec.ports.length === 0) return undefined;
   const svcSpec: V1ServiceSpec = {
     type: 'ClusterIP',

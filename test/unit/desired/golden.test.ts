@@ -34,9 +34,9 @@ const cases: { name: string; about: string; agent: AgentBuilder; inputs: Desired
       .resources({ limits: { memory: '512Mi' } }),
     inputs: {
       referenceDigests: {
-        'secret/loki-credentials/token': 'sha256:0f1e2d3c',
-        'configmap/fluent-bit-base/fluent-bit.yaml': 'sha256:a1b2c3d4',
-        'secret/unrelated/key': 'sha256:ignored',
+        'Secret/loki-credentials/token': 'sha256:0f1e2d3c',
+        'ConfigMap/fluent-bit-base/fluent-bit.yaml': 'sha256:a1b2c3d4',
+        'Secret/unrelated/key': 'sha256:ignored',
       },
       configLayers: [
         'service:\n  flush: 1\n  log_level: warn\n  http_server: on\npipeline:\n  inputs:\n    - name: tail\n      path: /var/log/containers/*.log\n      db: /var/lib/agent/tail.db\n',
@@ -63,7 +63,7 @@ const cases: { name: string; about: string; agent: AgentBuilder; inputs: Desired
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'agent-operator.dev/agent': 'otel-collector' } } }],
         securityContext: { container: { readOnlyRootFilesystem: true } },
       }),
-    inputs: { referenceDigests: { 'configmap/collector-env': 'sha256:5e6f7a8b' }, configLayers: [], holdForDependencies: true },
+    inputs: { referenceDigests: { 'ConfigMap/collector-env': 'sha256:5e6f7a8b' }, configLayers: [], holdForDependencies: true },
   },
   {
     name: 'minimal',

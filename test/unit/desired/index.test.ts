@@ -43,7 +43,7 @@ describe('desiredObjects', () => {
 
   it('is pure: the Agent is not touched and the same arguments give equal objects', () => {
     const a = deepFreeze(agent('pure').port('http', 80).secretEnv('TOKEN', 's', 'k').inlineConfig({ a: { b: 1 } }).storage('1Gi').build());
-    const i = deepFreeze<DesiredInputs>({ referenceDigests: { 'secret/s/k': 'd' }, configLayers: [undefined] });
+    const i = deepFreeze<DesiredInputs>({ referenceDigests: { 'Secret/s/k': 'd' }, configLayers: [undefined] });
     assert.deepEqual(desiredObjects(a, i), desiredObjects(a, i));
   });
 

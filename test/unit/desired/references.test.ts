@@ -44,11 +44,11 @@ describe('references', () => {
   });
 
   it('keys digests as kind/name/key, or kind/name for a whole object', () => {
-    assert.equal(digestKey('secret', { name: 'loki', key: 'token' }), 'secret/loki/token');
-    assert.equal(digestKey('secret', { name: 'extra' }), 'secret/extra');
-    assert.equal(digestKey('configmap', { name: 'base', key: 'agent.yaml' }), 'configmap/base/agent.yaml');
+    assert.equal(digestKey('Secret', { name: 'loki', key: 'token' }), 'Secret/loki/token');
+    assert.equal(digestKey('Secret', { name: 'extra' }), 'Secret/extra');
+    assert.equal(digestKey('ConfigMap', { name: 'base', key: 'agent.yaml' }), 'ConfigMap/base/agent.yaml');
     const refs = references(base.secretEnv('T', 'loki', 'token').envFromSecret('extra').configMapLayer('base', 'a.yaml').build().spec);
-    assert.deepEqual(digestKeys(refs), ['configmap/base/a.yaml', 'secret/extra', 'secret/loki/token']);
+    assert.deepEqual(digestKeys(refs), ['ConfigMap/base/a.yaml', 'Secret/extra', 'Secret/loki/token']);
   });
 
   it('lists referenced object names once each, for the Secret/ConfigMap -> Agent index', () => {

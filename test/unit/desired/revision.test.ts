@@ -7,7 +7,7 @@ import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 
 const forwarder = agent('fwd').secretEnv('TOKEN', 'loki', 'token').configMapLayer('base', 'agent.yaml').inlineConfig({ level: 'info' });
 const inputs: DesiredInputs = {
-  referenceDigests: { 'secret/loki/token': 'd1', 'configmap/base/agent.yaml': 'c1' },
+  referenceDigests: { 'Secret/loki/token': 'd1', 'ConfigMap/base/agent.yaml': 'c1' },
   configLayers: ['output: loki\n', undefined],
 };
 
@@ -21,24 +21,24 @@ describe('revision', () => {
   it('is 10 hex digits', () => assert.match(rev(forwarder), /^[0-9a-f]{10}$/));
 
   it('a rotated secret key changes the revision', () => {
-    assert.notEqual(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'secret/loki/token': 'd2' } }));
+    assert.notEqual(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'Secret/loki/token': 'd2' } }));
   });
 
   it('an unrelated key of the same Secret leaves the revision unchanged', () => {
-    assert.equal(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'secret/loki/other': 'x' } }));
+    assert.equal(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'Secret/loki/other': 'x' } }));
   });
 
   it('an unrelated Secret leaves the revision unchanged', () => {
-    assert.equal(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'secret/unrelated': 'x', 'secret/unrelated/k': 'y' } }));
+    assert.equal(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'Secret/unrelated': 'x', 'Secret/unrelated/k': 'y' } }));
   });
 
   it('a whole-Secret change rolls an envFrom Agent', () => {
     const b = forwarder.envFromSecret('extra');
-    assert.notEqual(rev(b, { referenceDigests: { ...inputs.referenceDigests, 'secret/extra': 'e1' } }), rev(b, { referenceDigests: { ...inputs.referenceDigests, 'secret/extra': 'e2' } }));
+    assert.notEqual(rev(b, { referenceDigests: { ...inputs.referenceDigests, 'Secret/extra': 'e1' } }), rev(b, { referenceDigests: { ...inputs.referenceDigests, 'Secret/extra': 'e2' } }));
   });
 
   it('a changed ConfigMap layer changes the revision', () => {
-    assert.notEqual(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'configmap/base/agent.yaml': 'c2' }, configLayers: ['output: stdout\n', undefined] }));
+    assert.notEqual(rev(forwarder), rev(forwarder, { referenceDigests: { ...inputs.referenceDigests, 'ConfigMap/base/agent.yaml': 'c2' }, configLayers: ['output: stdout\n', undefined] }));
   });
 
   it('an edited inline layer changes the revision, though the pod template text does not change', () => {
