@@ -105,7 +105,7 @@ describe('KubeListWatcher over client-node auth', () => {
     assert.equal(req.url.searchParams.get('allowWatchBookmarks'), 'true');
     assert.equal(req.url.searchParams.get('timeoutSeconds'), '321');
     assert.equal(req.headers.accept, 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json');
-    assert.deepEqual(events.map((e) => [e.type, e.object.metadata?.resourceVersion]), [['ADDED', '2'], ['BOOKMARK', '3']]);
+    assert.deepEqual(events.map((e) => [e.type, (e.object as KubeObject).metadata?.resourceVersion]), [['ADDED', '2'], ['BOOKMARK', '3']]);
   });
 
   it('passes an ERROR event through as an event', async () => {

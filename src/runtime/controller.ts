@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import type { RateLimiter } from './backoff.ts';
+import { mathRandom, realClock, spreadAround, type Clock, type Random, type TimerHandle } from './clock.ts';
+import type { Informer, InformerHandler } from './informer.ts';
+import { splitKey, type KubeObject } from './kube-object.ts';
+import { noopLogger, type Logger } from './logger.ts';
+import { toControllerOwner, toSelf, type Mapper } from './mappers.ts';
+import { primaryChanged, type Predicate } from './predicates.ts';
+import { WorkQueue, type WorkQueueMetrics } from './workqueue.ts';
+
+/** A failure retrying cannot fix (invalid spec, ...): counted and logged, not requeued. */
+export class TerminalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** True when the error, or any error in its `cause` chain, is a TerminalError. */
+export function isTerminal(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 10; e = e.cause, depth++) {
+    if (e instanceof TerminalError) return true;
+  }
+  return false;
+}
+
+/** `requeueAfter` (ms) asks for another reconcile later; nothing means done until something changes. */
+export type Result = { requeueAfter?: number } | undefined | void;
+
+export interface ReconcileContext {
+  /** Aborted when shutdown's drain deadline passes: stop and return. */
+  signal: AbortSignal;
+  /** Carries controller, reconcileID, namespace and name on every line. */
+  log: Logger;
+  reconcileId: string;
+  namespace: string | undefined;
+  name: string;
+}
+
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Result>;
+
+export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+/** Hooks for controller_runtime_* metrics; see metrics.ts. */
+export interface ControllerMetrics {
+  reconciled(outcome: ReconcileOutcome, seconds: number): void;
+  failed(terminal: boolean): void;
+  maxWorkers(n: number): void;
+  activeWorkers(delta: number): void;
+}
+
+export interface ControllerMetricsProvider {
+  controller(name: string): ControllerMetrics;
+  workqueue(name: string): WorkQueueMetrics;
+}
+
+export interface ControllerOptions {
+  /** Names the queue and the metrics, and appears in every log line. */
+  name: string;
+  reconcile: Reconciler;
+  /** Concurrent reconciles (different keys only). controller-runtime's default is 1. */
+  workers?: number;
+  logger?: Logger;
+  clock?: Clock;
+  random?: Random;
+  metrics?: ControllerMetricsProvider;
+  rateLimiter?: RateLimiter;
+  /** How long `stop` waits for in-flight reconciles. */
+  shutdownTimeoutMs?: number;
+  /** Every primary is reconciled again (low priority) after this period, +-10 %. */
+  resyncPeriodMs?: number;
+  newReconcileId?: () => string;
+}
+
+export interface WatchOptions<T> {
+  predicate?: Predicate<T>;
+  /** Include this source's objects in the periodic resync (the primary). */
+  resync?: boolean;
+}
+
+interface Source {
+  informer: Informer<KubeObject>;
+  handler: InformerHandler<KubeObject>;
+  resyncMap: Mapper<KubeObject> | undefined;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly #reconcile: Reconciler;
+  readonly #workers: number;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #metrics: ControllerMetrics | undefined;
+  readonly #shutdownTimeoutMs: number;
+  readonly #resyncPeriodMs: number;
+  readonly #newId: () => string;
+  readonly #sources: Source[] = [];
+  readonly #unsubscribe: Array<() => void> = [];
+  /** Aborted at the shutdown deadline; every reconcile's ctx.signal. */
+  readonly #abort = new AbortController();
+  #loops: Array<Promise<void>> = [];
+  #resyncTimer: TimerHandle | undefined;
+  #started = false;
+  #stopping: Promise<void> | undefined;
+
+  constructor(opts: ControllerOptions) {
+    this.name = opts.name;
+    this.#reconcile = opts.reconcile;
+    this.#workers = Math.max(1, opts.workers ?? 1);
+    this.#log = (opts.logger ?? noopLogger).child({ controller: opts.name });
+    this.#clock = opts.clock ?? realClock;
+    this.#random = opts.random ?? mathRandom;
+    this.#metrics = opts.metrics?.controller(opts.name);
+    this.#shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
+    this.#resyncPeriodMs = opts.resyncPeriodMs ?? 10 * 3600_000;
+    this.#newId = opts.newReconcileId ?? randomUUID;
+    this.queue = new WorkQueue({
+      clock: this.#clock,
+      ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
+      ...(opts.metrics ? { metrics: opts.metrics.workqueue(opts.name) } : {}),
+    });
+  }
+
+  /** The primary resource: keyed by itself, filtered by `primaryChanged` unless told otherwise, resynced. */
+  forPrimary<T extends KubeObject>(informer: Informer<T>, predicate: Predicate<T> = primaryChanged): this {
+    return this.watch(informer, toSelf, { predicate, resync: true });
+  }
+
+  /** Objects this controller creates, mapped to their controller owner. */
+  owns<T extends KubeObject>(informer: Informer<T>, owner: { group: string; kind: string }, predicate?: Predicate<T>): this {
+    return this.watch(informer, toControllerOwner(owner), predicate ? { predicate } : {});
+  }
+
+  /** Any informer, any mapping. Handlers attach on `start`, so events before that are not queued. */
+  watch<T extends KubeObject>(informer: Informer<T>, map: Mapper<T>, opts: WatchOptions<T> = {}): this {
+    if (this.#started) throw new Error(`controller ${this.name}: watch() after start()`);
+    const predicate = opts.predicate ?? {};
+    const keysOf = (obj: T): string[] => {
+      try {
+        return map(obj);
+      } catch (err) {
+        this.#log.error({ err, informer: informer.name }, 'mapping an event to keys failed');
+        return [];
+      }
+    };
+    const enqueue = (keys: Iterable<string>, lowPriority: boolean): void => {
+      for (const key of keys) this.queue.add(key, { lowPriority });
+    };
+    const handler: InformerHandler<T> = {
+      onAdd: (obj, meta) => {
+        if (predicate.create?.(obj, meta) ?? true) enqueue(keysOf(obj), meta.initial);
+      },
+      onUpdate: (old, obj, meta) => {
+        // Both sides: an owner reference or a reference that moved must wake the old primary too.
+        if (predicate.update?.(old, obj, meta) ?? true) enqueue(new Set([...keysOf(old), ...keysOf(obj)]), meta.initial);
+      },
+      onDelete: (obj, meta) => {
+        if (predicate.delete?.(obj, meta) ?? true) enqueue(keysOf(obj), false);
+      },
+    };
+    this.#sources.push({
+      informer: informer as unknown as Informer<KubeObject>,
+      handler: handler as InformerHandler<KubeObject>,
+      resyncMap: opts.resync ? (keysOf as Mapper<KubeObject>) : undefined,
+    });
+    return this;
+  }
+
+  /**
+   * Attaches to the informers (what they hold already is queued at low
+   * priority), waits for their caches, then starts the workers. Resolves false
+   * if `signal` aborts before the caches synced.
+   */
+  async start(signal?: AbortSignal): Promise<boolean> {
+    if (this.#started) return true;
+    this.#started = true;
+    for (const s of this.#sources) this.#unsubscribe.push(s.informer.addHandler(s.handler));
+    const synced = await Promise.all(this.#sources.map((s) => s.informer.waitForSync(signal)));
+    if (!synced.every(Boolean) || this.#stopping !== undefined) return false;
+    this.#metrics?.maxWorkers(this.#workers);
+    this.#scheduleResync();
+    this.#log.info({ workers: this.#workers }, 'starting workers');
+    for (let i = 0; i < this.#workers; i++) this.#loops.push(this.#worker());
+    return true;
+  }
+
+  /**
+   * Graceful stop: take no new work, let in-flight reconciles finish for up to
+   * `timeoutMs`, then abort their signal and return without waiting further.
+   */
+  stop(timeoutMs: number = this.#shutdownTimeoutMs): Promise<void> {
+    this.#stopping ??= this.#stop(timeoutMs);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    if (this.#resyncTimer !== undefined) this.#clock.clearTimeout(this.#resyncTimer);
+    this.queue.shutDown();
+    const deadline = new AbortController();
+    const drained = Promise.all(this.#loops).then(() => true);
+    const finished = await Promise.race([drained, this.#clock.sleep(timeoutMs, deadline.signal).then(() => false)]);
+    deadline.abort();
+    if (!finished) {
+      this.#log.warn({ timeoutMs }, 'reconciles still running at the shutdown deadline; abandoning them');
+      this.#abort.abort();
+    }
+  }
+
+  async #worker(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#reconcileOne(key);
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  async #reconcileOne(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const reconcileId = this.#newId();
+    const log = this.#log.child({ reconcileID: reconcileId, namespace, name });
+    const started = this.#clock.now();
+    this.#metrics?.activeWorkers(1);
+    let outcome: ReconcileOutcome;
+    try {
+      const ctx: ReconcileContext = { signal: this.#abort.signal, log, reconcileId, namespace, name };
+      const result = await Promise.resolve().then(() => this.#reconcile(key, ctx));
+      const after = result?.requeueAfter ?? 0;
+      this.queue.forget(key);
+      if (after > 0) {
+        this.queue.addAfter(key, after);
+        outcome = 'requeue_after';
+      } else {
+        outcome = 'success';
+      }
+    } catch (err) {
+      outcome = 'error';
+      const terminal = isTerminal(err);
+      this.#metrics?.failed(terminal);
+      if (!terminal) this.queue.addRateLimited(key);
+      log.error({ err, terminal, requeues: this.queue.numRequeues(key) }, 'Reconciler error');
+    } finally {
+      this.#metrics?.activeWorkers(-1);
+    }
+    this.#metrics?.reconciled(outcome, (this.#clock.now() - started) / 1000);
+  }
+
+  #scheduleResync(): void {
+    if (!this.#sources.some((s) => s.resyncMap)) return;
+    const period = spreadAround(this.#resyncPeriodMs, 0.1, this.#random);
+    this.#resyncTimer = this.#clock.setTimeout(() => {
+      for (const s of this.#sources) {
+        if (s.resyncMap === undefined) continue;
+        for (const obj of s.informer.store.list()) {
+          for (const key of s.resyncMap(obj)) this.queue.add(key, { lowPriority: true });
+        }
+      }
+      this.#scheduleResync();
+    }, period);
+  }
+}

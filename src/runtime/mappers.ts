@@ -1,0 +1,39 @@
+import { groupOf, objectKey, type KubeObject } from './kube-object.ts';
+import type { ReadonlyStore } from './store.ts';
+
+/** Maps an object an informer saw to the work-queue keys of the primaries to reconcile. */
+export type Mapper<T> = (obj: T) => string[];
+
+/** The object is the primary itself. */
+export const toSelf: Mapper<KubeObject> = (obj) => [objectKey(obj)];
+
+/**
+ * An owned object maps to its controller owner of the given group and kind
+ * (controller-runtime's EnqueueRequestForOwner with OnlyControllerOwner). The
+ * version is ignored, so an owner reference written under another version
+ * still matches. Owners are in the object's namespace: cross-namespace owner
+ * references are not valid in Kubernetes.
+ */
+export function toControllerOwner(owner: { group: string; kind: string }): Mapper<KubeObject> {
+  return (obj) => {
+    const ref = obj.metadata?.ownerReferences?.find(
+      (r) => r.controller === true && r.kind === owner.kind && groupOf(r.apiVersion) === owner.group,
+    );
+    if (ref === undefined) return [];
+    return [objectKey({ metadata: { name: ref.name, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}) } })];
+  };
+}
+
+/**
+ * A referenced object (a Secret, a ConfigMap) maps to every primary whose
+ * index holds it. The primary informer's index function returns the keys of
+ * what each primary references, e.g. `['ns/db-credentials']`; `valueOf` turns
+ * the referenced object into the same form (by default its `namespace/name`).
+ */
+export function fromIndex<P extends KubeObject, T extends KubeObject>(
+  primaries: ReadonlyStore<P>,
+  indexName: string,
+  valueOf: (obj: T) => string = objectKey,
+): Mapper<T> {
+  return (obj) => primaries.byIndex(indexName, valueOf(obj)).map(objectKey);
+}
