@@ -164,7 +164,8 @@ function resolveHealth(health: AgentSpec['health'], ports: ResolvedPort[]): Reso
     if (health.readiness) out.readiness = withTiming(health.readiness);
     if (health.startup) out.startup = withTiming(health.startup);
   } else {
-    const first = ports[0];
+    // The first TCP port: a TCP probe on a UDP port (syslog, statsd) would fail forever and restart a healthy agent.
+    const first = ports.find((p) => p.protocol === 'TCP');
     if (first === undefined) return out;
     out.liveness = withTiming({ tcpSocket: { port: first.containerPort } });
     out.readiness = withTiming({ tcpSocket: { port: first.containerPort } });

@@ -117,12 +117,16 @@ function warnings(spec: ResolvedSpec): DesiredWarning[] {
   if (!spec.health.liveness && !spec.health.readiness) {
     out.push({
       reason: 'ProbesMissing',
-      message: spec.ports.length === 0
-        ? 'no liveness or readiness probe: the agent has no spec.ports and no spec.health, so a hung agent goes unnoticed; add spec.health.liveness (exec, httpGet or tcpSocket)'
-        : 'no liveness or readiness probe: spec.health is set without either, so a hung agent goes unnoticed; add spec.health.liveness',
+      message: `no liveness or readiness probe: ${why(spec)}, so a hung agent goes unnoticed; add spec.health.liveness (exec, httpGet or tcpSocket)`,
     });
   }
   return out;
+}
+
+function why(spec: ResolvedSpec): string {
+  if (spec.health.startup) return 'spec.health has only a startup probe';
+  if (spec.ports.length === 0) return 'the agent has no spec.ports and no spec.health';
+  return 'spec.ports has no TCP port for a default probe and spec.health is not set';
 }
 
 export { resolveSpec, type ResolvedSpec } from './defaults.ts';

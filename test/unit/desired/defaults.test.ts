@@ -58,6 +58,11 @@ describe('resolveSpec', () => {
     assert.equal(withStartup.health.startup?.failureThreshold, 60);
   });
 
+  it('puts default probes on the first TCP port, never on a UDP one', () => {
+    assert.deepEqual(resolve(minimal.port('syslog', 514, 'UDP').port('http', 2020)).health.liveness?.tcpSocket, { port: 2020 });
+    assert.deepEqual(resolve(minimal.port('statsd', 8125, 'UDP')).health, { defaulted: false });
+  });
+
   it('has no probes with neither ports nor health', () => {
     assert.deepEqual(resolve(minimal.health({})).health, { defaulted: false });
   });

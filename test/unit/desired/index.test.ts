@@ -23,6 +23,12 @@ describe('desiredObjects', () => {
     assert.match(r.warnings[0]?.message ?? '', /add spec.health.liveness/);
   });
 
+  it('warns when the only ports are UDP, naming why', () => {
+    const r = desiredObjects(agent('udp').port('statsd', 8125, 'UDP').build(), noInputs);
+    assert.ok(r.ok);
+    assert.match(r.warnings[0]?.message ?? '', /no TCP port for a default probe/);
+  });
+
   it('does not warn when ports give default probes', () => {
     const r = desiredObjects(agent('p').port('http', 80).build(), noInputs);
     assert.ok(r.ok);
