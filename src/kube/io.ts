@@ -1,0 +1,30 @@
+import type { AgentStatus } from '../api/status.ts';
+import { apply, type ApplyObject } from './apply.ts';
+import type { KubeClient } from './client.ts';
+import { deletePod, type DeletePodResult } from './pods.ts';
+import { apiObjectReader, readReferencedDigests, type ReferencedDigests, type References } from './secrets.ts';
+import { patchAgentStatus } from './status.ts';
+
+/**
+ * The reconciler's writes and targeted reads, bound to one client. Reconciler
+ * tests fake this interface; leases (leaseIO) and events (EventRecorder) are
+ * separate because they have their own users and state.
+ */
+export interface KubeIO {
+  /** Server-side apply; call only when needsApply(desired, live) says so. */
+  apply(desired: ApplyObject): Promise<ApplyObject>;
+  /** Call only when the computed status differs from the one read. */
+  patchAgentStatus(namespace: string, name: string, status: AgentStatus): Promise<unknown>;
+  deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
+  readReferencedDigests(namespace: string, refs: References): Promise<ReferencedDigests>;
+}
+
+export function kubeIO(client: KubeClient): KubeIO {
+  const reader = apiObjectReader(client);
+  return {
+    apply: (desired) => apply(client, desired),
+    patchAgentStatus: (namespace, name, status) => patchAgentStatus(client, namespace, name, status),
+    deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
+    readReferencedDigests: (namespace, refs) => readReferencedDigests(reader, namespace, refs),
+  };
+}
