@@ -24,8 +24,11 @@ export const maxRenderedBytes = 1024 * 1024;
  * Duplicate keys are an error, not "last one wins", since the intent is unclear.
  */
 export function parseLayer(text: string): ParseResult {
-  const doc = parseDocument(text, { version: '1.2', uniqueKeys: true });
+  // resolveKnownTags false: YAML 1.1 tags (!!binary, !!timestamp) stay plain strings, so every value renders as JSON too.
+  // logLevel error: yaml's warnings would go to stderr, around the operator's JSON logs.
+  const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, resolveKnownTags: false, logLevel: 'error' });
   const error = doc.errors[0];
+  if (error?.code === 'MULTIPLE_DOCS') return { ok: false, problem: 'holds more than one YAML document (a --- separator)' };
   if (error) return { ok: false, problem: `is not valid YAML (${firstLine(error.message)})` };
   let value: unknown;
   try {
@@ -102,5 +105,5 @@ function describe(value: unknown): string {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n', 1)[0] ?? message;
+  return (message.split('\n', 1)[0] ?? message).replace(/:$/, '');
 }

@@ -15,10 +15,18 @@ describe('parseLayer', () => {
     ['reads an empty document as an empty mapping', '# only a comment\n', { ok: true, value: {} }],
     ['refuses a list at the top level', '- a\n- b\n', { ok: false, problem: 'is a list at the top level, not a mapping' }],
     ['refuses a scalar at the top level', 'just text', { ok: false, problem: 'is a string at the top level, not a mapping' }],
+    ['refuses several documents in one key', 'a: 1\n---\nb: 2\n', { ok: false, problem: 'holds more than one YAML document (a --- separator)' }],
+    ['keeps YAML 1.1 tags as plain strings, so the value renders as JSON too', 'a: !!binary aGVsbG8=\n', { ok: true, value: { a: 'aGVsbG8=' } }],
   ];
   for (const [title, text, expected] of table) {
     it(title, () => assert.deepEqual(parseLayer(text), expected));
   }
+
+  it('refuses an alias bomb instead of expanding it', () => {
+    const bomb = ['a: &a [1,1,1,1,1,1,1,1,1]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]'].join('\n');
+    const r = parseLayer(bomb);
+    assert.equal(r.ok, false);
+  });
 
   it('refuses duplicate keys and broken YAML with the position, not the content', () => {
     for (const text of ['a: 1\na: 2\n', 'a: [1, 2\n', 'a: b: c\n']) {
