@@ -67,6 +67,7 @@ test('two replicas run with leader election on, configured by environment as the
     WATCH_NAMESPACES: '',
     LEADER_ELECT: 'true',
     LEADER_ELECTION_NAMESPACE: releaseNamespace,
+    LEASE_NAME: 'agent-operator-leader',
     POD_NAME: 'metadata.name',
     POD_NAMESPACE: 'metadata.namespace',
     METRICS_BIND_ADDRESS: ':8080',
