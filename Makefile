@@ -10,7 +10,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: help deps tools test unit e2e typecheck generate verify-generated run demo bench \
-        cluster-up cluster-down cluster-status build lint-chart clean
+        cluster-up cluster-down cluster-status build clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'

@@ -23,7 +23,7 @@ export const AgentConfig = doc(
     mountPath: doc(z.string().max(1024).regex(/^\//).optional(), { description: `Directory the rendered file is mounted in. Default ${configDefaults.mountPath}.` }),
     fileName: doc(z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/).optional(), { description: `Rendered file name; .json renders JSON, anything else YAML. Default ${configDefaults.fileName}.` }),
     layers: doc(z.array(ConfigLayer).min(1).max(16), {
-      description: 'Deep-merged in order, later layers win (mappings merge key by key; lists and scalars are replaced). The result is rendered into an owned ConfigMap; a change of any layer rolls the pods.',
+      description: 'Deep-merged in order, later layers win (mappings merge key by key; lists and scalars are replaced; `null` in a later layer removes the key). The result is rendered into an owned ConfigMap; a change of any layer rolls the pods.',
     }),
   }),
   { description: 'Layered configuration, merged in a defined order so defaults, environment and overrides cannot be loaded in the wrong order.' },

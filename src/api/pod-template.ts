@@ -16,6 +16,7 @@ const Volume = doc(
   {
     description: 'An extra volume for the agent pod.',
     rules: [
+      { rule: "!(self.name in ['agent-config', 'agent-state'])", message: 'volume names agent-config and agent-state are the operator\'s (config and state volumes); pick another name', fieldPath: '.name' },
       { rule: '[has(self.hostPath), has(self.emptyDir), has(self.secret), has(self.configMap), has(self.persistentVolumeClaim)].filter(x, x).size() == 1', message: 'set exactly one volume source (hostPath, emptyDir, secret, configMap or persistentVolumeClaim)' },
       {
         rule: "!has(self.hostPath) || !(self.hostPath.path == '/tmp' || self.hostPath.path.startsWith('/tmp/') || self.hostPath.path == '/var/tmp' || self.hostPath.path.startsWith('/var/tmp/'))",
@@ -51,7 +52,7 @@ export const PodTemplate = doc(
     securityContext: doc(z.object({
       pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault).').optional(),
       container: freeForm('Overrides the secure container defaults (allowPrivilegeEscalation false, capabilities drop ALL).').optional(),
-    }).optional(), { description: 'Overrides of the secure defaults, merged over them key by key.' }),
+    }).optional(), { description: 'Overrides of the secure defaults, deep-merged over them like config layers (`null` removes a default).' }),
     volumes: doc(z.array(Volume).max(32).optional(), { description: 'Extra volumes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),
     volumeMounts: doc(z.array(VolumeMount).max(32).optional(), { description: 'Mounts of the extra volumes into the agent container.' }),
   }),

@@ -56,12 +56,12 @@ const single = (what: string) => doc(Probe.optional(), { description: what });
 
 export const Health = doc(
   z.object({
-    liveness: single('Restarts the container when it fails. Default with ports: TCP on the first port.'),
-    readiness: single('Takes the pod out of Service endpoints while it fails. Default with ports: TCP on the first port.'),
+    liveness: single('Restarts the container when it fails. Default with a TCP port: TCP on the first TCP port.'),
+    readiness: single('Takes the pod out of Service endpoints while it fails. Default with a TCP port: TCP on the first TCP port.'),
     startup: single('Holds liveness back until the agent has started (default window 30 x 5 s when a liveness probe exists).'),
   }),
   {
-    description: 'Health probes. With ports and no health spec: TCP probes on the first port. With neither: no probes, and the Agent reports a ProbesMissing warning condition.',
+    description: 'Health probes. With a TCP port and no health spec: TCP probes on the first TCP port. With neither: no probes, and the Agent reports a ProbesMissing warning condition.',
     rules: [
       { rule: '!has(self.liveness) || !has(self.liveness.successThreshold) || self.liveness.successThreshold == 1', message: 'liveness.successThreshold must be 1 (Kubernetes requires it); remove it or set 1', fieldPath: '.liveness.successThreshold' },
       { rule: '!has(self.startup) || !has(self.startup.successThreshold) || self.startup.successThreshold == 1', message: 'startup.successThreshold must be 1 (Kubernetes requires it); remove it or set 1', fieldPath: '.startup.successThreshold' },

@@ -56,7 +56,7 @@ export const AgentSpec = doc(
     args: doc(z.array(z.string().max(4096)).max(256).optional(), { description: 'Arguments.' }),
     imagePullPolicy: doc(z.enum(['Always', 'IfNotPresent', 'Never']).optional(), { description: 'As in a container; Kubernetes defaults apply when unset.' }),
     replicas: doc(z.int().min(0).max(1000).optional(), { description: 'Pod count. Default 1. Scalable with kubectl scale.' }),
-    ports: doc(z.array(Port).max(32).optional(), { description: 'Ports; the first one gets the default TCP probes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),
+    ports: doc(z.array(Port).max(32).optional(), { description: 'Ports; the first TCP port gets the default TCP probes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),
     resources: Resources.optional(),
     health: Health.optional(),
     env: doc(z.array(EnvVar).max(256).optional(), { description: 'Environment variables. Secrets come from valueFrom.secretKeyRef, never literal values.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),

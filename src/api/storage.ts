@@ -18,6 +18,7 @@ export const Storage = doc(
     description: 'A persistent volume for agent state (positions, buffers, WAL), so state survives restarts instead of living in a temp dir.',
     rules: [
       { rule: 'quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0', message: 'storage.size can only grow: a PersistentVolumeClaim cannot shrink; create a new Agent to start with a smaller volume', fieldPath: '.size', reason: 'FieldValueForbidden' },
+      { rule: 'has(self.accessModes) == has(oldSelf.accessModes) && (!has(self.accessModes) || self.accessModes == oldSelf.accessModes)', message: 'storage.accessModes cannot change after creation (a PVC\'s access modes are immutable); create a new Agent to change them', fieldPath: '.accessModes', reason: 'FieldValueForbidden' },
       { rule: 'has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)', message: 'storage.storageClassName cannot change after creation (the PVC is immutable there); create a new Agent to move storage classes', fieldPath: '.storageClassName', reason: 'FieldValueForbidden' },
     ],
   },
