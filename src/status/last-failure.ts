@@ -1,0 +1,71 @@
+import { parseQuantity } from '../api/quantity.ts';
+import type { FailureReason, Reason } from '../api/reasons.ts';
+import type { AgentStatus, LastFailure } from '../api/status.ts';
+import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
+import type { Failure } from '../health/failure.ts';
+import type { Action } from '../recovery/policy.ts';
+import { statusTime } from './time.ts';
+
+/** Something the operator sees that keeps the Agent from its spec: reason and words. */
+export interface Blocker { reason: Reason; message: string }
+
+/** Operator-seen reasons as status.lastFailure records them (config and cycles are spec problems). */
+const asFailure: Partial<Record<Reason, FailureReason>> = {
+  InvalidSpec: 'InvalidSpec', InvalidConfig: 'InvalidSpec', DependencyCycle: 'InvalidSpec',
+  SecretNotFound: 'SecretNotFound', ConfigMapNotFound: 'ConfigMapNotFound', DependencyNotReady: 'DependencyNotReady',
+};
+
+export interface LastFailureInput {
+  now: Date;
+  generation: number;
+  previous: AgentStatus | undefined;
+  decision: { action: Action; fresh: readonly Failure[] };
+  ctx: DiagnoseContext;
+  blocker?: Blocker | undefined;
+}
+
+/**
+ * status.lastFailure: the newest failure counted in this reconcile, else the
+ * onset of something the operator itself sees (a missing Secret, a
+ * dependency), else what it was. `count` adds up failures of the same reason
+ * within one spec generation; an ongoing operator-seen problem counts once,
+ * at its onset (its message was in no condition before).
+ */
+export function nextLastFailure(input: LastFailureInput): LastFailure | undefined {
+  const prev = input.previous?.lastFailure;
+  const sameGeneration = input.previous?.observedGeneration === input.generation;
+  const carried = (reason: FailureReason) => (sameGeneration && prev?.reason === reason ? prev.count : 0);
+  const fresh = input.decision.fresh;
+  const f = newest(fresh);
+  if (f) {
+    const lf: LastFailure = {
+      reason: f.reason,
+      message: diagnose(f, raisedContext(f, input.decision.action, input.ctx)),
+      time: f.since ?? statusTime(input.now.getTime()),
+      count: carried(f.reason) + fresh.filter((x) => x.reason === f.reason).length,
+    };
+    if (f.pod !== undefined) lf.pod = f.pod;
+    if (f.container !== undefined) lf.container = f.container;
+    if (f.exitCode !== undefined) lf.exitCode = f.exitCode;
+    return lf;
+  }
+  const b = input.blocker;
+  const reason = b && asFailure[b.reason];
+  if (b && reason && !input.previous?.conditions?.some((c) => c.message === b.message)) {
+    return { reason, message: b.message, time: statusTime(input.now.getTime()), count: carried(reason) + 1 };
+  }
+  return prev;
+}
+
+function newest(failures: readonly Failure[]): Failure | undefined {
+  let best: Failure | undefined;
+  for (const f of failures) if (!best || (f.since ?? '') > (best.since ?? '')) best = f;
+  return best;
+}
+
+/** The OOM kill that made the policy raise the limit is described with the raise. */
+function raisedContext(f: Failure, action: Action, ctx: DiagnoseContext): DiagnoseContext {
+  if (action.type !== 'IncreaseMemory' || f.reason !== 'OOMKilled' || !ctx.memory) return ctx;
+  if (f.memoryLimit !== undefined && parseQuantity(f.memoryLimit) !== parseQuantity(action.from)) return ctx;
+  return { ...ctx, memory: { ...ctx.memory, raisedTo: action.to } };
+}

@@ -1,0 +1,65 @@
+import type { V1Deployment } from '@kubernetes/client-node';
+import { revisionAnnotation } from '../health/detect.ts';
+
+/** What the Agent's Deployment says about its rollout, read once for the status and the policy. */
+export interface Rollout {
+  exists: boolean;
+  /** The Deployment controller has seen the latest template and replica count. */
+  observed: boolean;
+  /** Every desired replica is updated and available and no old pod is left (kubectl rollout status's rule). */
+  complete: boolean;
+  /** Rolling (or scaling) and still within progressDeadlineSeconds: the policy leaves it alone. */
+  inProgress: boolean;
+  /** The Deployment's Progressing condition says ProgressDeadlineExceeded. */
+  deadlineExceeded: boolean;
+  deadlineMessage?: string;
+  replicas: number;
+  readyReplicas: number;
+  updatedReplicas: number;
+  availableReplicas: number;
+  /** The revision annotation on the Deployment's pod template: what it rolls out. */
+  revision?: string;
+  /** The agent container's image in the Deployment's pod template. */
+  image?: string;
+}
+
+export function readRollout(deployment: V1Deployment | undefined, desiredReplicas: number, containerName = 'agent'): Rollout {
+  if (!deployment) {
+    return { exists: false, observed: false, complete: false, inProgress: false, deadlineExceeded: false, replicas: 0, readyReplicas: 0, updatedReplicas: 0, availableReplicas: 0 };
+  }
+  const s = deployment.status ?? {};
+  const replicas = s.replicas ?? 0;
+  const updatedReplicas = s.updatedReplicas ?? 0;
+  const availableReplicas = s.availableReplicas ?? 0;
+  const observed = (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
+  const progressing = s.conditions?.find((c) => c.type === 'Progressing');
+  const deadlineExceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+  const complete = observed && updatedReplicas >= desiredReplicas && replicas <= updatedReplicas && availableReplicas >= updatedReplicas;
+  // After a rollout the controller keeps Progressing=True/NewReplicaSetAvailable; a pod that
+  // fails later does not make the rollout "in progress" again, so the policy may act on it.
+  const settled = progressing?.reason === 'NewReplicaSetAvailable';
+  const r: Rollout = {
+    exists: true, observed, complete, deadlineExceeded,
+    inProgress: !deadlineExceeded && (!observed || (!complete && !settled)),
+    replicas, readyReplicas: s.readyReplicas ?? 0, updatedReplicas, availableReplicas,
+  };
+  if (deadlineExceeded && progressing?.message) r.deadlineMessage = progressing.message;
+  const template = deployment.spec?.template;
+  const revision = template?.metadata?.annotations?.[revisionAnnotation];
+  if (revision !== undefined) r.revision = revision;
+  const containers = template?.spec?.containers ?? [];
+  const image = (containers.find((c) => c.name === containerName) ?? containers[0])?.image;
+  if (image !== undefined) r.image = image;
+  return r;
+}
+
+/**
+ * The `healthy` the recovery policy takes: the Deployment has rolled out
+ * completely and every desired replica is ready. (Failures are checked by the
+ * policy itself.) Zero desired replicas are healthy once no pod is left.
+ */
+export function rolloutHealthy(r: Rollout, desiredReplicas: number): boolean {
+  if (!r.exists) return false;
+  if (desiredReplicas === 0) return r.observed && r.replicas === 0;
+  return r.complete && r.readyReplicas >= desiredReplicas;
+}

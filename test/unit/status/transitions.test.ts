@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AgentStatus } from '../../../src/api/status.ts';
+import { computeStatus } from '../../../src/status/compute.ts';
+import { statusChanged, transitionEvents } from '../../../src/status/transitions.ts';
+import { crash, deployment, statusInput, t0 } from './fixtures.ts';
+
+const healthy = computeStatus(statusInput());
+const failing = computeStatus(statusInput({ previous: healthy, now: new Date(t0 + 60_000), deployment: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
+const starting = computeStatus(statusInput({ deployment: deployment({ updated: 0, ready: 0, progressing: 'ReplicaSetUpdated' }) }));
+
+describe('statusChanged', () => {
+  it('ignores the order of conditions and absent-vs-undefined fields', () => {
+    const reordered: AgentStatus = { ...healthy, conditions: [...healthy.conditions!].reverse(), image: undefined };
+    delete (reordered as Record<string, unknown>).image;
+    const withUndefined = { ...healthy, lastFailure: undefined };
+    assert.equal(statusChanged(healthy, { ...reordered, image: healthy.image }), false);
+    assert.equal(statusChanged(healthy, withUndefined), false);
+  });
+
+  it('sees any real difference', () => {
+    assert.equal(statusChanged(healthy, failing), true);
+    assert.equal(statusChanged(healthy, { ...healthy, restarts: 1 }), true);
+    assert.equal(statusChanged(undefined, healthy), true);
+  });
+});
+
+describe('transitionEvents', () => {
+  it('warns when the Agent stops being Ready and becomes Degraded, naming the pod', () => {
+    const events = transitionEvents(healthy, failing);
+    assert.deepEqual(events.map((e) => `${e.type} ${e.reason}`), ['Warning CrashLoopBackOff', 'Warning CrashLoopBackOff']);
+    assert.match(events[0]!.message, /^Ready is False: 2\/3 replicas ready at revision rev2: container agent of pod agent-b keeps exiting/);
+    assert.match(events[1]!.message, /^Degraded is True: container agent of pod agent-b/);
+  });
+
+  it('announces the recovery as Normal', () => {
+    const recovered = computeStatus(statusInput({ previous: failing, now: new Date(t0 + 120_000) }));
+    assert.deepEqual(transitionEvents(failing, recovered).map((e) => `${e.type} ${e.reason} ${e.message}`), [
+      'Normal Ready Ready is True: 3/3 replicas ready at revision rev2',
+      'Normal Healthy Degraded is False: no failure',
+    ]);
+  });
+
+  it('says nothing about a new Agent that is simply starting up', () => {
+    assert.deepEqual(transitionEvents(undefined, starting), []);
+  });
+
+  it('announces a new Agent that is Ready at once, or has a real problem', () => {
+    assert.deepEqual(transitionEvents(undefined, healthy).map((e) => `${e.type} ${e.reason}`), ['Normal Ready']);
+    const held = computeStatus(statusInput({ deployment: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }));
+    assert.deepEqual(transitionEvents(undefined, held).map((e) => `${e.type} ${e.reason}`), [
+      'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle',
+    ]);
+  });
+
+  it('announces a rollout starting and finishing as Normal, and a missed deadline as Warning', () => {
+    const rolling = computeStatus(statusInput({ previous: healthy, deployment: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
+    assert.deepEqual(transitionEvents(healthy, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress', 'Normal RolloutInProgress']);
+    const done = computeStatus(statusInput({ previous: rolling }));
+    assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready', 'Normal RolloutComplete']);
+    const stuck = computeStatus(statusInput({ previous: rolling, deployment: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
+    assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded', 'Warning ProgressDeadlineExceeded']);
+  });
+
+  it('emits nothing when nothing transitions', () => {
+    assert.deepEqual(transitionEvents(healthy, computeStatus(statusInput({ previous: healthy }))), []);
+  });
+});
