@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LeaderElector, LeaseConflictError, microTime, validateTimings, type LeaseRecord, type LeaseSpec, type LeaseStore } from '../../../src/runtime/leader-election.ts';
+import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
+
+/** The apiserver's view of one Lease: resourceVersion checks and 409s included. */
+class FakeLeaseStore implements LeaseStore {
+  readonly description = 'operator-system/agent-operator';
+  lease: LeaseRecord | undefined;
+  failure: Error | 'hang' | undefined;
+  readonly writes: LeaseSpec[] = [];
+  #rv = 0;
+
+  async get(): Promise<LeaseRecord | undefined> {
+    await this.#gate();
+    return this.lease && structuredClone(this.lease);
+  }
+
+  async create(spec: LeaseSpec): Promise<LeaseRecord> {
+    await this.#gate();
+    if (this.lease) throw new LeaseConflictError();
+    return this.#store(spec);
+  }
+
+  async update(rec: LeaseRecord): Promise<LeaseRecord> {
+    await this.#gate();
+    if (!this.lease || rec.resourceVersion !== this.lease.resourceVersion) throw new LeaseConflictError();
+    return this.#store(rec.spec);
+  }
+
+  /** Another process writes the lease directly. */
+  setByOther(spec: LeaseSpec): void {
+    this.lease = { spec, resourceVersion: String(++this.#rv) };
+  }
+
+  #store(spec: LeaseSpec): LeaseRecord {
+    this.writes.push(structuredClone(spec));
+    this.lease = { spec: structuredClone(spec), resourceVersion: String(++this.#rv) };
+    return structuredClone(this.lease);
+  }
+
+  #gate(): Promise<void> {
+    if (this.failure === 'hang') return new Promise(() => {});
+    if (this.failure) return Promise.reject(this.failure);
+    return Promise.resolve();
+  }
+}
+
+function elector(clock: FakeClock, store: FakeLeaseStore, identity: string) {
+  const events: string[] = [];
+  const status: number[] = [];
+  const e = new LeaderElector({
+    store,
+    identity,
+    clock,
+    random: fixedRandom(0),
+    metrics: { leading: (v) => status.push(v ? 1 : 0) },
+    onStartedLeading: () => events.push('started'),
+    onStoppedLeading: () => events.push('stopped'),
+  });
+  return { e, events, status };
+}
+
+describe('leader election timings', () => {
+  it('accepts 15 s / 10 s / 2 s and refuses orders that cannot work', () => {
+    validateTimings(15_000, 10_000, 2_000);
+    assert.throws(() => validateTimings(10_000, 10_000, 2_000), /leaseDuration must be greater than renewDeadline/);
+    assert.throws(() => validateTimings(15_000, 2_400, 2_000), /renewDeadline must be greater than 1.2 x retryPeriod/);
+    assert.throws(() => new LeaderElector({ store: new FakeLeaseStore(), leaseDurationMs: 5_000 }), /leaseDuration/);
+  });
+
+  it('writes MicroTime with exactly six fractional digits', () => {
+    assert.equal(microTime(Date.UTC(2026, 10, 27, 11, 0, 0, 123)), '2026-11-27T11:00:00.123000Z');
+  });
+});
+
+describe('LeaderElector', () => {
+  it('acquires a lease nobody holds, with MicroTime stamps, and reports it', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    assert.equal(a.e.isLeader(), true);
+    assert.deepEqual(a.events, ['started']);
+    assert.deepEqual(a.status, [0, 1]);
+    const spec = store.lease!.spec;
+    assert.equal(spec.holderIdentity, 'a');
+    assert.equal(spec.leaseDurationSeconds, 15);
+    assert.equal(spec.leaseTransitions, 0);
+    assert.match(spec.renewTime!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    assert.match(spec.acquireTime!, /\.\d{6}Z$/);
+    await a.e.stop();
+  });
+
+  it('renews every retry period, keeping its acquire time', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    const acquired = store.lease!.spec.acquireTime;
+    await clock.advance(6_000);
+    assert.equal(store.writes.length, 4);
+    assert.equal(store.lease!.spec.renewTime, microTime(clock.now()));
+    assert.equal(store.lease!.spec.acquireTime, acquired);
+    await a.e.stop();
+  });
+
+  it('lets only one of two candidates win a free lease', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    const b = elector(clock, store, 'b');
+    a.e.start();
+    b.e.start();
+    await clock.advance(10_000);
+    assert.deepEqual([a.e.isLeader(), b.e.isLeader()], [true, false]);
+    await a.e.stop();
+    await b.e.stop();
+  });
+
+  it('does not take over a lease before it expires by its own observation, then does', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    store.setByOther({ holderIdentity: 'old', leaseDurationSeconds: 15, renewTime: microTime(clock.now() - 60_000), leaseTransitions: 3 });
+    const b = elector(clock, store, 'b');
+    b.e.start();
+    await clock.advance(14_000);
+    assert.equal(b.e.isLeader(), false, 'renewTime in the past does not count: clocks may be skewed');
+    await clock.advance(4_000);
+    assert.equal(b.e.isLeader(), true);
+    assert.equal(store.lease!.spec.holderIdentity, 'b');
+    assert.equal(store.lease!.spec.leaseTransitions, 4);
+    await b.e.stop();
+  });
+
+  it('never takes over while the holder keeps renewing', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    const b = elector(clock, store, 'b');
+    b.e.start();
+    await clock.advance(120_000);
+    assert.deepEqual([a.e.isLeader(), b.e.isLeader()], [true, false]);
+    await a.e.stop();
+    await b.e.stop();
+  });
+
+  it('loses leadership when it cannot renew within the renew deadline, and does not release', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    const lastRenew = clock.now();
+    store.failure = new Error('apiserver unreachable');
+    await clock.advance(9_999);
+    assert.deepEqual(a.events, ['started']);
+    await clock.advance(1);
+    assert.equal(clock.now() - lastRenew, 10_000);
+    assert.deepEqual(a.events, ['started', 'stopped']);
+    assert.equal(a.e.isLeader(), false);
+    assert.deepEqual(a.status.at(-1), 0);
+    store.failure = undefined;
+    const writes = store.writes.length;
+    await a.e.stop();
+    assert.equal(store.writes.length, writes, 'no release after losing the lease');
+  });
+
+  it('loses leadership on time even when a renew request hangs', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    store.failure = 'hang';
+    await clock.advance(10_000);
+    assert.deepEqual(a.events, ['started', 'stopped']);
+    await a.e.stop();
+  });
+
+  it('steps down at once when another holder has taken the lease', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    store.setByOther({ holderIdentity: 'intruder', leaseDurationSeconds: 15, renewTime: microTime(clock.now()) });
+    await clock.advance(2_000);
+    assert.deepEqual(a.events, ['started', 'stopped']);
+    await a.e.stop();
+  });
+
+  it('releases the lease on a graceful stop so a successor takes over on its next try', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    const b = elector(clock, store, 'b');
+    b.e.start();
+    await clock.advance(3_000);
+    await a.e.stop();
+    assert.deepEqual(a.events, ['started'], 'a graceful stop is not a loss');
+    assert.equal(store.lease!.spec.holderIdentity, '');
+    assert.equal(store.lease!.spec.leaseDurationSeconds, 1);
+    assert.equal(a.status.at(-1), 0);
+    await clock.advance(2_000);
+    assert.equal(b.e.isLeader(), true);
+    await b.e.stop();
+  });
+
+  it('retries after a 409 conflict instead of failing', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    const realUpdate = store.update.bind(store);
+    let conflicts = 1;
+    store.update = async (rec) => {
+      if (conflicts-- > 0) throw new LeaseConflictError();
+      return realUpdate(rec);
+    };
+    a.e.start();
+    await clock.flush();
+    await clock.advance(4_000);
+    assert.equal(a.e.isLeader(), true);
+    assert.deepEqual(a.events, ['started']);
+    await a.e.stop();
+  });
+});
