@@ -42,8 +42,12 @@ export interface Metrics {
   readonly apiRequests: LabelledCounter<ApiRequestLabels>;
   /** Seconds from a pod status change to the Agent status that reports it being written. */
   readonly detectionLatency: { observe(seconds: number): void };
-  /** Write requests (create, update, patch, delete) counted so far: zero writes is how a converged Agent is recognised. */
-  apiWrites(): Promise<number>;
+  /**
+   * Write requests (create, update, patch, delete) counted so far, except on
+   * `exclude` resources (default: leases, which leader election renews every
+   * few seconds by design). Zero writes is how a converged Agent is recognised.
+   */
+  apiWrites(opts?: { exclude?: readonly string[] }): Promise<number>;
 }
 
 export interface MetricsOptions {
@@ -117,10 +121,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
     apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
     detectionLatency: { observe: (seconds) => detection.observe(seconds) },
-    async apiWrites() {
+    async apiWrites({ exclude = ['leases'] } = {}) {
       const { values } = await apiRequests.get();
       return values
-        .filter((v) => writeVerbs.has(v.labels['verb'] as ApiVerb))
+        .filter((v) => writeVerbs.has(v.labels['verb'] as ApiVerb) && !exclude.includes(String(v.labels['resource'])))
         .reduce((sum, v) => sum + v.value, 0);
     },
   };

@@ -67,6 +67,15 @@ describe('createMetrics', () => {
     assert.equal(await m.apiWrites(), 4);
   });
 
+  it('leaves Lease renewals out of the write count unless asked', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.apiRequests.inc({ verb: 'update', resource: 'leases', code: '200' }, 30);
+    m.apiRequests.inc({ verb: 'patch', resource: 'agents/status', code: '200' });
+    assert.equal(await m.apiWrites(), 1);
+    assert.equal(await m.apiWrites({ exclude: [] }), 31);
+    assert.equal(await m.apiWrites({ exclude: ['leases', 'events'] }), 1);
+  });
+
   it('keeps each Metrics object in its own registry, so tests and processes do not share counts', async () => {
     const a = createMetrics({ processMetrics: false });
     const b = createMetrics({ processMetrics: false });
