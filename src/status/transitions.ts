@@ -32,41 +32,43 @@ function sortKeys(value: unknown): unknown {
 export interface TransitionEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }
 
 /**
- * The conditions whose transitions are worth an Event, and which status is the
- * bad one. Reconciling is left out (it flips with every rollout, which
- * Progressing already reports), and so is ProbesConfigured (it only changes
- * with the spec).
+ * Which condition transitions are worth an Event, and which status is bad.
+ * Each fact is announced once: a pod failure and every remediation step
+ * already have their own event from the recovery policy, so Degraded going
+ * True and Stalled going True for RecoveryExhausted are not repeated here; a
+ * missed progress deadline is announced by Stalled, not again by Progressing.
+ * Reconciling and ProbesConfigured are left out (the first flips with every
+ * rollout, the second only with the spec).
  */
-const watched: { type: ConditionType; bad: 'True' | 'False' }[] = [
-  { type: 'Ready', bad: 'False' },
-  { type: 'Available', bad: 'False' },
-  { type: 'Degraded', bad: 'True' },
-  { type: 'Stalled', bad: 'True' },
-  { type: 'DependenciesReady', bad: 'False' },
-  { type: 'Progressing', bad: 'False' },
+const watched: { type: ConditionType; bad: (c: Condition) => boolean; skip?: (c: Condition) => boolean }[] = [
+  { type: 'Ready', bad: (c) => c.status === 'False' },
+  { type: 'Available', bad: (c) => c.status === 'False' },
+  { type: 'Degraded', bad: (c) => c.status === 'True', skip: (c) => c.status === 'True' },
+  { type: 'Stalled', bad: (c) => c.status === 'True', skip: (c) => c.status === 'True' && c.reason === 'RecoveryExhausted' },
+  { type: 'DependenciesReady', bad: (c) => c.status === 'False' },
+  { type: 'Progressing', bad: () => false, skip: (c) => c.reason === 'ProgressDeadlineExceeded' },
 ];
 
-/**
- * One Event per watched condition whose status changed: Warning when it went
- * bad (Normal when it is only a rollout under way), Normal when it recovered,
- * with the condition's reason and message. On
- * the first status (no previous condition) only a real problem and Ready=True
- * are announced: a new Agent that is still starting up is not news. A
- * Progressing that merely finished (RolloutComplete) is Normal.
- */
 /** Reasons a condition is bad for while an Agent is simply being created. */
 const startingUp = new Set<string>(['RolloutInProgress', 'Unavailable', 'Reconciling']);
 /** Not Ready because a rollout is under way: expected with every spec change, so Normal. */
 const progressing = new Set<string>(['RolloutInProgress', 'Reconciling']);
 
+/**
+ * One Event per watched condition whose status changed: Warning when it went
+ * bad (Normal when that is only a rollout under way), Normal when it
+ * recovered, with the condition's reason and message. On the first status (no
+ * previous condition) only a real problem and Ready=True are announced: a new
+ * Agent that is still starting up is not news.
+ */
 export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus): TransitionEvent[] {
   const events: TransitionEvent[] = [];
-  for (const { type, bad } of watched) {
+  for (const { type, bad, skip } of watched) {
     const now = find(next.conditions, type);
-    if (!now) continue;
+    if (!now || skip?.(now)) continue;
     const before = find(prev?.conditions, type);
     if (before?.status === now.status) continue;
-    const isBad = now.status === bad && !(type === 'Progressing' && now.reason !== 'ProgressDeadlineExceeded');
+    const isBad = bad(now);
     if (!before && !(isBad ? !startingUp.has(now.reason) : type === 'Ready' && now.status === 'True')) continue;
     events.push({ type: isBad && !progressing.has(now.reason) ? 'Warning' : 'Normal', reason: now.reason as Reason, message: `${type} is ${now.status}: ${now.message}` });
   }

@@ -26,11 +26,10 @@ describe('statusChanged', () => {
 });
 
 describe('transitionEvents', () => {
-  it('warns when the Agent stops being Ready and becomes Degraded, naming the pod', () => {
+  it('warns when the Agent stops being Ready, naming the pod (Degraded=True is the failure event the policy already sent)', () => {
     const events = transitionEvents(healthy, failing);
-    assert.deepEqual(events.map((e) => `${e.type} ${e.reason}`), ['Warning CrashLoopBackOff', 'Warning CrashLoopBackOff']);
+    assert.deepEqual(events.map((e) => `${e.type} ${e.reason}`), ['Warning CrashLoopBackOff']);
     assert.match(events[0]!.message, /^Ready is False: 2\/3 replicas ready at revision rev2: container agent of pod agent-b keeps exiting/);
-    assert.match(events[1]!.message, /^Degraded is True: container agent of pod agent-b/);
   });
 
   it('announces the recovery as Normal', () => {
@@ -50,7 +49,7 @@ describe('transitionEvents', () => {
     const held = computeStatus(statusInput({ deployment: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }));
     assert.deepEqual(transitionEvents(undefined, held).map((e) => `${e.type} ${e.reason}`), [
       'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle',
-    ]);
+    ], 'Ready, Available, Stalled, DependenciesReady');
   });
 
   it('announces a rollout starting and finishing as Normal, and a missed deadline as Warning', () => {
@@ -59,7 +58,7 @@ describe('transitionEvents', () => {
     const done = computeStatus(statusInput({ previous: rolling }));
     assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready', 'Normal RolloutComplete']);
     const stuck = computeStatus(statusInput({ previous: rolling, deployment: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
-    assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded', 'Warning ProgressDeadlineExceeded']);
+    assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded'], 'Stalled; Ready was False already');
   });
 
   it('emits nothing when nothing transitions', () => {
