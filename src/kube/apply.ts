@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { fieldManager } from '../config.ts';
+import { isConflict, isNotFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 import { sameQuantity } from './quantity.ts';
 
@@ -47,6 +48,34 @@ export async function apply<T = ApplyObject>(client: KubeClient, desired: ApplyO
     body,
     contentType: 'application/apply-patch+yaml',
   });
+}
+
+/** An owned object by identity; with uid, only that incarnation is deleted. */
+export interface OwnedObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/**
+ * Deletes an owned object the spec no longer asks for (a Service after ports
+ * were removed, a PDB at one replica). Already gone counts as done, and so
+ * does a uid mismatch: the object of that name is another one now.
+ * Dependents are collected in the background, as kubectl does.
+ */
+export async function remove(client: KubeClient, ref: OwnedObjectRef): Promise<void> {
+  try {
+    await client.request({
+      method: 'DELETE',
+      path: objectPath({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }),
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(ref.uid ? { preconditions: { uid: ref.uid } } : {}) },
+    });
+  } catch (err) {
+    if (isNotFound(err) || (ref.uid && isConflict(err))) return;
+    throw err;
+  }
 }
 
 /** sha256 of the desired object, key order ignored, its own hash annotation excluded. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apply, contains, desiredHash, desiredHashAnnotation, needsApply, objectPath, withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
+import { apply, contains, desiredHash, desiredHashAnnotation, needsApply, objectPath, remove, withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
 import { sameQuantity } from '../../../src/kube/quantity.ts';
-import { fakeClient } from './fake-http.ts';
+import { conflict, fakeClient, notFound } from './fake-http.ts';
 
 /** A Deployment as the desired builder would produce it. */
 function desiredDeployment(): ApplyObject {
@@ -214,5 +214,33 @@ describe('apply', () => {
     assert.equal(objectPath({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: meta }), '/api/v1/namespaces/ns/persistentvolumeclaims/n');
     assert.equal(objectPath({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta }), '/apis/policy/v1/namespaces/ns/poddisruptionbudgets/n');
     assert.throws(() => objectPath({ apiVersion: 'v1', kind: 'Secret', metadata: meta }), /not a kind the operator owns/);
+  });
+});
+
+describe('remove', () => {
+  const ref = { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' };
+
+  it('deletes the object with background propagation', async () => {
+    const { client, sent } = fakeClient(() => ({ status: 200, body: {} }));
+    await remove(client, ref);
+    assert.equal(sent[0]?.method, 'DELETE');
+    assert.equal(sent[0]?.url.pathname, '/api/v1/namespaces/ns/services/web');
+    assert.deepEqual(sent[0]?.body, { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' });
+  });
+
+  it('guards the delete with the uid when given, and takes a mismatch as done', async () => {
+    const { client, sent } = fakeClient(() => conflict('Precondition failed'));
+    await remove(client, { ...ref, uid: 'u-1' });
+    assert.deepEqual((sent[0]?.body as { preconditions: unknown }).preconditions, { uid: 'u-1' });
+  });
+
+  it('takes an object that is already gone as done', async () => {
+    const { client } = fakeClient(() => notFound());
+    await remove(client, ref);
+  });
+
+  it('lets other errors through', async () => {
+    const { client } = fakeClient(() => ({ status: 403, body: { kind: 'Status', code: 403, message: 'forbidden' } }));
+    await assert.rejects(remove(client, ref), /forbidden/);
   });
 });
