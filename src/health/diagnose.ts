@@ -15,6 +15,8 @@ export interface MemoryContext {
   max: string;
   /** Set when this very failure made the operator raise the limit. */
   raisedTo?: string;
+  /** Set when this kill, at the cap, was counted as a restart attempt. */
+  attempt?: { n: number; of: number; onExhausted: string };
 }
 
 export interface DiagnoseContext {
@@ -53,7 +55,8 @@ function oomKilled(f: Failure, m: MemoryContext | undefined): string {
     return `${head}; the limit is already raised to ${m.inForce} (recovery.oomKilled, max ${m.max}) and this pod is being replaced`;
   }
   if (parseQuantity(m.inForce) >= parseQuantity(m.max)) {
-    return `${head}, which is recovery.oomKilled.maxMemory: raise maxMemory or make the agent use less memory`;
+    const counted = m.attempt ? ` (attempt ${m.attempt.n} of ${m.attempt.of} before onExhausted: ${m.attempt.onExhausted})` : '';
+    return `${head}, which is recovery.oomKilled.maxMemory${counted}: raise maxMemory or make the agent use less memory`;
   }
   return `${head}: raise resources.limits.memory`;
 }

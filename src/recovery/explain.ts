@@ -20,10 +20,6 @@ export function memoryIncreasedText(from: string, to: string, spec: string, max:
   return `memory limit raised from ${from} to ${to} because ${what} (recovery.oomKilled, max ${max}); the spec still says ${spec}: set resources.limits.memory to keep it`;
 }
 
-export function oomAtCapText(limit: string, attempt: number, maxAttempts: number, onExhausted: string): string {
-  return `memory limit ${limit} is recovery.oomKilled.maxMemory, so the OOM kill counts as attempt ${attempt} of ${maxAttempts} before onExhausted (${onExhausted})`;
-}
-
 export function rolledBackText(from: string, to: string, failing: readonly Failure[]): string {
   return `revision ${from} kept failing (${podList(failing)}); now running revision ${to}, the last healthy one, while the spec stays as written: fix the spec and apply it, which clears the rollback`;
 }
@@ -38,8 +34,9 @@ export function holdWhyText(why: HoldWhy, lastHealthy: string | undefined): stri
   }
 }
 
-export function exhaustedText(why: HoldWhy, lastHealthy: string | undefined, failing: readonly Failure[], healthyReset: number): string {
-  return `remediation is used up and ${holdWhyText(why, lastHealthy)}, so the operator holds (${podList(failing)}): fix the cause and apply the spec; the hold also lifts after ${formatDuration(healthyReset * 1000)} healthy`;
+/** `usedUp`: the restarts ran out; otherwise the failure is one no restart can fix (image, config, scheduling). */
+export function exhaustedText(why: HoldWhy, lastHealthy: string | undefined, failing: readonly Failure[], healthyReset: number, usedUp = true): string {
+  return `${usedUp ? 'remediation is used up' : 'restarting pods cannot fix this'} and ${holdWhyText(why, lastHealthy)}, so the operator holds (${podList(failing)}): fix the cause and apply the spec; the hold also lifts after ${formatDuration(healthyReset * 1000)} healthy`;
 }
 
 export function clearedText(generation: number, prev: RecoveryStatus): string {

@@ -1,7 +1,7 @@
 import { parseQuantity } from '../api/quantity.ts';
 import type { Reason } from '../api/reasons.ts';
 import type { RecoveryStatus } from '../api/status.ts';
-import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
+import { diagnose, type DiagnoseContext, type MemoryContext } from '../health/diagnose.ts';
 import type { ReferenceSources } from '../health/diagnose-spec.ts';
 import { countNew, type Failure, type PodFailureReason } from '../health/failure.ts';
 import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
@@ -102,16 +102,15 @@ export function decide(input: DecideInput): Decision {
   trackHealth(rec, policy, healthy, now, events);
 
   const inForce = rec.memoryLimit ?? input.specMemoryLimit;
-  let raisedFor: Failure | undefined;
+  // The failure the OOM step acted on, and what it did, for that failure's event text.
+  let oomCause: { failure: Failure; memory: Partial<MemoryContext> } | undefined;
   const finish = (action: Action, requeueAfterMs?: number): Decision => {
-    const ctx: DiagnoseContext = {
-      memory: { action: policy.oomKilled.action, inForce, max: policy.oomKilled.maxMemory },
+    const memory: MemoryContext = { action: policy.oomKilled.action, inForce, max: policy.oomKilled.maxMemory };
+    const ctx = (f: Failure): DiagnoseContext => ({
+      memory: f === oomCause?.failure ? { ...memory, ...oomCause.memory } : memory,
       ...(input.spec ? { spec: input.spec } : {}),
-    };
-    const failureEvents = fresh.map((f): AgentEvent => ({
-      type: 'Warning', reason: f.reason,
-      message: diagnose(f, f === raisedFor && action.type === 'IncreaseMemory' ? { ...ctx, memory: { ...ctx.memory!, raisedTo: action.to } } : ctx),
-    }));
+    });
+    const failureEvents = fresh.map((f): AgentEvent => ({ type: 'Warning', reason: f.reason, message: diagnose(f, ctx(f)) }));
     const decision: Decision = {
       action, recovery: rec, fresh, events: [...failureEvents, ...events],
       memoryLimit: rec.memoryLimit ?? input.specMemoryLimit,
@@ -131,7 +130,7 @@ export function decide(input: DecideInput): Decision {
     if (cause) {
       const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
       if (!raise.capped) {
-        raisedFor = cause;
+        oomCause = { failure: cause, memory: { raisedTo: raise.to } };
         rec.memoryLimit = raise.to;
         act(rec, 'IncreaseMemory', now);
         events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryIncreasedText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, cause) });
@@ -140,11 +139,11 @@ export function decide(input: DecideInput): Decision {
       // At the cap a kill counts as an attempt; the one after the last attempt hands over to onExhausted.
       const attempts = rec.restartAttempts ?? 0;
       if (attempts >= policy.restart.maxAttempts && !input.rolloutInProgress) {
-        return exhaust(input, rec, events, active, now, finish);
+        return exhaust(input, rec, events, active, now, finish, true);
       }
       if (attempts < policy.restart.maxAttempts) {
         countAttempt(rec, policy, now);
-        events.push({ type: 'Warning', reason: 'OOMKilled', message: say.oomAtCapText(inForce, attempts + 1, policy.restart.maxAttempts, policy.onExhausted) });
+        oomCause = { failure: cause, memory: { attempt: { n: attempts + 1, of: policy.restart.maxAttempts, onExhausted: policy.onExhausted } } };
       }
     }
   }
@@ -165,7 +164,7 @@ export function decide(input: DecideInput): Decision {
   const restartable = remediable.filter((f) => canRestart(f, policy));
   const attempts = rec.restartAttempts ?? 0;
   const onlyRollbackHelps = restartable.length === 0 && remediable.some((f) => rollbackClasses.has(f.reason)) && !remediable.some((f) => restartClasses.has(f.reason));
-  if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish);
+  if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish, !onlyRollbackHelps || attempts >= policy.restart.maxAttempts);
 
   const target = [...restartable].sort(byAge)[0];
   if (!target) return finish({ type: 'None' }, backoffMs(policy.restart, 0));
@@ -251,7 +250,7 @@ function resetDueInMs(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: bool
 
 function exhaust(
   input: DecideInput, rec: RecoveryStatus, events: AgentEvent[], failing: readonly Failure[], now: number,
-  finish: (action: Action, requeueAfterMs?: number) => Decision,
+  finish: (action: Action, requeueAfterMs?: number) => Decision, usedUp: boolean,
 ): Decision {
   const running = rec.rolledBackTo ?? input.revision;
   const target = input.lastHealthyRevision;
@@ -265,7 +264,7 @@ function exhaust(
   }
   const why: say.HoldWhy = input.policy.onExhausted === 'Hold' ? 'HoldPolicy' : target === undefined ? 'NoHealthyRevision' : 'HealthyRevisionFailing';
   act(rec, 'Hold', now);
-  events.push({ type: 'Warning', reason: 'RecoveryExhausted', message: say.exhaustedText(why, target, failing, input.policy.restart.healthyResetSeconds) });
+  events.push({ type: 'Warning', reason: 'RecoveryExhausted', message: say.exhaustedText(why, target, failing, input.policy.restart.healthyResetSeconds, usedUp) });
   return finish({ type: 'Hold' });
 }
 
