@@ -3,9 +3,10 @@ import type { Reason } from '../api/reasons.ts';
 import type { RecoveryStatus } from '../api/status.ts';
 import { diagnose, type DiagnoseContext, type MemoryContext } from '../health/diagnose.ts';
 import type { ReferenceSources } from '../health/diagnose-spec.ts';
-import { countNew, type Failure, type PodFailureReason } from '../health/failure.ts';
+import { countNew, type Failure } from '../health/failure.ts';
 import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
 import * as say from './explain.ts';
+import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 
 // The remediation policy: failures + the history in status.recovery + the
@@ -37,12 +38,6 @@ import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 // step. It cannot loop: only a kill at the limit in force raises it (kills of
 // pods still on an older limit are counted and ignored), once per decision,
 // never past maxMemory.
-
-/** Restarts (pod deletions) can help these; the rest are for onExhausted or report only. */
-const restartClasses = new Set<PodFailureReason>(['CrashLoopBackOff', 'ProbeFailure', 'OOMKilled']);
-/** Deleting the pod cannot fix these, but running the last healthy revision may. */
-const rollbackClasses = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
-// PVCPending is report-only: neither a restart nor a rollback binds a volume.
 
 export type Action =
   | { type: 'None' }
@@ -278,25 +273,6 @@ function countAttempt(rec: RecoveryStatus, policy: RecoveryPolicy, now: number):
 function act(rec: RecoveryStatus, action: NonNullable<RecoveryStatus['lastAction']>, now: number): void {
   rec.lastAction = action;
   rec.lastActionTime = statusTime(now);
-}
-
-/** Only a pod the kubelet is holding back, or whose readiness keeps failing; never a container mid-retry. */
-function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
-  if (!f.pod) return false;
-  switch (f.reason) {
-    case 'CrashLoopBackOff': return f.containerState === 'waiting';
-    case 'ProbeFailure': return true;
-    case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
-    default: return false;
-  }
-}
-
-/** The longest-failing pod first; pod name breaks ties, so the choice is deterministic. */
-function byAge(a: Failure, b: Failure): number {
-  const sa = a.since ?? '';
-  const sb = b.since ?? '';
-  if (sa !== sb) return sa < sb ? -1 : 1;
-  return (a.pod ?? '').localeCompare(b.pod ?? '');
 }
 
 /** Absent rather than zero/empty, so the same state always serialises the same way. */

@@ -1,0 +1,31 @@
+import type { Failure, PodFailureReason } from '../health/failure.ts';
+import type { RecoveryPolicy } from './steps.ts';
+
+// What each failure class lets the policy do.
+
+/** Restarts (pod deletions) can help these. */
+export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['CrashLoopBackOff', 'ProbeFailure', 'OOMKilled']);
+
+/** Deleting the pod cannot fix these, but running the last healthy revision may. */
+export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
+
+// PVCPending is in neither: no restart or rollback binds a volume, so it is reported only.
+
+/** Only a pod the kubelet is holding back, or whose readiness keeps failing; never a container mid-retry. */
+export function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
+  if (!f.pod) return false;
+  switch (f.reason) {
+    case 'CrashLoopBackOff': return f.containerState === 'waiting';
+    case 'ProbeFailure': return true;
+    case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
+    default: return false;
+  }
+}
+
+/** The longest-failing pod first; pod name breaks ties, so the choice is deterministic. */
+export function byAge(a: Failure, b: Failure): number {
+  const sa = a.since ?? '';
+  const sb = b.since ?? '';
+  if (sa !== sb) return sa < sb ? -1 : 1;
+  return (a.pod ?? '').localeCompare(b.pod ?? '');
+}
