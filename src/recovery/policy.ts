@@ -28,6 +28,11 @@ import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 // - only a pod the kubelet is holding back (container waiting in its
 //   back-off) or whose readiness keeps failing is deleted; a container that is
 //   running its kubelet retry is left to it, and the step waits;
+// - a failure after a healthy stretch longer than the current step starts a
+//   new episode (the kubelet again gets its retry first); a blip of
+//   readiness between crashes keeps the schedule;
+// - a Hold is sticky: it lifts only after healthyResetSeconds healthy or with
+//   a new spec, not when the attempt window rolls over;
 // - nothing at all while a rollout is within its progress deadline: a new
 //   revision's pods are the Deployment's to judge first. The one exception is
 //   the OOM raise (below).
