@@ -183,11 +183,17 @@ function handlerOf(p: Probe): ProbeHandler {
   return h;
 }
 
+export function defaultTimeout(periodSeconds: number): number {
+  return Math.max(1, Math.min(probeDefaults.timeoutSeconds, periodSeconds - 1));
+}
+
 function withTiming(p: Probe): ResolvedProbe {
+  const periodSeconds = p.periodSeconds ?? probeDefaults.periodSeconds;
   return {
     ...handlerOf(p),
-    periodSeconds: p.periodSeconds ?? probeDefaults.periodSeconds,
-    timeoutSeconds: p.timeoutSeconds ?? probeDefaults.timeoutSeconds,
+    periodSeconds,
+    // The default timeout stays shorter than the period, so a short period alone never breaks the timeout < period rule.
+    timeoutSeconds: p.timeoutSeconds ?? defaultTimeout(periodSeconds),
     failureThreshold: p.failureThreshold ?? probeDefaults.failureThreshold,
     successThreshold: p.successThreshold ?? probeDefaults.successThreshold,
     initialDelaySeconds: p.initialDelaySeconds ?? probeDefaults.initialDelaySeconds,

@@ -54,7 +54,7 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
       const err = await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body })
         .then(() => undefined, (e: unknown) => e);
       assert.ok(err, `the apiserver accepted ${c.name}`);
-      const message = String((err as { body?: unknown }).body ?? err);
+      const message = refusal(err);
       for (const re of c.expect) assert.match(message, re);
     });
   }
@@ -86,9 +86,19 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
       mergePatch(),
     ).then(() => undefined, (e: unknown) => e);
     assert.ok(err, 'shrinking storage was accepted');
-    assert.match(String((err as { body?: unknown }).body ?? err), /spec\.storage\.size.*can only grow/s);
+    assert.match(refusal(err), /spec\.storage\.size.*can only grow/s);
   });
 });
+
+/** The apiserver's own words: the Status message kubectl prints. */
+function refusal(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  try {
+    return (JSON.parse(String(body)) as { message: string }).message;
+  } catch {
+    return String(body ?? err);
+  }
+}
 
 function mergePatch() {
   // client-node 2.x generated patch methods default to JSON Patch; a merge patch needs its content type.
