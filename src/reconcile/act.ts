@@ -1,0 +1,45 @@
+import type { Agent } from '../api/agent.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { KubeIO } from '../kube/io.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { OwnedRef, Plan } from './plan.ts';
+
+// Act: carry out a Plan. Objects first, then the pod delete, then status (so
+// status never claims an action that failed), then events. Each write is one
+// the plan found necessary; a converged Agent reaches none of them.
+
+/** Deletes an owned object; a 404 counts as done. */
+export type RemoveOwned = (ref: OwnedRef) => Promise<void>;
+
+export interface ActDeps {
+  io: KubeIO & { remove: RemoveOwned };
+  events: Pick<EventRecorder, 'record'>;
+  metrics: Pick<Metrics, 'failures' | 'remediations'>;
+  log: Logger;
+}
+
+export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<void> {
+  const ns = agent.metadata.namespace ?? '';
+  for (const obj of p.apply) {
+    deps.log.debug({ kind: obj.kind, name: obj.metadata.name }, 'applying');
+    await deps.io.apply(obj);
+  }
+  for (const ref of p.remove) {
+    deps.log.info({ kind: ref.kind, name: ref.name }, 'removing an owned object the spec no longer asks for');
+    await deps.io.remove(ref);
+  }
+  if (p.deletePod) {
+    const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
+    deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
+  }
+  if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
+  for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
+  if (p.status) await deps.io.patchAgentStatus(ns, agent.metadata.name, p.status);
+  const target = {
+    apiVersion: agent.apiVersion, kind: agent.kind,
+    metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },
+  };
+  // Events are best effort (the recorder logs and swallows its own errors).
+  await Promise.all(p.events.map((e) => deps.events.record(target, e.type, e.reason, e.message)));
+}

@@ -1,0 +1,197 @@
+import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
+import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
+import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
+import { revisionAnnotation, selectorString } from '../desired/labels.ts';
+import { detectFailures, type ProbeThresholds } from '../health/detect.ts';
+import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
+import type { Failure } from '../health/failure.ts';
+import { needsApply, type ApplyObject } from '../kube/apply.ts';
+import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
+import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
+import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
+import { statusChanged, transitionEvents } from '../status/transitions.ts';
+import type { Observed } from './gather.ts';
+
+// Decide, purely: what one reconcile writes, given what gather observed.
+// The same Observed always gives the same Plan, and a converged Agent gives a
+// Plan with nothing in it (Semantics 1: zero writes on re-reconcile).
+
+export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string }
+
+export interface Plan {
+  /** Owned objects whose live state differs from the desired one. */
+  apply: ApplyObject[];
+  /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
+  remove: OwnedRef[];
+  /** A failing pod to delete (RestartPod), guarded by uid. */
+  deletePod?: { name: string; uid: string };
+  /** The next status, only when it differs from the current one. */
+  status?: AgentStatus;
+  events: AgentEvent[];
+  action: Action;
+  /** Failures counted for the first time in this reconcile (metrics). */
+  fresh: Failure[];
+  requeueAfterMs?: number;
+}
+
+/** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
+export const unsettledRequeueMs = 15_000;
+
+export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
+  const { agent, now } = o;
+  const spec = resolveSpec(agent.spec);
+  const generation = agent.metadata.generation ?? 0;
+  const previous = agent.status;
+  const unmanaged = spec.managementState === 'Unmanaged';
+  const missing: MissingReference[] = o.references.missing.filter((m) => !m.optional)
+    .map((m) => ({ kind: m.kind, name: m.name, ...(m.key !== undefined ? { key: m.key } : {}) }));
+  const dependencies = statusDependencies(o);
+  // Dependencies gate the first start only: an agent that has run stays up when a dependency flaps.
+  const holdForDependencies = !o.dependencies.ready && previous?.lastHealthyRevision === undefined;
+
+  const prevRecovery = previous?.recovery?.generation === generation ? previous.recovery : undefined;
+  const build = (rec: RecoveryStatus | undefined): DesiredResult => desiredObjects(agent, {
+    referenceDigests: o.references.digests,
+    configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
+    ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
+    ...rollbackOverride(rec, o.replicaSets),
+    holdForDependencies,
+  });
+  let desired = build(prevRecovery);
+  const configErrors: ConfigLayerError[] = [];
+  const problems = [...invalidSpec];
+  if (!desired.ok) {
+    if (desired.reason === 'InvalidConfig') configErrors.push({ layer: -1, problem: desired.message });
+    else if (desired.reason === 'ConfigMapNotFound') { /* reported through references.missing */ } else problems.push(desired.message);
+  }
+
+  const rollout = readRollout(o.deployment, spec.replicas);
+  const failures = detectFailures({
+    pods: o.pods,
+    ...(o.pvc ? { pvc: o.pvc } : {}),
+    ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
+    ...(spec.health.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    now,
+  });
+  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
+  const decision = decide({
+    policy: spec.recovery,
+    generation,
+    previous: previous?.recovery,
+    failures,
+    now,
+    healthy: rolloutHealthy(rollout, spec.replicas),
+    unmanaged,
+    specMemoryLimit: spec.resources.limits.memory ?? '',
+    revision,
+    lastHealthyRevision: previous?.lastHealthyRevision,
+    rolloutInProgress: replacingPods(rollout, spec.replicas),
+    spec: agent.spec,
+  });
+  const rec = { ...decision.recovery, generation };
+  if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
+
+  const status = computeStatus({
+    now,
+    generation,
+    previous,
+    deployment: o.deployment,
+    pods: o.pods,
+    desiredReplicas: spec.replicas,
+    minAvailable: minAvailable(spec),
+    revision,
+    selector: selectorString(agent.metadata.name),
+    failures,
+    decision: { ...decision, recovery: rec },
+    policy: spec.recovery,
+    specMemoryLimit: spec.resources.limits.memory ?? '',
+    dependencies,
+    missingReferences: missing,
+    configErrors,
+    invalidSpec: problems,
+    probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
+    unmanaged,
+    spec: agent.spec,
+  });
+
+  const out: Plan = { apply: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh };
+  if (!unmanaged) {
+    if (desired.ok) planObjects(out, desired, o, missing.length > 0 || problems.length > 0);
+    if (decision.action.type === 'RestartPod') {
+      const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
+      if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
+    }
+  }
+  if (statusChanged(previous, status)) {
+    out.status = status;
+    out.events.push(...transitionEvents(previous, status));
+  }
+  const settled = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
+  const requeue = [decision.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
+  return out;
+}
+
+/**
+ * Objects to write. A missing reference or an invalid spec holds the
+ * Deployment and its ConfigMap as they are (Semantics 4: the running revision
+ * stays); the rest still converge.
+ */
+function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boolean): void {
+  const ns = o.agent.metadata.namespace ?? '';
+  const want = (desired: ApplyObject | undefined, live: unknown) => {
+    if (desired && needsApply(desired, live)) out.apply.push(desired);
+  };
+  if (!holdRollout) {
+    want(d.configMap as ApplyObject | undefined, o.configMap);
+    want(d.deployment as ApplyObject, o.deployment);
+  }
+  want(d.service as ApplyObject | undefined, o.service);
+  want(d.pvc as ApplyObject | undefined, o.pvc);
+  want(d.pdb as ApplyObject | undefined, o.pdb);
+  const gone = (live: { metadata?: { name?: string } } | undefined, desired: unknown, apiVersion: string, kind: string) => {
+    if (live?.metadata?.name && desired === undefined) out.remove.push({ apiVersion, kind, name: live.metadata.name, namespace: ns });
+  };
+  gone(o.service, d.service, 'v1', 'Service');
+  gone(o.pdb, d.pdb, 'policy/v1', 'PodDisruptionBudget');
+  if (!holdRollout) gone(o.configMap, d.configMap, 'v1', 'ConfigMap');
+}
+
+/**
+ * The recovery policy leaves a rollout alone while the Deployment controller
+ * is still replacing pods. Once every pod runs the new revision, its failures
+ * are the new revision's, and waiting out the whole progress deadline (600 s)
+ * would only delay the remedy.
+ */
+function replacingPods(r: Rollout, desired: number): boolean {
+  if (!r.inProgress) return false;
+  const allUpdated = r.observed && r.updatedReplicas >= desired && r.replicas <= r.updatedReplicas;
+  return !allUpdated;
+}
+
+function rollbackOverride(rec: RecoveryStatus | undefined, replicaSets: readonly V1ReplicaSet[]): { podTemplateOverride?: V1PodTemplateSpec } {
+  if (rec?.rolledBackTo === undefined) return {};
+  const rs = replicaSets.find((r) => r.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo);
+  return rs?.spec?.template ? { podTemplateOverride: rs.spec.template } : {};
+}
+
+function thresholds(p: { periodSeconds: number; failureThreshold: number; initialDelaySeconds: number }): ProbeThresholds {
+  return { periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, initialDelaySeconds: p.initialDelaySeconds };
+}
+
+function minAvailable(spec: ResolvedSpec): number {
+  const m = spec.disruption?.minAvailable;
+  if (m === undefined) return 1;
+  if (typeof m === 'number') return m;
+  const pct = /^(\d+)%$/.exec(m);
+  return pct ? Math.ceil((Number(pct[1]) / 100) * spec.replicas) : Number(m) || 1;
+}
+
+function statusDependencies(o: Observed): StatusDependencies {
+  const d = o.dependencies;
+  if (d.cycle) return { state: 'Cycle', cycle: d.cycle };
+  if (d.none) return { state: 'None' };
+  if (d.waits.length) return { state: 'Waiting', waits: d.waits };
+  return { state: 'Ready', names: (o.agent.spec.dependsOn ?? []).map((x) => x.agent ?? x.service ?? '') };
+}

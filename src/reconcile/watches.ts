@@ -1,0 +1,81 @@
+import type { Agent } from '../api/agent.ts';
+import { group, kind } from '../api/agent.ts';
+import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
+import { labelValue } from '../desired/names.ts';
+import { referencedNames, references } from '../desired/references.ts';
+import type { Controller } from '../runtime/controller.ts';
+import type { Informer } from '../runtime/informer.ts';
+import { keyOf, objectKey, type KubeObject } from '../runtime/kube-object.ts';
+import type { Mapper } from '../runtime/mappers.ts';
+import type { Predicate } from '../runtime/predicates.ts';
+import type { Caches, NamespacedCache } from './caches.ts';
+import { agentLabelIndex, byAgentLabel, byServiceName, serviceNameIndex } from './gather.ts';
+
+// What wakes an Agent up: its own spec, anything it owns, its pods, the
+// Secrets and ConfigMaps it references, and the dependencies it waits for.
+
+const idx = {
+  label: 'by-label-value',
+  secrets: 'references-secret',
+  configMaps: 'references-configmap',
+  dependsOnAgent: 'depends-on-agent',
+  dependsOnService: 'depends-on-service',
+} as const;
+
+export function addIndexes(c: Caches): void {
+  const ns = (a: Agent) => a.metadata.namespace ?? '';
+  c.agents.addIndex(idx.label, (a) => [`${ns(a)}/${labelValue(a.metadata.name)}`]);
+  c.agents.addIndex(idx.secrets, (a) => referencedNames(references(a.spec)).secrets.map((n) => `${ns(a)}/${n}`));
+  c.agents.addIndex(idx.configMaps, (a) => referencedNames(references(a.spec)).configMaps.map((n) => `${ns(a)}/${n}`));
+  c.agents.addIndex(idx.dependsOnAgent, (a) => (a.spec.dependsOn ?? []).flatMap((d) => d.agent ? [`${ns(a)}/${d.agent}`] : []));
+  c.agents.addIndex(idx.dependsOnService, (a) => (a.spec.dependsOn ?? []).flatMap((d) => d.service ? [`${ns(a)}/${d.service}`] : []));
+  c.pods.addIndex(byAgentLabel, agentLabelIndex);
+  c.replicaSets.addIndex(byAgentLabel, agentLabelIndex);
+  c.endpointSlices.addIndex(byServiceName, serviceNameIndex);
+}
+
+/** Agents whose index holds `namespace/value`. */
+function via(agents: NamespacedCache<Agent & KubeObject>, index: string, value: (obj: KubeObject) => string | undefined): Mapper<KubeObject> {
+  return (obj) => {
+    const ns = obj.metadata?.namespace ?? '';
+    const v = value(obj);
+    return v === undefined ? [] : agents.byIndex(ns, index, `${ns}/${v}`).map(objectKey);
+  };
+}
+
+/** Dependents care about a dependency's readiness, not its every status write. */
+const readinessChanged: Predicate<KubeObject> = {
+  update: (o, n) => readyOf(o) !== readyOf(n),
+};
+function readyOf(obj: KubeObject): string | undefined {
+  return (obj as Agent).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+}
+
+/** The controller only reads metadata through mappers, so every informer is watched as KubeObject. */
+function informersOf(...caches: NamespacedCache<KubeObject>[]): Informer<KubeObject>[] {
+  return caches.flatMap((c) => c.informers as unknown as Informer<KubeObject>[]);
+}
+
+export function wireWatches(ctl: Controller, c0: Caches): void {
+  const c = c0 as unknown as Record<keyof Caches, NamespacedCache<KubeObject>> & { agents: NamespacedCache<Agent & KubeObject> };
+  const owner = { group, kind };
+  for (const i of informersOf(c.agents)) {
+    ctl.forPrimary(i);
+    ctl.watch(i, via(c.agents, idx.dependsOnAgent, (o) => o.metadata?.name), { predicate: readinessChanged });
+  }
+  for (const i of informersOf(c.deployments, c.services, c.configMaps, c.pdbs)) ctl.owns(i, owner);
+  // A retained PVC has no owner reference; it names its Agent in an annotation.
+  for (const i of informersOf(c.pvcs)) {
+    ctl.watch(i, (o) => {
+      const name = o.metadata?.annotations?.[agentNameAnnotation];
+      return name ? [keyOf(o.metadata?.namespace, name)] : [];
+    });
+  }
+  const byLabel = via(c.agents, idx.label, (o) => o.metadata?.labels?.[agentLabel]);
+  for (const i of informersOf(c.pods, c.replicaSets)) ctl.watch(i, byLabel);
+  for (const i of informersOf(c.secretMeta)) ctl.watch(i, via(c.agents, idx.secrets, (o) => o.metadata?.name));
+  for (const i of informersOf(c.configMapMeta)) ctl.watch(i, via(c.agents, idx.configMaps, (o) => o.metadata?.name));
+  for (const i of informersOf(c.endpointSlices)) {
+    ctl.watch(i, via(c.agents, idx.dependsOnService, (o) => o.metadata?.labels?.['kubernetes.io/service-name']));
+  }
+}

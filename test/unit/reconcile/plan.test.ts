@@ -1,0 +1,135 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
+import type { Agent } from '../../../src/api/agent.ts';
+import type { ApplyObject } from '../../../src/kube/apply.ts';
+import { withDesiredHash } from '../../../src/kube/apply.ts';
+import type { Observed } from '../../../src/reconcile/gather.ts';
+import { plan, type Plan } from '../../../src/reconcile/plan.ts';
+import { agent } from '../../fixtures/agent.ts';
+
+const t0 = new Date('2026-11-27T10:00:00Z');
+const later = (s: number) => new Date(t0.getTime() + s * 1000);
+
+function observed(a: Agent, over: Partial<Observed> = {}): Observed {
+  return {
+    agent: a, replicaSets: [], pods: [], now: t0,
+    references: { digests: {}, missing: [], configMapTexts: {} },
+    dependencies: { ready: true, waits: [], none: true },
+    ...over,
+  };
+}
+
+/** What the apiserver holds after our apply: the object (with its hash) and a status saying it rolled out. */
+function stored(d: ApplyObject, replicas: number): V1Deployment {
+  const obj = withDesiredHash(d) as unknown as V1Deployment;
+  return {
+    ...obj,
+    metadata: { ...obj.metadata, uid: 'deploy-uid', generation: 1 },
+    status: {
+      observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas,
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' },
+        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+      ],
+    },
+  };
+}
+
+function readyPod(name: string, revision: string): V1Pod {
+  return {
+    metadata: { name, uid: `${name}-uid`, namespace: 'default', annotations: { 'agent-operator.dev/revision': revision } },
+    spec: { containers: [{ name: 'agent', image: 'example.com/agent:1.0' }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: t0 }, { type: 'PodScheduled', status: 'True' }],
+      containerStatuses: [{ name: 'agent', ready: true, restartCount: 0, image: 'example.com/agent:1.0', imageID: '', state: { running: { startedAt: t0 } } }],
+    },
+  };
+}
+
+const kinds = (p: Plan) => p.apply.map((o) => o.kind).sort();
+
+describe('plan', () => {
+  it('a new Agent gets its Deployment and Service applied and a first status', () => {
+    const p = plan(observed(agent('fwd').port('http', 2020).build()));
+    assert.deepEqual(kinds(p), ['Deployment', 'Service']);
+    assert.equal(p.status?.observedGeneration, 1);
+    assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  });
+
+  it('a converged Agent plans no write at all', () => {
+    let a = agent('fwd').port('http', 2020).build();
+    const first = plan(observed(a));
+    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
+    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
+    const revision = first.status!.revision!;
+    const world = (now: Date) => observed(a, { deployment, service, pods: [readyPod('fwd-1', revision)], now });
+
+    // Status follows the world until the revision has been healthy long enough...
+    let p = plan(world(later(1)));
+    for (const t of [1, 70]) {
+      p = plan(world(later(t)));
+      a = { ...a, status: p.status ?? a.status };
+    }
+    assert.equal(a.status?.lastHealthyRevision, revision);
+    assert.equal(a.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    // ...and then nothing changes: no apply, no delete, no status, no event.
+    const settled = plan(world(later(80)));
+    assert.deepEqual(settled.apply, []);
+    assert.deepEqual(settled.remove, []);
+    assert.equal(settled.status, undefined);
+    assert.deepEqual(settled.events, []);
+    assert.equal(settled.deletePod, undefined);
+  });
+
+  it('a missing Secret key holds the Deployment as it runs and names the Secret and key', () => {
+    const a = agent('fwd').secretEnv('API_TOKEN', 'creds', 'token').build();
+    const p = plan(observed(a, { references: { digests: {}, missing: [{ kind: 'Secret', name: 'creds', key: 'token', optional: false }], configMapTexts: {} } }));
+    assert.ok(!p.apply.some((o) => o.kind === 'Deployment'), 'the Deployment must not be applied');
+    const readyCond = p.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(readyCond?.reason, 'SecretNotFound');
+    assert.match(readyCond?.message ?? '', /Secret creds has no key token/);
+    assert.match(readyCond?.message ?? '', /env\[API_TOKEN\]/);
+  });
+
+  it('an optional missing Secret does not hold the rollout', () => {
+    const a = agent('fwd').secretEnv('API_TOKEN', 'creds', 'token', { optional: true }).build();
+    const p = plan(observed(a, { references: { digests: {}, missing: [{ kind: 'Secret', name: 'creds', key: 'token', optional: true }], configMapTexts: {} } }));
+    assert.ok(p.apply.some((o) => o.kind === 'Deployment'));
+  });
+
+  it('an Unmanaged Agent is only reported on', () => {
+    const p = plan(observed(agent('fwd').port('http', 2020).unmanaged().build()));
+    assert.deepEqual(p.apply, []);
+    assert.equal(p.status?.phase, 'Unmanaged');
+  });
+
+  it('removing the ports removes the Service the operator created', () => {
+    const withPorts = plan(observed(agent('fwd').port('http', 2020).build()));
+    const service = withDesiredHash(withPorts.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
+    const p = plan(observed(agent('fwd').build(), { service }));
+    assert.deepEqual(p.remove.map((r) => `${r.kind}/${r.name}`), ['Service/fwd']);
+  });
+
+  it('dependencies that are not Ready hold a first start at zero replicas', () => {
+    const a = agent('collector').dependsOnAgent('fwd').build();
+    const p = plan(observed(a, { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } }));
+    const d = p.apply.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
+    assert.equal(d.spec?.replicas, 0);
+    assert.equal(p.status?.conditions?.find((c) => c.type === 'DependenciesReady')?.status, 'False');
+  });
+
+  it('an Agent that has run before is not scaled down when a dependency flaps', () => {
+    const a: Agent = { ...agent('collector').dependsOnAgent('fwd').build(), status: { lastHealthyRevision: 'abc' } };
+    const p = plan(observed(a, { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } }));
+    const d = p.apply.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
+    assert.equal(d.spec?.replicas, 1);
+  });
+
+  it('a schema problem the apiserver did not refuse becomes InvalidSpec, and nothing is applied', () => {
+    const p = plan(observed(agent('fwd').build()), ['spec.replicas: Too small: expected number to be >=0']);
+    assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
+    assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'InvalidSpec');
+  });
+});
