@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Controller } from '../../../src/runtime/controller.ts';
+import { Informer } from '../../../src/runtime/informer.ts';
+import { microTime } from '../../../src/runtime/leader-election.ts';
+import { Manager } from '../../../src/runtime/manager.ts';
+import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
+import { FakeLeaseStore } from './fake-lease-store.ts';
+import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
+
+function setup(opts: { election?: boolean; reconcileMs?: number } = {}) {
+  const clock = new FakeClock();
+  const lw = new FakeListWatcher<TestObject>();
+  lw.put(obj('a', '1', { generation: 1 }));
+  const informer = new Informer<TestObject>({ name: 'agents', listWatcher: lw, clock, random: fixedRandom(0) });
+  const reconciled: string[] = [];
+  const log: string[] = [];
+  const controller = new Controller({
+    name: 'agent',
+    clock,
+    reconcile: async (key) => {
+      reconciled.push(key);
+      log.push(`reconcile ${key} start`);
+      if (opts.reconcileMs) await clock.sleep(opts.reconcileMs);
+      log.push(`reconcile ${key} end`);
+    },
+  }).forPrimary(informer);
+  const store = new FakeLeaseStore();
+  let lost = 0;
+  const manager = new Manager({
+    clock,
+    ...(opts.election ? { leaderElection: { store, identity: 'me', clock, random: fixedRandom(0) } } : {}),
+    onLostLeadership: () => { lost++; },
+  });
+  manager.addInformer(informer).addController(controller);
+  return { clock, lw, informer, controller, store, manager, reconciled, log, lost: () => lost };
+}
+
+describe('Manager', () => {
+  it('without leader election, starts controllers once caches sync and reports ready and healthy', async () => {
+    const s = setup();
+    assert.equal(s.manager.ready(), false);
+    void s.manager.start();
+    await s.clock.flush();
+    assert.equal(s.manager.ready(), true);
+    assert.equal(s.manager.healthy(), true);
+    assert.equal(s.manager.isLeader(), true);
+    assert.deepEqual(s.reconciled, ['ns/a']);
+    await s.manager.stop();
+    assert.equal(s.manager.healthy(), false);
+  });
+
+  it('on a standby, syncs caches (ready) but reconciles nothing until it gets the lease', async () => {
+    const s = setup({ election: true });
+    s.store.setByOther({ holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: microTime(s.clock.now()) });
+    void s.manager.start();
+    await s.clock.advance(10_000);
+    assert.equal(s.manager.ready(), true);
+    assert.equal(s.manager.isLeader(), false);
+    assert.deepEqual(s.reconciled, []);
+    await s.clock.advance(8_000);
+    assert.equal(s.manager.isLeader(), true);
+    assert.deepEqual(s.reconciled, ['ns/a']);
+    await s.manager.stop();
+  });
+
+  it('stops in order: drains the in-flight reconcile, then releases the lease, then closes the watches', async () => {
+    const s = setup({ election: true, reconcileMs: 5_000 });
+    const done = s.manager.start();
+    await s.clock.advance(1_000);
+    assert.deepEqual(s.log, ['reconcile ns/a start']);
+    const stopping = s.manager.stop();
+    await s.clock.advance(3_999);
+    assert.equal(s.store.lease!.spec.holderIdentity, 'me', 'lease kept while a reconcile may still write');
+    await s.clock.advance(1);
+    await stopping;
+    await done;
+    assert.deepEqual(s.log, ['reconcile ns/a start', 'reconcile ns/a end']);
+    assert.equal(s.store.lease!.spec.holderIdentity, '');
+    assert.equal(s.lw.current, undefined, 'watch closed');
+    assert.equal(s.lost(), 0);
+  });
+
+  it('gives up draining after the shutdown timeout', async () => {
+    const s = setup({ reconcileMs: 3_600_000 });
+    void s.manager.start();
+    await s.clock.flush();
+    let stopped = false;
+    void s.manager.stop().then(() => { stopped = true; });
+    await s.clock.advance(30_000);
+    assert.equal(stopped, true);
+  });
+
+  it('on losing the lease stops taking work and calls onLostLeadership', async () => {
+    const s = setup({ election: true });
+    void s.manager.start();
+    await s.clock.advance(1_000);
+    assert.equal(s.manager.isLeader(), true);
+    s.store.failure = new Error('apiserver unreachable');
+    await s.clock.advance(10_000);
+    assert.equal(s.lost(), 1);
+    assert.equal(s.manager.isLeader(), false);
+    assert.equal(s.controller.queue.shuttingDown(), true);
+    s.store.failure = undefined;
+    await s.manager.stop();
+  });
+
+  it('stops when the start signal aborts', async () => {
+    const s = setup();
+    const ac = new AbortController();
+    const done = s.manager.start(ac.signal);
+    await s.clock.flush();
+    ac.abort();
+    await done;
+    assert.equal(s.manager.healthy(), false);
+  });
+});
