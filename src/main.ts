@@ -1,0 +1,112 @@
+// Wiring only: config -> clients -> caches -> controller -> manager -> signals.
+import { loadConfig, ConfigError, usage } from './config.ts';
+import { EventRecorder, apiEventSink } from './kube/events.ts';
+import { createKubeClient, loadKubeConfig } from './kube/client.ts';
+import { kubeIO } from './kube/io.ts';
+import { removeOwned } from './kube/remove.ts';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { startHealthServer, startMetricsServer } from './observability/http.ts';
+import { allInformers, createCaches } from './reconcile/caches.ts';
+import { agentReconciler } from './reconcile/reconciler.ts';
+import { addIndexes, wireWatches } from './reconcile/watches.ts';
+import { trackPhases } from './reconcile/phase-metrics.ts';
+import { realClock } from './runtime/clock.ts';
+import { Controller } from './runtime/controller.ts';
+import { KubeHttpClient } from './runtime/kube-http.ts';
+import { KubeLeaseStore } from './runtime/lease-store.ts';
+import { Manager } from './runtime/manager.ts';
+import { RuntimeMetrics } from './runtime/metrics.ts';
+import { version } from './version.ts';
+
+let config;
+try {
+  config = loadConfig(process.argv.slice(2), process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`agent-operator: ${err.message}\n\n${usage()}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const log = createLogger({ level: config.logLevel });
+const metrics = createMetrics();
+const runtimeMetrics = new RuntimeMetrics(metrics.registry);
+const kubeConfig = loadKubeConfig(config.kubeconfig);
+const client = createKubeClient({ kubeConfig, metrics });
+const transport = new KubeHttpClient(kubeConfig);
+
+const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
+addIndexes(caches);
+const events = new EventRecorder({ sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log });
+const controller = new Controller({
+  name: 'agent',
+  workers: config.workers,
+  logger: log,
+  metrics: runtimeMetrics,
+  shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+  reconcile: agentReconciler({
+    caches,
+    clock: realClock,
+    io: { ...kubeIO(client), remove: (ref) => removeOwned(client, ref) },
+    events,
+    metrics,
+    log,
+    observeOutcome: (outcome) => metrics.reconcileOutcomes.inc({ outcome }),
+  }),
+});
+wireWatches(controller, caches);
+trackPhases(caches, metrics);
+
+const manager = new Manager({
+  logger: log,
+  shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+  ...(config.leaderElect ? {
+    leaderElection: {
+      store: new KubeLeaseStore(transport, config.leaderElectionNamespace, config.leaseName),
+      identity: config.identity,
+      metrics: runtimeMetrics.leaderElection(config.leaseName),
+    },
+  } : {}),
+  onLostLeadership: () => {
+    log.error('lost leadership: exiting at once so that only one replica writes');
+    process.exit(1);
+  },
+});
+for (const informer of allInformers(caches)) manager.addInformer(informer);
+manager.addController(controller);
+
+const servers = await Promise.all([
+  startMetricsServer({ address: config.metricsBindAddress, registry: metrics.registry }),
+  startHealthServer({ address: config.healthProbeBindAddress, healthz: () => manager.healthy(), readyz: () => manager.ready() }),
+]);
+
+// SIGTERM: stop taking work, drain in-flight reconciles, release the lease, exit.
+// A second signal exits at once.
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) {
+    log.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  void manager.stop().then(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    log.info('stopped');
+    log.flush();
+    process.exit(0);
+  });
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+log.info({
+  version,
+  namespaces: config.watchNamespaces.length ? config.watchNamespaces : 'all',
+  leaderElect: config.leaderElect,
+  identity: config.identity,
+  workers: config.workers,
+}, 'agent-operator starting');
+await manager.start();
