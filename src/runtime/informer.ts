@@ -5,6 +5,8 @@ import { objectKey, toCached, type KubeObject } from './kube-object.ts';
 import type { ListPage, ListWatcher, WatchEvent } from './list-watch.ts';
 import { noopLogger, type Logger } from './logger.ts';
 import { Store, type IndexFunc, type ReadonlyStore } from './store.ts';
+import { abortable } from './abortable.ts';
+import { HandlerSet, type InformerHandler } from './event-handlers.ts';
 
 // An informer owns its list/watch loop (client-node's informer stops for good
 // after most errors, so it is not used): list, then watch from the list's
@@ -12,18 +14,7 @@ import { Store, type IndexFunc, type ReadonlyStore } from './store.ts';
 // when a watch ends; relist on 410 Gone and after API errors; back off with
 // jitter on every failure; and never give up.
 
-export interface EventMeta {
-  /** From the informer's first list, or replayed to a handler added later: not a change. */
-  initial: boolean;
-  /** A delete found by a relist rather than seen on the watch: the object is its last known state. */
-  finalStateUnknown?: boolean;
-}
-
-export interface InformerHandler<T> {
-  onAdd?(obj: T, meta: EventMeta): void;
-  onUpdate?(oldObj: T, newObj: T, meta: EventMeta): void;
-  onDelete?(obj: T, meta: EventMeta): void;
-}
+export type { EventMeta, InformerHandler } from './event-handlers.ts';
 
 export interface InformerOptions<T extends KubeObject> {
   /** Used in logs, e.g. `agents` or `secrets (metadata)`. */
@@ -67,7 +58,7 @@ export class Informer<T extends KubeObject> {
   readonly #staleAfterMs: number;
   readonly #backoff: Backoff;
   readonly #store: Store<T>;
-  readonly #handlers = new Set<InformerHandler<T>>();
+  readonly #handlers: HandlerSet<T>;
   readonly #stop = new AbortController();
   #syncWaiters: Array<() => void> = [];
   #running: Promise<void> | undefined;
@@ -90,6 +81,7 @@ export class Informer<T extends KubeObject> {
     this.#staleAfterMs = opts.staleAfterMs ?? 300_000;
     this.#backoff = new Backoff(this.#clock, this.#random, opts.backoff);
     this.#store = new Store<T>((index, err) => this.#log.error({ err, index }, 'index function failed'));
+    this.#handlers = new HandlerSet<T>(this.#log);
   }
 
   get store(): ReadonlyStore<T> {
@@ -102,11 +94,7 @@ export class Informer<T extends KubeObject> {
 
   /** Objects already cached are replayed to the new handler as initial adds. Returns an unsubscribe function. */
   addHandler(handler: InformerHandler<T>): () => void {
-    this.#handlers.add(handler);
-    if (this.#synced) {
-      for (const obj of this.#store.list()) this.#call(() => handler.onAdd?.(obj, { initial: true }));
-    }
-    return () => this.#handlers.delete(handler);
+    return this.#handlers.add(handler, this.#synced ? this.#store.list() : []);
   }
 
   start(): void {
@@ -241,12 +229,12 @@ export class Informer<T extends KubeObject> {
     for (const [key, old] of [...this.#store.entries()]) {
       if (fresh.has(key)) continue;
       this.#store.delete(key);
-      this.#emitDelete(old, { initial: false, finalStateUnknown: true });
+      this.#handlers.deleted(old, { initial: false, finalStateUnknown: true });
     }
     for (const obj of fresh.values()) {
       const old = this.#store.set(obj);
-      if (old === undefined) this.#emitAdd(obj, { initial });
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emitUpdate(old, obj, { initial: false });
+      if (old === undefined) this.#handlers.added(obj, { initial });
+      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
     }
     this.#resourceVersion = resourceVersion;
     if (!this.#synced) {
@@ -305,15 +293,15 @@ export class Informer<T extends KubeObject> {
         const obj = toCached(event.object, this.#metadataOnly);
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         const old = this.#store.set(obj);
-        if (old === undefined) this.#emitAdd(obj, { initial: false });
-        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#emitUpdate(old, obj, { initial: false });
+        if (old === undefined) this.#handlers.added(obj, { initial: false });
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
         return;
       }
       case 'DELETED': {
         const obj = toCached(event.object, this.#metadataOnly);
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         this.#store.delete(objectKey(obj));
-        this.#emitDelete(obj, { initial: false });
+        this.#handlers.deleted(obj, { initial: false });
         return;
       }
       case 'BOOKMARK':
@@ -321,27 +309,6 @@ export class Informer<T extends KubeObject> {
         return;
       case 'ERROR':
         throw KubeApiError.fromStatus(event.object);
-    }
-  }
-
-  #emitAdd(obj: T, meta: EventMeta): void {
-    for (const h of this.#handlers) this.#call(() => h.onAdd?.(obj, meta));
-  }
-
-  #emitUpdate(old: T, obj: T, meta: EventMeta): void {
-    for (const h of this.#handlers) this.#call(() => h.onUpdate?.(old, obj, meta));
-  }
-
-  #emitDelete(obj: T, meta: EventMeta): void {
-    for (const h of this.#handlers) this.#call(() => h.onDelete?.(obj, meta));
-  }
-
-  /** A failing handler is logged; it must not stop the informer or other handlers. */
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.#log.error({ err }, 'event handler failed');
     }
   }
 
@@ -354,21 +321,3 @@ export class Informer<T extends KubeObject> {
   }
 }
 
-/** Settles with the promise, or rejects as soon as the signal aborts, so a call that ignores its signal cannot wedge the loop. */
-function abortable<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
-  if (signal.aborted) return Promise.reject(new DOMException('aborted', 'AbortError'));
-  return new Promise<R>((resolve, reject) => {
-    const onAbort = (): void => reject(new DOMException('aborted', 'AbortError'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
