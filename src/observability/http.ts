@@ -19,7 +19,9 @@ export interface RunningServer {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/** Address `0` turns metrics off (controller-runtime's convention): nothing listens, close() is a no-op. */
 export function startMetricsServer(opts: { address: string; registry: Registry }): Promise<RunningServer> {
+  if (opts.address.trim() === '0') return Promise.resolve(disabled);
   return listen(opts.address, {
     '/metrics': async (_req, res) => {
       const body = await opts.registry.metrics();
@@ -84,6 +86,11 @@ function listen(address: string, routes: Record<string, Handler>): Promise<Runni
     });
   });
 }
+
+const disabled: RunningServer = {
+  address: () => ({ address: '', family: '', port: 0 }),
+  close: () => Promise.resolve(),
+};
 
 function running(server: Server): RunningServer {
   return {

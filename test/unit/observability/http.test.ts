@@ -91,6 +91,12 @@ describe('server lifecycle', () => {
     await first.close();
   });
 
+  it('listens nowhere when the metrics address is 0', async () => {
+    const off = await startMetricsServer({ address: '0', registry: createMetrics({ processMetrics: false }).registry });
+    assert.equal(off.address().port, 0);
+    await off.close();
+  });
+
   it('refuses a malformed address', async () => {
     await assert.rejects(startMetricsServer({ address: 'nope', registry: createMetrics({ processMetrics: false }).registry }), /not host:port/);
   });
