@@ -28,7 +28,7 @@ interface Started { dir: string; env: Record<string, string>; pids: number[]; po
 async function up(name: string, ownerPid = process.pid): Promise<Started> {
   const dir = join(parent, name);
   dirs.push(dir);
-  const r = await run(script, ['up', '--dir', dir, '--nodes', '1', '--owner-pid', String(ownerPid)]);
+  const r = await run(script, ['up', '--dir', dir, '--nodes', '1', '--addons', 'none', '--owner-pid', String(ownerPid)]);
   assert.equal(r.code, 0, `hack/cluster up --dir ${dir} failed:\n${r.stderr}`);
   assert.match(r.stdout, new RegExp(`export KUBECONFIG=${dir}/kubeconfig`));
   const env = Object.fromEntries(

@@ -80,7 +80,7 @@ test('a pod made to OOM shows the status a kubelet writes, again and again, unti
   const firstStart = containerStatus(before)?.state?.running?.startedAt;
   assert.ok(firstStart);
 
-  await injectFault(cluster().core, ns, 'hungry', 'OOMKilled', { delay: '1s', backoff: '2s' });
+  await injectFault(cluster().core, ns, 'hungry', 'OOMKilled', { delay: '1s', backoff: '3s' });
 
   // First OOM: a kubelet restarts at once (no back-off yet).
   const afterOom = await eventually(async () => {
@@ -103,7 +103,7 @@ test('a pod made to OOM shows the status a kubelet writes, again and again, unti
     return p;
   }, { message: 'CrashLoopBackOff after a repeated OOM' });
   const cs = containerStatus(backingOff)!;
-  assert.match(cs.state?.waiting?.message ?? '', /^back-off 2s restarting failed container=app pod=hungry_/);
+  assert.match(cs.state?.waiting?.message ?? '', /^back-off 3s restarting failed container=app pod=hungry_/);
   assert.equal(cs.ready, false);
   assert.equal(cs.lastState?.terminated?.reason, 'OOMKilled');
   assert.equal(podReady(backingOff), 'False');
