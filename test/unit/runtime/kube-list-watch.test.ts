@@ -8,6 +8,8 @@ import { KubeHttpClient } from '../../../src/runtime/kube-http.ts';
 import { KubeListWatcher, resourcePath } from '../../../src/runtime/kube-list-watch.ts';
 import type { WatchEvent } from '../../../src/runtime/list-watch.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
+import { kubeInformer } from '../../../src/runtime/kube-informer.ts';
+import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 
 // The real transport against a local HTTP server standing in for the apiserver:
 // no cluster needed, no timers, only loopback I/O.
@@ -150,5 +152,49 @@ describe('KubeListWatcher over client-node auth', () => {
     ac.abort();
     await assert.rejects(consumed);
     await closed;
+  });
+});
+
+/** Lets real loopback I/O happen until the condition holds (no timers involved). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !cond(); i++) await new Promise<void>((r) => setImmediate(r));
+  assert.ok(cond(), 'condition not reached');
+}
+
+describe('kubeInformer on the real transport', () => {
+  it('lists metadata only, watches, and relists after the watch is refused with 410', async () => {
+    let lists = 0;
+    let watches = 0;
+    handler = (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.searchParams.get('watch') !== 'true') {
+        lists++;
+        res.end(JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion: String(10 * lists) }, items: [{ metadata: { name: `s${lists}`, namespace: 'ns', resourceVersion: '1', managedFields: [{}] } }] }));
+        return;
+      }
+      watches++;
+      if (watches === 1) {
+        res.writeHead(410, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', code: 410, reason: 'Expired' }));
+        return;
+      }
+      res.writeHead(200);
+      res.flushHeaders();
+    };
+    const clock = new FakeClock();
+    const informer = kubeInformer<KubeObject>(new KubeHttpClient(kc), { resource: secrets, metadataOnly: true, clock, random: fixedRandom(0) });
+    assert.equal(informer.name, 'secrets (metadata)');
+    const deleted: string[] = [];
+    informer.addHandler({ onDelete: (o) => deleted.push(o.metadata!.name!) });
+    informer.start();
+    await until(() => informer.hasSynced() && watches === 1);
+    await clock.advance(800);
+    await until(() => watches === 2);
+    assert.equal(lists, 2);
+    assert.deepEqual(informer.store.keys(), ['ns/s2']);
+    assert.deepEqual(deleted, ['s1']);
+    assert.equal(informer.store.get('ns', 's2')!.metadata!.managedFields, undefined);
+    assert.equal(requests.at(-1)!.url.searchParams.get('resourceVersion'), '20');
+    await informer.stop();
   });
 });

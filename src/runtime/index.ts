@@ -1,0 +1,20 @@
+// The controller runtime's public surface. See README.md in this folder.
+export { realClock, mathRandom, spreadAround, sleepOn, type Clock, type Random, type TimerHandle } from './clock.ts';
+export { noopLogger, type Logger, type LogFn } from './logger.ts';
+export { ExponentialRateLimiter, Backoff, type RateLimiter, type BackoffOptions } from './backoff.ts';
+export { WorkQueue, type WorkQueueMetrics, type AddOptions, type Priority, type InflightStats } from './workqueue.ts';
+export { KubeApiError, isGone, isConflict, isNotFound, isTooManyRequests, type Status } from './api-error.ts';
+export { objectKey, keyOf, splitKey, groupOf, type KubeObject, type ObjectMeta, type OwnerReference } from './kube-object.ts';
+export { Store, type ReadonlyStore, type IndexFunc } from './store.ts';
+export type { ListWatcher, ListOptions, ListPage, WatchOptions, WatchEvent } from './list-watch.ts';
+export { Informer, WatchInactiveError, type InformerOptions, type EventMeta, type InformerHandler } from './informer.ts';
+export { KubeHttpClient, requestJson, type KubeTransport, type KubeRequest, type KubeResponse } from './kube-http.ts';
+export { KubeListWatcher, resourcePath, type ResourceRef, type KubeListWatchOptions } from './kube-list-watch.ts';
+export { kubeInformer, type KubeInformerOptions } from './kube-informer.ts';
+export { primaryChanged, generationChanged, labelsChanged, annotationsChanged, finalizersChanged, deletionChanged, anyOf, allOf, type Predicate } from './predicates.ts';
+export { toSelf, toControllerOwner, fromIndex, type Mapper } from './mappers.ts';
+export { Controller, TerminalError, isTerminal, type ControllerOptions, type Reconciler, type ReconcileContext, type Result, type ControllerMetrics } from './controller.ts';
+export { LeaderElector, LeaseConflictError, microTime, defaultIdentity, validateTimings, type LeaseStore, type LeaseRecord, type LeaseSpec, type LeaderElectorOptions } from './leader-election.ts';
+export { KubeLeaseStore } from './lease-store.ts';
+export { RuntimeMetrics } from './metrics.ts';
+export { Manager, type ManagerOptions } from './manager.ts';
