@@ -175,6 +175,7 @@ export class Controller {
    */
   async start(signal?: AbortSignal): Promise<boolean> {
     if (this.#started) return true;
+    if (this.#stopping !== undefined) return false;
     this.#started = true;
     for (const s of this.#sources) this.#unsubscribe.push(s.informer.addHandler(s.handler));
     const synced = await Promise.all(this.#sources.map((s) => s.informer.waitForSync(signal)));
