@@ -151,6 +151,7 @@ export class Informer<T extends KubeObject> {
           await this.#listAndReplace();
           relist = false;
         }
+        if (this.#stop.signal.aborted) break;
         if ((await this.#watchOnce()) === 'ended') continue;
         failure = new Error('watch closed at once without events');
         relist = true;
@@ -162,7 +163,11 @@ export class Informer<T extends KubeObject> {
       const delay = this.#retryDelay(failure);
       this.#progress();
       const level = failure instanceof WatchInactiveError || isGone(failure) ? 'info' : 'warn';
-      this.#log[level]({ err: failure, relist, retryInMs: delay }, 'list/watch interrupted');
+      try {
+        this.#log[level]({ err: failure, relist, retryInMs: delay }, 'list/watch interrupted');
+      } catch {
+        // A broken logger must not end the loop.
+      }
       await this.#clock.sleep(delay, this.#stop.signal);
     }
   }

@@ -298,3 +298,26 @@ describe('Informer', () => {
     assert.equal(await never, false);
   });
 });
+
+describe('Informer stop', () => {
+  it('leaves no unhandled rejection when stopped between sync and the first watch', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const clock = new FakeClock();
+      const lw = new FakeListWatcher<TestObject>();
+      // A transport whose watch rejects once its (already aborted) signal is seen, like undici's fetch.
+      lw.watch = (opts) => new Promise((_resolve, reject) => setImmediate(() => reject(opts.signal.reason ?? new Error('aborted'))));
+      const informer = new Informer<TestObject>({ name: 't', listWatcher: lw, clock, random: fixedRandom(0) });
+      const synced = informer.waitForSync();
+      informer.start();
+      await synced;
+      await informer.stop();
+      await clock.flush();
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
