@@ -3,7 +3,6 @@ import { loadConfig, ConfigError, usage } from './config.ts';
 import { EventRecorder, apiEventSink } from './kube/events.ts';
 import { createKubeClient, loadKubeConfig } from './kube/client.ts';
 import { kubeIO } from './kube/io.ts';
-import { removeOwned } from './kube/remove.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { startHealthServer, startMetricsServer } from './observability/http.ts';
@@ -49,7 +48,7 @@ const controller = new Controller({
   reconcile: agentReconciler({
     caches,
     clock: realClock,
-    io: { ...kubeIO(client), remove: (ref) => removeOwned(client, ref) },
+    io: kubeIO(client),
     events,
     metrics,
     log,

@@ -7,7 +7,7 @@ import { patchAgentStatus } from './status.ts';
 
 /**
  * The reconciler's writes and targeted reads, bound to one client. Reconciler
- * tests fake this interface; leases (leaseIO) and events (EventRecorder) are
+ * tests fake this interface; leases (src/runtime/lease-store.ts) and events (EventRecorder) are
  * separate because they have their own users and state.
  */
 export interface KubeIO {

@@ -95,7 +95,8 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
   for (const [name, group] of groupByName(refs.secrets)) {
     const secret = await reader.readSecret(namespace, name);
     if (secret === undefined) {
-      for (const r of group) noteMissing({ kind: 'Secret', name, ...(r.key !== undefined ? { key: r.key } : {}), optional: r.optional ?? false });
+      // The object itself is missing: one entry without a key, not one per key.
+      noteMissing({ kind: 'Secret', name, optional: group.every((r) => r.optional ?? false) });
       continue;
     }
     const bytes = (b64: string): Buffer => Buffer.from(b64, 'base64');
@@ -113,7 +114,7 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
   for (const [name, group] of groupByName(refs.configMaps)) {
     const cm = await reader.readConfigMap(namespace, name);
     if (cm === undefined) {
-      for (const r of group) noteMissing({ kind: 'ConfigMap', name, ...(r.key !== undefined ? { key: r.key } : {}), optional: r.optional ?? false });
+      noteMissing({ kind: 'ConfigMap', name, optional: group.every((r) => r.optional ?? false) });
       continue;
     }
     // One view of both maps: text keys as UTF-8, binary keys decoded from base64.

@@ -3,17 +3,14 @@ import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { OwnedRef, Plan } from './plan.ts';
+import type { Plan } from './plan.ts';
 
 // Act: carry out a Plan. Objects first, then the pod delete, then status (so
 // status never claims an action that failed), then events. Each write is one
 // the plan found necessary; a converged Agent reaches none of them.
 
-/** Deletes an owned object; a 404 counts as done. */
-export type RemoveOwned = (ref: OwnedRef) => Promise<void>;
-
 export interface ActDeps {
-  io: KubeIO & { remove: RemoveOwned };
+  io: KubeIO;
   events: Pick<EventRecorder, 'record'>;
   metrics: Pick<Metrics, 'failures' | 'remediations'>;
   log: Logger;

@@ -124,7 +124,8 @@ describe('readReferencedDigests', () => {
       configMaps: [{ name: 'base', key: 'missing.yaml' }, { name: 'absent', key: 'k', optional: true }],
     });
     assert.deepEqual(r.missing, [
-      { kind: 'ConfigMap', name: 'absent', key: 'k', optional: true },
+      // a missing object is named once, without a key: "ConfigMap absent does not exist", not "has no key k"
+      { kind: 'ConfigMap', name: 'absent', optional: true },
       { kind: 'ConfigMap', name: 'base', key: 'missing.yaml', optional: false },
       { kind: 'Secret', name: 'api', key: 'both', optional: false },
       { kind: 'Secret', name: 'api', key: 'maybe', optional: true },

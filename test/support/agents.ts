@@ -1,0 +1,60 @@
+// Agent helpers for e2e tests: apply manifests, read Agents, wait for a condition.
+import type { Agent } from '../../src/api/agent.ts';
+import type { Cluster } from './cluster.ts';
+import { eventually } from './wait.ts';
+
+const api = { group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents' };
+
+/** `kubectl apply -n ns` of a file or of YAML text; throws with kubectl's stderr on failure. */
+export async function apply(cluster: Cluster, namespace: string, source: { file: string } | { yaml: string }, extra: string[] = []): Promise<string> {
+  const args = ['apply', '-n', namespace, ...extra, '-f', 'file' in source ? source.file : '-'];
+  const res = await cluster.kubectl(args, 'yaml' in source ? { input: source.yaml } : {});
+  if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr}`);
+  return res.stdout;
+}
+
+export async function getAgent(cluster: Cluster, namespace: string, name: string): Promise<Agent> {
+  return await cluster.custom.getNamespacedCustomObject({ ...api, namespace, name }) as Agent;
+}
+
+export async function agentExists(cluster: Cluster, namespace: string, name: string): Promise<boolean> {
+  return getAgent(cluster, namespace, name).then(() => true, (e: { code?: number }) => {
+    if (e.code === 404) return false;
+    throw e;
+  });
+}
+
+export function condition(agent: Agent, type: string) {
+  return agent.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the condition has the status (and reason, when given) for the Agent's current generation. */
+export async function waitForCondition(
+  cluster: Cluster, namespace: string, name: string, type: string, status: 'True' | 'False',
+  opts: { reason?: string; timeoutMs?: number } = {},
+): Promise<Agent> {
+  return eventually(async () => {
+    const a = await getAgent(cluster, namespace, name);
+    const c = condition(a, type);
+    const current = a.status?.observedGeneration === a.metadata.generation;
+    if (!current || c?.status !== status || (opts.reason !== undefined && c.reason !== opts.reason)) {
+      throw new Error(`${type}=${c?.status}/${c?.reason} (${c?.message}) at observedGeneration ${a.status?.observedGeneration}/${a.metadata.generation}`);
+    }
+    return a;
+  }, { timeoutMs: opts.timeoutMs ?? 90_000, message: `Agent ${namespace}/${name} ${type}=${status}${opts.reason ? `/${opts.reason}` : ''}` });
+}
+
+export function waitReady(cluster: Cluster, namespace: string, name: string, timeoutMs?: number): Promise<Agent> {
+  return waitForCondition(cluster, namespace, name, 'Ready', 'True', timeoutMs ? { timeoutMs } : {});
+}
+
+export async function patchAgentSpec(cluster: Cluster, namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  const res = await cluster.kubectl(['patch', 'agent', name, '-n', namespace, '--type=merge', '-p', JSON.stringify({ spec })]);
+  if (res.code !== 0) throw new Error(`patching agent ${name} failed: ${res.stderr}`);
+}
+
+/** Events on an Agent, oldest first. */
+export async function agentEvents(cluster: Cluster, namespace: string, name: string) {
+  const list = await cluster.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
+  return list.items.sort((a, b) => String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)));
+}
