@@ -1,0 +1,163 @@
+// OOMKilled end to end (issue 4, first "Done when"): an agent whose pods the
+// kernel keeps killing gets more memory per OOM kill by the documented rule,
+// max(+20%, +100Mi) rounded up to whole Mi, until recovery.oomKilled.maxMemory;
+// kills at the cap count as attempts, then onExhausted applies (Rollback with
+// no healthy revision falls back to Hold: Stalled=True). The raise lives in
+// status and in the Deployment only: the spec, and so the generation, never
+// change. When the kills stop, the Agent is Ready again.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Watch, type CoreV1Event, type V1Deployment } from '@kubernetes/client-node';
+import type { Agent } from '../../src/api/agent.ts';
+import { useCluster } from '../support/cluster.ts';
+import { faultInjector, type FaultInjector } from '../support/faults.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { eventually } from '../support/wait.ts';
+
+const cluster = useCluster();
+const name = 'hungry';
+const agentsPath = (ns: string) => `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`;
+let ns: string;
+let op: RunningOperator;
+
+const spec = {
+  image: 'registry.example/hungry:1.0',
+  resources: { limits: { memory: '256Mi' } },
+  recovery: {
+    // Short steps so the file runs in well under a minute; healthyResetSeconds is the schema's minimum.
+    // One attempt at the cap: the Agent's events then stay within the recorder's per-object budget
+    // (25, src/kube/events.ts); with more, the transition events of the three raise rollouts use it
+    // up and RecoveryExhausted itself is dropped.
+    restart: { initialBackoffSeconds: 1, maxBackoffSeconds: 2, maxAttempts: 1, healthyResetSeconds: 10 },
+    oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+    // Rollback is asked for, but no revision has been healthy yet: the policy must Hold.
+    onExhausted: 'Rollback',
+  },
+};
+
+describe('an agent that is OOMKilled over and over', () => {
+  let injector: FaultInjector | undefined;
+  const seen = { memoryLimits: [] as string[], deploymentLimits: [] as string[], generations: new Set<number>() };
+  const stopWatches: AbortController[] = [];
+
+  before(async () => {
+    await installCRD(cluster());
+    ns = await testNamespace(cluster(), 'remediation-oom');
+    op = await startOperator(cluster(), { namespaces: [ns] });
+    // Watches, not polls: every value the operator writes is seen, however quickly the next follows.
+    const w = new Watch(cluster().kc);
+    stopWatches.push(await w.watch(agentsPath(ns), {}, (_type, obj: Agent) => {
+      if (obj.metadata?.name !== name) return;
+      seen.generations.add(obj.metadata.generation ?? 0);
+      pushChanged(seen.memoryLimits, obj.status?.recovery?.memoryLimit);
+    }, () => undefined));
+    stopWatches.push(await w.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: V1Deployment) => {
+      if (d.metadata?.name !== name) return;
+      pushChanged(seen.deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
+    }, () => undefined));
+  });
+
+  after(async () => {
+    for (const w of stopWatches) w.abort();
+    await injector?.stop({ clear: false });
+  });
+
+  it('raises the limit per OOM kill up to maxMemory, then holds with Stalled=True, and recovers when the kills stop', async () => {
+    // Every pod of the Agent, including the ones each raise rolls out, is OOM-killed 1s after it starts.
+    injector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${name}`, 'OOMKilled', { delay: '1s', backoff: '2s' });
+    await cluster().custom.createNamespacedCustomObject({
+      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
+      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec },
+    });
+
+    // 256Mi -> 356Mi (+100Mi beats +20%) -> 456Mi -> 512Mi (547.2Mi capped at maxMemory).
+    const stalled = await eventually(async () => {
+      const a = await getAgent();
+      const c = condition(a, 'Stalled');
+      assert.equal(c?.status, 'True', `Stalled: ${JSON.stringify(c)}; recovery ${JSON.stringify(a.status?.recovery)}`);
+      return a;
+    }, { timeoutMs: 120_000, message: 'Stalled=True after the raises and the attempts at the cap' });
+
+    assert.deepEqual(seen.memoryLimits, ['356Mi', '456Mi', '512Mi'], 'status.recovery.memoryLimit took each step of the rule, once');
+    assert.deepEqual(seen.deploymentLimits, ['256Mi', '356Mi', '456Mi', '512Mi'], "the Deployment's container limit followed the override");
+    const rec = stalled.status!.recovery!;
+    assert.equal(rec.memoryLimit, '512Mi');
+    assert.equal(rec.lastAction, 'Hold');
+    assert.equal(rec.restartAttempts, 1, 'the kill at the cap counted as the one attempt before onExhausted');
+    assert.equal(rec.rolledBackTo, undefined, 'no healthy revision to roll back to');
+    const st = condition(stalled, 'Stalled')!;
+    assert.equal(st.reason, 'RecoveryExhausted');
+    assert.match(st.message, /OOMKilled \(exit 137\) at limit 512Mi, which is recovery\.oomKilled\.maxMemory/);
+    assert.match(st.message, /the operator holds: fix the cause and apply the spec/);
+    const degraded = condition(stalled, 'Degraded')!;
+    assert.equal(degraded.status, 'True');
+    assert.match(degraded.message, /memory limit is 512Mi instead of the spec's 256Mi after OOM kills \(recovery\.oomKilled, max 512Mi\)/);
+    assert.equal(stalled.status?.lastFailure?.reason, 'OOMKilled');
+    assert.equal(stalled.status?.lastFailure?.exitCode, 137);
+
+    const events = await eventually(async () => {
+      const list = await agentEvents();
+      assert.ok(list.some((e) => e.reason === 'RecoveryExhausted'), 'a RecoveryExhausted event');
+      return list;
+    }, { message: 'the RecoveryExhausted event' });
+    const raised = events.filter((e) => e.reason === 'MemoryIncreased').map((e) => /raised from (\S+) to (\S+) because/.exec(e.message ?? '')?.slice(1, 3));
+    assert.deepEqual(raised, [['256Mi', '356Mi'], ['356Mi', '456Mi'], ['456Mi', '512Mi']], 'one MemoryIncreased event per raise');
+    for (const e of events.filter((x) => x.reason === 'MemoryIncreased')) {
+      assert.equal(e.type, 'Normal');
+      assert.match(e.message!, /\(recovery\.oomKilled, max 512Mi\); the spec still says 256Mi: set resources\.limits\.memory to keep it/);
+    }
+    const atCap = events.filter((e) => e.reason === 'OOMKilled' && /at limit 512Mi/.test(e.message ?? ''));
+    assert.ok(atCap.some((e) => /attempt 1 of 1 before onExhausted: Rollback/.test(e.message!)), `OOM at the cap counted: ${atCap.map((e) => e.message).join(' | ')}`);
+    const exhausted = events.find((e) => e.reason === 'RecoveryExhausted')!;
+    assert.equal(exhausted.type, 'Warning');
+    assert.match(exhausted.message!, /remediation is used up and no revision has been healthy yet to roll back to, so the operator holds/);
+    assert.equal(events.filter((e) => e.reason === 'RolledBack').length, 0);
+
+    // kubectl describe shows the diagnosis: the limit that was hit, what was done, and the fix.
+    const described = await cluster().kubectl(['describe', 'agent', name, '-n', ns]);
+    assert.equal(described.code, 0, described.stderr);
+    const text = described.stdout.replace(/\s+/g, ' ');
+    assert.match(text, /was OOMKilled \(exit 137\) at limit 512Mi, which is recovery\.oomKilled\.maxMemory.*: raise maxMemory or make the agent use less memory/);
+    assert.match(text, /memory limit is 512Mi instead of the spec's 256Mi/);
+    assert.match(text, /MemoryIncreased/);
+
+    // The kills stop: the remaining pods recover, the Agent is Ready at the raised limit and the hold lifts after healthyResetSeconds.
+    await injector.stop();
+    const ready = await eventually(async () => {
+      const a = await getAgent();
+      assert.equal(condition(a, 'Ready')?.status, 'True', `Ready: ${JSON.stringify(condition(a, 'Ready'))}`);
+      assert.equal(condition(a, 'Stalled')?.status, 'False', `Stalled: ${JSON.stringify(condition(a, 'Stalled'))}`);
+      return a;
+    }, { timeoutMs: 60_000, message: 'Ready=True and the hold lifted once the kills stopped' });
+    assert.equal(ready.status?.recovery?.memoryLimit, '512Mi', 'the override stays until the spec changes');
+    assert.notEqual(ready.status?.recovery?.lastAction, 'Hold');
+    assert.equal(condition(ready, 'Degraded')?.reason, 'MemoryIncreased', 'Degraded keeps reporting the override');
+    const d = await cluster().apps.readNamespacedDeployment({ name, namespace: ns });
+    assert.equal(d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'], '512Mi');
+    assert.equal(ready.status?.recovery?.restartAttempts, undefined, 'attempts reset after healthyResetSeconds');
+
+    // The operator never wrote the spec.
+    assert.deepEqual([...seen.generations], [1]);
+    assert.deepEqual(ready.spec.resources, spec.resources);
+  });
+});
+
+function pushChanged(list: string[], value: string | undefined): void {
+  if (value !== undefined && list.at(-1) !== value) list.push(value);
+}
+
+async function getAgent(): Promise<Agent> {
+  return await cluster().custom.getNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name }) as Agent;
+}
+
+function condition(a: Agent, type: string) {
+  return a.status?.conditions?.find((c) => c.type === type);
+}
+
+/** The Agent's events, oldest first (eventTime has microseconds; firstTimestamp only seconds). */
+async function agentEvents(): Promise<CoreV1Event[]> {
+  const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
+  const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+  return list.items.sort((a, b) => at(a) - at(b));
+}
