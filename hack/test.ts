@@ -58,7 +58,8 @@ if (only !== 'unit') {
     env.E2E_KUBECONFIG = process.env.KUBECONFIG;
   } else {
     clusterDir = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
-    const up = await run('local control plane up', 'hack/cluster', ['up', '--dir', clusterDir]);
+    // --owner-pid: a watchdog downs the cluster if this run is killed before its teardown.
+    const up = await run('local control plane up', 'hack/cluster', ['up', '--dir', clusterDir, '--owner-pid', String(process.pid)]);
     if (up !== 0) failedSteps.push('cluster');
     env.E2E_KUBECONFIG = join(clusterDir, 'kubeconfig');
     env.E2E_CLUSTER_DIR = clusterDir;
