@@ -26,9 +26,12 @@ export interface DetectInput {
   now: Date;
   /** A PVC may be Pending this long before it counts (binding and provisioning take a moment). Default 60. */
   pvcPendingGraceSeconds?: number;
+  /** A pod may be unschedulable this long before it counts (the scheduler retries). Default 20. */
+  unschedulableGraceSeconds?: number;
 }
 
 export const defaultPvcPendingGraceSeconds = 60;
+export const defaultUnschedulableGraceSeconds = 20;
 
 const imagePullReasons = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 /** Reasons the kubelet gives when it cannot create or start the container from its configuration. */
@@ -55,7 +58,11 @@ function podFailures(pod: V1Pod, input: DetectInput, now: number): Failure[] {
 
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-    if (terminating) return [];
+    // The scheduler retries on its own, and a pod created a moment before its
+    // PVC binds is briefly unschedulable: only a pod that stays so is a failure.
+    const since = toMs(scheduled.lastTransitionTime);
+    const grace = (input.unschedulableGraceSeconds ?? defaultUnschedulableGraceSeconds) * 1000;
+    if (terminating || (since !== undefined && now - since < grace)) return [];
     return [withSince({
       reason: 'Unschedulable', key: `Unschedulable/${ref.podUid}`, active: true, ...ref,
       message: scheduled.message ?? 'the scheduler found no node for the pod',

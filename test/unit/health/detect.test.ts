@@ -13,6 +13,12 @@ const only = (input: Partial<DetectInput>): Failure => {
 };
 
 describe('detectFailures', () => {
+  it('a pod unschedulable for less than the grace is not a failure yet (the scheduler retries, PVCs bind)', () => {
+    // the fixture's pod became unschedulable 20 s before now
+    assert.deepEqual(detect({ pods: [pod('a').unschedulable().build()], unschedulableGraceSeconds: 30 }), []);
+    assert.equal(only({ pods: [pod('a').unschedulable().build()], unschedulableGraceSeconds: 10 }).reason, 'Unschedulable');
+  });
+
   const cases: { name: string; input: Partial<DetectInput>; expect: Partial<Failure> }[] = [
     {
       name: 'an OOM kill in state.terminated is an active OOMKilled with exit 137 and the limit that was hit',
