@@ -263,6 +263,11 @@ describe('the Helm chart on a real apiserver', () => {
     }, { message: 'both replicas rolled to the new chart version' });
     const survivor = await agent(ns, 'survivor');
     assert.equal(survivor.metadata.generation, 1, 'the upgrade left the Agent alone');
+
+    // The preview docs/operations.md gives (helm template | kubectl diff --server-side) sees the
+    // upgraded release as it is: no drift, and no conflict with Helm's field manager.
+    const diff = await cluster().kubectl(['diff', '--server-side', '-f', '-'], { input: await renderChart(cluster(), release, ns, imageValues) });
+    assert.deepEqual({ code: diff.code, stdout: diff.stdout }, { code: 0, stdout: '' }, `kubectl diff --server-side of the rendered chart:\n${diff.stderr}`);
   });
 
   it('uninstall keeps the CRD and the Agents (crds.keep) and removes the rest of the release', async () => {
