@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { agentCRD } from '../src/api/crd.ts';
 import { apiReference } from '../src/api/reference-doc.ts';
+import { readyRule } from '../src/status/compute.ts';
 
 const root = join(import.meta.dirname, '..');
 const crd = agentCRD();
@@ -16,7 +17,7 @@ const spec = crd.spec as { versions: { schema: { openAPIV3Schema: Record<string,
 
 export const generated: Record<string, string> = {
   'crds/agent-operator.dev_agents.yaml': crdYaml,
-  'docs/api.md': apiReference(spec.versions[0]!.schema.openAPIV3Schema),
+  'docs/api.md': apiReference(spec.versions[0]!.schema.openAPIV3Schema, { readyRule }),
 };
 const chartCrd = 'charts/agent-operator/crds-source/agent-operator.dev_agents.yaml';
 if (existsSync(join(root, 'charts/agent-operator'))) generated[chartCrd] = crdYaml;

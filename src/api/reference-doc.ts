@@ -41,7 +41,7 @@ function walk(s: Schema, path: string, required: boolean, rows: Row[]): void {
 const cell = (t: string) => t.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** docs/api.md, generated from the same schema as the CRD so the two cannot disagree. */
-export function apiReference(schema: Schema): string {
+export function apiReference(schema: Schema, notes: { readyRule: string }): string {
   const props = schema.properties as Record<string, Schema>;
   const section = (name: 'spec' | 'status') => {
     const rows: Row[] = [];
@@ -74,6 +74,66 @@ ${root}
 ## status
 
 ${section('status')}
+
+### When Ready is True
+
+${notes.readyRule.split('\n').map((l) => (/^\d\./.test(l) ? l : `${l}\n`)).join('\n')}
+
+Available is True when at least min(spec.disruption.minAvailable, replicas)
+replicas are available (default 1). One failing pod out of three therefore
+gives Available=True, Degraded=True naming the failing pod, and Ready=False
+with the failure's reason. Reconciling and Stalled follow kstatus
+(abnormal-true): Stalled is True when the operator cannot make progress
+without a change from you (InvalidSpec, InvalidConfig, DependencyCycle,
+RecoveryExhausted, ProgressDeadlineExceeded).
+
+## Remediation, in order
+
+1. **Detection** reads pod status as the kubelet writes it: OOMKilled from
+   \`state.terminated\` or \`lastState.terminated\` with a raised restartCount,
+   CrashLoopBackOff / ImagePullBackOff / ErrImagePull / CreateContainerConfigError
+   from \`state.waiting\`, ProbeFailure when a running container stays unready
+   longer than its readiness probe allows, Unschedulable after 20 s, PVCPending
+   after 60 s. Each occurrence has a key (pod uid, container, restart count) kept
+   in \`status.recovery.seenFailures\`, so it is counted and announced once, even
+   across operator restarts.
+2. **OOMKilled with \`IncreaseMemory\`**: the limit rises at once by
+   max(+20 %, +100Mi), never above \`maxMemory\` (default twice the limit). The
+   override lives in \`status.recovery.memoryLimit\` and in the Deployment; the
+   spec is untouched. At the cap, further kills count as restart attempts.
+3. **Restart with backoff**: a pod the kubelet is backing off (or that stays
+   unready) is deleted so it is recreated fresh, at most once per step:
+   initialBackoffSeconds (10) doubling to maxBackoffSeconds (300), at most
+   maxAttempts (3) within windowSeconds. The schedule is
+   \`status.recovery.nextRestartNotBefore\`, so an operator restart neither repeats
+   nor forgets a step. Attempts reset after healthyResetSeconds (600) healthy.
+4. **onExhausted**: \`Rollback\` runs the pod template of the last healthy
+   revision (taken from its ReplicaSet) while the spec stays as written;
+   \`Hold\` (or Rollback with no healthy revision) stops acting and reports
+   Stalled. A revision becomes \`lastHealthyRevision\` after 60 s fully ready
+   with no failure.
+5. **Clearing**: a new spec generation clears the override, the rollback and
+   the attempts (event RecoveryCleared). Nothing is done for an Unmanaged Agent,
+   and nothing while the Deployment is still replacing pods of a rollout within
+   its progress deadline (once every pod runs the new revision, its failures
+   are that revision's, and waiting out the 600 s deadline would only delay the
+   remedy).
+
+## Where this API differs from the contract sketch, and why
+
+- \`status.readyText\` (\`2/3\`) exists because a printer column cannot join two
+  fields; \`status.image\` shows the image that runs, which differs from
+  \`spec.image\` during a rollback.
+- \`recovery.restart\` names its window (\`windowSeconds\`) and reset
+  (\`healthyResetSeconds\`) instead of fixing them, and \`status.recovery\` adds
+  \`generation\`, \`windowStart\`, \`healthySince\` and \`seenFailures\`: the
+  whole schedule lives in status, which is what lets an operator restart resume it.
+- A \`ProbesConfigured\` condition carries the "no probes" warning, so it never
+  changes Ready.
+- \`status.revision\` hashes the pod template as applied, memory override
+  included, plus the referenced Secret keys and ConfigMap layers; a rotated key
+  therefore rolls the pods, and so does a memory raise (it must: the limit is
+  in the pod).
 
 ## Reasons
 
