@@ -18,6 +18,11 @@ import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
 import { version } from './version.ts';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`${usage()}\n`);
+  process.exit(0);
+}
+
 let config;
 try {
   config = loadConfig(process.argv.slice(2), process.env);

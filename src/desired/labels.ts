@@ -4,7 +4,7 @@ export const operatorName = 'agent-operator';
 export const agentLabel = 'agent-operator.dev/agent';
 /** Full Agent name on objects that carry no ownerReference (a retained PVC), since label values may be truncated. */
 export const agentNameAnnotation = 'agent-operator.dev/agent-name';
-export const revisionAnnotation = 'agent-operator.dev/revision';
+export { revisionAnnotation } from '../api/annotations.ts';
 
 /**
  * The pod selector. It depends only on the Agent's name, because a Deployment's

@@ -5,8 +5,7 @@ import type { Failure } from './failure.ts';
 // Pod statuses -> failures, read the way the kubelet writes them and VPA reads
 // them. Pure: the clock comes in as `now`.
 
-/** Must equal the annotation src/desired puts on the pod template. */
-export const revisionAnnotation = 'agent-operator.dev/revision';
+import { revisionAnnotation } from '../api/annotations.ts';
 
 /** The timing fields of a probe (a ResolvedProbe fits). */
 export interface ProbeThresholds {

@@ -1,5 +1,6 @@
 import { IsomorphicFetchHttpLibrary, RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type Status } from './api-error.ts';
+import { userAgent } from '../version.ts';
 
 // Raw HTTP to the apiserver with exactly the auth and TLS client-node uses for
 // its own calls: KubeConfig.applySecurityAuthentication fills a RequestContext
@@ -34,7 +35,7 @@ export interface KubeTransport {
   request(req: KubeRequest): Promise<KubeResponse>;
 }
 
-const USER_AGENT = 'agent-operator';
+
 
 export class KubeHttpClient implements KubeTransport {
   readonly #kc: KubeConfig;
@@ -50,7 +51,7 @@ export class KubeHttpClient implements KubeTransport {
     const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const ctx = new RequestContext(url.toString(), req.method);
-    ctx.setHeaderParam('User-Agent', USER_AGENT);
+    ctx.setHeaderParam('User-Agent', userAgent);
     for (const [k, v] of Object.entries(req.headers ?? {})) ctx.setHeaderParam(k, v);
     if (req.body !== undefined) ctx.setBody(req.body);
     if (req.signal !== undefined) ctx.setSignal(req.signal);

@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import { revisionAnnotation } from '../health/detect.ts';
+import { revisionAnnotation } from '../api/annotations.ts';
 
 /** What the Agent's Deployment says about its rollout, read once for the status and the policy. */
 export interface Rollout {

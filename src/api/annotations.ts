@@ -1,0 +1,2 @@
+/** The pod template annotation carrying the revision (status.revision) a pod was built from. */
+export const revisionAnnotation = 'agent-operator.dev/revision';
