@@ -29,7 +29,8 @@ async function agent(name: string): Promise<AgentJson> {
 
 describe('Agents applied the GitOps way show no drift once reconciled', () => {
   before(async () => {
-    await installCRD(cluster());
+    // retried: on a fresh cluster `kubectl wait` inside installCRD can fail before the new CRD has any condition
+    await eventually(() => installCRD(cluster()), { message: 'the Agent CRD installed and Established' });
     ns = await testNamespace(cluster(), 'gitops-drift');
     await startOperator(cluster(), { namespaces: [ns] });
   });

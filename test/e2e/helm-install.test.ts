@@ -17,7 +17,7 @@ import { testNamespace } from '../support/namespace.ts';
 import { startOperator, type RunningOperator } from '../support/operator.ts';
 import { eventually } from '../support/wait.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
-import { adoptCRD, chartCopy, chartDir, crdName, helm, helmOk, releaseName, renderChart, serviceAccountKubeconfig } from '../support/helm.ts';
+import { adoptCRD, chartCopy, chartDir, crdEstablished, crdName, helm, helmOk, releaseName, renderChart, serviceAccountKubeconfig } from '../support/helm.ts';
 
 const cluster = useCluster();
 
@@ -51,7 +51,9 @@ async function restrictedNamespace(prefix: string): Promise<string> {
 async function install(release: string, namespace: string, values: string[] = [], chart = chartDir): Promise<string> {
   await adoptCRD(cluster(), release, namespace);
   cluster().onTeardown(() => helm(cluster(), ['uninstall', release, '-n', namespace, '--ignore-not-found']));
-  return helmOk(cluster(), ['install', release, chart, '-n', namespace, ...imageValues, ...values]);
+  const out = await helmOk(cluster(), ['install', release, chart, '-n', namespace, ...imageValues, ...values]);
+  await crdEstablished(cluster()); // on a fresh cluster this install created it
+  return out;
 }
 
 /** The chart's own LEASE_NAME, read from the Deployment it installed. */

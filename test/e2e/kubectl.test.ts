@@ -54,7 +54,8 @@ const collapse = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 describe('kubectl reads Agents well', () => {
   before(async () => {
-    await installCRD(cluster());
+    // retried: on a fresh cluster `kubectl wait` inside installCRD can fail before the new CRD has any condition
+    await eventually(() => installCRD(cluster()), { message: 'the Agent CRD installed and Established' });
     ns = await testNamespace(cluster(), 'kubectl');
     await startOperator(cluster(), { namespaces: [ns] });
     const manifest = agents.map((a) => stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: a.name }, spec: a.spec })).join('---\n');

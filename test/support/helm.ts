@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, KubectlResult } from './cluster.ts';
 import { repoRoot, run } from './cluster.ts';
+import { eventually } from './wait.ts';
 
 export const chartDir = join(repoRoot, 'charts/agent-operator');
 export const crdName = 'agents.agent-operator.dev';
@@ -122,4 +123,16 @@ export async function serviceAccountKubeconfig(cluster: Cluster, serviceAccount:
   const path = join(mkdtempSync(join(scratchDir(), 'kubeconfig-')), 'kubeconfig');
   writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
   return path;
+}
+
+/**
+ * Waits until the Agent CRD serves (Established=True), e.g. right after a
+ * `helm install` created it. Polls the condition itself: `kubectl wait`
+ * errors out instead of waiting when a new CRD has no conditions yet.
+ */
+export async function crdEstablished(cluster: Cluster): Promise<void> {
+  await eventually(async () => {
+    const r = await cluster.kubectl(['get', 'crd', crdName, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+    return r.code === 0 && r.stdout === 'True';
+  }, { message: `CRD ${crdName} Established` });
 }
