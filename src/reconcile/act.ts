@@ -19,11 +19,11 @@ export interface ActDeps {
 export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<void> {
   const ns = agent.metadata.namespace ?? '';
   for (const obj of p.apply) {
-    deps.log.debug({ kind: obj.kind, name: obj.metadata.name }, 'applying');
+    deps.log.debug({ object: `${obj.kind}/${obj.metadata.name}` }, 'applying');
     await deps.io.apply(obj);
   }
   for (const ref of p.remove) {
-    deps.log.info({ kind: ref.kind, name: ref.name }, 'removing an owned object the spec no longer asks for');
+    deps.log.info({ object: `${ref.kind}/${ref.name}` }, 'removing an owned object the spec no longer asks for');
     await deps.io.remove(ref);
   }
   if (p.deletePod) {

@@ -15,8 +15,11 @@ export const crdPath = join(repoRoot, 'crds/agent-operator.dev_agents.yaml');
 export async function installCRD(cluster: Cluster): Promise<void> {
   const applied = await cluster.kubectl(['apply', '--server-side', '--force-conflicts', '-f', crdPath]);
   if (applied.code !== 0) throw new Error(`installing the CRD failed: ${applied.stderr}`);
-  const waited = await cluster.kubectl(['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s']);
-  if (waited.code !== 0) throw new Error(`the CRD did not become Established: ${waited.stderr}`);
+  // `kubectl wait` fails at once on a CRD that has no conditions yet, so poll.
+  await eventually(async () => {
+    const res = await cluster.kubectl(['get', 'crd/agents.agent-operator.dev', '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+    return res.stdout === 'True';
+  }, { timeoutMs: 60_000, message: 'the Agent CRD Established' });
 }
 
 export async function freePort(): Promise<number> {
