@@ -39,27 +39,26 @@ const spec = {
 describe('an agent that is OOMKilled over and over', () => {
   let injector: FaultInjector | undefined;
   const seen = { memoryLimits: [] as string[], deploymentLimits: [] as string[], generations: new Set<number>() };
-  const stopWatches: AbortController[] = [];
+  const watches: { stop(): void }[] = [];
 
   before(async () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'remediation-oom');
     op = await startOperator(cluster(), { namespaces: [ns] });
     // Watches, not polls: every value the operator writes is seen, however quickly the next follows.
-    const w = new Watch(cluster().kc);
-    stopWatches.push(await w.watch(agentsPath(ns), {}, (_type, obj: Agent) => {
-      if (obj.metadata?.name !== name) return;
+    watches.push(watchAll<Agent>(agentsPath(ns), (obj) => {
+      if (obj.metadata.name !== name) return;
       seen.generations.add(obj.metadata.generation ?? 0);
       pushChanged(seen.memoryLimits, obj.status?.recovery?.memoryLimit);
-    }, () => undefined));
-    stopWatches.push(await w.watch(`/apis/apps/v1/namespaces/${ns}/deployments`, {}, (_type, d: V1Deployment) => {
+    }));
+    watches.push(watchAll<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, (d) => {
       if (d.metadata?.name !== name) return;
       pushChanged(seen.deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
-    }, () => undefined));
+    }));
   });
 
   after(async () => {
-    for (const w of stopWatches) w.abort();
+    for (const w of watches) w.stop();
     await injector?.stop({ clear: false });
   });
 
@@ -160,4 +159,28 @@ async function agentEvents(): Promise<CoreV1Event[]> {
   const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
   const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
   return list.items.sort((a, b) => at(a) - at(b));
+}
+
+/**
+ * Calls fn with every version of the objects at a list path, in order. The
+ * client's watch gives up after 30 s without an event, so it is resumed from
+ * the last resourceVersion: nothing is missed across a quiet stretch.
+ */
+function watchAll<T extends { metadata?: { resourceVersion?: string } }>(path: string, fn: (obj: T) => void): { stop(): void } {
+  let stopped = false;
+  let rv: string | undefined;
+  let current: AbortController | undefined;
+  const start = (): void => {
+    if (stopped) return;
+    new Watch(cluster().kc).watch(path, { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, (type: string, obj: T) => {
+      if (type === 'ERROR') rv = undefined; // expired: start over from the current state
+      else rv = obj.metadata?.resourceVersion ?? rv;
+      if (type === 'ADDED' || type === 'MODIFIED') fn(obj);
+    }, () => setTimeout(start, 100)).then((c) => {
+      current = c;
+      if (stopped) c.abort();
+    }, () => setTimeout(start, 500));
+  };
+  start();
+  return { stop: () => { stopped = true; current?.abort(); } };
 }
