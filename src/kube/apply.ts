@@ -1,3 +1,4 @@
+import { canonicalJson } from '../lib/canonical-json.ts';
 import { createHash } from 'node:crypto';
 import { fieldManager } from '../config.ts';
 import { isConflict, isNotFound } from '../runtime/api-error.ts';
@@ -84,7 +85,7 @@ export function desiredHash(desired: ApplyObject): string {
   delete annotations[desiredHashAnnotation];
   const { status: _status, ...rest } = desired;
   const normalised = { ...rest, metadata: { ...desired.metadata, annotations } };
-  return createHash('sha256').update(canonical(normalised)).digest('hex').slice(0, 32);
+  return createHash('sha256').update(canonicalJson(normalised)).digest('hex').slice(0, 32);
 }
 
 export function withDesiredHash(desired: ApplyObject): ApplyObject {
@@ -178,13 +179,3 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (!isObject(v)) return v;
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) {
-      if (v[k] !== undefined) Object.defineProperty(out, k, { value: v[k], enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  });
-}

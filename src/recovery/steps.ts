@@ -1,19 +1,10 @@
+import type { ResolvedRecovery } from '../desired/defaults.ts';
 import { formatMemory, parseQuantity } from '../api/quantity.ts';
 
 // The arithmetic of remediation: the backoff schedule and the OOM raise.
 
-/** The shape of ResolvedSpec.recovery (src/desired), every default filled in. */
-export interface RecoveryPolicy {
-  restart: {
-    initialBackoffSeconds: number;
-    maxBackoffSeconds: number;
-    maxAttempts: number;
-    windowSeconds: number;
-    healthyResetSeconds: number;
-  };
-  oomKilled: { action: 'IncreaseMemory' | 'None'; maxMemory: string };
-  onExhausted: 'Rollback' | 'Hold';
-}
+/** The policy with every default filled in: ResolvedSpec.recovery (src/desired/defaults.ts). */
+export type RecoveryPolicy = ResolvedRecovery;
 
 /** Wait before the step that follows `attempts` restarts: initial x 2^attempts, capped. */
 export function backoffMs(restart: RecoveryPolicy['restart'], attempts: number): number {

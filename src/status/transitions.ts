@@ -1,3 +1,4 @@
+import { canonicalJson } from '../lib/canonical-json.ts';
 import type { Reason } from '../api/reasons.ts';
 import type { AgentStatus, Condition, ConditionType } from '../api/status.ts';
 import { sortConditions } from './conditions.ts';
@@ -15,19 +16,9 @@ export function statusChanged(prev: AgentStatus | undefined, next: AgentStatus):
 function canonical(status: AgentStatus): string {
   const copy: AgentStatus = { ...status };
   if (copy.conditions) copy.conditions = sortConditions(copy.conditions);
-  return JSON.stringify(sortKeys(copy));
+  return canonicalJson(copy);
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v !== undefined) out[k] = sortKeys(v);
-  }
-  return out;
-}
 
 export interface TransitionEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }
 
