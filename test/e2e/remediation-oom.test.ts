@@ -2,9 +2,10 @@
 // kernel keeps killing gets more memory per OOM kill by the documented rule,
 // max(+20%, +100Mi) rounded up to whole Mi, until recovery.oomKilled.maxMemory;
 // kills at the cap count as attempts, then onExhausted applies (Rollback with
-// no healthy revision falls back to Hold: Stalled=True). The raise lives in
-// status and in the Deployment only: the spec, and so the generation, never
-// change. When the kills stop, the Agent is Ready again.
+// no healthy revision falls back to Hold: Stalled=True; with one, the last
+// healthy revision runs). The raise lives in status and in the Deployment
+// only: the spec, and so the generation, never change. When the kills stop,
+// the Agent is Ready again; a new spec generation clears the override.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Watch, type CoreV1Event, type V1Deployment } from '@kubernetes/client-node';
@@ -17,6 +18,8 @@ import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
 const name = 'hungry';
+/** The second Agent: healthy at v1 first, so there is a revision to roll back to. */
+const grower = 'grower';
 const agentsPath = (ns: string) => `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`;
 let ns: string;
 let op: RunningOperator;
@@ -37,9 +40,14 @@ const spec = {
 };
 
 describe('an agent that is OOMKilled over and over', () => {
-  let injector: FaultInjector | undefined;
-  const seen = { memoryLimits: [] as string[], deploymentLimits: [] as string[], generations: new Set<number>() };
+  const injectors: FaultInjector[] = [];
+  const seen = new Map<string, { memoryLimits: string[]; deploymentLimits: string[]; generations: Set<number> }>();
+  const of = (agent: string) => {
+    if (!seen.has(agent)) seen.set(agent, { memoryLimits: [], deploymentLimits: [], generations: new Set() });
+    return seen.get(agent)!;
+  };
   const watches: { stop(): void }[] = [];
+  let rollback: { degraded: string; limit: string } | undefined;
 
   before(async () => {
     await installCRD(cluster());
@@ -47,39 +55,38 @@ describe('an agent that is OOMKilled over and over', () => {
     op = await startOperator(cluster(), { namespaces: [ns] });
     // Watches, not polls: every value the operator writes is seen, however quickly the next follows.
     watches.push(watchAll<Agent>(agentsPath(ns), (obj) => {
-      if (obj.metadata.name !== name) return;
-      seen.generations.add(obj.metadata.generation ?? 0);
-      pushChanged(seen.memoryLimits, obj.status?.recovery?.memoryLimit);
+      of(obj.metadata.name).generations.add(obj.metadata.generation ?? 0);
+      pushChanged(of(obj.metadata.name).memoryLimits, obj.status?.recovery?.memoryLimit);
     }));
     watches.push(watchAll<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, (d) => {
-      if (d.metadata?.name !== name) return;
-      pushChanged(seen.deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
+      pushChanged(of(d.metadata!.name!).deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
     }));
+    // The rollback case needs a revision that has been healthy for 60 s (src/status/compute.ts
+    // healthyAfterSeconds): its v1 starts now and becomes healthy while the first case runs.
+    await createAgent(grower, { ...spec, image: 'registry.example/grower:1.0' });
   });
 
   after(async () => {
     for (const w of watches) w.stop();
-    await injector?.stop({ clear: false });
+    for (const i of injectors) await i.stop({ clear: false });
   });
 
   it('raises the limit per OOM kill up to maxMemory, then holds with Stalled=True, and recovers when the kills stop', async () => {
     // Every pod of the Agent, including the ones each raise rolls out, is OOM-killed 1s after it starts.
-    injector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${name}`, 'OOMKilled', { delay: '1s', backoff: '2s' });
-    await cluster().custom.createNamespacedCustomObject({
-      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec },
-    });
+    const injector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${name}`, 'OOMKilled', { delay: '1s', backoff: '2s' });
+    injectors.push(injector);
+    await createAgent(name, spec);
 
     // 256Mi -> 356Mi (+100Mi beats +20%) -> 456Mi -> 512Mi (547.2Mi capped at maxMemory).
     const stalled = await eventually(async () => {
-      const a = await getAgent();
+      const a = await getAgent(name);
       const c = condition(a, 'Stalled');
       assert.equal(c?.status, 'True', `Stalled: ${JSON.stringify(c)}; recovery ${JSON.stringify(a.status?.recovery)}`);
       return a;
     }, { timeoutMs: 120_000, message: 'Stalled=True after the raises and the attempts at the cap' });
 
-    assert.deepEqual(seen.memoryLimits, ['356Mi', '456Mi', '512Mi'], 'status.recovery.memoryLimit took each step of the rule, once');
-    assert.deepEqual(seen.deploymentLimits, ['256Mi', '356Mi', '456Mi', '512Mi'], "the Deployment's container limit followed the override");
+    assert.deepEqual(of(name).memoryLimits, ['356Mi', '456Mi', '512Mi'], 'status.recovery.memoryLimit took each step of the rule, once');
+    assert.deepEqual(of(name).deploymentLimits, ['256Mi', '356Mi', '456Mi', '512Mi'], "the Deployment's container limit followed the override");
     const rec = stalled.status!.recovery!;
     assert.equal(rec.memoryLimit, '512Mi');
     assert.equal(rec.lastAction, 'Hold');
@@ -96,7 +103,7 @@ describe('an agent that is OOMKilled over and over', () => {
     assert.equal(stalled.status?.lastFailure?.exitCode, 137);
 
     const events = await eventually(async () => {
-      const list = await agentEvents();
+      const list = await agentEvents(name);
       assert.ok(list.some((e) => e.reason === 'RecoveryExhausted'), 'a RecoveryExhausted event');
       return list;
     }, { message: 'the RecoveryExhausted event' });
@@ -124,7 +131,7 @@ describe('an agent that is OOMKilled over and over', () => {
     // The kills stop: the remaining pods recover, the Agent is Ready at the raised limit and the hold lifts after healthyResetSeconds.
     await injector.stop();
     const ready = await eventually(async () => {
-      const a = await getAgent();
+      const a = await getAgent(name);
       assert.equal(condition(a, 'Ready')?.status, 'True', `Ready: ${JSON.stringify(condition(a, 'Ready'))}`);
       assert.equal(condition(a, 'Stalled')?.status, 'False', `Stalled: ${JSON.stringify(condition(a, 'Stalled'))}`);
       return a;
@@ -137,17 +144,93 @@ describe('an agent that is OOMKilled over and over', () => {
     assert.equal(ready.status?.recovery?.restartAttempts, undefined, 'attempts reset after healthyResetSeconds');
 
     // The operator never wrote the spec.
-    assert.deepEqual([...seen.generations], [1]);
+    assert.deepEqual([...of(name).generations], [1]);
     assert.deepEqual(ready.spec.resources, spec.resources);
   });
+
+  it('with a healthy revision to go back to, rolls back to it once the raises are used up', async () => {
+    const v1 = await eventually(async () => {
+      const a = await getAgent(grower);
+      assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `lastHealthyRevision ${a.status?.lastHealthyRevision} / revision ${a.status?.revision}`);
+      return a.status.revision;
+    }, { timeoutMs: 150_000, message: `${grower} v1 becomes lastHealthyRevision` });
+
+    // v2 needs more memory than the cap allows: its pods (and only its pods, by their label) are OOM-killed.
+    injectors.push(faultInjector(cluster().core, ns, `agent-operator.dev/agent=${grower},e2e-fault=oom`, 'OOMKilled', { delay: '1s', backoff: '2s' }));
+    await patchAgentSpec(grower, { image: 'registry.example/grower:2.0', podTemplate: { labels: { 'e2e-fault': 'oom' } } });
+
+    const rolledBack = await eventually(async () => {
+      const a = await getAgent(grower);
+      assert.equal(a.status?.recovery?.rolledBackTo, v1, JSON.stringify(a.status?.recovery));
+      return a;
+    }, { timeoutMs: 120_000, message: `${grower} rolled back to v1` });
+    assert.deepEqual(of(grower).memoryLimits, ['356Mi', '456Mi', '512Mi'], 'v2 got every raise first');
+    const rec = rolledBack.status!.recovery!;
+    assert.equal(rec.lastAction, 'Rollback');
+    assert.notEqual(rec.rolledBackFrom, v1);
+    assert.equal(rolledBack.metadata.generation, 2, 'the spec is untouched');
+    const d = await cluster().apps.readNamespacedDeployment({ name: grower, namespace: ns });
+    const c = d.spec?.template.spec?.containers[0];
+    assert.equal(c?.image, 'registry.example/grower:1.0', "v1's template runs");
+    assert.equal(d.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], v1);
+    const settled = await eventually(async () => {
+      const a = await getAgent(grower);
+      assert.equal(condition(a, 'Available')?.status, 'True');
+      assert.equal(a.status?.availableReplicas, 1);
+      assert.equal(a.status?.replicas, 1, 'the failing v2 pod is gone');
+      assert.deepEqual([condition(a, 'Ready')?.status, condition(a, 'Ready')?.reason], ['False', 'RolledBack']);
+      return a;
+    }, { message: 'v1 serves again; Ready stays False while the spec as written does not run' });
+    const degraded = condition(settled, 'Degraded')!;
+    assert.deepEqual([degraded.status, degraded.reason], ['True', 'RolledBack']);
+    assert.match(degraded.message, new RegExp(`running revision ${v1} \\(the last healthy\\) instead of ${rec.rolledBackFrom}, which kept failing: fix the spec and apply it to clear the rollback`));
+    rollback = { degraded: degraded.message, limit: String(c?.resources?.limits?.['memory']) };
+  });
+
+  it('while rolled back, says the memory limit that actually runs', {
+    todo: 'src/desired/index.ts builds the rollback template without the memory override, while status and the policy treat the override as in force',
+  }, () => {
+    assert.ok(rollback, 'the rollback case ran');
+    const claimed = /memory limit is (\S+) instead of/.exec(rollback.degraded)?.[1];
+    assert.ok(claimed === undefined || claimed === rollback.limit, `Degraded says "${rollback.degraded}", but the Deployment runs a memory limit of ${rollback.limit}`);
+  });
+
+  it('a new spec generation clears the rollback and the memory override, and runs the spec as written', async () => {
+    assert.ok(rollback, 'the rollback case ran');
+    await patchAgentSpec(grower, { image: 'registry.example/grower:3.0', podTemplate: null });
+    const cleared = await eventually(async () => {
+      const a = await getAgent(grower);
+      assert.equal(a.status?.observedGeneration, 3);
+      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(condition(a, 'Ready')));
+      return a;
+    }, { timeoutMs: 60_000, message: `${grower} v3 Ready` });
+    assert.equal(cleared.status?.recovery?.memoryLimit, undefined);
+    assert.equal(cleared.status?.recovery?.rolledBackTo, undefined);
+    assert.equal(condition(cleared, 'Degraded')?.status, 'False');
+    const d3 = await cluster().apps.readNamespacedDeployment({ name: grower, namespace: ns });
+    assert.equal(d3.spec?.template.spec?.containers[0]?.image, 'registry.example/grower:3.0');
+    assert.equal(d3.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'], '256Mi', "the spec's limit again");
+  });
 });
+
+async function patchAgentSpec(agent: string, patch: Record<string, unknown>): Promise<void> {
+  const res = await cluster().kubectl(['patch', 'agent', agent, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: patch })]);
+  assert.equal(res.code, 0, res.stderr);
+}
 
 function pushChanged(list: string[], value: string | undefined): void {
   if (value !== undefined && list.at(-1) !== value) list.push(value);
 }
 
-async function getAgent(): Promise<Agent> {
-  return await cluster().custom.getNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name }) as Agent;
+async function createAgent(agent: string, agentSpec: Record<string, unknown>): Promise<void> {
+  await cluster().custom.createNamespacedCustomObject({
+    group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
+    body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: agent }, spec: agentSpec },
+  });
+}
+
+async function getAgent(agent: string): Promise<Agent> {
+  return await cluster().custom.getNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name: agent }) as Agent;
 }
 
 function condition(a: Agent, type: string) {
@@ -155,8 +238,8 @@ function condition(a: Agent, type: string) {
 }
 
 /** The Agent's events, oldest first (eventTime has microseconds; firstTimestamp only seconds). */
-async function agentEvents(): Promise<CoreV1Event[]> {
-  const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
+async function agentEvents(agent: string): Promise<CoreV1Event[]> {
+  const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${agent}` });
   const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
   return list.items.sort((a, b) => at(a) - at(b));
 }
