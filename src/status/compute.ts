@@ -223,6 +223,10 @@ function deployed(input: StatusInput, r: Rollout): string {
 
 function progressText(input: StatusInput, r: Rollout): string {
   if (!r.exists) return 'creating the Deployment';
+  // Status is computed from the Deployment as read, before this reconcile applies the new
+  // template: then the revision being rolled out is the one the operator runs, not the old one.
+  const target = runRevision(input);
+  if (r.revision !== undefined && r.revision !== target) return `rolling out revision ${target}: the Deployment still runs revision ${r.revision}`;
   return `rolling out revision ${deployed(input, r)}: ${r.updatedReplicas}/${input.desiredReplicas} updated, ${r.availableReplicas}/${input.desiredReplicas} available`;
 }
 

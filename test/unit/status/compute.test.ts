@@ -179,6 +179,13 @@ describe('computeStatus', () => {
     assert.equal(summary(s).Ready, 'False RolloutInProgress');
   });
 
+  it('names the revision being rolled out, not the one the Deployment still runs', () => {
+    const s = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }) }));
+    assert.equal(message(s, 'Ready'), 'rolling out revision rev2: the Deployment still runs revision rev1');
+    const rolling = computeStatus(statusInput({ deployment: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
+    assert.equal(message(rolling, 'Ready'), 'rolling out revision rev2: 1/3 updated, 3/3 available');
+  });
+
   it('sums restarts over the pods', () => {
     const pods = [pod('a').crashLooping({ restartCount: 4 }).build(), pod('b').build(), pod('c').oomKilled({ restartCount: 2 }).build()];
     assert.equal(computeStatus(statusInput({ pods })).restarts, 6);
