@@ -62,6 +62,12 @@ export interface DecideInput {
   now: Date;
   /** Every desired replica of the running revision is available and ready. */
   healthy: boolean;
+  /**
+   * Since when the pods say every one has been up without a break
+   * (src/health/ready-since.ts). A healthy stretch never starts before it, so
+   * health the operator did not see (it was not running) is not counted.
+   */
+  readySince?: string | undefined;
   unmanaged: boolean;
   /** The spec's memory limit (defaults applied); the override, if any, is in `previous`. */
   specMemoryLimit: string;
@@ -99,7 +105,7 @@ export function decide(input: DecideInput): Decision {
   const active = input.failures.filter((f) => f.active);
   const healthy = input.healthy && active.length === 0;
   expireWindow(rec, policy, now);
-  trackHealth(rec, policy, healthy, now, events);
+  trackHealth(rec, policy, healthy, now, events, toMs(input.readySince));
 
   const inForce = rec.memoryLimit ?? input.specMemoryLimit;
   // The failure the OOM step acted on, and what it did, for that failure's event text.
@@ -213,7 +219,7 @@ function expireWindow(rec: RecoveryStatus, policy: RecoveryPolicy, now: number):
 }
 
 /** Healthy for healthyResetSeconds: attempts and schedule reset, a hold lifts. Overrides and rollbacks stay until the spec changes. */
-function trackHealth(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number, events: AgentEvent[]): void {
+function trackHealth(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number, events: AgentEvent[], readySince: number | undefined): void {
   if (!healthy) {
     // A failure after a healthy stretch longer than the step starts a new
     // episode: a stale step time would make the operator act at first sight,
@@ -229,6 +235,8 @@ function trackHealth(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boole
     return;
   }
   rec.healthySince ??= statusTime(now);
+  // A break the pods show after the recorded start (a crash while the operator was not looking) restarts the stretch.
+  if (readySince !== undefined && readySince <= now && readySince > toMs(rec.healthySince)!) rec.healthySince = statusTime(readySince);
   const since = toMs(rec.healthySince)!;
   if (now - since < policy.restart.healthyResetSeconds * 1000 || !somethingToReset(rec)) return;
   const held = rec.lastAction === 'Hold';

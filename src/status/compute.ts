@@ -7,6 +7,7 @@ import {
   probesMissingMessage, some, type ConfigLayerError, type DependencyWait, type MissingReference, type ReferenceSources,
 } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
+import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
 import type { Action } from '../recovery/policy.ts';
 import type { RecoveryPolicy } from '../recovery/steps.ts';
@@ -237,7 +238,10 @@ function deadlineText(input: StatusInput, r: Rollout, failureText: string | unde
 
 /** The revision running counts as healthy once it has been complete, ready and failure-free for healthyAfterSeconds. */
 function healthyRevision(input: StatusInput, r: Rollout, active: readonly Failure[]): string | undefined {
-  const since = toMs(input.decision.recovery.healthySince);
+  // The pods' own record bounds the operator's: a crash it did not see breaks the stretch too.
+  const seen = toMs(input.decision.recovery.healthySince);
+  const podsUp = toMs(readySince(input.pods));
+  const since = seen === undefined || podsUp === undefined ? seen : Math.max(seen, podsUp);
   if (since === undefined || active.length || !r.complete || input.desiredReplicas === 0) return undefined;
   if (input.now.getTime() - since < (input.healthyAfterSeconds ?? defaultHealthyAfterSeconds) * 1000) return undefined;
   return r.revision ?? runRevision(input);

@@ -123,7 +123,7 @@ describe('the operator killed in the middle of a restart schedule', () => {
         const from = Math.max(dueTimes[i]!, taker.readyAt);
         const late = (t - from) / 1000;
         assert.ok(t >= dueTimes[i]! - 500, `deletion ${i + 1} came ${((dueTimes[i]! - t) / 1000).toFixed(2)} s before its nextRestartNotBefore`);
-        assert.ok(late <= lateBy, `deletion ${i + 1} came ${late.toFixed(2)} s after it was due and an operator ran (allowed ${lateBy} s)`);
+        assert.ok(late <= lateBy, `deletion ${i + 1} came ${late.toFixed(2)} s after it was due and an operator ran (allowed ${lateBy} s); operators ready at ${operators.map((o) => new Date(o.readyAt).toISOString()).join(', ')}; status:\n${seen.map(describeRecovery).join('\n')}`);
       });
     }
 
@@ -138,7 +138,7 @@ describe('the operator killed in the middle of a restart schedule', () => {
 
 function describeRecovery(s: Seen): string {
   const r = s.recovery;
-  return `${new Date(s.at).toISOString()} attempts=${r.restartAttempts ?? 0} next=${r.nextRestartNotBefore ?? '-'} last=${r.lastAction ?? '-'}@${r.lastActionTime ?? '-'}`;
+  return `${new Date(s.at).toISOString()} attempts=${r.restartAttempts ?? 0} next=${r.nextRestartNotBefore ?? '-'} last=${r.lastAction ?? '-'}@${r.lastActionTime ?? '-'} healthySince=${r.healthySince ?? '-'}`;
 }
 
 function dedupe<T>(values: T[]): T[] {

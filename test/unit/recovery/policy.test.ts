@@ -167,6 +167,25 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(a.recovery!.healthySince, iso(1000), 'the healthy period starts again after each failure');
   });
 
+  it('does not count health it did not see: after a gap, the pods decide when the healthy stretch began', () => {
+    const policy = { ...basePolicy, restart: { ...basePolicy.restart, healthyResetSeconds: 10 } };
+    const a = new Agent({ policy });
+    for (const s of [0, 10]) a.at(s, [crash('a', 1)]);
+    assert.equal(a.recovery!.restartAttempts, 1);
+    a.at(12, []); // a ready moment between crashes; then the operator is gone for 20 s
+    a.restartOperator();
+    const back = a.at(32, [], { readySince: iso(31) });
+    assert.equal(back.recovery.restartAttempts, 1, 'the pod restarted at 31 s: not 20 s healthy');
+    assert.equal(back.recovery.healthySince, iso(31));
+    assert.deepEqual(reasons(back), []);
+    assert.equal(back.requeueAfterMs, 9000, 'the reset is due 10 s after the pods came up');
+    assert.equal(a.at(42, [], { readySince: iso(31) }).recovery.restartAttempts, undefined, 'then it resets as usual');
+    const unseen = new Agent({ policy });
+    for (const s of [0, 10]) unseen.at(s, [crash('a', 1)]);
+    unseen.at(12, []);
+    assert.equal(unseen.at(32, []).recovery.restartAttempts, undefined, 'without readySince the policy can only go by what it saw');
+  });
+
   it('keeps its step through the moments a crash-looping container is ready between crashes', () => {
     const a = new Agent();
     a.at(0, [crash('a', 1)]);

@@ -199,6 +199,15 @@ describe('computeStatus', () => {
     assert.equal(computeStatus(statusInput({ previous, decision: healthySince(-600), failures: [crash('b')] })).lastHealthyRevision, 'rev1');
   });
 
+  it('does not record a revision as healthy across a crash the operator did not see', () => {
+    const restarted = pod('a').build();
+    restarted.status!.containerStatuses![0]!.state = { running: { startedAt: new Date(t0 - 30_000) } };
+    const decision = { action: { type: 'None' as const }, recovery: { generation: 2, healthySince: iso(-600) }, fresh: [] };
+    const previous = { lastHealthyRevision: 'rev1' };
+    assert.equal(computeStatus(statusInput({ previous, decision, pods: [restarted] })).lastHealthyRevision, 'rev1', 'up only 30 s by the pod');
+    assert.equal(computeStatus(statusInput({ previous, decision, pods: [pod('a').build()] })).lastHealthyRevision, 'rev2');
+  });
+
   it('writes nothing when recomputed from its own output', () => {
     const first = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
     const later = computeStatus(statusInput({ now: new Date(t0 + 60_000), previous: JSON.parse(JSON.stringify(first)), deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
