@@ -45,8 +45,8 @@ verify-generated: deps
 build: deps ## compile to dist/ (what the container image runs)
 	npm run build
 
-run: deps ## run the operator against the current KUBECONFIG (installs the CRD first)
-	kubectl apply --server-side -f crds/ 2>/dev/null || "$$(hack/build-tools --print)/kubectl" apply --server-side -f crds/
+run: deps tools ## run the operator against the current KUBECONFIG (installs the CRD first)
+	"$$(hack/build-tools --print)/kubectl" apply --server-side -f crds/
 	node src/main.ts
 
 cluster-up: tools ## start a local control plane (etcd, apiserver, controllers, scheduler, kwok nodes)
