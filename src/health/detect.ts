@@ -100,7 +100,7 @@ function containerFailure(cs: V1ContainerStatus, ref: PodRef, spec: V1Container[
     }, toMs(record.finishedAt));
     const limit = memoryLimit(spec, cs.name);
     if (limit !== undefined) f.memoryLimit = limit;
-    return f;
+    return withRanSince(f, record);
   };
 
   if (terminated?.reason === 'OOMKilled') return oom(terminated, restarts, 'terminated', true);
@@ -128,7 +128,7 @@ function containerFailure(cs: V1ContainerStatus, ref: PodRef, spec: V1Container[
       message: last ? `back-off restarting after ${last.reason ?? 'exit'} (exit code ${last.exitCode})` : 'back-off restarting the failed container',
     }, toMs(last?.finishedAt));
     if (last) f.exitCode = last.exitCode;
-    return f;
+    return last ? withRanSince(f, last) : f;
   }
   if (last?.reason === 'OOMKilled') {
     // Recovered once the container is back and ready; counted once either way.
@@ -189,6 +189,12 @@ function instanceId(record: V1ContainerStateTerminated, instance: number): strin
 function memoryLimit(spec: V1Container[], name: string): string | undefined {
   const limit = spec.find((c) => c.name === name)?.resources?.limits?.memory;
   return limit === undefined ? undefined : String(limit);
+}
+
+function withRanSince(f: Failure, record: V1ContainerStateTerminated): Failure {
+  const ms = toMs(record.startedAt);
+  if (ms !== undefined) f.ranSince = statusTime(ms);
+  return f;
 }
 
 function withSince<T extends Failure>(f: T, ms: number | undefined): T {

@@ -31,6 +31,11 @@ export interface Failure {
   revision?: string;
   /** When it started or happened (RFC 3339), when the cluster says. */
   since?: string;
+  /**
+   * For a container that died (OOMKilled, CrashLoopBackOff): when the run that
+   * ended in this failure started. With `since`, how long it was up.
+   */
+  ranSince?: string;
   /** The image, for pull failures. */
   image?: string;
   /** The container's memory limit from the pod spec, for OOM kills: the limit that was hit. */

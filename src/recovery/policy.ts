@@ -7,6 +7,8 @@ import { countNew, type Failure } from '../health/failure.ts';
 import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
 import * as say from './explain.ts';
 import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
+import { resetDueInMs, trackHealth } from './healthy.ts';
+import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 
 // The remediation policy: failures + the history in status.recovery + the
@@ -105,7 +107,7 @@ export function decide(input: DecideInput): Decision {
   const active = input.failures.filter((f) => f.active);
   const healthy = input.healthy && active.length === 0;
   expireWindow(rec, policy, now);
-  trackHealth(rec, policy, healthy, now, events, toMs(input.readySince));
+  trackHealth(rec, policy, { healthy, active, now, readySince: toMs(input.readySince) }, events);
 
   const inForce = rec.memoryLimit ?? input.specMemoryLimit;
   // The failure the OOM step acted on, and what it did, for that failure's event text.
@@ -218,44 +220,6 @@ function expireWindow(rec: RecoveryStatus, policy: RecoveryPolicy, now: number):
   set(rec, 'windowStart', undefined);
 }
 
-/** Healthy for healthyResetSeconds: attempts and schedule reset, a hold lifts. Overrides and rollbacks stay until the spec changes. */
-function trackHealth(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number, events: AgentEvent[], readySince: number | undefined): void {
-  if (!healthy) {
-    // A failure after a healthy stretch longer than the step starts a new
-    // episode: a stale step time would make the operator act at first sight,
-    // before the kubelet's own retry. Short healthy blips (a crash-looping
-    // container is ready for a moment between crashes) keep the schedule, or
-    // the operator would never reach its step.
-    const since = toMs(rec.healthySince);
-    const step = toMs(rec.nextRestartNotBefore);
-    if (since !== undefined && step !== undefined && step <= now && now - since >= backoffMs(policy.restart, rec.restartAttempts ?? 0)) {
-      set(rec, 'nextRestartNotBefore', undefined);
-    }
-    set(rec, 'healthySince', undefined);
-    return;
-  }
-  rec.healthySince ??= statusTime(now);
-  // A break the pods show after the recorded start (a crash while the operator was not looking) restarts the stretch.
-  if (readySince !== undefined && readySince <= now && readySince > toMs(rec.healthySince)!) rec.healthySince = statusTime(readySince);
-  const since = toMs(rec.healthySince)!;
-  if (now - since < policy.restart.healthyResetSeconds * 1000 || !somethingToReset(rec)) return;
-  const held = rec.lastAction === 'Hold';
-  set(rec, 'restartAttempts', undefined);
-  set(rec, 'windowStart', undefined);
-  set(rec, 'nextRestartNotBefore', undefined);
-  if (held) act(rec, 'None', now);
-  events.push({ type: 'Normal', reason: 'Healthy', message: say.healthyResetText(policy.restart.healthyResetSeconds, held) });
-}
-
-function somethingToReset(rec: RecoveryStatus): boolean {
-  return rec.restartAttempts !== undefined || rec.windowStart !== undefined || rec.nextRestartNotBefore !== undefined || rec.lastAction === 'Hold';
-}
-
-function resetDueInMs(rec: RecoveryStatus, policy: RecoveryPolicy, healthy: boolean, now: number): number | undefined {
-  if (!healthy || !somethingToReset(rec)) return undefined;
-  return toMs(rec.healthySince)! + policy.restart.healthyResetSeconds * 1000 - now;
-}
-
 function exhaust(
   input: DecideInput, rec: RecoveryStatus, events: AgentEvent[], failing: readonly Failure[], now: number,
   finish: (action: Action, requeueAfterMs?: number) => Decision, usedUp: boolean,
@@ -281,15 +245,4 @@ function countAttempt(rec: RecoveryStatus, policy: RecoveryPolicy, now: number):
   rec.restartAttempts = attempts;
   rec.windowStart ??= statusTime(now);
   rec.nextRestartNotBefore = statusTimeCeil(now + backoffMs(policy.restart, attempts));
-}
-
-function act(rec: RecoveryStatus, action: NonNullable<RecoveryStatus['lastAction']>, now: number): void {
-  rec.lastAction = action;
-  rec.lastActionTime = statusTime(now);
-}
-
-/** Absent rather than zero/empty, so the same state always serialises the same way. */
-function set<K extends keyof RecoveryStatus>(rec: RecoveryStatus, key: K, value: RecoveryStatus[K] | undefined): void {
-  if (value === undefined) delete rec[key];
-  else rec[key] = value;
 }

@@ -142,6 +142,16 @@ describe('detectFailures', () => {
     assert.doesNotMatch(JSON.stringify(detect({ pods: [p] })), /hunter2/);
   });
 
+  it('says when the run that ended in a crash or an OOM kill started, so the policy knows how long it was up', () => {
+    const crashed = pod('a').crashLooping().build();
+    crashed.status!.containerStatuses![0]!.lastState!.terminated!.startedAt = at(-12);
+    assert.deepEqual([only({ pods: [crashed] }).ranSince, only({ pods: [crashed] }).since], ['2026-11-27T10:59:48Z', '2026-11-27T10:59:50Z']);
+    const killed = pod('a').oomKilled({ shownAs: 'waiting' }).build();
+    killed.status!.containerStatuses![0]!.lastState!.terminated!.startedAt = at(-7);
+    assert.equal(only({ pods: [killed] }).ranSince, '2026-11-27T10:59:53Z');
+    assert.equal(only({ pods: [pod('a').crashLooping().build()] }).ranSince, undefined, 'not given: not made up');
+  });
+
   it('reads times given as strings, as they arrive from a watch', () => {
     const p = JSON.parse(JSON.stringify(pod('a').notReadyFor(31).build()));
     assert.equal(only({ pods: [p] }).since, '2026-11-27T10:59:29Z');

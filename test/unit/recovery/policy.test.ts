@@ -186,6 +186,21 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(unseen.at(32, []).recovery.restartAttempts, undefined, 'without readySince the policy can only go by what it saw');
   });
 
+  it('keeps its step across a gap when the failing container ran only briefly since the recorded healthy moment', () => {
+    const a = new Agent();
+    a.at(0, [crash('a', 1)]);
+    a.at(8, []); // a ready moment between crashes; then the operator is gone for 30 s
+    a.restartOperator();
+    const back = a.at(38, [crash('a', 5, { ranSince: iso(36), since: iso(37) })]);
+    assert.equal(back.action.type, 'RestartPod', 'up 1 s, not 30 s: the step due at 10 s is taken now');
+    const seen = new Agent();
+    seen.at(0, [crash('a', 1)]);
+    seen.at(8, []);
+    seen.at(38, [crash('a', 5, { ranSince: iso(8), since: iso(37) })]);
+    assert.equal(seen.log.at(-1)!.action.type, 'None', 'up 29 s since the healthy moment: a new episode, the kubelet retries first');
+    assert.equal(seen.recovery!.nextRestartNotBefore, iso(48));
+  });
+
   it('keeps its step through the moments a crash-looping container is ready between crashes', () => {
     const a = new Agent();
     a.at(0, [crash('a', 1)]);
