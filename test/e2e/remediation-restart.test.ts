@@ -68,7 +68,7 @@ describe('the operator killed in the middle of a restart schedule', () => {
       body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'registry.example/phoenix:1.0', recovery: { restart, onExhausted: 'Hold' } } },
     });
 
-    // Kill 1: the first step is scheduled, not taken. The next process takes it at that time, not later and not at once.
+    // Kill 1: the first step is scheduled, not taken. The next process keeps that time: it neither starts the wait over nor acts before it.
     const scheduled = await until('the first step scheduled', (r) => r.nextRestartNotBefore !== undefined && r.restartAttempts === undefined);
     await op.kill();
     op = await next();
