@@ -43,7 +43,10 @@ const transport = new KubeHttpClient(kubeConfig);
 
 const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
 addIndexes(caches);
-const events = new EventRecorder({ sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log });
+const events = new EventRecorder({
+  sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log,
+  unlimited: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
+});
 const controller = new Controller({
   name: 'agent',
   workers: config.workers,

@@ -3,6 +3,8 @@ import type { AccessMode, ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { deploymentName } from './names.ts';
+import { containerName } from './pod-spec.ts';
+import { parseQuantity } from '../api/quantity.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
 export const progressDeadlineSeconds = 600;
@@ -59,8 +61,17 @@ export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemp
  * the selector labels forced on so the Deployment still selects it. Its
  * revision annotation is kept: it names the revision that runs.
  */
-export function rollbackTemplate(owner: Owner, override: V1PodTemplateSpec): V1PodTemplateSpec {
+export function rollbackTemplate(owner: Owner, override: V1PodTemplateSpec, memoryLimitOverride?: string): V1PodTemplateSpec {
   const template = structuredClone(override);
+  // A memory override in force applies to what runs, rolled back or not: the
+  // Degraded message and the OOM policy both speak of the limit in force.
+  const agent = template.spec?.containers.find((c) => c.name === containerName);
+  if (agent && memoryLimitOverride !== undefined) {
+    const limits = { ...agent.resources?.limits, memory: memoryLimitOverride };
+    const requests = { ...agent.resources?.requests };
+    if (requests.memory !== undefined && parseQuantity(requests.memory) > parseQuantity(memoryLimitOverride)) requests.memory = memoryLimitOverride;
+    agent.resources = { ...agent.resources, limits, requests };
+  }
   const labels: Record<string, string> = { ...template.metadata?.labels };
   delete labels[podTemplateHashLabel];
   template.metadata = { ...template.metadata, labels: { ...labels, ...selectorLabels(owner.name) } };

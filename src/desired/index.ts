@@ -95,7 +95,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
     metadata: { ...built.template.metadata, annotations: { ...built.template.metadata?.annotations, [revisionAnnotation]: rev } },
   };
 
-  const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride) : template;
+  const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride, inputs.memoryLimitOverride) : template;
   const out: DesiredObjects = {
     ok: true,
     deployment: deployment(owner, spec, running, inputs.holdForDependencies ? { holdForDependencies: true } : {}),

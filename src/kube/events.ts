@@ -82,6 +82,12 @@ export interface EventRecorderOptions {
   refillMs?: number;
   /** Entries kept in each LRU table. Default 4096. */
   maxEntries?: number;
+  /**
+   * Reasons the per-object budget never drops: the remediation steps, which
+   * the recovery policy already bounds (one per backoff step). Transition
+   * chatter must not crowd out "RolledBack".
+   */
+  unlimited?: ReadonlySet<Reason>;
 }
 
 interface Series {
@@ -110,7 +116,7 @@ export class EventRecorder {
   #seq = 0;
 
   constructor(opts: EventRecorderOptions) {
-    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, logger: noopLogger, ...opts };
+    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, logger: noopLogger, unlimited: new Set(), ...opts };
   }
 
   /**
@@ -132,7 +138,7 @@ export class EventRecorder {
     }
     touch(this.#series, key, series, this.#opts.maxEntries);
 
-    if (!this.#take(uid, now)) {
+    if (!this.#opts.unlimited.has(reason) && !this.#take(uid, now)) {
       this.#opts.logger.debug({ reason, agent: `${namespace}/${name}` }, 'event rate-limited; counted for the next write');
       return series.chain;
     }

@@ -16,7 +16,8 @@ export interface KubeIO {
   /** Deletes an owned object the spec no longer asks for; already gone is done. */
   remove(ref: OwnedObjectRef): Promise<void>;
   /** Call only when the computed status differs from the one read. */
-  patchAgentStatus(namespace: string, name: string, status: AgentStatus): Promise<unknown>;
+  /** With `resourceVersion`, a status computed from an older Agent is refused (409). */
+  patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
   deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
   readReferencedDigests(namespace: string, refs: References): Promise<ReferencedDigests>;
 }
@@ -26,7 +27,7 @@ export function kubeIO(client: KubeClient): KubeIO {
   return {
     apply: (desired) => apply(client, desired),
     remove: (ref) => remove(client, ref),
-    patchAgentStatus: (namespace, name, status) => patchAgentStatus(client, namespace, name, status),
+    patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
     deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
     readReferencedDigests: (namespace, refs) => readReferencedDigests(reader, namespace, refs),
   };

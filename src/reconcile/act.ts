@@ -5,9 +5,9 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Plan } from './plan.ts';
 
-// Act: carry out a Plan. Objects first, then the pod delete, then status (so
-// status never claims an action that failed), then events. Each write is one
-// the plan found necessary; a converged Agent reaches none of them.
+// Act: carry out a Plan. Objects first, then status, then the pod delete, then
+// events. Each write is one the plan found necessary; a converged Agent
+// reaches none of them.
 
 export interface ActDeps {
   io: KubeIO;
@@ -26,13 +26,16 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<void> {
     deps.log.info({ object: `${ref.kind}/${ref.name}` }, 'removing an owned object the spec no longer asks for');
     await deps.io.remove(ref);
   }
+  // Status before the pod delete, with the Agent's resourceVersion as a
+  // precondition: a plan made from a stale cache fails here (409) before it
+  // deletes anything, so a remediation step is never taken twice.
+  if (p.status) await deps.io.patchAgentStatus(ns, agent.metadata.name, p.status, agent.metadata.resourceVersion);
   if (p.deletePod) {
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
     deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
   }
   if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
   for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
-  if (p.status) await deps.io.patchAgentStatus(ns, agent.metadata.name, p.status);
   const target = {
     apiVersion: agent.apiVersion, kind: agent.kind,
     metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },

@@ -6,6 +6,7 @@ import { revisionAnnotation, selectorString } from '../desired/labels.ts';
 import { detectFailures, type ProbeThresholds } from '../health/detect.ts';
 import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
+import { readySince } from '../health/ready-since.ts';
 import { needsApply, type ApplyObject } from '../kube/apply.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
@@ -87,6 +88,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
     revision,
     lastHealthyRevision: previous?.lastHealthyRevision,
     rolloutInProgress: replacingPods(rollout, spec.replicas),
+    readySince: readySince(o.pods),
     spec: agent.spec,
   });
   const rec = { ...decision.recovery, generation };

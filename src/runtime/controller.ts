@@ -1,3 +1,4 @@
+import { isConflict } from './api-error.ts';
 import { randomUUID } from 'node:crypto';
 import type { RateLimiter } from './backoff.ts';
 import { mathRandom, realClock, spreadAround, type Clock, type Random, type TimerHandle } from './clock.ts';
@@ -245,7 +246,10 @@ export class Controller {
       const terminal = isTerminal(err);
       this.#metrics?.failed(terminal);
       if (!terminal) this.queue.addRateLimited(key);
-      log.error({ err, terminal, requeues: this.queue.numRequeues(key) }, 'Reconciler error');
+      // A 409 means the object changed since it was read (a stale cache): the
+      // retry reads it fresh. Expected, so not an error line.
+      if (isConflict(err)) log.info({ requeues: this.queue.numRequeues(key) }, 'object changed since it was read; retrying');
+      else log.error({ err, terminal, requeues: this.queue.numRequeues(key) }, 'Reconciler error');
     } finally {
       this.#metrics?.activeWorkers(-1);
     }

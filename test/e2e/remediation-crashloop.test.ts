@@ -6,11 +6,11 @@
 // clear it. A new spec generation clears the rollback.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Watch } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
 import { agentEvents, condition, getAgent, patchAgentSpec } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
+import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -42,7 +42,7 @@ describe('a new revision that crash-loops', () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'remediation-crashloop');
     await startOperator(cluster(), { namespaces: [ns] });
-    watch = watchAll<Agent>(`/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
+    watch = watchAll<Agent>(cluster().kc, `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
       if (a.metadata.name === name) seen.push({ at: Date.now(), generation: a.metadata.generation ?? 0, recovery: a.status?.recovery });
     });
   });
@@ -157,28 +157,4 @@ function describeRecovery(s: Seen): string {
 
 function dedupe(values: number[]): number[] {
   return values.filter((v, i) => i === 0 || v !== values[i - 1]);
-}
-
-/**
- * Calls fn with every version of the objects at a list path, in order. The
- * client's watch gives up after 30 s without an event, so it is resumed from
- * the last resourceVersion: nothing is missed across a quiet stretch.
- */
-function watchAll<T extends { metadata?: { resourceVersion?: string } }>(path: string, fn: (obj: T) => void): { stop(): void } {
-  let stopped = false;
-  let rv: string | undefined;
-  let current: AbortController | undefined;
-  const start = (): void => {
-    if (stopped) return;
-    new Watch(cluster().kc).watch(path, { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, (type: string, obj: T) => {
-      if (type === 'ERROR') rv = undefined; // expired: start over from the current state
-      else rv = obj.metadata?.resourceVersion ?? rv;
-      if (type === 'ADDED' || type === 'MODIFIED') fn(obj);
-    }, () => setTimeout(start, 100)).then((c) => {
-      current = c;
-      if (stopped) c.abort();
-    }, () => setTimeout(start, 500));
-  };
-  start();
-  return { stop: () => { stopped = true; current?.abort(); } };
 }

@@ -8,8 +8,9 @@
 // the Agent is Ready again; a new spec generation clears the override.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Watch, type CoreV1Event, type V1Deployment } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
+import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -54,11 +55,11 @@ describe('an agent that is OOMKilled over and over', () => {
     ns = await testNamespace(cluster(), 'remediation-oom');
     op = await startOperator(cluster(), { namespaces: [ns] });
     // Watches, not polls: every value the operator writes is seen, however quickly the next follows.
-    watches.push(watchAll<Agent>(agentsPath(ns), (obj) => {
+    watches.push(watchAll<Agent>(cluster().kc, agentsPath(ns), (obj) => {
       of(obj.metadata.name).generations.add(obj.metadata.generation ?? 0);
       pushChanged(of(obj.metadata.name).memoryLimits, obj.status?.recovery?.memoryLimit);
     }));
-    watches.push(watchAll<V1Deployment>(`/apis/apps/v1/namespaces/${ns}/deployments`, (d) => {
+    watches.push(watchAll<V1Deployment>(cluster().kc, `/apis/apps/v1/namespaces/${ns}/deployments`, (d) => {
       pushChanged(of(d.metadata!.name!).deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
     }));
     // The rollback case needs a revision that has been healthy for 60 s (src/status/compute.ts
@@ -242,28 +243,4 @@ async function agentEvents(agent: string): Promise<CoreV1Event[]> {
   const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${agent}` });
   const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
   return list.items.sort((a, b) => at(a) - at(b));
-}
-
-/**
- * Calls fn with every version of the objects at a list path, in order. The
- * client's watch gives up after 30 s without an event, so it is resumed from
- * the last resourceVersion: nothing is missed across a quiet stretch.
- */
-function watchAll<T extends { metadata?: { resourceVersion?: string } }>(path: string, fn: (obj: T) => void): { stop(): void } {
-  let stopped = false;
-  let rv: string | undefined;
-  let current: AbortController | undefined;
-  const start = (): void => {
-    if (stopped) return;
-    new Watch(cluster().kc).watch(path, { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, (type: string, obj: T) => {
-      if (type === 'ERROR') rv = undefined; // expired: start over from the current state
-      else rv = obj.metadata?.resourceVersion ?? rv;
-      if (type === 'ADDED' || type === 'MODIFIED') fn(obj);
-    }, () => setTimeout(start, 100)).then((c) => {
-      current = c;
-      if (stopped) c.abort();
-    }, () => setTimeout(start, 500));
-  };
-  start();
-  return { stop: () => { stopped = true; current?.abort(); } };
 }

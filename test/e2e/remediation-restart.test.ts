@@ -7,11 +7,11 @@
 // happens once, at its time, and the count ends at maxAttempts followed by Hold.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Watch } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
 import { agentEvents, condition, getAgent } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
+import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -36,7 +36,7 @@ describe('the operator killed in the middle of a restart schedule', () => {
   before(async () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'remediation-restart');
-    watch = watchAll<Agent>(`/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
+    watch = watchAll<Agent>(cluster().kc, `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
       if (a.metadata.name === name) seen.push({ at: Date.now(), recovery: a.status?.recovery ?? {} });
     });
   });
@@ -143,28 +143,4 @@ function describeRecovery(s: Seen): string {
 
 function dedupe<T>(values: T[]): T[] {
   return values.filter((v, i) => i === 0 || v !== values[i - 1]);
-}
-
-/**
- * Calls fn with every version of the objects at a list path, in order. The
- * client's watch gives up after 30 s without an event, so it is resumed from
- * the last resourceVersion: nothing is missed across a quiet stretch.
- */
-function watchAll<T extends { metadata?: { resourceVersion?: string } }>(path: string, fn: (obj: T) => void): { stop(): void } {
-  let stopped = false;
-  let rv: string | undefined;
-  let current: AbortController | undefined;
-  const start = (): void => {
-    if (stopped) return;
-    new Watch(cluster().kc).watch(path, { allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, (type: string, obj: T) => {
-      if (type === 'ERROR') rv = undefined; // expired: start over from the current state
-      else rv = obj.metadata?.resourceVersion ?? rv;
-      if (type === 'ADDED' || type === 'MODIFIED') fn(obj);
-    }, () => setTimeout(start, 100)).then((c) => {
-      current = c;
-      if (stopped) c.abort();
-    }, () => setTimeout(start, 500));
-  };
-  start();
-  return { stop: () => { stopped = true; current?.abort(); } };
 }

@@ -74,6 +74,13 @@ describe('rollbackTemplate', () => {
     assert.equal(t.spec?.containers[0]?.image, 'old:1');
   });
 
+  it('runs the rolled-back template at the memory override in force, raising nothing else', () => {
+    const sized: V1PodTemplateSpec = { ...old, spec: { containers: [{ name: 'agent', image: 'old:1', resources: { requests: { cpu: '100m', memory: '600Mi' }, limits: { memory: '256Mi' } } }] } };
+    const t = rollbackTemplate(ownerOf(base.build()), sized, '512Mi');
+    assert.deepEqual(JSON.parse(JSON.stringify(t.spec?.containers[0]?.resources)), { requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
+    assert.deepEqual(rollbackTemplate(ownerOf(base.build()), sized).spec?.containers[0]?.resources?.limits, { memory: '256Mi' });
+  });
+
   it('does not change the template it was given', () => {
     const before = structuredClone(old);
     rollbackTemplate(ownerOf(base.build()), old);

@@ -1,3 +1,4 @@
+import type { Reason } from '../../../src/api/reasons.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { apiEventSink, EventRecorder, type CoreEvent, type EventSink, type EventTarget, type EventUpdate } from '../../../src/kube/events.ts';
@@ -34,7 +35,7 @@ function fakeSink(): EventSink & { events: Map<string, CoreEvent>; writes: strin
   return sink;
 }
 
-function setup(opts: { burst?: number; refillMs?: number; maxEntries?: number } = {}) {
+function setup(opts: { burst?: number; refillMs?: number; maxEntries?: number; unlimited?: ReadonlySet<Reason> } = {}) {
   let now = Date.UTC(2026, 10, 27, 11, 0, 0);
   const sink = fakeSink();
   const recorder = new EventRecorder({ sink, clock: { now: () => now }, identity: 'agent-operator-7d9f-x2', ...opts });
@@ -120,6 +121,14 @@ describe('EventRecorder', () => {
     await recorder.record(agent(), 'Warning', 'ProbeFailure', 'readiness probe failing');
     assert.equal(sink.writes.length, 5);
     assert.equal(events().find((e) => e.involvedObject.uid === 'uid-1')?.count, 11);
+  });
+
+  it('never drops a remediation step for the budget: transition chatter cannot crowd out RolledBack', async () => {
+    const { recorder, sink } = setup({ burst: 2, unlimited: new Set<Reason>(['RolledBack']) });
+    for (const reason of ['Ready', 'Available', 'RolloutInProgress'] as const) await recorder.record(agent(), 'Normal', reason, `${reason} changed`);
+    assert.equal(sink.writes.length, 2, 'the budget holds for ordinary events');
+    await recorder.record(agent(), 'Warning', 'RolledBack', 'running revision aaaa instead of bbbb');
+    assert.equal(sink.writes.length, 3);
   });
 
   it('creates a suppressed new event with its count once the bucket refills', async () => {

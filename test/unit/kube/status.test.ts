@@ -30,6 +30,12 @@ describe('patchAgentStatus', () => {
     assert.deepEqual(Object.keys(sent[0]?.body as object).sort(), ['apiVersion', 'kind', 'metadata', 'status']);
   });
 
+  it('sends the resourceVersion it was computed from, so a status from a stale cache is refused with 409', async () => {
+    const { client, sent } = fakeClient(() => ({ status: 409, body: { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' } }));
+    await assert.rejects(patchAgentStatus(client, 'ns', 'a', { phase: 'Pending' }, '41'), (e: unknown) => e instanceof KubeApiError && e.status === 409);
+    assert.deepEqual((sent[0]?.body as { metadata: unknown }).metadata, { name: 'a', namespace: 'ns', resourceVersion: '41' });
+  });
+
   it('throws NotFound when the Agent is gone', async () => {
     const { client } = fakeClient(() => notFound('agents "a"'));
     await assert.rejects(patchAgentStatus(client, 'ns', 'a', {}), (e: unknown) => e instanceof KubeApiError && e.status === 404);
