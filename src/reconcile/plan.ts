@@ -149,7 +149,14 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
     want(d.configMap as ApplyObject | undefined, o.configMap);
     want(d.deployment as ApplyObject, o.deployment);
   }
-  want(d.service as ApplyObject | undefined, o.service);
+  // clusterIP is immutable: a switch between ClusterIP and Headless deletes the
+  // Service, and the reconcile that follows the delete event creates the new one.
+  const headless = (svc: { spec?: { clusterIP?: string } } | undefined) => svc?.spec?.clusterIP === 'None';
+  if (d.service && o.service?.metadata?.name && headless(d.service) !== headless(o.service)) {
+    out.remove.push({ apiVersion: 'v1', kind: 'Service', name: o.service.metadata.name, namespace: ns });
+  } else {
+    want(d.service as ApplyObject | undefined, o.service);
+  }
   want(d.pvc as ApplyObject | undefined, o.pvc);
   want(d.pdb as ApplyObject | undefined, o.pdb);
   const gone = (live: { metadata?: { name?: string } } | undefined, desired: unknown, apiVersion: string, kind: string) => {

@@ -112,6 +112,14 @@ describe('plan', () => {
     assert.deepEqual(p.remove.map((r) => `${r.kind}/${r.name}`), ['Service/fwd']);
   });
 
+  it('switching the Service between ClusterIP and Headless deletes it first (clusterIP is immutable)', () => {
+    const first = plan(observed(agent('fwd').port('http', 2020).build()));
+    const live = { ...withDesiredHash(first.apply.find((o) => o.kind === 'Service')!), spec: { clusterIP: '10.0.0.7', ports: [{ name: 'http', port: 2020 }] } } as unknown as V1Service;
+    const p = plan(observed(agent('fwd').port('http', 2020).service({ type: 'Headless' }).build(), { service: live }));
+    assert.deepEqual(p.remove.map((r) => `${r.kind}/${r.name}`), ['Service/fwd']);
+    assert.ok(!p.apply.some((o) => o.kind === 'Service'));
+  });
+
   it('dependencies that are not Ready hold a first start at zero replicas', () => {
     const a = agent('collector').dependsOnAgent('fwd').build();
     const p = plan(observed(a, { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } }));
