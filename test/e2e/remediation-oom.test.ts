@@ -188,9 +188,7 @@ describe('an agent that is OOMKilled over and over', () => {
     rollback = { degraded: degraded.message, limit: String(c?.resources?.limits?.['memory']) };
   });
 
-  it('while rolled back, says the memory limit that actually runs', {
-    todo: 'src/desired/index.ts builds the rollback template without the memory override, while status and the policy treat the override as in force',
-  }, () => {
+  it('while rolled back, says the memory limit that actually runs', () => {
     assert.ok(rollback, 'the rollback case ran');
     const claimed = /memory limit is (\S+) instead of/.exec(rollback.degraded)?.[1];
     assert.ok(claimed === undefined || claimed === rollback.limit, `Degraded says "${rollback.degraded}", but the Deployment runs a memory limit of ${rollback.limit}`);
