@@ -61,8 +61,8 @@ cluster-status:
 demo: deps tools ## the main job: local control plane, operator, example Agents, a failure remediated
 	hack/demo
 
-bench: deps tools ## detection latency and RSS with many Agents on the local control plane
-	node bench/detection.ts
+bench: deps tools ## detection latency and RSS with many Agents on the local control plane (BENCH_ARGS="--agents 200")
+	node bench/detection.ts $(BENCH_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)
 	-for d in .cluster/*/; do [ -d "$$d" ] && hack/cluster down --dir "$$d" || true; done

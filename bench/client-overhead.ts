@@ -1,0 +1,81 @@
+// What one API request costs the operator's process, its way and with a kept-
+// alive connection: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive]
+// [--requests N] [--concurrency C]. It server-side applies one ConfigMap N
+// times (a write like the operator's status and Deployment applies) and
+// prints latency percentiles, CPU time and RSS growth of this process. Run
+// each mode in its own process so RSS figures do not mix.
+//   operator:  src/kube/client.ts as the operator uses it (client-node makes a
+//              new undici dispatcher, so a new TCP+TLS connection, per request)
+//   shared:    the same client with one undici dispatcher reused for every
+//              request (what src/kube/client.ts could do)
+//   keepalive: one node:https agent with keep-alive (bench/lib/kube.ts)
+import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type HttpLibrary } from '@kubernetes/client-node';
+import { loadKubeConfig, createKubeClient } from '../src/kube/client.ts';
+import { Kube } from './lib/kube.ts';
+import { pool } from './lib/converge.ts';
+import { summarize } from './lib/stats.ts';
+
+const arg = (name: string, dflt: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+};
+const kubeconfig = arg('kubeconfig', process.env['BENCH_KUBECONFIG'] ?? '');
+if (!kubeconfig) {
+  process.stderr.write('usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive] [--requests N] [--concurrency C]\n');
+  process.exit(2);
+}
+const mode = arg('mode', 'operator');
+const requests = Number(arg('requests', '500'));
+const concurrency = Number(arg('concurrency', '2'));
+const ns = arg('namespace', 'default');
+const names = Array.from({ length: concurrency }, (_, i) => `client-overhead-${mode}-${i}`);
+
+type Send = (name: string, n: number) => Promise<unknown>;
+const body = (name: string, n: number) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { n: String(n) } });
+const path = (name: string) => `/api/v1/namespaces/${ns}/configmaps/${name}`;
+const query = { fieldManager: 'client-overhead', force: true };
+
+let send: Send;
+if (mode === 'operator') {
+  const client = createKubeClient({ kubeConfig: loadKubeConfig(kubeconfig) });
+  send = (name, n) => client.request({ method: 'PATCH', path: path(name), query, body: body(name, n), contentType: 'application/apply-patch+yaml' });
+} else if (mode === 'shared') {
+  const kc = loadKubeConfig(kubeconfig);
+  const warm = new RequestContext(kc.getCurrentCluster()!.server, HttpMethod.GET);
+  await kc.applySecurityAuthentication(warm);
+  const shared = warm.getDispatcher();
+  const inner = new IsomorphicFetchHttpLibrary();
+  const httpApi: HttpLibrary = { send: (ctx) => { if (shared) ctx.setDispatcher(shared); return inner.send(ctx); } };
+  const client = createKubeClient({ kubeConfig: kc, httpApi });
+  send = (name, n) => client.request({ method: 'PATCH', path: path(name), query, body: body(name, n), contentType: 'application/apply-patch+yaml' });
+} else {
+  const kube = await Kube.connect(kubeconfig, concurrency);
+  send = (name, n) => kube.request('PATCH', path(name), { query, body: body(name, n), contentType: 'application/apply-patch+yaml' });
+}
+
+for (const name of names) await send(name, 0); // create them, warm up
+const rss0 = process.memoryUsage().rss;
+const cpu0 = process.cpuUsage();
+const latencies: number[] = [];
+const start = performance.now();
+let n = 0;
+await pool(Array.from({ length: requests }, (_, i) => i), concurrency, async (i) => {
+  const t = performance.now();
+  await send(names[i % concurrency]!, ++n);
+  latencies.push(performance.now() - t);
+});
+const wall = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const s = summarize(latencies);
+const result = {
+  mode, requests, concurrency,
+  requestsPerSecond: requests / wall,
+  latencyMs: { p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, mean: s.mean },
+  cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / requests,
+  rssGrowthMiB: (process.memoryUsage().rss - rss0) / 1024 / 1024,
+  rssMiB: process.memoryUsage().rss / 1024 / 1024,
+};
+process.stdout.write(`${JSON.stringify(result)}\n`);
+const cleanup = await Kube.connect(kubeconfig);
+for (const name of names) await cleanup.request('DELETE', path(name)).catch(() => {});
+process.exit(0);

@@ -1,0 +1,40 @@
+// Everything the bench starts registers how to undo it here; the undo runs
+// once, newest first, on a normal end, on failure, and on Ctrl-C / SIGTERM /
+// SIGHUP. (A SIGKILL of the bench is covered elsewhere: the cluster's
+// --owner-pid watchdog and the operator's exit-with-parent preload.)
+
+type Step = { what: string; run: () => Promise<unknown> | unknown };
+
+const steps: Step[] = [];
+let running: Promise<void> | undefined;
+
+export function onCleanup(what: string, run: Step['run']): void {
+  steps.push({ what, run });
+}
+
+export function cleanup(log: (msg: string) => void = () => {}): Promise<void> {
+  running ??= (async () => {
+    for (const step of steps.splice(0).reverse()) {
+      try {
+        log(`cleanup: ${step.what}`);
+        await step.run();
+      } catch (err) {
+        log(`cleanup: ${step.what} failed: ${(err as Error).message}`);
+      }
+    }
+  })();
+  return running;
+}
+
+/** Signals run the cleanup and exit 130 (a second signal exits at once). */
+export function cleanupOnSignals(log: (msg: string) => void): void {
+  let signalled = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (signalled) process.exit(130);
+      signalled = true;
+      log(`${sig}: cleaning up (again to exit at once)`);
+      void cleanup(log).finally(() => process.exit(130));
+    });
+  }
+}

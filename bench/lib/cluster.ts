@@ -1,0 +1,54 @@
+// The bench's own local control plane (hack/cluster), or the one BENCH_KUBECONFIG names.
+import { spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { onCleanup } from './cleanup.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+const hackCluster = join(repoRoot, 'hack/cluster');
+
+export interface BenchCluster {
+  kubeconfig: string;
+  /** hack/cluster's DIR when the bench started the cluster. */
+  dir?: string;
+  /** Seconds `hack/cluster up` took. */
+  upSeconds?: number;
+}
+
+/** Fake nodes for n pods: 110 pods fit on one (hack/cluster's node allocatable); keep ~10 % spare. */
+export function nodesFor(pods: number): number {
+  return Math.min(200, Math.max(3, Math.ceil((pods * 1.1) / 110)));
+}
+
+function run(cmd: string, args: string[], log: (line: string) => void): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const forward = (chunk: Buffer) => {
+      for (const l of chunk.toString().split('\n')) if (l.trim() !== '') log(l);
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
+    child.on('error', (err) => { log(err.message); done(127); });
+    child.on('close', (code) => done(code ?? 1));
+  });
+}
+
+export async function startCluster(dir: string, nodes: number, log: (line: string) => void): Promise<BenchCluster> {
+  const started = performance.now();
+  // Registered before `up` returns: a Ctrl-C during `up` still downs what it started.
+  onCleanup(`hack/cluster down --dir ${dir}`, () => run(hackCluster, ['down', '--dir', dir], log));
+  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', 'none'], log);
+  if (code !== 0) throw new Error(`hack/cluster up failed (exit ${code}); logs in ${dir}/logs`);
+  return { kubeconfig: join(dir, 'kubeconfig'), dir, upSeconds: (performance.now() - started) / 1000 };
+}
+
+/** kubectl from hack/build-tools' cache, for applying the CRD. */
+export async function kubectl(kubeconfig: string, args: string[], log: (line: string) => void): Promise<void> {
+  const bin = await new Promise<string>((done, fail) => {
+    const child = spawn(join(repoRoot, 'hack/build-tools'), ['--print'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('close', (code) => (code === 0 ? done(join(out.trim(), 'kubectl')) : fail(new Error('hack/build-tools --print failed'))));
+  });
+  const code = await run(bin, ['--kubeconfig', kubeconfig, ...args], log);
+  if (code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${code})`);
+}

@@ -1,0 +1,130 @@
+// The operator under measurement: `node src/main.ts` as a child process, as
+// `make run` runs it, plus a sampler that scrapes its /metrics once a second.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { onCleanup } from './cleanup.ts';
+import { repoRoot } from './cluster.ts';
+import { parseMetrics, sumOf, type Sample } from './prom.ts';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface OperatorOptions {
+  kubeconfig: string;
+  namespace: string;
+  workers?: number;
+  logFile: string;
+  /** Write a V8 CPU profile of the whole run into this folder (written at exit). */
+  cpuProfDir?: string;
+  logLevel?: string;
+}
+
+export interface RunningOperator {
+  child: ChildProcess;
+  pid: number;
+  metricsUrl: string;
+  scrape(): Promise<Sample[]>;
+  stop(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  const logFd = openSync(o.logFile, 'a');
+  const metricsPort = await freePort();
+  const healthPort = await freePort();
+  const nodeArgs = ['--import', join(import.meta.dirname, 'exit-with-parent.ts')];
+  if (o.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      KUBECONFIG: o.kubeconfig,
+      WATCH_NAMESPACES: o.namespace,
+      LEADER_ELECT: 'false',
+      METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`,
+      HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
+      LOG_LEVEL: o.logLevel ?? 'info',
+      ...(o.workers ? { WORKERS: String(o.workers) } : {}),
+    },
+    // Straight into the file, not through the bench: if the bench is killed,
+    // the operator's stdout must not turn into a broken pipe under its logger.
+    stdio: ['ignore', logFd, logFd],
+  });
+  closeSync(logFd);
+  let done = false;
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => { done = true; r(code); }));
+  const stop = async () => {
+    if (done) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(t);
+  };
+  onCleanup(`stop the operator (pid ${child.pid})`, stop);
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (done) throw new Error(`the operator exited during startup; see ${o.logFile}`);
+    const res = await fetch(`http://127.0.0.1:${healthPort}/readyz`).catch(() => undefined);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`the operator was not ready within 60 s; see ${o.logFile}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child, pid: child.pid!, metricsUrl, exited, stop,
+    scrape: async () => parseMetrics(await (await fetch(metricsUrl)).text()),
+  };
+}
+
+/** One scrape, reduced to what the time series needs. */
+export interface Point {
+  /** ms since the bench started */
+  t: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  cpuSeconds: number;
+  queueDepth: number;
+  /** Writes so far (create, update, patch, delete). */
+  writes: number;
+  deploymentApplies: number;
+  reconciles: number;
+}
+
+export function point(t: number, s: readonly Sample[]): Point {
+  return {
+    t,
+    rss: sumOf(s, 'process_resident_memory_bytes'),
+    heapUsed: sumOf(s, 'nodejs_heap_size_used_bytes'),
+    heapTotal: sumOf(s, 'nodejs_heap_size_total_bytes'),
+    cpuSeconds: sumOf(s, 'process_cpu_seconds_total'),
+    queueDepth: sumOf(s, 'workqueue_depth', { name: 'agent' }),
+    writes: ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0),
+    deploymentApplies: sumOf(s, 'agent_operator_api_requests_total', { verb: 'patch', resource: 'deployments' }),
+    reconciles: sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' }),
+  };
+}
+
+/** Scrapes every intervalMs into `points` until stopped; a failed scrape is skipped. */
+export function sampleEvery(op: RunningOperator, origin: number, intervalMs: number): { points: Point[]; last(): Sample[] | undefined; stop(): void } {
+  const points: Point[] = [];
+  let last: Sample[] | undefined;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    op.scrape().then((s) => { last = s; points.push(point(performance.now() - origin, s)); }, () => {}).finally(() => { busy = false; });
+  }, intervalMs);
+  return { points, last: () => last, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from '../../../bench/lib/args.ts';
+import { nodesFor } from '../../../bench/lib/cluster.ts';
+import { oomKilledStatuses, spread } from '../../../bench/lib/latency.ts';
+
+describe('bench options', () => {
+  it('defaults to 1000 Agents and 200 samples, one at a time', () => {
+    const o = parseArgs([]);
+    assert.equal(o.agents, 1000);
+    assert.equal(o.samples, 200);
+    assert.equal(o.sampleConcurrency, 1);
+  });
+
+  it('accepts --flag value and --flag=value', () => {
+    const o = parseArgs(['--agents', '50', '--samples=10', '--cpu-prof', '/tmp/p']);
+    assert.equal(o.agents, 50);
+    assert.equal(o.samples, 10);
+    assert.equal(o.cpuProfDir, '/tmp/p');
+  });
+
+  it('never samples more pods than there are Agents', () => {
+    assert.equal(parseArgs(['--agents', '5']).samples, 5);
+  });
+
+  it('refuses unknown flags and numbers out of range', () => {
+    assert.throws(() => parseArgs(['--agent', '5']), /unknown argument/);
+    assert.throws(() => parseArgs(['--agents', '0']), /from 1 to/);
+    assert.throws(() => parseArgs(['--agents', '1e3']), /whole number/);
+  });
+});
+
+describe('bench sizing and sampling', () => {
+  it('asks for enough 110-pod kwok nodes with 10 % spare, at least 3', () => {
+    assert.equal(nodesFor(20), 3);
+    assert.equal(nodesFor(1000), 10);
+    assert.equal(nodesFor(5000), 50);
+  });
+
+  it('spreads samples evenly over the Agents, deterministically', () => {
+    assert.deepEqual(spread([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 5), [0, 2, 4, 6, 8]);
+    assert.deepEqual(spread([1, 2], 5), [1, 2]);
+  });
+});
+
+describe('the OOM kill the bench writes', () => {
+  const pod = {
+    metadata: { name: 'bench-00001-abc', uid: 'u1' },
+    status: { containerStatuses: [{ name: 'agent', image: 'i', containerID: 'containerd://old', ready: true, started: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] },
+  };
+
+  it('is what a kubelet writes after a first OOM kill: restarted, ready, restartCount +1, lastState OOMKilled 137', () => {
+    const [cs] = oomKilledStatuses(pod, Date.parse('2026-01-01T00:01:00.600Z'));
+    assert.equal(cs?.restartCount, 1);
+    assert.equal(cs?.ready, true);
+    assert.deepEqual(cs?.state, { running: { startedAt: '2026-01-01T00:01:00Z' } });
+    assert.deepEqual(cs?.lastState, {
+      terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', containerID: 'containerd://old' },
+    });
+    assert.notEqual(cs?.containerID, 'containerd://old');
+  });
+});
