@@ -14,6 +14,7 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { KubeApiError, type Status } from '../runtime/api-error.ts';
+import { SharedDispatcher } from '../runtime/shared-dispatcher.ts';
 import type { ApiRequestLabels, ApiVerb, Metrics } from '../observability/metrics.ts';
 import { userAgent as defaultUserAgent } from '../version.ts';
 
@@ -90,23 +91,21 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
   const inner = opts.httpApi ?? new IsomorphicFetchHttpLibrary();
   const timeoutMs = opts.requestTimeoutMs ?? 60_000;
   const count = (labels: ApiRequestLabels): void => opts.metrics?.apiRequests.inc(labels);
+  const dispatcher = new SharedDispatcher();
 
   const httpApi = wrapHttpLibrary({
     async send(ctx) {
       const described = describeRequest(ctx);
       // A request that never answers (half-open connection) must not hold a worker forever.
       if (ctx.getSignal() === undefined && described.verb !== 'watch') ctx.setSignal(AbortSignal.timeout(timeoutMs));
-      // client-node makes a fresh undici dispatcher per request (for the CA and client cert). close() lets the
-      // body finish and then releases its sockets, instead of leaving them to idle out one request at a time.
-      const dispatcher = ctx.getDispatcher();
+      // One kept-alive connection pool for every request instead of client-node's one per request.
+      dispatcher.adopt(ctx);
       try {
         const res = await inner.send(ctx).toPromise();
         count({ ...described, code: String(res.httpStatusCode) });
-        void dispatcher?.close().catch(() => {});
         return res;
       } catch (err) {
         count({ ...described, code: 'error' });
-        void dispatcher?.destroy().catch(() => {});
         throw err;
       }
     },

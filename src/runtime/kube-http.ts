@@ -1,6 +1,7 @@
 import { IsomorphicFetchHttpLibrary, RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type Status } from './api-error.ts';
 import { userAgent } from '../version.ts';
+import { SharedDispatcher } from './shared-dispatcher.ts';
 
 // Raw HTTP to the apiserver with exactly the auth and TLS client-node uses for
 // its own calls: KubeConfig.applySecurityAuthentication fills a RequestContext
@@ -40,6 +41,7 @@ export interface KubeTransport {
 export class KubeHttpClient implements KubeTransport {
   readonly #kc: KubeConfig;
   readonly #http = new IsomorphicFetchHttpLibrary();
+  readonly #dispatcher = new SharedDispatcher();
 
   constructor(kc: KubeConfig) {
     this.#kc = kc;
@@ -56,17 +58,9 @@ export class KubeHttpClient implements KubeTransport {
     if (req.body !== undefined) ctx.setBody(req.body);
     if (req.signal !== undefined) ctx.setSignal(req.signal);
     await this.#kc.applySecurityAuthentication(ctx);
-    // client-node builds a fresh dispatcher per request; close it once the
-    // response body is consumed (or the request aborted) so its sockets do not linger.
-    const dispatcher = ctx.getDispatcher();
-    try {
-      const res = await this.#http.send(ctx).toPromise();
-      void dispatcher?.close().catch(() => {});
-      return { status: res.httpStatusCode, headers: res.headers, text: () => res.body.text(), stream: () => res.body.stream() };
-    } catch (err) {
-      void dispatcher?.destroy().catch(() => {});
-      throw err;
-    }
+    this.#dispatcher.adopt(ctx);
+    const res = await this.#http.send(ctx).toPromise();
+    return { status: res.httpStatusCode, headers: res.headers, text: () => res.body.text(), stream: () => res.body.stream() };
   }
 }
 

@@ -93,6 +93,20 @@ describe('LeaderElector', () => {
     await b.e.stop();
   });
 
+  it('a standby tries right when the observed lease expires, not a whole jittered period later', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    store.setByOther({ holderIdentity: 'crashed', leaseDurationSeconds: 15, renewTime: microTime(clock.now()), leaseTransitions: 1 });
+    // the largest jitter: every retry waits 2 s x 1.2 = 2.4 s
+    const b = new LeaderElector({ store, identity: 'b', clock, random: () => 0.999999 });
+    b.start();
+    await clock.advance(14_999);
+    assert.equal(b.isLeader(), false);
+    await clock.advance(10);
+    assert.equal(b.isLeader(), true, 'acquired at expiry (15 s), where 2.4 s steps would have waited until 16.8 s');
+    await b.stop();
+  });
+
   it('never takes over while the holder keeps renewing', async () => {
     const clock = new FakeClock();
     const store = new FakeLeaseStore();
