@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { FailureReason } from '../api/reasons.ts';
 import { phases, recoveryActions, type Phase, type RecoveryAction } from '../api/status.ts';
 
@@ -40,8 +40,6 @@ export interface Metrics {
   readonly failures: LabelledCounter<{ reason: FailureReason }>;
   readonly remediations: LabelledCounter<{ action: RecoveryAction }>;
   readonly apiRequests: LabelledCounter<ApiRequestLabels>;
-  /** Seconds from a pod status change to the Agent status that reports it being written. */
-  readonly detectionLatency: { observe(seconds: number): void };
   /**
    * Write requests (create, update, patch, delete) counted so far, except on
    * `exclude` resources (default: leases, which leader election renews every
@@ -89,12 +87,6 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['verb', 'resource', 'code'] as const,
     registers: [registry],
   });
-  const detection = new Histogram({
-    name: 'agent_operator_detection_latency_seconds',
-    help: 'Time from a pod status change to the Agent status reporting it.',
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60],
-    registers: [registry],
-  });
 
   // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
   for (const phase of phases) agents.set({ phase }, 0);
@@ -120,7 +112,6 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     failures: { inc: (labels, value) => failures.inc(labels, value ?? 1) },
     remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
     apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
-    detectionLatency: { observe: (seconds) => detection.observe(seconds) },
     async apiWrites({ exclude = ['leases'] } = {}) {
       const { values } = await apiRequests.get();
       return values

@@ -15,7 +15,6 @@ describe('createMetrics', () => {
     assert.equal(await sample(text, 'agent_operator_agents{phase="Running"}'), 0);
     assert.equal(await sample(text, 'agent_operator_reconcile_outcomes_total{outcome="unchanged"}'), 0);
     assert.equal(await sample(text, 'agent_operator_remediations_total{action="RestartPod"}'), 0);
-    assert.match(await text, /# TYPE agent_operator_detection_latency_seconds histogram/);
     assert.match(await text, /# TYPE agent_operator_api_requests_total counter/);
     assert.match(await text, /# TYPE agent_operator_failures_total counter/);
   });
@@ -46,13 +45,10 @@ describe('createMetrics', () => {
     m.failures.inc({ reason: 'OOMKilled' });
     m.remediations.inc({ action: 'IncreaseMemory' });
     m.reconcileOutcomes.inc({ outcome: 'applied' });
-    m.detectionLatency.observe(0.7);
     const text = await m.registry.metrics();
     assert.equal(await sample(text, 'agent_operator_failures_total{reason="OOMKilled"}'), 2);
     assert.equal(await sample(text, 'agent_operator_remediations_total{action="IncreaseMemory"}'), 1);
     assert.equal(await sample(text, 'agent_operator_reconcile_outcomes_total{outcome="applied"}'), 1);
-    assert.equal(await sample(text, 'agent_operator_detection_latency_seconds_bucket{le="1"}'), 1);
-    assert.equal(await sample(text, 'agent_operator_detection_latency_seconds_bucket{le="0.5"}'), 0);
   });
 
   it('sums write requests only, so reads and watches do not count as writes', async () => {
