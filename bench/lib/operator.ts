@@ -2,23 +2,13 @@
 // `make run` runs it, plus a sampler that scrapes its /metrics once a second.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../test/support/free-port.ts';
+export { freePort };
 import { onCleanup } from './cleanup.ts';
 import { repoRoot } from './cluster.ts';
 import { parseMetrics, sumOf, type Sample } from './prom.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface OperatorOptions {
   kubeconfig: string;

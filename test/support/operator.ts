@@ -3,8 +3,9 @@
 // `make run` runs it, so e2e tests see the real process: flags, logs,
 // metrics, leader election, signals.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port.ts';
+export { freePort };
 import type { Cluster } from './cluster.ts';
 import { repoRoot } from './cluster.ts';
 import { eventually } from './wait.ts';
@@ -22,17 +23,6 @@ export async function installCRD(cluster: Cluster): Promise<void> {
   }, { timeoutMs: 60_000, message: 'the Agent CRD Established' });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface OperatorOptions {
   /** WATCH_NAMESPACES; tests scope each operator to their own namespaces so files never share one. */
