@@ -4,10 +4,10 @@
 // times (a write like the operator's status and Deployment applies) and
 // prints latency percentiles, CPU time and RSS growth of this process. Run
 // each mode in its own process so RSS figures do not mix.
-//   operator:  src/kube/client.ts as the operator uses it (client-node makes a
-//              new undici dispatcher, so a new TCP+TLS connection, per request)
-//   shared:    the same client with one undici dispatcher reused for every
-//              request (what src/kube/client.ts could do)
+//   operator:  src/kube/client.ts as the operator uses it (since the shared
+//              dispatcher: one kept-alive undici pool for every request)
+//   shared:    client-node's fetch with one undici dispatcher reused by hand
+//              (how the fix was measured before src/runtime/shared-dispatcher.ts)
 //   keepalive: one node:https agent with keep-alive (bench/lib/kube.ts)
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type HttpLibrary } from '@kubernetes/client-node';
 import { loadKubeConfig, createKubeClient } from '../src/kube/client.ts';
