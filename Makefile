@@ -7,6 +7,8 @@ SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 CLUSTER_DIR ?= $(CURDIR)/.cluster/default
+# e.g. CLUSTER_ARGS=--real-node (a real kubelet beside the kwok nodes; root only)
+CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: help deps tools test unit e2e typecheck generate verify-generated run demo bench \
@@ -49,8 +51,8 @@ run: deps tools ## run the operator against the current KUBECONFIG (installs the
 	"$$(hack/build-tools --print)/kubectl" apply --server-side -f crds/
 	node src/main.ts
 
-cluster-up: tools ## start a local control plane (etcd, apiserver, controllers, scheduler, kwok nodes)
-	hack/cluster up --dir $(CLUSTER_DIR)
+cluster-up: tools ## start a local control plane (etcd, apiserver, controllers, scheduler, kwok nodes; CLUSTER_ARGS=--real-node adds a real kubelet)
+	hack/cluster up --dir $(CLUSTER_DIR) $(CLUSTER_ARGS)
 
 cluster-down: ## stop it and remove its state
 	hack/cluster down --dir $(CLUSTER_DIR)

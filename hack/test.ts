@@ -6,7 +6,7 @@
 // E2E_USE_KUBECONFIG=1, in which case it runs on $KUBECONFIG (kind, a real cluster).
 // Every step runs even when an earlier one failed, so one run shows all failures;
 // the last line sums the test counts of all runs.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -42,6 +42,13 @@ function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv =
   });
 }
 
+/** Whether this machine can run the real node (E2E_REAL_NODE=0 turns it off). */
+function realNodeVerdict(): { ok: true } | { ok: false; why: string } {
+  if (process.env.E2E_REAL_NODE === '0') return { ok: false, why: 'E2E_REAL_NODE=0' };
+  const check = spawnSync(join(root, 'hack/real-node'), ['check'], { encoding: 'utf8' });
+  return check.status === 0 ? { ok: true } : { ok: false, why: (check.stdout + check.stderr).trim() || `hack/real-node check exited ${check.status}` };
+}
+
 const nodeTest = (files: string[], extra: string[] = []) =>
   ['--test', '--test-reporter=spec', ...extra, ...files];
 
@@ -60,8 +67,22 @@ if (only !== 'unit') {
     env.E2E_KUBECONFIG = process.env.KUBECONFIG;
   } else {
     clusterDir = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
+    // The real node joins wherever this machine can run one (root, cgroups);
+    // elsewhere its tests skip with the reason printed here and in each test.
+    const realNode = realNodeVerdict();
+    if (realNode.ok) console.log('\n=== the real node joins the e2e cluster (hack/real-node check passed)');
+    else {
+      console.log(`\n=== no real node on this machine: ${realNode.why}; the real-node tests will skip`);
+      env.E2E_REAL_NODE_SKIP = realNode.why;
+    }
+    // The host-level guarantees of the real node (start over a killed node's
+    // leftovers, leave nothing after down) need the machine's one real node
+    // to themselves: before the shared cluster takes it.
+    if (realNode.ok) await run('real node on this host', 'node', nodeTest(['test/host/**/*.test.ts']));
     // --owner-pid: a watchdog downs the cluster if this run is killed before its teardown.
-    const up = await run('local control plane up', 'hack/cluster', ['up', '--dir', clusterDir, '--owner-pid', String(process.pid)]);
+    const up = await run('local control plane up', 'hack/cluster', [
+      'up', '--dir', clusterDir, '--owner-pid', String(process.pid), ...(realNode.ok ? ['--real-node'] : []),
+    ]);
     if (up !== 0) failedSteps.push('cluster');
     env.E2E_KUBECONFIG = join(clusterDir, 'kubeconfig');
     env.E2E_CLUSTER_DIR = clusterDir;

@@ -52,6 +52,8 @@ export interface Cluster {
 export interface UseClusterOptions {
   /** fake nodes of a private cluster (default 3) */
   nodes?: number;
+  /** a private cluster also gets the real node, where this machine can run it (hack/real-node check) */
+  realNode?: boolean;
 }
 
 /** Registers before/after hooks for the enclosing file or suite; the returned function gives the cluster inside tests and hooks. */
@@ -69,6 +71,11 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
     privateParent = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
     const dir = join(privateParent, 'cluster');
     const args = ['up', '--dir', dir, '--nodes', String(options.nodes ?? 3), '--owner-pid', String(process.pid)];
+    if (options.realNode) {
+      const check = await run(join(repoRoot, 'hack/real-node'), ['check']);
+      if (check.code === 0) args.push('--real-node');
+      else process.env.E2E_REAL_NODE_SKIP = (check.stdout + check.stderr).trim();
+    }
     const up = await run(hackCluster, args, { echo: true });
     if (up.code !== 0) {
       throw new Error(`hack/cluster up failed (exit ${up.code}); component logs are in ${dir}/logs\n${tail(up.stderr + up.stdout, 60)}`);
