@@ -38,6 +38,9 @@ func Pack(s Spec, out string) (Written, error) {
 	if err := tmp.Close(); err != nil {
 		return Written{}, err
 	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil { // CreateTemp's 0600 would keep importers other than the owner out
+		return Written{}, err
+	}
 	return w, os.Rename(tmp.Name(), out)
 }
 
