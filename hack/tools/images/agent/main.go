@@ -87,6 +87,7 @@ func main() {
 	}()
 
 	a.info = a.gather()
+	a.answers() // the probes' first answers, in the info line too
 	log.Info("info", "info", a.info)
 	if s.Exit {
 		time.AfterFunc(s.ExitAfter, func() {
