@@ -52,7 +52,7 @@ const (
 // and what it accepts, so a typo in a test fails loudly instead of running a
 // healthy agent.
 func ParseSettings(getenv func(string) string) (Settings, error) {
-	s := Settings{Port: defaultPort, ConfigFile: defaultConfigFile, StateDir: defaultStateDir}
+	s := Settings{ConfigFile: defaultConfigFile, StateDir: defaultStateDir}
 	p := parser{getenv: getenv}
 	s.Port = p.int("AGENT_PORT", defaultPort)
 	s.StartDelay = p.duration("AGENT_START_DELAY")
