@@ -38,7 +38,7 @@ var ldd = runLdd
 func members(l Layer) ([]member, error) {
 	byName := map[string]member{}
 	add := func(m member, from string) error {
-		if prev, ok := byName[m.name]; ok && !(prev.typ == tar.TypeDir && m.typ == tar.TypeDir && prev == m) {
+		if prev, ok := byName[m.name]; ok && prev != m { // the very same member twice (a directory) is harmless
 			return fmt.Errorf("/%s is put in the layer twice (again by %s)", m.name, from)
 		}
 		byName[m.name] = m
