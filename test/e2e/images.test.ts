@@ -60,15 +60,16 @@ describe('images for the real node', { skip }, () => {
   }, { timeout: 2 * BUILD_TIMEOUT });
   after(() => containerd.stop(), { timeout: 60_000 });
 
-  it('imports every image under its reference and ID from images.env', async () => {
-    const r = await containerd.ctr(['images', 'ls']);
+  it('imports every image, complete, under the reference images.env gives, with the image ID it gives', async () => {
+    const [refs, content, check] = [await containerd.ctr(['images', 'ls']), await containerd.ctr(['content', 'ls', '-q']), await containerd.ctr(['images', 'check'])];
     for (const name of ['PAUSE', 'AGENT', 'NODE_EXPORTER', 'OPERATOR']) {
       const ref = images[`${name}_IMAGE`] ?? '';
       assert.match(ref, /^agent-operator\.local\/[a-z-]+:[\w.-]+$/);
-      assert.ok(r.stdout.split('\n').some((l) => l.startsWith(`${ref} `)), `${ref} is imported:\n${r.stdout}`);
+      assert.ok(refs.stdout.split('\n').some((l) => l.startsWith(`${ref} `)), `${ref} is imported:\n${refs.stdout}`);
+      // the image ID is the config's digest: what CRI reports as the container's imageID
+      assert.ok(content.stdout.split('\n').includes(images[`${name}_IMAGE_ID`] ?? '-'), `${name}_IMAGE_ID is in the content store`);
     }
-    const ids = await containerd.ctr(['images', 'check']);
-    assert.doesNotMatch(ids.stdout, /incomplete|missing/);
+    assert.doesNotMatch(check.stdout, /incomplete|missing/);
   });
 
   it('the pause image holds the sandbox as 65535 and exits 0 on SIGTERM', async () => {
