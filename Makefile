@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps tools test unit e2e typecheck generate verify-generated run demo bench \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench \
         cluster-up cluster-down cluster-status build clean
 
 help: ## list targets
@@ -25,6 +25,10 @@ deps: $(NODE_STAMP) ## install npm packages (pinned Node 24 included)
 
 tools: ## build the control-plane binaries from Go modules (cached; first build ~30 min on 2 cores)
 	hack/build-tools >/dev/null
+
+images: deps ## the real node's images without Docker: pause, test agent, node-exporter, the operator (docker-save tars; prints their folders)
+	hack/build-images
+	hack/build-images --operator
 
 test: deps tools ## the whole suite: typecheck, generated files, unit, chart, e2e on a fresh local control plane
 	npm test

@@ -56,6 +56,7 @@ if (only !== 'e2e') {
   await run('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
   await run('generated files are current', 'node', ['hack/generate.ts', '--check']);
   await run('unit tests', 'node', nodeTest(['test/unit/**/*.test.ts']));
+  await run('image tools unit tests (Go)', 'go', ['-C', 'hack/tools/images', 'test', './...']);
 }
 
 if (only !== 'unit') {
