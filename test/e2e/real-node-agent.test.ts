@@ -73,7 +73,7 @@ describe('an agent process on the real node', () => {
     assert.ok(pod, 'a Ready pod');
     assert.equal(pod.spec?.nodeName, 'real-node');
     const probes = pod.spec?.containers[0]?.readinessProbe;
-    assert.equal(probes?.tcpSocket?.port, 'http', 'the default readiness probe is TCP on the first port');
+    assert.equal(probes?.tcpSocket?.port, 8080, 'the default readiness probe is TCP on the first port');
     assert.equal(agent.status?.readyReplicas, 1);
   });
 

@@ -37,8 +37,8 @@ spec:
     assert.equal(agent.status?.readyReplicas, 1);
     const [pod] = await readyPods(cluster(), ns, 'node-exporter');
     const container = pod!.spec!.containers[0]!;
-    assert.equal(container.readinessProbe?.tcpSocket?.port, 'metrics');
-    assert.equal(container.livenessProbe?.tcpSocket?.port, 'metrics');
+    assert.equal(container.readinessProbe?.tcpSocket?.port, 9100, 'the default readiness probe: TCP on the first port');
+    assert.equal(container.livenessProbe?.tcpSocket?.port, 9100);
     const metrics = await (await fetch(`http://${pod!.status!.podIP}:9100/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     assert.match(metrics, /^node_exporter_build_info\{/m);
     assert.match(metrics, /^node_cpu_seconds_total\{/m, 'it reads the node it runs on');

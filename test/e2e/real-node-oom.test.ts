@@ -5,7 +5,7 @@
 // at the raised limit with its 150 MiB really allocated; the kill is counted
 // once (status, the failures metric and one Warning event agree with what the
 // kubelet recorded), and the spec is untouched.
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
@@ -25,22 +25,24 @@ describe('an agent the kernel OOM-kills on the real node', () => {
   const limitsSeen: string[] = [];
   /** Per pod: the OOM kills the kubelet recorded (restarts plus a current OOMKilled state). */
   const killsByPod = new Map<string, number>();
+  const watches: { stop(): void }[] = [];
+  after(() => { for (const w of watches) w.stop(); });
 
   before(async () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'real-node-oom');
     op = await startOperator(cluster(), { namespaces: [ns] });
-    watchAll<Agent>(cluster().kc, `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
+    watches.push(watchAll<Agent>(cluster().kc, `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, (a) => {
       const limit = a.status?.recovery?.memoryLimit;
       if (limit && limitsSeen.at(-1) !== limit) limitsSeen.push(limit);
-    });
-    watchAll<V1Pod>(cluster().kc, `/api/v1/namespaces/${ns}/pods`, (p) => {
+    }));
+    watches.push(watchAll<V1Pod>(cluster().kc, `/api/v1/namespaces/${ns}/pods`, (p) => {
       const s = p.status?.containerStatuses?.[0];
       if (!s) return;
       const oomNow = s.state?.terminated?.reason === 'OOMKilled' ? 1 : 0;
       const oomBefore = s.lastState?.terminated?.reason === 'OOMKilled' ? s.restartCount : 0;
       killsByPod.set(p.metadata!.uid!, Math.max(killsByPod.get(p.metadata!.uid!) ?? 0, oomBefore + oomNow));
-    });
+    }));
   });
 
   it('raises the limit once and runs Ready at the raised limit, the spec untouched', { timeout: 240_000 }, async (t) => {

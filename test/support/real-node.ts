@@ -3,9 +3,8 @@
 // real kernel and kubelet. Tests ask for it by name, toleration and storage
 // class; on a machine that cannot run it (not root, no cgroups) they skip
 // with the reason hack/test.ts or useCluster recorded.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Cluster } from './cluster.ts';
@@ -49,21 +48,23 @@ export interface RealNodeImages {
   operator: string;
 }
 
-/** The image references loaded into the real node (hack/build-images), read from the tars' manifests. */
+/** The image references loaded into the real node, from the images.env of each folder hack/build-images made. */
 export function realNodeImages(cluster: Cluster): RealNodeImages {
   const dir = cluster.clusterDir ?? process.env.E2E_CLUSTER_DIR;
   if (!dir) throw new Error('the real node\'s images are known only on a hack/cluster control plane (no cluster dir)');
-  const imagesDir = readFileSync(join(dir, 'real-node/images-dir'), 'utf8').trim();
-  const tags = readdirSync(imagesDir).filter((f) => f.endsWith('.tar')).flatMap((f) => {
-    const manifest = JSON.parse(execFileSync('tar', ['-xOf', join(imagesDir, f), 'manifest.json'], { encoding: 'utf8' })) as { RepoTags?: string[] }[];
-    return manifest.flatMap((m) => m.RepoTags ?? []);
-  });
-  const find = (what: string) => {
-    const tag = tags.find((t) => t.split(':')[0]!.endsWith(`/${what}`));
-    if (!tag) throw new Error(`no ${what} image among ${tags.join(', ')} in ${imagesDir}`);
-    return tag;
+  const refs: Record<string, string> = {};
+  for (const folder of readFileSync(join(dir, 'real-node/images-dirs'), 'utf8').split('\n').filter(Boolean)) {
+    for (const line of readFileSync(join(folder, 'images.env'), 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)_IMAGE=(.+)$/.exec(line.trim());
+      if (m) refs[m[1]!] = m[2]!;
+    }
+  }
+  const find = (key: string) => {
+    const ref = refs[key];
+    if (!ref) throw new Error(`no ${key}_IMAGE in the real node's images.env files (${JSON.stringify(refs)})`);
+    return ref;
   };
-  return { agent: find('agent'), nodeExporter: find('node-exporter'), operator: find('agent-operator') };
+  return { agent: find('AGENT'), nodeExporter: find('NODE_EXPORTER'), operator: find('OPERATOR') };
 }
 
 /** What the test agent reports on GET /info (hack/tools/images/agent/main.go). */
