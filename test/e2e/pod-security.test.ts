@@ -58,7 +58,10 @@ const cases: [string, AgentBuilder][] = [
   ['AppArmor RuntimeDefault on the pod', withPod({ appArmorProfile: { type: 'RuntimeDefault' } })],
   ['an unconfined AppArmor annotation', agent('p').podTemplate({ annotations: { 'container.apparmor.security.beta.kubernetes.io/agent': 'unconfined' } })],
   ['a localhost AppArmor annotation', agent('p').podTemplate({ annotations: { 'container.apparmor.security.beta.kubernetes.io/agent': 'localhost/agent' } })],
-  ['an Unconfined seccomp annotation (ignored since 1.19)', agent('p').podTemplate({ annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' } })],
+  // The apiserver copies an AppArmor annotation into the container's field before admission (the
+  // check then sees both); a seccomp annotation it does not copy, and the check ignores it since 1.19.
+  ['an Unconfined seccomp annotation with the field removed', agent('p').podTemplate({ annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'unconfined' }, securityContext: { pod: { seccompProfile: null } } })],
+  ['a runtime/default seccomp annotation', agent('p').podTemplate({ annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' } })],
 ];
 
 /** The pod the ReplicaSet would create from the template the operator applies. */
@@ -70,10 +73,13 @@ function podOf(a: AgentBuilder, name: string): V1Pod {
 }
 
 const upstreamReasons = [...new Set(checks.map((c) => c.reason))];
-/** The upstream reasons the admission's refusal names: `violates PodSecurity "baseline:latest": privileged (...), hostPort (...)`. */
+/**
+ * The upstream reasons the admission's refusal names: `violates PodSecurity "baseline:latest": privileged (...), hostPort (...)`.
+ * Upstream pluralizes one of them with several values ("forbidden AppArmor profiles").
+ */
 function reasonsIn(message: string): string[] {
   const list = message.slice(message.indexOf(':latest":') + ':latest":'.length);
-  return upstreamReasons.filter((r) => new RegExp(`(^ |, )${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(`).test(list)).sort();
+  return upstreamReasons.filter((r) => new RegExp(`(^ |, )${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}s? \\(`).test(list)).sort();
 }
 
 function apiMessage(err: unknown): { code: number | undefined; message: string } {
