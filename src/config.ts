@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { defaultPodPolicy, serviceAccountPattern } from './policy/pod-policy.ts';
+import { podSecurityLevels } from './policy/pod-security.ts';
 
 // The operator's settings, from environment variables and `--flags` (a flag
 // wins over its variable). Everything is checked at startup so a typo stops the
@@ -36,6 +38,10 @@ export const Config = z.object({
   shutdownTimeoutSeconds: z.int(),
   /** Who this process is in Leases and Events (reportingInstance). */
   identity: z.string(),
+  /** The Pod Security Standards level every pod the operator builds must meet (src/policy). */
+  podSecurityLevel: z.enum(podSecurityLevels),
+  /** ServiceAccounts Agents may name besides default: `*`, `<namespace>/*`, `<namespace>/<name>`. */
+  allowedServiceAccounts: z.array(z.string()),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -127,6 +133,17 @@ const settings = {
     parse: wholeNumber(1, 3600),
     allowed: 'must be a whole number of seconds from 1 to 3600',
   },
+  podSecurityLevel: {
+    env: 'POD_SECURITY_LEVEL', flag: '--pod-security-level',
+    parse: z.string().trim().toLowerCase().pipe(z.enum(podSecurityLevels)),
+    allowed: `must be one of ${podSecurityLevels.join(', ')} (the Pod Security Standards level every Agent's pod must meet)`,
+  },
+  allowedServiceAccounts: {
+    env: 'ALLOWED_SERVICE_ACCOUNTS', flag: '--allowed-service-accounts',
+    parse: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+      .pipe(z.array(z.string().regex(serviceAccountPattern))),
+    allowed: 'must be a comma-separated list of namespace/name, namespace/* or * (ServiceAccounts Agents may use besides default; empty means none)',
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;
@@ -169,6 +186,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     shutdownTimeoutSeconds: parsed.shutdownTimeoutSeconds ?? 30,
     // controller-runtime's form: hostname_random, so two processes on one host differ.
     identity: podName || `${host.hostname}_${host.randomSuffix}`,
+    podSecurityLevel: parsed.podSecurityLevel ?? defaultPodPolicy.level,
+    allowedServiceAccounts: parsed.allowedServiceAccounts ?? [...defaultPodPolicy.allowedServiceAccounts],
   });
 }
 

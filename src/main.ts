@@ -56,6 +56,7 @@ const controller = new Controller({
   reconcile: agentReconciler({
     caches,
     clock: realClock,
+    podPolicy: { level: config.podSecurityLevel, allowedServiceAccounts: config.allowedServiceAccounts },
     io: kubeIO(client),
     events,
     metrics,
@@ -115,5 +116,6 @@ log.info({
   leaderElect: config.leaderElect,
   identity: config.identity,
   workers: config.workers,
+  podSecurityLevel: config.podSecurityLevel,
 }, 'agent-operator starting');
 await manager.start();

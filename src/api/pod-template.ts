@@ -48,11 +48,11 @@ export const PodTemplate = doc(
     affinity: freeForm('Pod affinity (core/v1 Affinity).').optional(),
     topologySpreadConstraints: doc(z.array(freeForm('A topology spread constraint.')).max(16).optional(), { description: 'As in a PodSpec.' }),
     priorityClassName: doc(z.string().max(253).optional(), { description: 'Priority class of the agent pods.' }),
-    serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows).' }),
+    serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows). Only default or one the operator allows (--allowed-service-accounts); another is refused with PodSecurityViolation.' }),
     securityContext: doc(z.object({
       pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault).').optional(),
       container: freeForm('Overrides the secure container defaults (allowPrivilegeEscalation false, capabilities drop ALL).').optional(),
-    }).optional(), { description: 'Overrides of the secure defaults, deep-merged over them like config layers (`null` removes a default).' }),
+    }).optional(), { description: 'Overrides of the secure defaults, deep-merged over them like config layers (`null` removes a default). The pod must still meet the operator\'s Pod Security Standards level (--pod-security-level, baseline by default), or the Agent is refused with PodSecurityViolation.' }),
     volumes: doc(z.array(Volume).max(32).optional(), { description: 'Extra volumes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),
     volumeMounts: doc(z.array(VolumeMount).max(32).optional(), { description: 'Mounts of the extra volumes into the agent container.' }),
   }),

@@ -43,6 +43,7 @@ export const reasons = {
   DependencyCycle: 'spec.dependsOn forms a cycle; no Agent in it can start.',
   // configuration
   InvalidConfig: 'A config layer is not a YAML/JSON mapping.',
+  PodSecurityViolation: "The pod the Agent asks for breaks the operator's pod policy: the Pod Security Standards level (--pod-security-level) or a ServiceAccount not in --allowed-service-accounts. The message names each field and what is allowed; the rollout is held and what runs keeps running.",
   ProbesMissing: 'No probes: the agent has no ports and no health spec, so a hung agent goes unnoticed.',
   ProbesConfigured: 'Liveness/readiness probes are in place.',
   // remediation

@@ -8,6 +8,7 @@ import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { needsApply, type ApplyObject } from '../kube/apply.ts';
+import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
@@ -39,7 +40,7 @@ export interface Plan {
 /** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
 export const unsettledRequeueMs = 15_000;
 
-export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
+export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy): Plan {
   const { agent, now } = o;
   const spec = resolveSpec(agent.spec);
   const generation = agent.metadata.generation ?? 0;
@@ -93,6 +94,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
   });
   const rec = { ...decision.recovery, generation };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
+  // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
+  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}) : [];
 
   const status = computeStatus({
     now,
@@ -112,6 +115,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
     missingReferences: missing,
     configErrors,
     invalidSpec: problems,
+    ...(refused.length ? { podPolicyViolation: podPolicyMessage(refused) } : {}),
     probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
     unmanaged,
     spec: agent.spec,
@@ -119,7 +123,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
 
   const out: Plan = { apply: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh };
   if (!unmanaged) {
-    if (desired.ok) planObjects(out, desired, o, missing.length > 0 || problems.length > 0);
+    if (desired.ok) planObjects(out, desired, o, missing.length > 0 || problems.length > 0 || refused.length > 0);
     if (decision.action.type === 'RestartPod') {
       const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
@@ -136,7 +140,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = []): Plan {
 }
 
 /**
- * Objects to write. A missing reference or an invalid spec holds the
+ * Objects to write. A missing reference, an invalid spec or a pod the pod policy refuses holds the
  * Deployment and its ConfigMap as they are (Semantics 4: the running revision
  * stays); the rest still converge.
  */

@@ -1,4 +1,5 @@
 import { Agent } from '../api/agent.ts';
+import type { PodPolicy } from '../policy/pod-policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Reconciler } from '../runtime/controller.ts';
 import { splitKey } from '../runtime/kube-object.ts';
@@ -14,6 +15,8 @@ import { plan } from './plan.ts';
 export interface ReconcilerDeps extends ActDeps {
   caches: Caches;
   clock: Pick<Clock, 'now'>;
+  /** What the pods the operator builds may do (--pod-security-level, --allowed-service-accounts); default baseline, no ServiceAccount but default. */
+  podPolicy?: PodPolicy;
   observeOutcome?: (outcome: 'applied' | 'unchanged' | 'unmanaged') => void;
 }
 
@@ -32,7 +35,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...cached.spec, image: cached.spec?.image ?? '' } };
 
     const observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()));
-    const p = plan(observed, invalid);
+    const p = plan(observed, invalid, deps.podPolicy);
     await act(agent, p, { ...deps, log });
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
     return p.requeueAfterMs !== undefined ? { requeueAfter: p.requeueAfterMs } : undefined;

@@ -23,7 +23,7 @@ import { toMs } from './time.ts';
  */
 export const readyRule = [
   'Ready is True when all of these hold, and otherwise False with the reason of the first that fails:',
-  '1. the spec can be carried out: no InvalidSpec, InvalidConfig or DependencyCycle;',
+  '1. the spec can be carried out: no InvalidSpec, PodSecurityViolation, InvalidConfig or DependencyCycle;',
   '2. nothing holds the rollout: every referenced Secret, ConfigMap and key exists (SecretNotFound, ConfigMapNotFound) and every spec.dependsOn entry is ready (DependencyNotReady);',
   '3. no rollback is in force: the revision running is the one the spec asks for (RolledBack);',
   '4. every desired replica runs the current revision and is ready, and no pod of the Agent has an active failure: the Deployment has observed its latest generation, updated = available = desired, no old pod is left, ready >= desired (the failure\'s reason, else ProgressDeadlineExceeded, RolloutInProgress or Unavailable).',
@@ -58,6 +58,8 @@ export interface StatusInput {
   missingReferences: readonly MissingReference[];
   configErrors: readonly ConfigLayerError[];
   invalidSpec: readonly string[];
+  /** Why the operator's pod policy refuses the pod (src/policy/pod-policy.ts), if it does. */
+  podPolicyViolation?: string | undefined;
   probesMissing: boolean;
   unmanaged: boolean;
   spec?: ReferenceSources | undefined;
@@ -159,6 +161,7 @@ function computeReady(input: StatusInput, r: Rollout, active: readonly Failure[]
 /** What makes the spec impossible to carry out as written (Stalled). */
 function blockerOf(input: StatusInput): Blocker | undefined {
   if (input.invalidSpec.length) return { reason: 'InvalidSpec', message: invalidSpecMessage(input.invalidSpec) };
+  if (input.podPolicyViolation) return { reason: 'PodSecurityViolation', message: input.podPolicyViolation };
   if (input.configErrors.length) return { reason: 'InvalidConfig', message: invalidConfigMessage(input.configErrors) };
   if (input.dependencies.state === 'Cycle') return { reason: 'DependencyCycle', message: dependencyCycleMessage(input.dependencies.cycle) };
   return undefined;

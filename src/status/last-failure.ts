@@ -11,7 +11,7 @@ export interface Blocker { reason: Reason; message: string }
 
 /** Operator-seen reasons as status.lastFailure records them (config and cycles are spec problems). */
 const asFailure: Partial<Record<Reason, FailureReason>> = {
-  InvalidSpec: 'InvalidSpec', InvalidConfig: 'InvalidSpec', DependencyCycle: 'InvalidSpec',
+  InvalidSpec: 'InvalidSpec', InvalidConfig: 'InvalidSpec', DependencyCycle: 'InvalidSpec', PodSecurityViolation: 'InvalidSpec',
   SecretNotFound: 'SecretNotFound', ConfigMapNotFound: 'ConfigMapNotFound', DependencyNotReady: 'DependencyNotReady',
 };
 

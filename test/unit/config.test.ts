@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       kubeconfig: undefined,
       shutdownTimeoutSeconds: 30,
       identity: 'box_abcd1234',
+      podSecurityLevel: 'baseline',
+      allowedServiceAccounts: [],
     });
   });
 
@@ -49,7 +51,11 @@ describe('loadConfig', () => {
       KUBECONFIG: '/tmp/kc',
       SHUTDOWN_TIMEOUT_SECONDS: '5',
       POD_NAME: 'agent-operator-7d9f-x2',
+      POD_SECURITY_LEVEL: 'Restricted',
+      ALLOWED_SERVICE_ACCOUNTS: 'monitoring/collector, team-a/*',
     }, host());
+    assert.equal(c.podSecurityLevel, 'restricted');
+    assert.deepEqual(c.allowedServiceAccounts, ['monitoring/collector', 'team-a/*']);
     assert.deepEqual(c.watchNamespaces, ['team-a', 'team-b']);
     assert.equal(c.leaderElect, false);
     assert.equal(c.leaderElectionNamespace, 'ops');
@@ -113,6 +119,8 @@ describe('loadConfig', () => {
     ['an unknown flag', ['--wrokers=2'], {}, /^--wrokers: unknown flag; known flags are --watch-namespaces, /],
     ['a positional argument', ['run'], {}, /^run: unexpected argument/],
     ['a value flag without a value', ['--workers'], {}, /^--workers: needs a value/],
+    ['an unknown pod security level', ['--pod-security-level=strict'], {}, /^--pod-security-level=strict: must be one of privileged, baseline, restricted/],
+    ['a ServiceAccount without its namespace', [], { ALLOWED_SERVICE_ACCOUNTS: 'collector' }, /^ALLOWED_SERVICE_ACCOUNTS=collector: must be a comma-separated list of namespace\/name, namespace\/\* or \*/],
   ];
   for (const [what, argv, env, message] of refused) {
     it(`refuses ${what} with a message naming the setting and what is allowed`, () => {

@@ -116,6 +116,8 @@ test('values.schema.json refuses a wrongly typed value, an unknown key and a bad
     [{ replicas: '2' }, /additional propert(y|ies)[\s\S]*replicas/i],
     [{ 'watchNamespaces[0]': 'Team_A' }, /watchNamespaces/],
     [{ logLevel: 'verbose' }, /logLevel/],
+    [{ podSecurityLevel: 'strict' }, /podSecurityLevel/],
+    [{ 'allowedServiceAccounts[0]': 'collector' }, /allowedServiceAccounts/],
     [{ 'image.digest': 'latest' }, /digest/],
   ];
   for (const [values, message] of cases) {

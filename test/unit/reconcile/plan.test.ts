@@ -140,4 +140,35 @@ describe('plan', () => {
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'InvalidSpec');
   });
+
+  it('an Agent whose pod breaks the pod security level is refused with PodSecurityViolation naming the field, and nothing is applied', () => {
+    const a = agent('fwd').podTemplate({ securityContext: { container: { capabilities: { add: ['SYS_ADMIN'] } } } }).build();
+    const p = plan(observed(a));
+    assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
+    const ready = p.status?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready?.reason, 'PodSecurityViolation');
+    assert.match(ready?.message ?? '', /spec\.podTemplate\.securityContext\.container\.capabilities\.add is SYS_ADMIN, .*level baseline \(check capabilities_baseline\)/);
+    assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'PodSecurityViolation');
+    const event = p.events.find((e) => e.reason === 'PodSecurityViolation');
+    assert.equal(event?.type, 'Warning');
+    assert.match(event?.message ?? '', /capabilities\.add is SYS_ADMIN.*allowed is AUDIT_WRITE/);
+  });
+
+  it('a running Agent changed to a pod the policy refuses keeps its Deployment as it runs', () => {
+    const a = agent('fwd').port('http', 2020).build();
+    const first = plan(observed(a));
+    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
+    const root = agent('fwd').port('http', 2020).generation(2).podTemplate({ securityContext: { pod: { runAsNonRoot: false, runAsUser: 0 } } }).build();
+    const held = plan(observed(root, { deployment }), [], { level: 'restricted', allowedServiceAccounts: [] });
+    assert.ok(!held.apply.some((o) => o.kind === 'Deployment'));
+    assert.equal(held.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
+    // The same spec is within baseline, the default level: it rolls out.
+    assert.ok(plan(observed(root, { deployment })).apply.some((o) => o.kind === 'Deployment'));
+  });
+
+  it('an Agent naming a ServiceAccount is refused unless the operator allows that ServiceAccount', () => {
+    const a = agent('fwd').podTemplate({ serviceAccountName: 'deployer' }).build();
+    assert.equal(plan(observed(a)).status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
+    assert.ok(plan(observed(a), [], { level: 'baseline', allowedServiceAccounts: ['default/deployer'] }).apply.some((o) => o.kind === 'Deployment'));
+  });
 });
