@@ -116,6 +116,58 @@ async function coreScenario(ns: string): Promise<void> {
   assert.equal(rotated.metadata.generation, 1, 'a Secret rotation is not a spec change');
 }
 
+/** Whether an object exists, by kubectl get (NotFound is no; any other failure throws). */
+async function exists(kind: string, name: string, ns: string): Promise<boolean> {
+  const r = await cluster().kubectl(['get', kind, name, '-n', ns, '-o', 'name']);
+  if (r.code === 0) return true;
+  if (/NotFound/.test(r.stderr)) return false;
+  throw new Error(`kubectl get ${kind} ${name} failed: ${r.stderr}`);
+}
+
+/**
+ * The ordinary edits that make the operator delete what it owns (plan.ts
+ * remove): ClusterIP -> Headless (clusterIP is immutable: delete and
+ * re-create), 2 replicas -> 1 (the PDB goes), the config removed (its
+ * ConfigMap goes), the ports removed (the Service goes). Each must reach
+ * Ready at its new generation: a delete the chart's RBAC does not grant
+ * fails before the status write and the Agent would freeze.
+ */
+async function editsThatDelete(ns: string): Promise<void> {
+  const name = 'editor';
+  const spec = {
+    image: 'registry.invalid/agent:1',
+    replicas: 2,
+    ports: [{ name: 'metrics', containerPort: 9100 }],
+    config: { fileName: 'agent.yaml', layers: [{ inline: { level: 'info' } }] },
+  };
+  const applyAgent = (s: Record<string, unknown>) =>
+    kubectlOk(['apply', '--server-side', '--field-manager=e2e', '-n', ns, '-f', '-'], stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: s }));
+  const present = async () => ({
+    service: await exists('service', name, ns), pdb: await exists('pdb', name, ns), configMap: await exists('configmap', `${name}-config`, ns),
+  });
+  await applyAgent(spec);
+  await waitReady(ns, name);
+  assert.deepEqual(await present(), { service: true, pdb: true, configMap: true });
+  const clusterIP = async () => (await cluster().core.readNamespacedService({ name, namespace: ns })).spec?.clusterIP;
+  assert.notEqual(await clusterIP(), 'None');
+
+  const headless = { ...spec, service: { type: 'Headless' } };
+  await applyAgent(headless);
+  await waitReady(ns, name);
+  assert.equal(await clusterIP(), 'None', 'the Service was re-created headless');
+
+  const { replicas: _two, ...oneReplica } = headless;
+  await applyAgent(oneReplica);
+  await waitReady(ns, name);
+  const { config: _config, ...noConfig } = oneReplica;
+  await applyAgent(noConfig);
+  await waitReady(ns, name);
+  const { ports: _ports, ...noPorts } = noConfig;
+  await applyAgent(noPorts);
+  await waitReady(ns, name);
+  assert.deepEqual(await present(), { service: false, pdb: false, configMap: false }, 'each object the spec stopped asking for is gone');
+}
+
 /**
  * What the operator logged that would mean missing permissions: an RBAC
  * denial anywhere ('User "…" cannot list resource …'), and any forbidden/403 or
@@ -163,6 +215,7 @@ async function runAsServiceAccount(release: string, releaseNs: string, watch: st
     const started = op.logs().find((l) => l.msg === 'agent-operator starting');
     assert.deepEqual(started?.namespaces, watch.length ? watch : 'all', 'cluster mode watches every namespace, namespaced mode only its own');
     await coreScenario(ns);
+    await editsThatDelete(ns);
     const lease = await cluster().kubectl(['get', 'lease', await leaseName(release, releaseNs), '-n', releaseNs, '-o', 'jsonpath={.spec.holderIdentity}']);
     assert.ok(lease.stdout.trim(), 'the operator holds the chart\'s Lease in the release namespace');
     const problems = permissionProblems(op, ns);
