@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
-import { freeForm, objectName, stringMap } from './common.ts';
+import { freeForm, objectName, quantity, stringMap } from './common.ts';
 
 export const reservedPrefix = 'agent-operator.dev/';
 
@@ -8,7 +8,7 @@ const Volume = doc(
   z.object({
     name: doc(z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), { description: 'Volume name, referenced by volumeMounts.' }),
     hostPath: doc(z.object({ path: z.string().min(1).max(4096), type: z.string().max(64).optional() }).optional(), { description: 'A node directory. Refused under /tmp: a temp dir loses agent state.' }),
-    emptyDir: doc(z.object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: z.string().max(64).optional() }).optional(), { description: 'Scratch space that dies with the pod (not for state: use spec.storage).' }),
+    emptyDir: doc(z.object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: quantity('At most this much, e.g. 1Gi; more than 0.', { field: 'emptyDir.sizeLimit', example: '1Gi', min: 'positive' }).optional() }).optional(), { description: 'Scratch space that dies with the pod (not for state: use spec.storage).' }),
     secret: doc(z.object({ secretName: objectName('Secret'), optional: z.boolean().optional() }).optional(), { description: 'A Secret as files.' }),
     configMap: doc(z.object({ name: objectName('ConfigMap'), optional: z.boolean().optional() }).optional(), { description: 'A ConfigMap as files.' }),
     persistentVolumeClaim: doc(z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).optional(), { description: 'An existing PVC.' }),
