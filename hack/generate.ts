@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { agentCRD } from '../src/api/crd.ts';
 import { apiReference } from '../src/api/reference-doc.ts';
 import { readyRule } from '../src/status/compute.ts';
-import { rbacRulesTemplate } from '../src/kube/rbac-template.ts';
+import { rbacRulesTemplate, withRbacDocTable } from '../src/kube/rbac-template.ts';
 
 const root = join(import.meta.dirname, '..');
 const crd = agentCRD();
@@ -26,6 +26,10 @@ if (existsSync(join(root, 'charts/agent-operator'))) {
   generated[chartCrd] = crdYaml;
   generated['charts/agent-operator/templates/_rbac-rules.tpl'] = rbacRulesTemplate();
 }
+
+// docs/operations.md is written by hand except for its RBAC table.
+const operationsDoc = join(root, 'docs/operations.md');
+if (existsSync(operationsDoc)) generated['docs/operations.md'] = withRbacDocTable(readFileSync(operationsDoc, 'utf8'));
 
 const check = process.argv.includes('--check');
 const stale: string[] = [];

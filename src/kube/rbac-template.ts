@@ -26,3 +26,20 @@ export function rbacRulesTemplate(permissions: readonly Permission[] = table): s
   }
   return `${out.join('\n')}\n`;
 }
+
+/** The same table for docs/operations.md (between its rbac-table markers). */
+export function rbacDocTable(permissions: readonly Permission[] = table): string {
+  const rows = permissions.map((p) =>
+    `| ${p.group === '' ? '"" (core)' : p.group} | ${p.resource} | ${[...p.verbs].sort().join(', ')} | ${p.scope === 'lease' ? 'leader-election namespace' : 'watched namespaces'} | ${p.why} |`);
+  return ['| API group | resource | verbs | where | why |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export const docMarkers = { start: '<!-- rbac-table: generated from src/kube/permissions.ts by `npm run generate` -->', end: '<!-- /rbac-table -->' };
+
+/** `text` with the region between the markers replaced by the table; throws when the markers are missing. */
+export function withRbacDocTable(text: string, permissions: readonly Permission[] = table): string {
+  const start = text.indexOf(docMarkers.start);
+  const end = text.indexOf(docMarkers.end);
+  if (start < 0 || end < start) throw new Error(`docs/operations.md lacks the markers ${docMarkers.start} ... ${docMarkers.end}`);
+  return `${text.slice(0, start + docMarkers.start.length)}\n${rbacDocTable(permissions)}\n${text.slice(end)}`;
+}

@@ -58,3 +58,28 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/* The ClusterRole and ClusterRoleBinding of cluster mode: one per cluster, whatever the release is called. */}}
+{{- define "agent-operator.clusterModeName" -}}
+agent-operator
+{{- end }}
+
+{{/*
+Two operators watching the same Agents both lead (each on its own Lease) and
+fight over every object. Refuse the install when another release already runs
+in cluster mode (its ClusterRole exists and names another release), or when
+this one would run in cluster mode beside it. lookup sees the cluster only on
+install/upgrade; `helm template` and GitOps renderings get nothing here, and
+there the fixed ClusterRole name is what conflicts.
+*/}}
+{{- define "agent-operator.oneClusterModeRelease" -}}
+{{- $existing := lookup "rbac.authorization.k8s.io/v1" "ClusterRole" "" (include "agent-operator.clusterModeName" .) }}
+{{- if $existing }}
+{{- $annotations := $existing.metadata.annotations | default dict }}
+{{- $release := index $annotations "meta.helm.sh/release-name" | default "" }}
+{{- $namespace := index $annotations "meta.helm.sh/release-namespace" | default "" }}
+{{- if not (and (eq $release .Release.Name) (eq $namespace .Release.Namespace)) }}
+{{- fail (printf "agent-operator already runs in cluster mode (release %q in namespace %q, ClusterRole %q): a second operator watching the same Agents would lead on its own Lease and fight the first over every object. Upgrade that release instead (helm upgrade %s -n %s), or uninstall it first." $release $namespace (include "agent-operator.clusterModeName" .) $release $namespace) }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -60,6 +60,14 @@ test('cluster mode grants exactly the operator calls through one ClusterRole bou
   assert.equal(deploy.spec.template.spec.serviceAccountName, sa.metadata.name);
 });
 
+test('cluster mode names its ClusterRole and binding agent-operator whatever the release is called: one per cluster, so Helm refuses a second', { skip }, () => {
+  for (const values of [{}, { fullnameOverride: 'other' }, { nameOverride: 'x' }] as Record<string, string>[]) {
+    const objects = template(values);
+    assert.equal(one(objects, 'ClusterRole').metadata.name, 'agent-operator');
+    assert.equal(one(objects, 'ClusterRoleBinding').metadata.name, 'agent-operator');
+  }
+});
+
 test('the leader-election Role grants exactly the table\'s lease permissions, in the release namespace', { skip }, () => {
   for (const values of [{}, { 'watchNamespaces[0]': 'team-a' }] as Record<string, string>[]) {
     const objects = template(values);
