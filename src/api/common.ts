@@ -35,7 +35,7 @@ export const quantity = (description: string, opts: { field: string; example: st
       ext: { 'x-kubernetes-int-or-string': true },
       rules: [
         { rule: 'isQuantity(string(self))', message: notQuantity },
-        { rule: `!isQuantity(string(self)) || quantity(string(self)).sign() ${opts.min === 'positive' ? '== 1' : '>= 0'}`, message: tooSmall },
+        { rule: `!isQuantity(string(self)) || quantity(string(self)).compareTo(quantity('0')) ${opts.min === 'positive' ? '> 0' : '>= 0'}`, message: tooSmall },
       ],
     },
   );

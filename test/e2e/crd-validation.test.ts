@@ -28,7 +28,6 @@ const cases: Case[] = [
   { name: 'a memory limit of 0', spec: { ...valid, resources: { limits: { memory: 0 } } }, expect: [/spec\.resources\.limits\.memory/, /resources\.limits\.memory must be more than 0, for example 256Mi/] },
   { name: 'a negative cpu request', spec: { ...valid, resources: { requests: { cpu: '-100m' } } }, expect: [/spec\.resources\.requests\.cpu/, /resources\.requests\.cpu must not be negative/] },
   { name: 'maxMemory 0', spec: { ...valid, recovery: { oomKilled: { maxMemory: '0Mi' } } }, expect: [/spec\.recovery\.oomKilled\.maxMemory/, /must be more than 0/] },
-  { name: 'an emptyDir sizeLimit of 0', spec: { ...valid, podTemplate: { volumes: [{ name: 'v', emptyDir: { sizeLimit: '0' } }] } }, expect: [/spec\.podTemplate\.volumes\[0\]\.emptyDir\.sizeLimit/, /emptyDir\.sizeLimit must be more than 0/] },
   { name: 'a probe with two handlers', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, exec: { command: ['true'] } } } }, expect: [/spec\.health\.liveness/, /set exactly one of httpGet, tcpSocket or exec/] },
   { name: 'a probe timeout not shorter than its period', spec: { ...valid, health: { readiness: { tcpSocket: { port: 80 }, timeoutSeconds: 10, periodSeconds: 10 } } }, expect: [/spec\.health\.readiness\.timeoutSeconds/, /timeoutSeconds must be shorter than periodSeconds/] },
   { name: 'a literal value on a secret-looking env name', spec: { ...valid, env: [{ name: 'API_TOKEN', value: 'hunter2' }] }, expect: [/spec\.env\[0\]\.value/, /env API_TOKEN looks like a secret/, /valueFrom\.secretKeyRef/] },

@@ -15,7 +15,7 @@ const refused: [string, Record<string, unknown>, string, RegExp][] = [
   ['a memory limit of 0', { resources: { limits: { memory: '0' } } }, 'resources.limits.memory', /resources\.limits\.memory must be more than 0, for example 256Mi/],
   ['a negative cpu request', { resources: { requests: { cpu: '-100m' } } }, 'resources.requests.cpu', /resources\.requests\.cpu must not be negative, for example 100m or 0/],
   ['maxMemory 0', { recovery: { oomKilled: { maxMemory: '0Mi' } } }, 'recovery.oomKilled.maxMemory', /recovery\.oomKilled\.maxMemory must be more than 0/],
-  ['an emptyDir sizeLimit of 0', { podTemplate: { volumes: [{ name: 'v', emptyDir: { sizeLimit: '0' } }] } }, 'podTemplate.volumes.0.emptyDir.sizeLimit', /emptyDir\.sizeLimit must be more than 0/],
+  ['an emptyDir sizeLimit of 0', { podTemplate: { volumes: [{ name: 'v', emptyDir: { sizeLimit: '0' } }] } }, 'podTemplate.volumes.0.emptyDir.sizeLimit', /emptyDir\.sizeLimit must be a Kubernetes quantity more than 0, for example 1Gi/],
   ['text that is not a quantity', { resources: { limits: { memory: 'lots' } } }, 'resources.limits.memory', /resources\.limits\.memory must be a Kubernetes quantity, for example 256Mi/],
 ];
 
