@@ -8,6 +8,11 @@
 #     --build-arg CREATED=$(date -u +%Y-%m-%dT%H:%M:%SZ) .
 #
 # docs/operations.md ("Build and push the image") has the full steps.
+#
+# Base images: pin them by digest with hack/pin-base-images (it rewrites the
+# FROM lines below to tag@sha256:...; run it again to bump). Not pinned yet:
+# no registry was reachable where this was written, and no digest could be
+# verified, so none is made up here.
 
 # --- build: all dependencies (TypeScript, the pinned `node` dev dependency), tsc -> dist/
 FROM node:24-bookworm-slim AS build

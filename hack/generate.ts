@@ -1,5 +1,6 @@
 // Writes every generated file from the one schema source in src/api:
-// the CRD (crds/ and the Helm chart's copy) and docs/api.md.
+// the CRD (crds/ and the Helm chart's copy) and docs/api.md; and from the
+// permission table in src/kube/permissions.ts, the chart's RBAC rules.
 //   node hack/generate.ts          write them
 //   node hack/generate.ts --check  exit 1 and name the stale files instead
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { stringify } from 'yaml';
 import { agentCRD } from '../src/api/crd.ts';
 import { apiReference } from '../src/api/reference-doc.ts';
 import { readyRule } from '../src/status/compute.ts';
+import { rbacRulesTemplate, withRbacDocTable } from '../src/kube/rbac-template.ts';
 
 const root = join(import.meta.dirname, '..');
 const crd = agentCRD();
@@ -20,7 +22,14 @@ export const generated: Record<string, string> = {
   'docs/api.md': apiReference(spec.versions[0]!.schema.openAPIV3Schema, { readyRule }),
 };
 const chartCrd = 'charts/agent-operator/crds-source/agent-operator.dev_agents.yaml';
-if (existsSync(join(root, 'charts/agent-operator'))) generated[chartCrd] = crdYaml;
+if (existsSync(join(root, 'charts/agent-operator'))) {
+  generated[chartCrd] = crdYaml;
+  generated['charts/agent-operator/templates/_rbac-rules.tpl'] = rbacRulesTemplate();
+}
+
+// docs/operations.md is written by hand except for its RBAC table.
+const operationsDoc = join(root, 'docs/operations.md');
+if (existsSync(operationsDoc)) generated['docs/operations.md'] = withRbacDocTable(readFileSync(operationsDoc, 'utf8'));
 
 const check = process.argv.includes('--check');
 const stale: string[] = [];

@@ -3,6 +3,7 @@ import { loadConfig, ConfigError, usage } from './config.ts';
 import { EventRecorder, apiEventSink } from './kube/events.ts';
 import { createKubeClient, loadKubeConfig } from './kube/client.ts';
 import { kubeIO } from './kube/io.ts';
+import { assertDeclared } from './kube/permissions.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { startHealthServer, startMetricsServer } from './observability/http.ts';
@@ -39,7 +40,7 @@ const metrics = createMetrics();
 const runtimeMetrics = new RuntimeMetrics(metrics.registry);
 const kubeConfig = loadKubeConfig(config.kubeconfig);
 const client = createKubeClient({ kubeConfig, metrics });
-const transport = new KubeHttpClient(kubeConfig);
+const transport = new KubeHttpClient(kubeConfig, { check: assertDeclared });
 
 const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
 addIndexes(caches);

@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
 import { freeForm, objectName, stringMap } from './common.ts';
+import { isQuantity, parseQuantity } from './quantity.ts';
 
 export const reservedPrefix = 'agent-operator.dev/';
+
+// Checked by zod only (the reconciler's InvalidSpec condition names it): the
+// CRD's CEL quantity rules inside the 32-entry volume list exceed the
+// apiserver's rule cost budget.
+const sizeLimit = z.string().max(64).refine((v) => isQuantity(v) && parseQuantity(v) > 0, {
+  message: 'emptyDir.sizeLimit must be a Kubernetes quantity more than 0, for example 1Gi',
+});
 
 const Volume = doc(
   z.object({
     name: doc(z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), { description: 'Volume name, referenced by volumeMounts.' }),
     hostPath: doc(z.object({ path: z.string().min(1).max(4096), type: z.string().max(64).optional() }).optional(), { description: 'A node directory. Refused under /tmp: a temp dir loses agent state.' }),
-    emptyDir: doc(z.object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: z.string().max(64).optional() }).optional(), { description: 'Scratch space that dies with the pod (not for state: use spec.storage).' }),
+    emptyDir: doc(z.object({ medium: z.enum(['', 'Memory']).optional(), sizeLimit: sizeLimit.optional() }).optional(), { description: 'Scratch space that dies with the pod (not for state: use spec.storage).' }),
     secret: doc(z.object({ secretName: objectName('Secret'), optional: z.boolean().optional() }).optional(), { description: 'A Secret as files.' }),
     configMap: doc(z.object({ name: objectName('ConfigMap'), optional: z.boolean().optional() }).optional(), { description: 'A ConfigMap as files.' }),
     persistentVolumeClaim: doc(z.object({ claimName: objectName('PersistentVolumeClaim'), readOnly: z.boolean().optional() }).optional(), { description: 'An existing PVC.' }),

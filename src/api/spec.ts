@@ -14,11 +14,16 @@ export const resourceDefaults = {
 } as const;
 
 const resourceNames = ['cpu', 'memory', 'ephemeral-storage'] as const;
-const ResourceList = (what: string) => doc(z.object({
-  cpu: quantity(`CPU ${what}, e.g. 100m or 1.`).optional(),
-  memory: quantity(`Memory ${what}, e.g. 256Mi.`).optional(),
-  'ephemeral-storage': quantity(`Ephemeral storage ${what}, e.g. 1Gi.`).optional(),
-}), { description: `Resource ${what}.` });
+// A request may be 0 (nothing reserved); a limit of 0 limits nothing and
+// leaves the memory raise nothing to raise.
+const ResourceList = (what: 'requests' | 'limits') => {
+  const q = (name: string, example: string) => ({ field: `resources.${what}.${name}`, example, min: what === 'limits' ? 'positive' as const : 'zero' as const });
+  return doc(z.object({
+    cpu: quantity(`CPU ${what}, e.g. 100m or 1.`, q('cpu', '100m')).optional(),
+    memory: quantity(`Memory ${what}, e.g. 256Mi.`, q('memory', '256Mi')).optional(),
+    'ephemeral-storage': quantity(`Ephemeral storage ${what}, e.g. 1Gi.`, q('ephemeral-storage', '1Gi')).optional(),
+  }), { description: `Resource ${what}.` });
+};
 
 /** CEL: for each resource, a limit below its request is refused (the pod would be rejected later, far from the cause). */
 const limitAtLeastRequest = resourceNames.map((r) => ({

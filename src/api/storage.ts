@@ -6,7 +6,7 @@ export const storageDefaults = { mountPath: '/var/lib/agent', accessModes: ['Rea
 
 export const Storage = doc(
   z.object({
-    size: quantity('Requested volume size, e.g. 1Gi. May grow (if the storage class allows expansion), never shrink.'),
+    size: quantity('Requested volume size, e.g. 1Gi. More than 0; may grow (if the storage class allows expansion), never shrink.', { field: 'storage.size', example: '1Gi', min: 'positive' }),
     storageClassName: doc(z.string().max(253).optional(), { description: 'Storage class; the cluster default when unset. Fixed once set.' }),
     accessModes: doc(z.array(z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany'])).min(1).max(4).optional(), {
       description: 'Default [ReadWriteOnce]. ReadWriteOnce forces the Recreate strategy (a rolling update would deadlock on the volume).',

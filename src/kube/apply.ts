@@ -26,9 +26,11 @@ const resources: Record<string, string> = {
   'v1/Service': '/api/v1/namespaces/{ns}/services',
   'v1/ConfigMap': '/api/v1/namespaces/{ns}/configmaps',
   'v1/PersistentVolumeClaim': '/api/v1/namespaces/{ns}/persistentvolumeclaims',
-  'v1/ServiceAccount': '/api/v1/namespaces/{ns}/serviceaccounts',
   'policy/v1/PodDisruptionBudget': '/apis/policy/v1/namespaces/{ns}/poddisruptionbudgets',
 };
+
+/** Every kind the operator applies, as `apiVersion/Kind` (the permission table must let it create and patch each). */
+export const ownedKinds: readonly string[] = Object.keys(resources);
 
 export function objectPath(obj: Pick<ApplyObject, 'apiVersion' | 'kind' | 'metadata'>): string {
   const base = resources[`${obj.apiVersion}/${obj.kind}`];

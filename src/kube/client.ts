@@ -14,8 +14,10 @@ import {
   type RequestContext,
 } from '@kubernetes/client-node';
 import { KubeApiError, type Status } from '../runtime/api-error.ts';
+import { requestSignal } from '../runtime/request-scope.ts';
 import { SharedDispatcher } from '../runtime/shared-dispatcher.ts';
 import type { ApiRequestLabels, ApiVerb, Metrics } from '../observability/metrics.ts';
+import { assertDeclared, requestAttributes } from './permissions.ts';
 import { userAgent as defaultUserAgent } from '../version.ts';
 
 // Every request the operator makes goes through one Configuration whose
@@ -23,6 +25,9 @@ import { userAgent as defaultUserAgent } from '../version.ts';
 // sets the User-Agent `agent-operator/<version>`, so both the operator's
 // metrics and the apiserver's audit log attribute each write. Generated API
 // clients made with `makeApiClient` and raw `request()` calls share it.
+// The same transport refuses a request src/kube/permissions.ts does not
+// declare (the chart would not grant it) and cancels a request when the
+// reconcile it belongs to is aborted (src/runtime/request-scope.ts).
 
 export interface KubeClient {
   readonly kubeConfig: KubeConfig;
@@ -96,8 +101,11 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
   const httpApi = wrapHttpLibrary({
     async send(ctx) {
       const described = describeRequest(ctx);
+      assertDeclared(ctx.getHttpMethod(), new URL(ctx.getUrl()), ctx.getHeaders()['Content-Type']);
       // A request that never answers (half-open connection) must not hold a worker forever.
-      if (ctx.getSignal() === undefined && described.verb !== 'watch') ctx.setSignal(AbortSignal.timeout(timeoutMs));
+      const deadline = ctx.getSignal() === undefined && described.verb !== 'watch' ? AbortSignal.timeout(timeoutMs) : undefined;
+      const signal = requestSignal(ctx.getSignal(), deadline);
+      if (signal !== undefined) ctx.setSignal(signal);
       // One kept-alive connection pool for every request instead of client-node's one per request.
       dispatcher.adopt(ctx);
       try {
@@ -173,21 +181,8 @@ function errorFromBody(code: number, text: string, retryAfter: string | undefine
   return KubeApiError.fromStatus({ ...status, code }, code, retryAfter);
 }
 
-/** The verb and resource of a request, as the apiserver's audit log names them. */
+/** The verb and resource of a request, as the apiserver's audit log names them (the metric's labels). */
 export function describeRequest(ctx: Pick<RequestContext, 'getUrl' | 'getHttpMethod'>): { verb: ApiVerb; resource: string } {
-  const url = new URL(ctx.getUrl());
-  const segs = url.pathname.split('/').filter((s) => s !== '');
-  let rest = segs[0] === 'api' ? segs.slice(2) : segs[0] === 'apis' ? segs.slice(3) : [];
-  // /namespaces/{ns}/{resource}/... is a namespaced resource; /namespaces/{name}[/status|/finalize] is the namespace itself.
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) rest = rest.slice(2);
-  const [resource, name, subresource] = rest;
-  const method = ctx.getHttpMethod();
-  const verb: ApiVerb =
-    method === 'GET' ? (url.searchParams.get('watch') === 'true' ? 'watch' : name === undefined && resource !== undefined ? 'list' : 'get')
-      : method === 'POST' ? 'create'
-      : method === 'PUT' ? 'update'
-      : method === 'PATCH' ? 'patch'
-      : method === 'DELETE' ? (name === undefined ? 'deletecollection' : 'delete')
-      : 'get';
-  return { verb, resource: resource === undefined ? 'nonresource' : subresource === undefined ? resource : `${resource}/${subresource}` };
+  const { verb, resource } = requestAttributes(ctx.getHttpMethod(), new URL(ctx.getUrl()));
+  return { verb, resource };
 }

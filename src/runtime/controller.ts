@@ -7,7 +7,11 @@ import { splitKey, type KubeObject } from './kube-object.ts';
 import { noopLogger, type Logger } from './logger.ts';
 import { toControllerOwner, toSelf, type Mapper } from './mappers.ts';
 import { primaryChanged, type Predicate } from './predicates.ts';
+import { withRequestSignal } from './request-scope.ts';
 import { WorkQueue, type WorkQueueMetrics } from './workqueue.ts';
+
+/** How long aborted reconciles get to unwind before stop() returns anyway. */
+const abortSettleMs = 5_000;
 
 /** A failure retrying cannot fix (invalid spec, ...): counted and logged, not requeued. */
 export class TerminalError extends Error {
@@ -29,7 +33,10 @@ export function isTerminal(err: unknown): boolean {
 export type Result = { requeueAfter?: number } | undefined | void;
 
 export interface ReconcileContext {
-  /** Aborted when shutdown's drain deadline passes: stop and return. */
+  /**
+   * Aborted when shutdown's drain deadline passes or leadership is lost: stop
+   * and return. Every API request the reconcile makes carries it already.
+   */
   signal: AbortSignal;
   /** Carries controller, reconcileID, namespace and name on every line. */
   log: Logger;
@@ -206,8 +213,16 @@ export class Controller {
     const finished = await Promise.race([drained, this.#clock.sleep(timeoutMs, deadline.signal).then(() => false)]);
     deadline.abort();
     if (!finished) {
-      this.#log.warn({ timeoutMs }, 'reconciles still running at the shutdown deadline; abandoning them');
+      this.#log.warn({ timeoutMs }, 'reconciles still running at the shutdown deadline; cancelling their requests');
       this.#abort.abort();
+      // Their requests carry the aborted signal (request-scope.ts) and fail
+      // at once, so the reconciles end within moments; wait for that (a
+      // little, never forever) so the caller releases the Lease only after
+      // the last write of this replica is settled.
+      const settle = new AbortController();
+      const settled = await Promise.race([drained, this.#clock.sleep(abortSettleMs, settle.signal).then(() => false)]);
+      settle.abort();
+      if (!settled) this.#log.warn({ abortSettleMs }, 'reconciles ignored the abort; going on without them');
     }
   }
 
@@ -232,7 +247,8 @@ export class Controller {
     let outcome: ReconcileOutcome;
     try {
       const ctx: ReconcileContext = { signal: this.#abort.signal, log, reconcileId, namespace, name };
-      const result = await Promise.resolve().then(() => this.#reconcile(key, ctx));
+      // Every request the reconcile makes carries ctx.signal (request-scope.ts).
+      const result = await withRequestSignal(ctx.signal, () => Promise.resolve().then(() => this.#reconcile(key, ctx)));
       const after = result?.requeueAfter ?? 0;
       this.queue.forget(key);
       if (after > 0) {

@@ -1,6 +1,7 @@
 import { IsomorphicFetchHttpLibrary, RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type Status } from './api-error.ts';
 import { userAgent } from '../version.ts';
+import { requestSignal } from './request-scope.ts';
 import { SharedDispatcher } from './shared-dispatcher.ts';
 
 // Raw HTTP to the apiserver with exactly the auth and TLS client-node uses for
@@ -36,15 +37,24 @@ export interface KubeTransport {
   request(req: KubeRequest): Promise<KubeResponse>;
 }
 
-
+export interface KubeHttpClientOptions {
+  /**
+   * Called before each request is sent; throwing refuses it. main.ts passes
+   * the permission table's check (src/kube/permissions.ts), so the runtime
+   * stays free of the operator's own tables.
+   */
+  check?: (method: string, url: URL, contentType: string | undefined) => void;
+}
 
 export class KubeHttpClient implements KubeTransport {
   readonly #kc: KubeConfig;
+  readonly #check: KubeHttpClientOptions['check'];
   readonly #http = new IsomorphicFetchHttpLibrary();
   readonly #dispatcher = new SharedDispatcher();
 
-  constructor(kc: KubeConfig) {
+  constructor(kc: KubeConfig, opts: KubeHttpClientOptions = {}) {
     this.#kc = kc;
+    this.#check = opts.check;
   }
 
   async request(req: KubeRequest): Promise<KubeResponse> {
@@ -52,11 +62,14 @@ export class KubeHttpClient implements KubeTransport {
     if (cluster === null) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    this.#check?.(req.method, url, req.headers?.['Content-Type']);
     const ctx = new RequestContext(url.toString(), req.method);
     ctx.setHeaderParam('User-Agent', userAgent);
     for (const [k, v] of Object.entries(req.headers ?? {})) ctx.setHeaderParam(k, v);
     if (req.body !== undefined) ctx.setBody(req.body);
-    if (req.signal !== undefined) ctx.setSignal(req.signal);
+    // Its own signal (a watch's, the elector's) and the enclosing reconcile's, if any.
+    const signal = requestSignal(req.signal);
+    if (signal !== undefined) ctx.setSignal(signal);
     await this.#kc.applySecurityAuthentication(ctx);
     this.#dispatcher.adopt(ctx);
     const res = await this.#http.send(ctx).toPromise();

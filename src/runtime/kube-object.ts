@@ -55,18 +55,33 @@ export function groupOf(apiVersion: string): string {
 
 /**
  * What the cache keeps of an object: managedFields dropped (often the largest
- * part of an object and never needed by a controller), only apiVersion, kind
- * and metadata in metadata-only mode (so a server that ignores the
- * PartialObjectMetadata Accept header still cannot fill memory with Secret
- * data), and deep-frozen so that a reconciler mutating a cached object fails
- * loudly instead of corrupting the cache.
+ * part of an object and never needed by a controller), and deep-frozen so that
+ * a reconciler mutating a cached object fails loudly instead of corrupting the
+ * cache.
+ *
+ * In metadata-only mode (the Secrets and ConfigMaps the operator merely
+ * references) only the identity stays: name, namespace, uid and
+ * resourceVersion, all a mapper needs to wake the Agents that reference the
+ * object. Not labels, not annotations: `kubectl apply` copies a whole Secret,
+ * data included, into kubectl.kubernetes.io/last-applied-configuration, and
+ * PartialObjectMetadata carries it; a server that ignores the Accept header
+ * sends the data itself. Neither may stay in this process.
  */
 export function toCached<T extends KubeObject>(raw: T, metadataOnly: boolean): T {
   const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
   const obj = metadataOnly
-    ? ({ apiVersion: raw.apiVersion, kind: raw.kind, metadata } as T)
+    ? ({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: identity(metadata) } as T)
     : ({ ...raw, metadata } as T);
   return deepFreeze(obj);
+}
+
+function identity({ name, namespace, uid, resourceVersion }: ObjectMeta): ObjectMeta {
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(uid !== undefined ? { uid } : {}),
+    ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+  };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -7,7 +7,7 @@
 // kwok runs the chart's pods without pulling an image, so they only prove
 // admission and scheduling; the operator itself runs out of cluster with the
 // chart ServiceAccount's token, which is what its RBAC is about.
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,12 +45,16 @@ async function restrictedNamespace(prefix: string): Promise<string> {
 }
 
 /**
- * helm install, uninstalled again in the file's teardown (before its namespace
- * goes: the release record lives there, and the ClusterRole would leak).
+ * helm install, uninstalled again when the test ends (one cluster-mode release
+ * at a time: the chart refuses a second) and, should that fail, in the file's
+ * teardown (before its namespace goes: the release record lives there, and
+ * the ClusterRole would leak).
  */
-async function install(release: string, namespace: string, values: string[] = [], chart = chartDir): Promise<string> {
+async function install(t: TestContext, release: string, namespace: string, values: string[] = [], chart = chartDir): Promise<string> {
   await adoptCRD(cluster(), release, namespace);
-  cluster().onTeardown(() => helm(cluster(), ['uninstall', release, '-n', namespace, '--ignore-not-found']));
+  const uninstall = () => helm(cluster(), ['uninstall', release, '-n', namespace, '--ignore-not-found']);
+  t.after(uninstall);
+  cluster().onTeardown(uninstall);
   const out = await helmOk(cluster(), ['install', release, chart, '-n', namespace, ...imageValues, ...values]);
   await crdEstablished(cluster()); // on a fresh cluster this install created it
   return out;
@@ -116,6 +120,59 @@ async function coreScenario(ns: string): Promise<void> {
   assert.equal(rotated.metadata.generation, 1, 'a Secret rotation is not a spec change');
 }
 
+/** Whether an object exists, by kubectl get (NotFound is no; any other failure throws). */
+async function exists(kind: string, name: string, ns: string): Promise<boolean> {
+  const r = await cluster().kubectl(['get', kind, name, '-n', ns, '-o', 'name']);
+  if (r.code === 0) return true;
+  if (/NotFound/.test(r.stderr)) return false;
+  throw new Error(`kubectl get ${kind} ${name} failed: ${r.stderr}`);
+}
+
+/**
+ * The ordinary edits that make the operator delete what it owns (plan.ts
+ * remove): ClusterIP -> Headless (clusterIP is immutable: delete and
+ * re-create), 2 replicas -> 1 (the PDB goes), the config removed (its
+ * ConfigMap goes), the ports removed (the Service goes). Each must reach
+ * Ready at its new generation: a delete the chart's RBAC does not grant
+ * fails before the status write and the Agent would freeze.
+ */
+async function editsThatDelete(ns: string): Promise<void> {
+  const name = 'editor';
+  const spec = {
+    image: 'registry.invalid/agent:1',
+    replicas: 2,
+    ports: [{ name: 'metrics', containerPort: 9100 }],
+    config: { fileName: 'agent.yaml', layers: [{ inline: { level: 'info' } }] },
+  };
+  const applyAgent = (s: Record<string, unknown>) =>
+    kubectlOk(['apply', '--server-side', '--field-manager=e2e', '-n', ns, '-f', '-'], stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: s }));
+  const present = async () => ({
+    service: await exists('service', name, ns), pdb: await exists('pdb', name, ns), configMap: await exists('configmap', `${name}-config`, ns),
+  });
+  await applyAgent(spec);
+  await waitReady(ns, name);
+  assert.deepEqual(await present(), { service: true, pdb: true, configMap: true });
+  const clusterIP = async () => (await cluster().core.readNamespacedService({ name, namespace: ns })).spec?.clusterIP;
+  assert.notEqual(await clusterIP(), 'None');
+
+  const headless = { ...spec, service: { type: 'Headless' } };
+  await applyAgent(headless);
+  await waitReady(ns, name);
+  // The reconcile that wrote this status deleted the Service; the next one re-creates it.
+  await eventually(async () => assert.equal(await clusterIP(), 'None'), { message: 'the Service re-created headless' });
+
+  const { replicas: _two, ...oneReplica } = headless;
+  await applyAgent(oneReplica);
+  await waitReady(ns, name);
+  const { config: _config, ...noConfig } = oneReplica;
+  await applyAgent(noConfig);
+  await waitReady(ns, name);
+  const { ports: _ports, ...noPorts } = noConfig;
+  await applyAgent(noPorts);
+  await waitReady(ns, name);
+  assert.deepEqual(await present(), { service: false, pdb: false, configMap: false }, 'each object the spec stopped asking for is gone');
+}
+
 /**
  * What the operator logged that would mean missing permissions: an RBAC
  * denial anywhere ('User "…" cannot list resource …'), and any forbidden/403 or
@@ -163,6 +220,7 @@ async function runAsServiceAccount(release: string, releaseNs: string, watch: st
     const started = op.logs().find((l) => l.msg === 'agent-operator starting');
     assert.deepEqual(started?.namespaces, watch.length ? watch : 'all', 'cluster mode watches every namespace, namespaced mode only its own');
     await coreScenario(ns);
+    await editsThatDelete(ns);
     const lease = await cluster().kubectl(['get', 'lease', await leaseName(release, releaseNs), '-n', releaseNs, '-o', 'jsonpath={.spec.holderIdentity}']);
     assert.ok(lease.stdout.trim(), 'the operator holds the chart\'s Lease in the release namespace');
     const problems = permissionProblems(op, ns);
@@ -195,7 +253,7 @@ describe('the Helm chart on a real apiserver', () => {
     }
   });
 
-  it('installs into a namespace enforcing Pod Security "restricted": both replicas are admitted and Running on kwok nodes', async () => {
+  it('installs into a namespace enforcing Pod Security "restricted": both replicas are admitted and Running on kwok nodes', async (t) => {
     const ns = await restrictedNamespace('helm-restricted');
     // The label is enforced: a privileged pod is refused here.
     const privileged = await cluster().core.createNamespacedPod({
@@ -205,7 +263,7 @@ describe('the Helm chart on a real apiserver', () => {
     assert.match(privileged, /violates PodSecurity "restricted:latest"/);
 
     const release = releaseName();
-    await install(release, ns);
+    await install(t, release, ns);
     const nodes = await cluster().core.listNode();
     const kwokNodes = new Set(nodes.items.filter((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake').map((n) => n.metadata?.name));
     await eventually(async () => {
@@ -224,19 +282,19 @@ describe('the Helm chart on a real apiserver', () => {
     assert.equal(pdb.stdout, '2', 'the PDB sees both replicas');
   });
 
-  it('in cluster mode, the chart ServiceAccount\'s token is enough for the operator to run the core scenario with no 403', async () => {
+  it('in cluster mode, the chart ServiceAccount\'s token is enough for the operator to run the core scenario and the edits that delete, with no 403', async (t) => {
     const releaseNs = await restrictedNamespace('helm-cluster-mode');
     const release = releaseName();
-    await install(release, releaseNs);
+    await install(t, release, releaseNs);
     const ns = await testNamespace(cluster(), 'helm-cluster-mode-agents');
     await runAsServiceAccount(release, releaseNs, [], ns);
   });
 
-  it('in namespaced mode (watchNamespaces), Roles in the watched namespace are enough for the same scenario with no 403', async () => {
+  it('in namespaced mode (watchNamespaces), Roles in the watched namespace are enough for the same scenarios with no 403', async (t) => {
     const releaseNs = await restrictedNamespace('helm-ns-mode');
     const ns = await testNamespace(cluster(), 'helm-ns-mode-agents');
     const release = releaseName();
-    await install(release, releaseNs, ['--set', `watchNamespaces={${ns}}`]);
+    await install(t, release, releaseNs, ['--set', `watchNamespaces={${ns}}`]);
     const clusterRole = await cluster().kubectl(['get', 'clusterrole', release]);
     assert.notEqual(clusterRole.code, 0, 'namespaced mode installs no ClusterRole');
     const cannot = await cluster().kubectl(['auth', 'can-i', 'list', 'pods', '-n', 'default', `--as=system:serviceaccount:${releaseNs}:${release}`]);
@@ -244,7 +302,25 @@ describe('the Helm chart on a real apiserver', () => {
     await runAsServiceAccount(release, releaseNs, [ns], ns);
   });
 
-  it('upgrades from the previous chart version: the release is deployed at the new version and the CRD is the new one', async () => {
+  it('refuses a second release while one runs in cluster mode, naming the one that runs, and installs nothing of it', async (t) => {
+    const firstNs = await restrictedNamespace('helm-first');
+    const first = releaseName();
+    await install(t, first, firstNs);
+    const secondNs = await testNamespace(cluster(), 'helm-second');
+    for (const mode of [[], ['--set', `watchNamespaces={${secondNs}}`]]) {
+      const second = releaseName();
+      const r = await helm(cluster(), ['install', second, chartDir, '-n', secondNs, ...imageValues, '--set', 'crds.install=false', ...mode]);
+      assert.notEqual(r.code, 0, `a second release (${mode.join(' ') || 'cluster mode'}) was installed beside ${first}`);
+      assert.match(r.stderr, new RegExp(`already runs in cluster mode \\(release "${first}" in namespace "${firstNs}"`));
+      assert.match(r.stderr, new RegExp(`helm upgrade ${first} -n ${firstNs}`));
+      const deploy = await cluster().kubectl(['get', 'deployment', second, '-n', secondNs]);
+      assert.match(deploy.stderr, /NotFound/, 'nothing of the refused release runs');
+    }
+    // The running release still upgrades: the check is about other releases.
+    await helmOk(cluster(), ['upgrade', first, chartDir, '-n', firstNs, '--reuse-values']);
+  });
+
+  it('upgrades from the previous chart version: the release is deployed at the new version and the CRD is the new one', async (t) => {
     const ns = await restrictedNamespace('helm-upgrade');
     const generated = parse(readFileSync(join(repoRoot, 'crds/agent-operator.dev_agents.yaml'), 'utf8')) as { spec: { versions: { schema: unknown }[] } };
     // The previous version, with a CRD that differs from today's (a description), so the upgrade must change it.
@@ -255,7 +331,7 @@ describe('the Helm chart on a real apiserver', () => {
       writeFileSync(file, stringify(crd));
     });
     const release = releaseName();
-    await install(release, ns, [], previous);
+    await install(t, release, ns, [], previous);
     const oldCrd = await getJson(['crd', crdName]);
     assert.equal(oldCrd.metadata.labels?.['helm.sh/chart'], 'agent-operator-0.0.9');
     await kubectlOk(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'survivor' }, spec: { image: 'registry.invalid/agent:1' } }));
@@ -283,10 +359,10 @@ describe('the Helm chart on a real apiserver', () => {
     assert.deepEqual({ code: diff.code, stdout: diff.stdout }, { code: 0, stdout: '' }, `kubectl diff --server-side of the rendered chart:\n${diff.stderr}`);
   });
 
-  it('uninstall keeps the CRD and the Agents (crds.keep) and removes the rest of the release', async () => {
+  it('uninstall keeps the CRD and the Agents (crds.keep) and removes the rest of the release', async (t) => {
     const ns = await restrictedNamespace('helm-uninstall');
     const release = releaseName();
-    await install(release, ns);
+    await install(t, release, ns);
     await kubectlOk(['apply', '-n', ns, '-f', '-'], stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'kept' }, spec: { image: 'registry.invalid/agent:1' } }));
 
     const out = await helmOk(cluster(), ['uninstall', release, '-n', ns, '--wait']);
@@ -297,7 +373,7 @@ describe('the Helm chart on a real apiserver', () => {
     assert.equal((crd.metadata as { deletionTimestamp?: string }).deletionTimestamp, undefined, 'the CRD is not being deleted');
     const kept = await agent(ns, 'kept');
     assert.equal((kept.metadata as { deletionTimestamp?: string }).deletionTimestamp, undefined, 'the Agent is not being deleted');
-    for (const [kind, name] of [['deployment', release], ['serviceaccount', release], ['clusterrole', release], ['clusterrolebinding', release]] as const) {
+    for (const [kind, name] of [['deployment', release], ['serviceaccount', release], ['clusterrole', 'agent-operator'], ['clusterrolebinding', 'agent-operator']] as const) {
       const r = await cluster().kubectl(['get', kind, name, '-n', ns]);
       assert.match(r.stderr, /NotFound/, `${kind} ${name} is removed with the release`);
     }

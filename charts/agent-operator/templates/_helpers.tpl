@@ -59,47 +59,27 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
+{{/* The ClusterRole and ClusterRoleBinding of cluster mode: one per cluster, whatever the release is called. */}}
+{{- define "agent-operator.clusterModeName" -}}
+agent-operator
+{{- end }}
+
 {{/*
-The rules for namespaced resources, shared by the ClusterRole (cluster mode) and
-each per-namespace Role (namespaced mode). Exactly the calls the operator makes:
-no wildcard, no verb it does not use. It never writes Secrets, never deletes
-what it owns (ownerReferences and the garbage collector do), and only deletes
-pods (the RestartPod remediation).
+Two operators watching the same Agents both lead (each on its own Lease) and
+fight over every object. Refuse the install when another release already runs
+in cluster mode (its ClusterRole exists and names another release), or when
+this one would run in cluster mode beside it. lookup sees the cluster only on
+install/upgrade; `helm template` and GitOps renderings get nothing here, and
+there the fixed ClusterRole name is what conflicts.
 */}}
-{{- define "agent-operator.namespacedRules" -}}
-- apiGroups: ["agent-operator.dev"]
-  resources: ["agents"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: ["agent-operator.dev"]
-  resources: ["agents/status"]
-  verbs: ["get", "patch", "update"]
-- apiGroups: ["apps"]
-  resources: ["deployments"]
-  verbs: ["get", "list", "watch", "create", "patch", "update"]
-# rollback reads the pod templates of earlier revisions
-- apiGroups: ["apps"]
-  resources: ["replicasets"]
-  verbs: ["get", "list", "watch"]
-# delete: the RestartPod remediation
-- apiGroups: [""]
-  resources: ["pods"]
-  verbs: ["get", "list", "watch", "delete"]
-- apiGroups: [""]
-  resources: ["services", "configmaps", "persistentvolumeclaims"]
-  verbs: ["get", "list", "watch", "create", "patch", "update"]
-- apiGroups: ["policy"]
-  resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "watch", "create", "patch", "update"]
-# read only: a metadata watch plus targeted reads of referenced keys (hashed
-# into the revision); the operator never writes a Secret
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
-# dependsOn services: ready endpoints
-- apiGroups: ["discovery.k8s.io"]
-  resources: ["endpointslices"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: ["", "events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch", "update"]
+{{- define "agent-operator.oneClusterModeRelease" -}}
+{{- $existing := lookup "rbac.authorization.k8s.io/v1" "ClusterRole" "" (include "agent-operator.clusterModeName" .) }}
+{{- if $existing }}
+{{- $annotations := $existing.metadata.annotations | default dict }}
+{{- $release := index $annotations "meta.helm.sh/release-name" | default "" }}
+{{- $namespace := index $annotations "meta.helm.sh/release-namespace" | default "" }}
+{{- if not (and (eq $release .Release.Name) (eq $namespace .Release.Namespace)) }}
+{{- fail (printf "agent-operator already runs in cluster mode (release %q in namespace %q, ClusterRole %q): a second operator watching the same Agents would lead on its own Lease and fight the first over every object. Upgrade that release instead (helm upgrade %s -n %s), or uninstall it first." $release $namespace (include "agent-operator.clusterModeName" .) $release $namespace) }}
+{{- end }}
+{{- end }}
 {{- end }}

@@ -2,6 +2,9 @@
 // operator's configuration by environment, probes, spreading of replicas.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseQuantity } from '../../../src/api/quantity.ts';
 import { one, releaseNamespace, skipWithoutHelm as skip, template, type K8sObject } from './helm.ts';
 
 interface Container {
@@ -126,4 +129,14 @@ test('the image is the chart appVersion by default, a tag or a digest when given
   assert.equal(image({ 'image.repository': 'registry.example.com/ops/agent-operator', 'image.tag': '0.1.1' }), 'registry.example.com/ops/agent-operator:0.1.1');
   const digest = `sha256:${'a'.repeat(64)}`;
   assert.equal(image({ 'image.digest': digest }), `ghcr.io/agent-operator/agent-operator@${digest}`);
+});
+
+test('the default memory limit covers the benchmark\'s peak at 1,000 Agents (README) with 30 % headroom, and the request its idle figure', { skip }, () => {
+  const readme = readFileSync(join(import.meta.dirname, '../../../README.md'), 'utf8');
+  const row = /\| operator RSS \| \*\*(\d+) MiB\*\* idle after convergence, (\d+) MiB peak/.exec(readme);
+  assert.ok(row, 'README Benchmarks has the operator RSS row');
+  const [idle, peak] = [Number(row[1]) * 2 ** 20, Number(row[2]) * 2 ** 20];
+  const { resources } = deployment().spec.template.spec.containers[0]!;
+  assert.ok(parseQuantity(resources.limits!['memory']!) >= peak * 1.3, `limit ${resources.limits!['memory']} below 1.3 x the ${row[2]} MiB peak`);
+  assert.ok(parseQuantity(resources.requests!['memory']!) >= idle, `request ${resources.requests!['memory']} below the ${row[1]} MiB idle figure`);
 });

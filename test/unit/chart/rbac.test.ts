@@ -1,29 +1,21 @@
-// RBAC rendered by the chart is exactly what the operator calls: no wildcard,
-// no verb more, in cluster mode (ClusterRole) and namespaced mode (Roles).
+// RBAC rendered by the chart is exactly the operator's permission table
+// (src/kube/permissions.ts, which test/unit/kube/permissions.test.ts holds to
+// the calls the code makes): no wildcard, no verb more, in cluster mode
+// (ClusterRole) and namespaced mode (Roles).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { one, releaseNamespace, skipWithoutHelm as skip, template, type K8sObject } from './helm.ts';
+import { permissions as table, type Scope } from '../../../src/kube/permissions.ts';
 
 interface PolicyRule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
 type Role = K8sObject & { rules: PolicyRule[] };
 type Binding = K8sObject & { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
 
-/** group/resource -> sorted verbs, the operator's calls (see the chart's namespacedRules). */
-const operatorCalls: Record<string, string[]> = {
-  'agent-operator.dev/agents': ['get', 'list', 'watch'],
-  'agent-operator.dev/agents/status': ['get', 'patch', 'update'],
-  'apps/deployments': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'apps/replicasets': ['get', 'list', 'watch'],
-  'core/pods': ['delete', 'get', 'list', 'watch'],
-  'core/services': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/configmaps': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/persistentvolumeclaims': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'policy/poddisruptionbudgets': ['create', 'get', 'list', 'patch', 'update', 'watch'],
-  'core/secrets': ['get', 'list', 'watch'],
-  'discovery.k8s.io/endpointslices': ['get', 'list', 'watch'],
-  'core/events': ['create', 'patch', 'update'],
-  'events.k8s.io/events': ['create', 'patch', 'update'],
-};
+/** group/resource -> sorted verbs of one scope of the operator's permission table (the code's own record of its calls). */
+function declaredCalls(scope: Scope): Record<string, string[]> {
+  return Object.fromEntries(table.filter((p) => p.scope === scope).map((p) => [`${p.group === '' ? 'core' : p.group}/${p.resource}`, [...p.verbs].sort()]));
+}
+const operatorCalls = declaredCalls('watched');
 
 function permissions(rules: PolicyRule[]): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
@@ -59,7 +51,7 @@ test('no RBAC rule in any mode has a wildcard group, resource, verb or name', { 
 test('cluster mode grants exactly the operator calls through one ClusterRole bound to the chart ServiceAccount', { skip }, () => {
   const objects = template();
   const cr = one(objects, 'ClusterRole') as Role;
-  assert.deepEqual(permissions(cr.rules), Object.fromEntries(Object.entries(operatorCalls).map(([k, v]) => [k, [...v].sort()])));
+  assert.deepEqual(permissions(cr.rules), operatorCalls);
   const crb = one(objects, 'ClusterRoleBinding') as Binding;
   const sa = one(objects, 'ServiceAccount');
   assert.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: cr.metadata.name });
@@ -68,12 +60,21 @@ test('cluster mode grants exactly the operator calls through one ClusterRole bou
   assert.equal(deploy.spec.template.spec.serviceAccountName, sa.metadata.name);
 });
 
-test('the leader-election Role allows only get/create/update on leases, in the release namespace', { skip }, () => {
+test('cluster mode names its ClusterRole and binding agent-operator whatever the release is called: one per cluster, so Helm refuses a second', { skip }, () => {
+  for (const values of [{}, { fullnameOverride: 'other' }, { nameOverride: 'x' }] as Record<string, string>[]) {
+    const objects = template(values);
+    assert.equal(one(objects, 'ClusterRole').metadata.name, 'agent-operator');
+    assert.equal(one(objects, 'ClusterRoleBinding').metadata.name, 'agent-operator');
+  }
+});
+
+test('the leader-election Role grants exactly the table\'s lease permissions, in the release namespace', { skip }, () => {
   for (const values of [{}, { 'watchNamespaces[0]': 'team-a' }] as Record<string, string>[]) {
     const objects = template(values);
     const le = one(objects, 'Role', 'agent-operator-leader-election') as Role;
     assert.equal(le.metadata.namespace, releaseNamespace);
-    assert.deepEqual(permissions(le.rules), { 'coordination.k8s.io/leases': ['create', 'get', 'update'] });
+    assert.deepEqual(permissions(le.rules), declaredCalls('lease'));
+    assert.deepEqual(declaredCalls('lease'), { 'coordination.k8s.io/leases': ['create', 'get', 'update'] }, 'leases only, nothing else in that namespace');
     const binding = one(objects, 'RoleBinding', 'agent-operator-leader-election') as Binding;
     assert.equal(binding.metadata.namespace, releaseNamespace);
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: le.metadata.name });
@@ -87,7 +88,7 @@ test('namespaced mode puts a Role and RoleBinding in each watched namespace and 
   assert.ok(!objects.some((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding'));
   const operatorRoles = roles(objects).filter((r) => r.metadata.name === 'agent-operator');
   assert.deepEqual(operatorRoles.map((r) => r.metadata.namespace).sort(), ['team-a', 'team-b']);
-  for (const role of operatorRoles) assert.deepEqual(permissions(role.rules), Object.fromEntries(Object.entries(operatorCalls).map(([k, v]) => [k, [...v].sort()])));
+  for (const role of operatorRoles) assert.deepEqual(permissions(role.rules), operatorCalls);
   const bindings = objects.filter((o): o is Binding => o.kind === 'RoleBinding' && o.metadata.name === 'agent-operator');
   assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['team-a', 'team-b']);
   for (const b of bindings) {

@@ -57,7 +57,7 @@ describe('KubeClient', () => {
       headers: { 'retry-after': '3' },
       body: { kind: 'Status', status: 'Failure', reason: 'TooManyRequests', code: 429, message: 'slow down' },
     }));
-    const err = await client.request({ method: 'GET', path: '/api/v1/namespaces/ns/pods/p' }).catch((e: unknown) => e);
+    const err = await client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/s' }).catch((e: unknown) => e);
     assert.ok(err instanceof KubeApiError);
     assert.equal(err.status, 429);
     assert.equal(err.reason, 'TooManyRequests');
@@ -76,7 +76,7 @@ describe('KubeClient', () => {
 
   it('keeps a non-JSON error body short', async () => {
     const { client } = fakeClient(() => ({ status: 502, body: '<html>bad gateway</html>'.repeat(50) }));
-    const err = await client.request({ method: 'GET', path: '/api/v1/namespaces/ns/pods/p' }).catch((e: unknown) => e);
+    const err = await client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/s' }).catch((e: unknown) => e);
     assert.ok(err instanceof KubeApiError);
     assert.equal(err.status, 502);
     assert.ok(err.message.length <= 200);

@@ -231,7 +231,26 @@ describe('Controller', () => {
     assert.deepEqual(seen, ['ns/a']);
   });
 
-  it('gives up on in-flight reconciles at the shutdown deadline and aborts their signal', async () => {
+  it('at the shutdown deadline aborts the in-flight reconciles\' signal and returns as soon as they end', async () => {
+    let signal: AbortSignal | undefined;
+    const s = setup(async (_key, ctx) => {
+      signal = ctx.signal;
+      // Like a request carrying the signal: ends when it aborts.
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+    });
+    s.agents.lw.put(agent('a', '1', 1));
+    await run(s);
+    let stopped = false;
+    void s.controller.stop().then(() => { stopped = true; });
+    await s.clock.advance(29_999);
+    assert.equal(stopped, false);
+    assert.equal(signal?.aborted, false);
+    await s.clock.advance(1);
+    assert.equal(signal?.aborted, true);
+    assert.equal(stopped, true);
+  });
+
+  it('gives up on a reconcile that ignores the abort 5 s after the shutdown deadline', async () => {
     let signal: AbortSignal | undefined;
     const s = setup(async (_key, ctx) => {
       signal = ctx.signal;
@@ -241,11 +260,13 @@ describe('Controller', () => {
     await run(s);
     let stopped = false;
     void s.controller.stop().then(() => { stopped = true; });
-    await s.clock.advance(29_999);
+    await s.clock.advance(30_000);
+    assert.equal(signal?.aborted, true);
+    await s.clock.advance(4_999);
     assert.equal(stopped, false);
     await s.clock.advance(1);
     assert.equal(stopped, true);
-    assert.equal(signal?.aborted, true);
+    assert.ok(s.logger.lines.some((l) => l.msg === 'reconciles ignored the abort; going on without them'));
   });
 
   it('resyncs every primary at low priority after 10 h +-10 %, past the generation filter', async () => {

@@ -88,6 +88,8 @@ describe('Manager', () => {
     let stopped = false;
     void s.manager.stop().then(() => { stopped = true; });
     await s.clock.advance(30_000);
+    assert.equal(stopped, false, 'a reconcile that ignores its signal gets 5 s to unwind');
+    await s.clock.advance(5_000);
     assert.equal(stopped, true);
   });
 
