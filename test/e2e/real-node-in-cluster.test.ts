@@ -5,7 +5,8 @@
 // (through kube-proxy's route to the kubernetes Service), pass their own
 // liveness/readiness probes, elect a leader, and reconcile an Agent. Then the
 // leader's container is really killed (SIGKILL through containerd): the
-// kubelet restarts it, the other replica takes the Lease and reconciles the
+// kubelet restarts it, one leader goes on (the restarted process under the
+// pod's identity, or the standby at the Lease's expiry) and reconciles the
 // next change.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,7 +69,7 @@ describe('the operator installed with helm on the real node', () => {
     assert.equal(agent.status?.observedGeneration, 1);
   });
 
-  it('a SIGKILL of the leader\'s container hands the Lease over, and the new leader reconciles', { timeout: 240_000 }, async (t) => {
+  it('after a SIGKILL of the leader\'s container the kubelet restarts it, one leader goes on and reconciles the next change', { timeout: 240_000 }, async (t) => {
     if (!(await requireRealNode(t, cluster()))) return;
     const holder = await leaseHolder();
     const leader = (await operatorPods()).find((p) => p.metadata?.name === holder);
@@ -78,12 +79,17 @@ describe('the operator installed with helm on the real node', () => {
     execFileSync('ctr', ['--address', socket, '-n', 'k8s.io', 'tasks', 'kill', '--signal', 'SIGKILL', containerID]);
     const killedAt = Date.now();
 
+    // The kubelet restarts a container's first crash at once; the new process
+    // has the pod's identity, finds the Lease still its own and renews it, or
+    // the standby takes it at expiry. Either way exactly one leader goes on.
     const next = await eventually(async () => {
+      const restarted = (await operatorPods()).find((p) => p.metadata?.uid === leader.metadata?.uid);
+      assert.ok((restarted?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 'the kubelet restarted the killed container');
       const h = await leaseHolder();
-      assert.ok(h && h !== holder, `the Lease moved from ${holder} (now ${h})`);
+      assert.ok(h, 'a leader holds the Lease');
       return h;
-    }, { timeoutMs: 60_000, message: 'another replica holding the Lease' });
-    t.diagnostic(`Lease taken by ${next} ${Math.round((Date.now() - killedAt) / 1000)} s after the kill`);
+    }, { timeoutMs: 60_000, message: 'the killed container restarted and a leader holding the Lease' });
+    t.diagnostic(`after the kill the Lease is held by ${next === holder ? 'the restarted leader' : `the standby ${next}`}, ${Math.round((Date.now() - killedAt) / 1000)} s later`);
 
     await patchAgentSpec(cluster(), watched, 'fleet', { image: 'registry.example/agent:1.1' });
     await eventually(async () => {
@@ -92,9 +98,9 @@ describe('the operator installed with helm on the real node', () => {
       assert.equal(a.status?.image, 'registry.example/agent:1.1');
     }, { timeoutMs: 90_000, message: 'the new leader reconciled generation 2' });
     await eventually(async () => {
-      const restarted = (await operatorPods()).find((p) => p.metadata?.uid === leader.metadata?.uid);
-      assert.ok((restarted?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 'the kubelet restarted the killed container');
-      assert.ok(restarted?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 'and it is Ready again (a standby)');
-    }, { timeoutMs: 120_000, message: 'the killed operator container back as a Ready standby' });
+      const pods = await operatorPods();
+      assert.equal(pods.length, 2);
+      for (const p of pods) assert.ok(p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `${p.metadata?.name} Ready again`);
+    }, { timeoutMs: 120_000, message: 'both operator pods Ready after the kill' });
   });
 });
