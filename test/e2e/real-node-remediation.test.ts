@@ -1,0 +1,164 @@
+// Remediation against a real kubelet (issue 17): with the kubelet's default
+// crash-loop back-off, a release that crashes at start is rolled back to the
+// last healthy revision within seconds, never with zero ready pods under
+// RollingUpdate, and without Healthy/Degraded flapping; a readiness failure
+// is restarted away; a liveness kill is diagnosed as one. kwok hid all of
+// this: its faulted pods become Ready at once. The scenarios run side by side
+// (each its own Agent), after one shared wait for their first revisions to
+// count as healthy (60 s ready).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { useCluster } from '../support/cluster.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { installCRD, startOperator } from '../support/operator.ts';
+import { agentEvents, apply, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
+import { eventually } from '../support/wait.ts';
+import { watchAll } from '../support/watch.ts';
+import { onRealNode, readyPods, realNodeImages, requireRealNode } from '../support/real-node.ts';
+
+const cluster = useCluster({ realNode: true });
+let ns: string;
+let skipped = false;
+const watches: { stop(): void }[] = [];
+after(() => { for (const w of watches) w.stop(); });
+
+const httpProbes = {
+  liveness: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
+  readiness: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
+};
+
+function agentYaml(name: string, image: string, replicas: number, env: Record<string, string> = {}): string {
+  return JSON.stringify({
+    apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
+    spec: {
+      image, replicas, ports: [{ name: 'http', containerPort: 8080 }],
+      env: Object.entries({ RELEASE: '1.0', ...env }).map(([k, v]) => ({ name: k, value: v })),
+      health: httpProbes,
+      recovery: { onExhausted: 'Rollback' },
+      podTemplate: onRealNode,
+    },
+  });
+}
+
+/** Ready pods of an Agent over time, from a pod watch: the lowest count seen after `since`. */
+function readyFloor(name: string) {
+  const ready = new Map<string, boolean>();
+  let floor = Number.POSITIVE_INFINITY;
+  let watching = false;
+  watches.push(watchAll<V1Pod>(cluster().kc, `/api/v1/namespaces/${ns}/pods`, (p) => {
+    if (p.metadata?.labels?.['app.kubernetes.io/instance'] !== name) return;
+    ready.set(p.metadata.uid!, !p.metadata.deletionTimestamp && !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    if (watching) floor = Math.min(floor, [...ready.values()].filter(Boolean).length);
+  }));
+  return { start() { watching = true; floor = [...ready.values()].filter(Boolean).length; }, floor: () => floor };
+}
+
+async function healthyRecorded(name: string): Promise<string> {
+  return eventually(async () => {
+    const a = await getAgent(cluster(), ns, name);
+    assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `${name}: revision ${a.status?.revision} not yet recorded healthy (${a.status?.lastHealthyRevision})`);
+    return a.status.revision;
+  }, { timeoutMs: 180_000, message: `${name}'s first revision recorded healthy` });
+}
+
+const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+
+describe('remediation on the real kubelet', { concurrency: true }, () => {
+  const good = new Map<string, string>();
+  const floors = new Map<string, ReturnType<typeof readyFloor>>();
+
+  before(async () => {
+    await installCRD(cluster());
+    ns = await testNamespace(cluster(), 'real-node-remediation');
+    const node = await cluster().core.readNode({ name: 'real-node' }).catch(() => undefined);
+    if (!node) { skipped = true; return; }
+    await startOperator(cluster(), { namespaces: [ns] });
+    const image = realNodeImages(cluster()).agent;
+    const agents = { 'bad-release': 2, 'late-crash': 2, unready: 1, 'liveness-kill': 1 };
+    for (const [name, replicas] of Object.entries(agents)) {
+      await apply(cluster(), ns, { yaml: agentYaml(name, image, replicas) });
+      floors.set(name, readyFloor(name));
+    }
+    await Promise.all(Object.keys(agents).map(async (name) => {
+      await waitReady(cluster(), ns, name, 120_000);
+      good.set(name, await healthyRecorded(name));
+    }));
+  }, { timeout: 300_000 });
+
+  it('a release that crashes at start is rolled back at once, the old pods serving throughout', { timeout: 240_000 }, async (t) => {
+    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    const name = 'bad-release';
+    floors.get(name)!.start();
+    const released = Date.now();
+    await patchAgentSpec(cluster(), ns, name, { env: [{ name: 'RELEASE', value: '1.1' }, { name: 'AGENT_EXIT_CODE', value: '1' }] });
+    const agent = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, name);
+      assert.equal(a.status?.recovery?.rolledBackTo, good.get(name), 'rolled back to the healthy revision');
+      assert.equal((await readyPods(cluster(), ns, name)).length, 2);
+      assert.equal(a.status?.readyReplicas, 2);
+      return a;
+    }, { timeoutMs: 180_000, message: 'the healthy revision serving again with 2 Ready pods' });
+    const mttr = seconds(released);
+    t.diagnostic(`release -> rolled back and 2/2 Ready: ${mttr} s`);
+    // the goal is 15 s and the issue's bar 30 s; the bound here only catches
+    // waiting out a progress deadline (600 s), the measured figure is in the README
+    assert.ok(mttr < 90, `rolled back in ${mttr} s`);
+    assert.ok(floors.get(name)!.floor() >= 1, `ready pods fell to ${floors.get(name)!.floor()} during the bad release`);
+    assert.match(agent.status?.conditions?.find((c) => c.type === 'Degraded')?.message ?? '', /roll/i);
+    const healthyEvents = (await agentEvents(cluster(), ns, name)).filter((e) => e.reason === 'Healthy' && new Date(String(e.lastTimestamp ?? e.eventTime)).getTime() >= released - 1000);
+    assert.ok(healthyEvents.reduce((n, e) => n + (e.count ?? 1), 0) <= 1, 'no Healthy/Degraded flapping while the new pods crash-loop');
+  });
+
+  it('a release that crashes after being Ready for a while is rolled back too', { timeout: 240_000 }, async (t) => {
+    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    const name = 'late-crash';
+    const released = Date.now();
+    await patchAgentSpec(cluster(), ns, name, { env: [{ name: 'RELEASE', value: '1.1' }, { name: 'AGENT_EXIT_CODE', value: '1' }, { name: 'AGENT_EXIT_AFTER', value: '12s' }] });
+    await eventually(async () => {
+      const a = await getAgent(cluster(), ns, name);
+      assert.equal(a.status?.recovery?.rolledBackTo, good.get(name));
+      assert.equal((await readyPods(cluster(), ns, name)).length, 2);
+    }, { timeoutMs: 200_000, message: 'rolled back, 2 Ready pods' });
+    t.diagnostic(`release -> rolled back and 2/2 Ready: ${seconds(released)} s`);
+  });
+
+  it('a readiness failure is diagnosed when the probe window closes and restarted away', { timeout: 180_000 }, async (t) => {
+    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    const name = 'unready';
+    const [pod] = await readyPods(cluster(), ns, name);
+    const failed = Date.now();
+    // the agent's control file: readiness fails from now on, in this pod only
+    const res = await fetch(`http://${pod!.status!.podIP}:8080/control`, { method: 'POST', body: 'ready=fail\n' });
+    assert.equal(res.ok, true);
+    await eventually(async () => {
+      const a = await getAgent(cluster(), ns, name);
+      assert.equal(a.status?.lastFailure?.reason, 'ProbeFailure');
+    }, { timeoutMs: 60_000, message: 'ProbeFailure in status' });
+    t.diagnostic(`readiness failing -> ProbeFailure: ${seconds(failed)} s`);
+    await eventually(async () => {
+      const [next] = await readyPods(cluster(), ns, name);
+      assert.ok(next && next.metadata?.uid !== pod!.metadata?.uid, 'a fresh Ready pod');
+    }, { timeoutMs: 120_000, message: 'Ready again in a new pod' });
+    t.diagnostic(`readiness failing -> Ready again: ${seconds(failed)} s`);
+  });
+
+  it('a liveness kill is diagnosed as a liveness failure, with the probe as the cause', { timeout: 180_000 }, async (t) => {
+    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    const name = 'liveness-kill';
+    const [pod] = await readyPods(cluster(), ns, name);
+    const failed = Date.now();
+    // the control file is in the container's own filesystem: the kubelet kills it
+    // once, and the restarted container starts clean
+    const res = await fetch(`http://${pod!.status!.podIP}:8080/control`, { method: 'POST', body: 'live=fail\n' });
+    assert.equal(res.ok, true);
+    const agent = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, name);
+      assert.equal(a.status?.lastFailure?.reason, 'LivenessProbeFailure');
+      return a;
+    }, { timeoutMs: 90_000, message: 'LivenessProbeFailure in status' });
+    t.diagnostic(`liveness failing -> diagnosed: ${seconds(failed)} s`);
+    assert.match(agent.status?.lastFailure?.message ?? '', /liveness/i);
+    assert.doesNotMatch(agent.status?.lastFailure?.message ?? '', /exit code 0/, 'not "keeps exiting (last exit code 0)"');
+  });
+});
