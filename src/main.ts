@@ -46,7 +46,7 @@ const caches = createCaches({ transport, namespaces: config.watchNamespaces, log
 addIndexes(caches);
 const events = new EventRecorder({
   sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log,
-  unlimited: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
+  steps: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
 });
 const controller = new Controller({
   name: 'agent',

@@ -107,6 +107,12 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    maxAttempts (3) within windowSeconds. The schedule is
    \`status.recovery.nextRestartNotBefore\`, so an operator restart neither repeats
    nor forgets a step. Attempts reset after healthyResetSeconds (600) healthy.
+   Two bounds hold whatever the spec says: no step comes sooner than 10 s (the
+   kubelet's own first back-off), and at most 12 pods of one Agent are deleted
+   in any rolling hour (\`status.recovery.podDeletions\`, kept across spec
+   changes); reaching that ceiling hands over to onExhausted like used-up
+   attempts. Remediation-step events have a per-Agent budget of their own
+   (25, then one per 5 minutes).
 4. **onExhausted**: \`Rollback\` runs the pod template of the last healthy
    revision (taken from its ReplicaSet) while the spec stays as written;
    \`Hold\` (or Rollback with no healthy revision) stops acting and reports

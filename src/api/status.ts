@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
 import { failureReasons } from './reasons.ts';
+import { remediationLimits } from './recovery.ts';
 
 export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured'] as const;
 export type ConditionType = (typeof conditionTypes)[number];
@@ -39,6 +40,7 @@ export const RecoveryStatus = doc(z.object({
   memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force after OOM kills (the spec is untouched).' }),
   rolledBackFrom: doc(z.string().optional(), { description: 'Revision that failed and was rolled back.' }),
   rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
+  podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour: at most ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says, kept across spec changes.` }),
   healthySince: doc(z.string().optional(), { description: 'When the Agent last became healthy; attempts reset after healthyResetSeconds.' }),
   seenFailures: doc(z.array(z.string().max(512)).max(64).optional(), { description: 'Keys of failures already counted (pod uid, container, restart count), so a failure is counted once across re-reads and operator restarts.' }),
 }), { description: 'What the operator has done about failures, and its schedule.' });

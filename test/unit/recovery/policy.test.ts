@@ -77,6 +77,7 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(a.log[2]!.requeueAfterMs, 20_000, 'the next step doubles');
     assert.deepEqual(a.recovery, {
       generation: 1, lastAction: 'Rollback', lastActionTime: iso(150), rolledBackFrom: 'rev2', rolledBackTo: 'rev1',
+      podDeletions: [iso(10), iso(30), iso(70)],
       seenFailures: ['CrashLoopBackOff/uid-a/agent/r1', 'CrashLoopBackOff/uid-a/agent/r2', 'CrashLoopBackOff/uid-a/agent/r3', 'CrashLoopBackOff/uid-a/agent/r4'],
     });
     assert.equal(a.log.at(-1)!.runRevision, 'rev1');
