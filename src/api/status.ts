@@ -31,7 +31,8 @@ export const recoveryActions = ['None', 'RestartPod', 'IncreaseMemory', 'Rollbac
 export type RecoveryAction = (typeof recoveryActions)[number];
 
 export const RecoveryStatus = doc(z.object({
-  generation: doc(z.int().min(0).optional(), { description: 'The spec generation this recovery state belongs to; a new generation clears it.' }),
+  generation: doc(z.int().min(0).optional(), { description: 'The spec generation this recovery state belongs to; a new generation clears it if it changed the pods (specHash).' }),
+  specHash: doc(z.string().max(64).optional(), { description: 'Hash of the spec that defines the pods (all but replicas, disruption, service and managementState): a new generation with the same hash (kubectl scale) keeps the memory override, rollback and hold.' }),
   restartAttempts: doc(z.int().min(0).optional(), { description: 'Operator restarts in the current window.' }),
   windowStart: doc(z.string().optional(), { description: 'Start of the window restartAttempts counts in.' }),
   nextRestartNotBefore: doc(z.string().optional(), { description: 'The backoff schedule: no restart before this time (survives an operator restart).' }),
