@@ -94,9 +94,10 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    CrashLoopBackOff / ImagePullBackOff / ErrImagePull / CreateContainerConfigError
    from \`state.waiting\`, ProbeFailure when a running container stays unready
    longer than its readiness probe allows, Unschedulable after 20 s, PVCPending
-   after 60 s. Each occurrence has a key (pod uid, container, restart count) kept
-   in \`status.recovery.seenFailures\`, so it is counted and announced once, even
-   across operator restarts.
+   after 60 s. Each occurrence is one run of one container (pod uid, container,
+   restart count); \`status.recovery.seenFailures\` keeps, per container, the
+   highest run counted, so it is counted and announced once, even across
+   operator restarts and with any number of failing replicas.
 2. **OOMKilled with \`IncreaseMemory\`**: the limit rises at once by
    max(+20 %, +100Mi), never above \`maxMemory\` (default twice the limit). The
    override lives in \`status.recovery.memoryLimit\` and in the Deployment; the

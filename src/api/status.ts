@@ -43,7 +43,7 @@ export const RecoveryStatus = doc(z.object({
   rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
   podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour: at most ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says, kept across spec changes.` }),
   healthySince: doc(z.string().optional(), { description: 'When the Agent last became healthy; attempts reset after healthyResetSeconds.' }),
-  seenFailures: doc(z.array(z.string().max(512)).max(64).optional(), { description: 'Keys of failures already counted (pod uid, container, restart count), so a failure is counted once across re-reads and operator restarts.' }),
+  seenFailures: doc(z.array(z.string().max(512)).max(2048).optional(), { description: 'Failures already counted, one high-water mark per container (pod uid/container@highest instance counted:classes), so a failure is counted once across re-reads and operator restarts; every visible container plus at most 64 gone ones.' }),
 }), { description: 'What the operator has done about failures, and its schedule.' });
 export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
 
