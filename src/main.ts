@@ -88,7 +88,10 @@ manager.addController(controller);
 
 const servers = await Promise.all([
   startMetricsServer({ address: config.metricsBindAddress, registry: metrics.registry }),
-  startHealthServer({ address: config.healthProbeBindAddress, healthz: () => manager.healthy(), readyz: () => manager.ready() }),
+  startHealthServer({ address: config.healthProbeBindAddress, healthz: () => manager.healthy(), readyz: () => {
+    const stale = manager.notReady();
+    return { ok: stale.length === 0, detail: `caches not synced or not current: ${stale.join(', ')}` };
+  } }),
 ]);
 
 // SIGTERM: stop taking work, drain in-flight reconciles, release the lease, exit.
