@@ -1,6 +1,7 @@
 import { remediationLimits } from '../api/recovery.ts';
 import type { RecoveryStatus } from '../api/status.ts';
 import { statusTime, toMs } from '../status/time.ts';
+import type { Decision } from './policy.ts';
 import { set } from './record.ts';
 
 // Bounds on remediation that no spec can lift. The CRD admits a policy
@@ -43,4 +44,14 @@ export function deletionCeilingReached(rec: RecoveryStatus, now: number): boolea
 export function recordDeletion(rec: RecoveryStatus, now: number): void {
   const recent = (rec.podDeletions ?? []).filter((t) => now - (toMs(t) ?? 0) < hourMs);
   set(rec, 'podDeletions', [...recent, statusTime(now)].slice(-maxPodDeletionsPerHour));
+}
+
+/** The onExhausted step the ceiling caused says so: the spec's maxAttempts may not have been reached. */
+export function saysCeiling(d: Decision): Decision {
+  for (const e of d.events) {
+    if (e.reason === 'RolledBack' || e.reason === 'RecoveryExhausted') {
+      e.message = `${maxPodDeletionsPerHour} pods deleted within the hour, the most the operator deletes for one Agent: ${e.message}`;
+    }
+  }
+  return d;
 }

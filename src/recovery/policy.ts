@@ -8,7 +8,7 @@ import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
 import * as say from './explain.ts';
 import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { resetDueInMs, trackHealth } from './healthy.ts';
-import { deletionCeilingReached, recordDeletion } from './limits.ts';
+import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts';
 import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 
@@ -175,7 +175,7 @@ export function decide(input: DecideInput): Decision {
   const onlyRollbackHelps = restartable.length === 0 && remediable.some((f) => rollbackClasses.has(f.reason)) && !remediable.some((f) => restartClasses.has(f.reason));
   if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish, !onlyRollbackHelps || attempts >= policy.restart.maxAttempts);
   // The hourly ceiling on deletions (limits.ts): reaching it is running out of attempts, whatever the window says.
-  if (deletionCeilingReached(rec, now)) return exhaust(input, rec, events, remediable, now, finish, true);
+  if (deletionCeilingReached(rec, now)) return saysCeiling(exhaust(input, rec, events, remediable, now, finish, true));
 
   const target = [...restartable].sort(byAge)[0];
   if (!target) return finish({ type: 'None' }, backoffMs(policy.restart, 0));

@@ -23,7 +23,7 @@ const stormPolicy: RecoveryPolicy = {
   onExhausted: 'Rollback',
 };
 
-interface Run { deletions: number[]; decisions: number; stepEvents: number; holdsAt?: number }
+interface Run { deletions: number[]; decisions: number; stepEvents: number; holdsAt?: number; exhaustedText?: string }
 
 /**
  * `specEditEveryMs`: the owner applies a new spec that often (a new
@@ -53,6 +53,7 @@ function simulate(policy: RecoveryPolicy, hours: number, specEditEveryMs?: numbe
       pod++;
     }
     if (d.action.type === 'Hold' && run.holdsAt === undefined) run.holdsAt = now;
+    run.exhaustedText ??= d.events.find((e) => e.reason === 'RolledBack')?.message;
     now += Math.max(1000, Math.min(d.requeueAfterMs ?? unsettledRequeueMs, unsettledRequeueMs));
   }
   return run;
@@ -77,6 +78,7 @@ describe('remediation within the CRD\'s own bounds cannot storm', () => {
     assert.ok(run.deletions.length <= maxPodDeletionsPerHour, `24 h: ${run.deletions.length} deletions (${first10m} in the first 10 minutes)`);
     assert.ok(run.holdsAt !== undefined && run.holdsAt - t0 < hour, 'the attempts really ran out: onExhausted took over within the hour');
     assert.equal(run.deletions.filter((t) => t >= run.holdsAt!).length, 0, 'no deletion after the hold');
+    assert.match(run.exhaustedText ?? '', /^12 pods deleted within the hour, the most the operator deletes for one Agent: revision rev-g1 kept failing/);
   });
 
   it('never steps faster than the backoff floor, whatever initialBackoffSeconds says', () => {
