@@ -67,14 +67,15 @@ describe('an Agent nested thousands of levels deep', () => {
 
   it('is refused by the operator with the field and the fix, and the Agents around it are reconciled', async () => {
     assert.ok(depth > 0);
+    // First the Agent created after it: the cache must still take in new objects.
+    await createPlain('after');
+    await waitReady(cluster(), ns, 'after');
     const deep = await eventually(async () => {
       const a = await getAgent(cluster(), ns, 'deep');
       assert.equal(condition(a, 'Stalled')?.reason, 'InvalidSpec', JSON.stringify(a.status?.conditions));
       return a;
     }, { timeoutMs: 60_000, message: 'the deep Agent gets Stalled/InvalidSpec' });
     assert.match(condition(deep, 'Stalled')!.message, /spec\.config\.layers\.0\.inline: nested more than 32 levels deep: flatten it/);
-    await createPlain('after');
-    await waitReady(cluster(), ns, 'after');
     const r = await readyz(op);
     assert.equal(r.status, 200, r.body);
   });
