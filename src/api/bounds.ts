@@ -1,10 +1,11 @@
 // Bounds on what an Agent may hold in its free-form fields. The apiserver
 // accepts x-kubernetes-preserve-unknown-fields values nested ~10,000 levels
-// deep, and a structural schema cannot bound their depth (there is no
-// recursion in it, and a CEL walk of an unknown-typed value is priced at the
-// whole request size, over the cost budget). So the operator bounds them
-// itself, with an InvalidSpec condition that names the field, and every check
-// here walks the value with its own stack, never the call stack.
+// deep (9,990 measured on 1.36, test/e2e/untrusted-objects.test.ts), and a
+// structural schema cannot bound their depth: it has no recursion, and
+// maxProperties or a CEL rule reach a fixed number of levels only. So the
+// operator bounds them itself, with an InvalidSpec condition that names the
+// field, and every check here walks the value with its own stack, never the
+// call stack.
 
 export const maxFreeFormDepth = 32;
 

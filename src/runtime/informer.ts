@@ -240,9 +240,14 @@ export class Informer<T extends KubeObject> {
     const fresh = new Map<string, T>();
     for (const raw of items) {
       const obj = this.#cacheable(raw);
-      if (obj !== undefined) fresh.set(objectKey(obj), obj);
+      if (obj !== undefined) {
+        fresh.set(objectKey(obj), obj);
+        continue;
+      }
       // One object that cannot be cached must not drop the last good version we hold of it.
-      else if (this.#store.getByKey(safeKey(raw)) !== undefined) fresh.set(safeKey(raw), this.#store.getByKey(safeKey(raw))!);
+      const key = safeKey(raw);
+      const held = this.#store.getByKey(key);
+      if (held !== undefined) fresh.set(key, held);
     }
     for (const [key, old] of [...this.#store.entries()]) {
       if (fresh.has(key)) continue;
