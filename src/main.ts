@@ -46,7 +46,7 @@ const caches = createCaches({ transport, namespaces: config.watchNamespaces, log
 addIndexes(caches);
 const events = new EventRecorder({
   sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log,
-  unlimited: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
+  steps: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
 });
 const controller = new Controller({
   name: 'agent',
@@ -88,7 +88,10 @@ manager.addController(controller);
 
 const servers = await Promise.all([
   startMetricsServer({ address: config.metricsBindAddress, registry: metrics.registry }),
-  startHealthServer({ address: config.healthProbeBindAddress, healthz: () => manager.healthy(), readyz: () => manager.ready() }),
+  startHealthServer({ address: config.healthProbeBindAddress, healthz: () => manager.healthy(), readyz: () => {
+    const stale = manager.notReady();
+    return { ok: stale.length === 0, detail: `caches not synced or not current: ${stale.join(', ')}` };
+  } }),
 ]);
 
 // SIGTERM: stop taking work, drain in-flight reconciles, release the lease, exit.

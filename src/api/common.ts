@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deeperThan, maxFreeFormDepth, tooDeepText } from './bounds.ts';
 import { doc } from './cel.ts';
 import { isQuantity, parseQuantity } from './quantity.ts';
 
@@ -45,8 +46,11 @@ export const stringMap = (description: string) =>
   doc(z.record(z.string().max(317), z.string().max(4096)), { description });
 
 /** A free-form object the operator passes through (affinity, tolerations, ...). */
+/** A mapping of anything, bounded in depth (src/api/bounds.ts says why the CRD cannot). */
 export const freeForm = (description: string) =>
-  doc(z.record(z.string(), z.unknown()), { description, ext: { 'x-kubernetes-preserve-unknown-fields': true } });
+  doc(z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+    if (deeperThan(value)) ctx.addIssue({ code: 'custom', message: `${tooDeepText}: flatten it (config data can move into a ConfigMap layer)` });
+  }), { description: `${description} At most ${maxFreeFormDepth} levels deep.`, ext: { 'x-kubernetes-preserve-unknown-fields': true } });
 
 export const intOrString = (description: string) =>
   doc(z.union([z.string().max(63), z.int()]), { description, ext: { 'x-kubernetes-int-or-string': true } });

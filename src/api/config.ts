@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deeperThan, maxRenderedConfigBytes } from './bounds.ts';
 import { doc } from './cel.ts';
 import { dataKey, freeForm, objectName } from './common.ts';
 
@@ -9,7 +10,12 @@ export const ConfigLayer = doc(
     configMap: doc(z.object({ name: objectName('ConfigMap'), key: dataKey('ConfigMap') }).optional(), {
       description: 'A YAML or JSON document held in a ConfigMap key (a mapping at the top level).',
     }),
-    inline: freeForm('A mapping written in the Agent itself.').optional(),
+    inline: freeForm(`A mapping written in the Agent itself; at most ${maxRenderedConfigBytes / 1024} KiB as JSON.`).superRefine((value, ctx) => {
+      // Only once the depth is known to be bounded: JSON.stringify recurses.
+      if (value === undefined || deeperThan(value)) return;
+      const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+      if (bytes > maxRenderedConfigBytes) ctx.addIssue({ code: 'custom', message: `${bytes} bytes as JSON, over the ${maxRenderedConfigBytes} (${maxRenderedConfigBytes / 1024} KiB) a rendered config may have: move large data into a volume (podTemplate.volumes)` });
+    }).optional(),
   }),
   {
     description: 'One configuration layer: a ConfigMap key or an inline mapping.',

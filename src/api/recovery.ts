@@ -12,14 +12,17 @@ export const recoveryDefaults = {
   onExhausted: 'Rollback',
 } as const;
 
+/** Bounds no spec can lift (src/recovery/limits.ts says why). */
+export const remediationLimits = { minBackoffSeconds: 10, maxPodDeletionsPerHour: 12 } as const;
+
 const int = (description: string, min: number, max: number) => doc(z.int().min(min).max(max).optional(), { description });
 
 export const Recovery = doc(
   z.object({
     restart: doc(z.object({
-      initialBackoffSeconds: int(`Wait before the first operator restart of a failing pod. Default ${recoveryDefaults.initialBackoffSeconds}.`, 1, 3600),
+      initialBackoffSeconds: int(`Wait before the first operator restart of a failing pod. Default ${recoveryDefaults.initialBackoffSeconds}. No step comes sooner than ${remediationLimits.minBackoffSeconds}s (the kubelet's own first back-off), whatever this says.`, 1, 3600),
       maxBackoffSeconds: int(`The backoff doubles per attempt up to this cap. Default ${recoveryDefaults.maxBackoffSeconds}.`, 1, 86400),
-      maxAttempts: int(`Restarts allowed within windowSeconds before onExhausted applies; 0 disables operator restarts. Default ${recoveryDefaults.maxAttempts}.`, 0, 100),
+      maxAttempts: int(`Restarts allowed within windowSeconds before onExhausted applies; 0 disables operator restarts. Default ${recoveryDefaults.maxAttempts}. Whatever this says, the operator deletes at most ${remediationLimits.maxPodDeletionsPerHour} pods of one Agent in any hour; reaching that also hands over to onExhausted.`, 0, 100),
       windowSeconds: int(`The window maxAttempts counts in. Default ${recoveryDefaults.windowSeconds}.`, 60, 604800),
       healthyResetSeconds: int(`Attempts reset after the Agent has been healthy this long. Default ${recoveryDefaults.healthyResetSeconds}.`, 10, 86400),
     }).optional(), {

@@ -94,9 +94,10 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    CrashLoopBackOff / ImagePullBackOff / ErrImagePull / CreateContainerConfigError
    from \`state.waiting\`, ProbeFailure when a running container stays unready
    longer than its readiness probe allows, Unschedulable after 20 s, PVCPending
-   after 60 s. Each occurrence has a key (pod uid, container, restart count) kept
-   in \`status.recovery.seenFailures\`, so it is counted and announced once, even
-   across operator restarts.
+   after 60 s. Each occurrence is one run of one container (pod uid, container,
+   restart count); \`status.recovery.seenFailures\` keeps, per container, the
+   highest run counted, so it is counted and announced once, even across
+   operator restarts and with any number of failing replicas.
 2. **OOMKilled with \`IncreaseMemory\`**: the limit rises at once by
    max(+20 %, +100Mi), never above \`maxMemory\` (default twice the limit). The
    override lives in \`status.recovery.memoryLimit\` and in the Deployment; the
@@ -107,6 +108,12 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    maxAttempts (3) within windowSeconds. The schedule is
    \`status.recovery.nextRestartNotBefore\`, so an operator restart neither repeats
    nor forgets a step. Attempts reset after healthyResetSeconds (600) healthy.
+   Two bounds hold whatever the spec says: no step comes sooner than 10 s (the
+   kubelet's own first back-off), and at most 12 pods of one Agent are deleted
+   in any rolling hour (\`status.recovery.podDeletions\`, kept across spec
+   changes); reaching that ceiling hands over to onExhausted like used-up
+   attempts. Remediation-step events have a per-Agent budget of their own
+   (25, then one per 5 minutes).
 4. **onExhausted**: \`Rollback\` runs the pod template of the last healthy
    revision (taken from its ReplicaSet) while the spec stays as written;
    \`Hold\` (or Rollback with no healthy revision) stops acting and reports

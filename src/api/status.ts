@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
 import { failureReasons } from './reasons.ts';
+import { remediationLimits } from './recovery.ts';
 
 export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured'] as const;
 export type ConditionType = (typeof conditionTypes)[number];
@@ -30,7 +31,8 @@ export const recoveryActions = ['None', 'RestartPod', 'IncreaseMemory', 'Rollbac
 export type RecoveryAction = (typeof recoveryActions)[number];
 
 export const RecoveryStatus = doc(z.object({
-  generation: doc(z.int().min(0).optional(), { description: 'The spec generation this recovery state belongs to; a new generation clears it.' }),
+  generation: doc(z.int().min(0).optional(), { description: 'The spec generation this recovery state belongs to; a new generation clears it if it changed the pods (specHash).' }),
+  specHash: doc(z.string().max(64).optional(), { description: 'Hash of the spec that defines the pods (all but replicas, disruption, service and managementState): a new generation with the same hash (kubectl scale) keeps the memory override, rollback and hold.' }),
   restartAttempts: doc(z.int().min(0).optional(), { description: 'Operator restarts in the current window.' }),
   windowStart: doc(z.string().optional(), { description: 'Start of the window restartAttempts counts in.' }),
   nextRestartNotBefore: doc(z.string().optional(), { description: 'The backoff schedule: no restart before this time (survives an operator restart).' }),
@@ -39,8 +41,9 @@ export const RecoveryStatus = doc(z.object({
   memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force after OOM kills (the spec is untouched).' }),
   rolledBackFrom: doc(z.string().optional(), { description: 'Revision that failed and was rolled back.' }),
   rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
+  podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour: at most ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says, kept across spec changes.` }),
   healthySince: doc(z.string().optional(), { description: 'When the Agent last became healthy; attempts reset after healthyResetSeconds.' }),
-  seenFailures: doc(z.array(z.string().max(512)).max(64).optional(), { description: 'Keys of failures already counted (pod uid, container, restart count), so a failure is counted once across re-reads and operator restarts.' }),
+  seenFailures: doc(z.array(z.string().max(512)).max(2048).optional(), { description: 'Failures already counted, one high-water mark per container (pod uid/container@highest instance counted:classes), so a failure is counted once across re-reads and operator restarts; every visible container plus at most 64 gone ones.' }),
 }), { description: 'What the operator has done about failures, and its schedule.' });
 export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
 

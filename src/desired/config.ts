@@ -1,5 +1,6 @@
 import { parseDocument, stringify } from 'yaml';
 import type { ResolvedConfig } from './defaults.ts';
+import { deeperThan, maxRenderedConfigBytes, tooDeepText } from '../api/bounds.ts';
 import { deepMerge, isMapping, type Mapping } from './merge.ts';
 
 /**
@@ -15,8 +16,8 @@ export type ConfigResult =
 
 export type ParseResult = { ok: true; value: Mapping } | { ok: false; problem: string };
 
-/** ConfigMaps hold at most 1 MiB; a bigger rendering would only fail later, at apply time. */
-export const maxRenderedBytes = 1024 * 1024;
+/** The bound on the rendered file (src/api/bounds.ts); a ConfigMap holds at most 1 MiB. */
+export const maxRenderedBytes = maxRenderedConfigBytes;
 
 /**
  * Parses one ConfigMap layer as YAML 1.2 (JSON is YAML). An empty document
@@ -26,18 +27,23 @@ export const maxRenderedBytes = 1024 * 1024;
 export function parseLayer(text: string): ParseResult {
   // resolveKnownTags false: YAML 1.1 tags (!!binary, !!timestamp) stay plain strings, so every value renders as JSON too.
   // logLevel error: yaml's warnings would go to stderr, around the operator's JSON logs.
-  const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, resolveKnownTags: false, logLevel: 'error' });
-  const error = doc.errors[0];
-  if (error?.code === 'MULTIPLE_DOCS') return { ok: false, problem: 'holds more than one YAML document (a --- separator)' };
-  if (error) return { ok: false, problem: `is not valid YAML (${firstLine(error.message)})` };
   let value: unknown;
   try {
+    // Inside the try: the YAML library recurses, and a ConfigMap is anyone's text (a deep one overflows the stack).
+    const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, resolveKnownTags: false, logLevel: 'error' });
+    const error = doc.errors[0];
+    if (error?.code === 'MULTIPLE_DOCS') return { ok: false, problem: 'holds more than one YAML document (a --- separator)' };
+    // The YAML library turns its own stack overflow into a parse error.
+    if (error && /call stack/i.test(error.message)) return { ok: false, problem: `is ${tooDeepText}` };
+    if (error) return { ok: false, problem: `is not valid YAML (${firstLine(error.message)})` };
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
+    if (e instanceof RangeError) return { ok: false, problem: `is ${tooDeepText}` };
     return { ok: false, problem: `cannot be read (${firstLine(e instanceof Error ? e.message : String(e))})` };
   }
   if (value === null || value === undefined) return { ok: true, value: {} };
   if (!isMapping(value)) return { ok: false, problem: `is a ${describe(value)} at the top level, not a mapping` };
+  if (deeperThan(value)) return { ok: false, problem: `is ${tooDeepText}` };
   return { ok: true, value };
 }
 
@@ -50,6 +56,10 @@ export function renderConfig(config: ResolvedConfig, layerTexts: readonly (strin
   const mappings: Mapping[] = [];
   for (const [i, layer] of config.layers.entries()) {
     if (layer.inline) {
+      // The schema refuses this too; checked again because merging and rendering recurse.
+      if (deeperThan(layer.inline)) {
+        return { ok: false, reason: 'InvalidConfig', message: `config.layers[${i}] (inline) is ${tooDeepText}: flatten it, or move the data into a ConfigMap layer` };
+      }
       mappings.push(layer.inline);
       continue;
     }
@@ -79,7 +89,7 @@ export function renderConfig(config: ResolvedConfig, layerTexts: readonly (strin
     return {
       ok: false,
       reason: 'InvalidConfig',
-      message: `the merged config is ${bytes} bytes, over the 1 MiB a ConfigMap can hold: move large data out of spec.config (into a volume from podTemplate.volumes)`,
+      message: `the merged config is ${bytes} bytes, over the ${maxRenderedBytes} (${maxRenderedBytes / 1024} KiB) allowed: move large data out of spec.config (into a volume from podTemplate.volumes)`,
     };
   }
   return { ok: true, content };

@@ -95,7 +95,7 @@ function containerFailure(cs: V1ContainerStatus, ref: PodRef, spec: V1Container[
   const oom = (record: V1ContainerStateTerminated, instance: number, containerState: Failure['containerState'], active: boolean): Failure => {
     const f: Failure = withSince({
       reason: 'OOMKilled', key: `OOMKilled/${ref.podUid}/${cs.name}/${instanceId(record, instance)}`, active, ...base,
-      containerState, exitCode: record.exitCode,
+      containerState, exitCode: record.exitCode, instance,
       message: `OOMKilled (exit code ${record.exitCode})`,
     }, toMs(record.finishedAt));
     const limit = memoryLimit(spec, cs.name);
@@ -124,7 +124,7 @@ function containerFailure(cs: V1ContainerStatus, ref: PodRef, spec: V1Container[
     if (last?.reason === 'OOMKilled') return oom(last, restarts, 'waiting', true);
     const f: Failure = withSince({
       reason: 'CrashLoopBackOff', key: `CrashLoopBackOff/${ref.podUid}/${cs.name}/${last ? instanceId(last, restarts) : `r${restarts}`}`,
-      active: true, ...base, containerState: 'waiting',
+      active: true, ...base, containerState: 'waiting', instance: restarts,
       message: last ? `back-off restarting after ${last.reason ?? 'exit'} (exit code ${last.exitCode})` : 'back-off restarting the failed container',
     }, toMs(last?.finishedAt));
     if (last) f.exitCode = last.exitCode;

@@ -15,6 +15,9 @@ import { microTime, rfc3339 } from './time.ts';
 // 10 minutes bumps count/series on the existing Event instead of creating one;
 // a per-object token bucket (client-go's 25 burst, 1 per 5 min) bounds writes,
 // and a suppressed repeat is still counted and carried by the next write.
+// Remediation steps draw on a second bucket of their own per object, so
+// transition chatter cannot crowd out "RolledBack", yet a step storm is
+// bounded too.
 // Memory is bounded by LRU on both tables. Messages come from the diagnosis
 // module, which never sees Secret data; the recorder copies only the object's
 // reference, never its content.
@@ -83,11 +86,13 @@ export interface EventRecorderOptions {
   /** Entries kept in each LRU table. Default 4096. */
   maxEntries?: number;
   /**
-   * Reasons the per-object budget never drops: the remediation steps, which
-   * the recovery policy already bounds (one per backoff step). Transition
-   * chatter must not crowd out "RolledBack".
+   * The remediation steps: reasons with a per-object budget of their own
+   * (same burst and refill), so transition chatter cannot crowd out
+   * "RolledBack" and steps cannot crowd out the rest. The recovery policy
+   * bounds steps to 12 deletions an hour (src/recovery/limits.ts), which a
+   * 25 burst refilled every 5 minutes carries.
    */
-  unlimited?: ReadonlySet<Reason>;
+  steps?: ReadonlySet<Reason>;
 }
 
 interface Series {
@@ -116,7 +121,7 @@ export class EventRecorder {
   #seq = 0;
 
   constructor(opts: EventRecorderOptions) {
-    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, logger: noopLogger, unlimited: new Set(), ...opts };
+    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, logger: noopLogger, steps: new Set(), ...opts };
   }
 
   /**
@@ -138,7 +143,7 @@ export class EventRecorder {
     }
     touch(this.#series, key, series, this.#opts.maxEntries);
 
-    if (!this.#opts.unlimited.has(reason) && !this.#take(uid, now)) {
+    if (!this.#take(this.#opts.steps.has(reason) ? `${uid}\u0000steps` : uid, now)) {
       this.#opts.logger.debug({ reason, agent: `${namespace}/${name}` }, 'event rate-limited; counted for the next write');
       return series.chain;
     }
@@ -192,15 +197,15 @@ export class EventRecorder {
     s.created = true;
   }
 
-  /** Token bucket per object. */
-  #take(uid: string, now: number): boolean {
+  /** Token bucket per object (and one more per object for the steps). */
+  #take(bucket: string, now: number): boolean {
     const { burst, refillMs, maxEntries } = this.#opts;
-    const b = this.#buckets.get(uid) ?? { tokens: burst, at: now };
+    const b = this.#buckets.get(bucket) ?? { tokens: burst, at: now };
     b.tokens = Math.min(burst, b.tokens + (now - b.at) / refillMs);
     b.at = now;
     const ok = b.tokens >= 1;
     if (ok) b.tokens -= 1;
-    touch(this.#buckets, uid, b, maxEntries);
+    touch(this.#buckets, bucket, b, maxEntries);
     return ok;
   }
 

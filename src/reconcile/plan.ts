@@ -14,6 +14,7 @@ import { computeStatus, type DependencyState as StatusDependencies } from '../st
 import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
+import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
@@ -52,7 +53,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // Dependencies gate the first start only: an agent that has run stays up when a dependency flaps.
   const holdForDependencies = !o.dependencies.ready && previous?.lastHealthyRevision === undefined;
 
-  const prevRecovery = previous?.recovery?.generation === generation ? previous.recovery : undefined;
+  const specKey = podSpecKey(agent.spec);
+  const carried = carryAcrossGenerations(previous?.recovery, generation, specKey);
+  const prevRecovery = carried?.generation === generation ? carried : undefined;
   const build = (rec: RecoveryStatus | undefined): DesiredResult => desiredObjects(agent, {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
@@ -80,7 +83,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const decision = decide({
     policy: spec.recovery,
     generation,
-    previous: previous?.recovery,
+    previous: carried,
     failures,
     now,
     healthy: rolloutHealthy(rollout, spec.replicas),
@@ -92,7 +95,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     readySince: readySince(o.pods),
     spec: agent.spec,
   });
-  const rec = { ...decision.recovery, generation };
+  const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
   const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}) : [];

@@ -1,4 +1,5 @@
 import { Agent } from '../api/agent.ts';
+import { tooDeepText } from '../api/bounds.ts';
 import type { PodPolicy } from '../policy/pod-policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Reconciler } from '../runtime/controller.ts';
@@ -32,7 +33,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     // older version's object) becomes InvalidSpec in status, never a crash.
     const parsed = Agent.safeParse(cached);
     const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
-    const agent = parsed.success ? parsed.data : { ...cached, spec: { ...cached.spec, image: cached.spec?.image ?? '' } };
+    const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
     const observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()));
     const p = plan(observed, invalid, deps.podPolicy);
@@ -40,4 +41,33 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
     return p.requeueAfterMs !== undefined ? { requeueAfter: p.requeueAfterMs } : undefined;
   };
+}
+
+/**
+ * The spec without the free-form values the schema refused as too deep: the
+ * plan hashes and renders the spec, which recurses. The rollout is held for
+ * an invalid spec anyway, and the InvalidSpec condition names each field.
+ * Copies only along the paths (a structuredClone of the value would recurse too).
+ */
+function withoutTooDeep(spec: Agent['spec'] | undefined, issues: readonly { path: PropertyKey[]; message: string }[]): Agent['spec'] {
+  let out = { ...spec } as Record<PropertyKey, unknown>;
+  for (const issue of issues) {
+    if (!issue.message.startsWith(tooDeepText) || issue.path[0] !== 'spec' || issue.path.length < 2) continue;
+    out = dropPath(out, issue.path.slice(1)) as Record<PropertyKey, unknown>;
+  }
+  return out as Agent['spec'];
+}
+
+function dropPath(node: unknown, path: readonly PropertyKey[]): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  const [head, ...rest] = path;
+  if (head === undefined) return node;
+  const copy: Record<PropertyKey, unknown> = Array.isArray(node) ? [...node] as unknown as Record<PropertyKey, unknown> : { ...node };
+  if (rest.length === 0) {
+    if (Array.isArray(copy)) copy[head] = {};
+    else delete copy[head];
+  } else {
+    copy[head] = dropPath(copy[head], rest);
+  }
+  return copy;
 }

@@ -8,6 +8,7 @@ import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
 import * as say from './explain.ts';
 import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { resetDueInMs, trackHealth } from './healthy.ts';
+import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts';
 import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 
@@ -173,10 +174,13 @@ export function decide(input: DecideInput): Decision {
   const attempts = rec.restartAttempts ?? 0;
   const onlyRollbackHelps = restartable.length === 0 && remediable.some((f) => rollbackClasses.has(f.reason)) && !remediable.some((f) => restartClasses.has(f.reason));
   if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish, !onlyRollbackHelps || attempts >= policy.restart.maxAttempts);
+  // The hourly ceiling on deletions (limits.ts): reaching it is running out of attempts, whatever the window says.
+  if (deletionCeilingReached(rec, now)) return saysCeiling(exhaust(input, rec, events, remediable, now, finish, true));
 
   const target = [...restartable].sort(byAge)[0];
   if (!target) return finish({ type: 'None' }, backoffMs(policy.restart, 0));
   countAttempt(rec, policy, now);
+  recordDeletion(rec, now);
   act(rec, 'RestartPod', now);
   events.push({ type: 'Normal', reason: 'RestartedPod', message: say.restartedText(target, attempts + 1, policy.restart.maxAttempts, rec.nextRestartNotBefore!) });
   const action: Action = { type: 'RestartPod', pod: target.pod! };
@@ -206,6 +210,8 @@ function carryOver(input: DecideInput, events: AgentEvent[]): RecoveryStatus {
   }
   const rec: RecoveryStatus = { generation: input.generation };
   if (prev.seenFailures?.length) rec.seenFailures = [...prev.seenFailures];
+  // The deletion ceiling outlives the spec: no spec change lifts it.
+  if (prev.podDeletions?.length) rec.podDeletions = [...prev.podDeletions];
   if (prev.memoryLimit || prev.rolledBackTo || prev.restartAttempts || prev.lastAction === 'Hold') {
     events.push({ type: 'Normal', reason: 'RecoveryCleared', message: say.clearedText(input.generation, prev) });
   }

@@ -1,15 +1,16 @@
 import type { ResolvedRecovery } from '../desired/defaults.ts';
 import { formatMemory, parseQuantity } from '../api/quantity.ts';
+import { minBackoffSeconds } from './limits.ts';
 
 // The arithmetic of remediation: the backoff schedule and the OOM raise.
 
 /** The policy with every default filled in: ResolvedSpec.recovery (src/desired/defaults.ts). */
 export type RecoveryPolicy = ResolvedRecovery;
 
-/** Wait before the step that follows `attempts` restarts: initial x 2^attempts, capped. */
+/** Wait before the step that follows `attempts` restarts: initial x 2^attempts, capped, never below the floor (limits.ts). */
 export function backoffMs(restart: RecoveryPolicy['restart'], attempts: number): number {
   const seconds = Math.min(restart.initialBackoffSeconds * 2 ** Math.min(attempts, 30), restart.maxBackoffSeconds);
-  return seconds * 1000;
+  return Math.max(seconds, minBackoffSeconds) * 1000;
 }
 
 const hundredMi = 100 * 2 ** 20;

@@ -127,6 +127,17 @@ export class Informer<T extends KubeObject> {
     });
   }
 
+  /**
+   * Readiness (/readyz): synced, and the cache has taken something in from
+   * the apiserver (a list, a watch start, an event or bookmark) within
+   * staleAfterMs. Bookmarks come about every minute and a silent watch is
+   * replaced after 2, so a current cache always has; one that has not may be
+   * missing anything since, and says so instead of serving it as current.
+   */
+  ready(): boolean {
+    return this.#synced && this.#lastContact !== undefined && this.#clock.now() - this.#lastContact <= this.#staleAfterMs;
+  }
+
   /** Time of the last successful list, watch start or watch event. */
   lastContact(): number | undefined {
     return this.#lastContact;
@@ -203,8 +214,8 @@ export class Informer<T extends KubeObject> {
       if (!page.continue) break;
       cont = page.continue;
     }
-    this.#contact();
     this.#replace(items, resourceVersion);
+    this.#contact();
   }
 
   async #listPage(limit: number | undefined, cont: string | undefined): Promise<ListPage<T>> {
@@ -228,8 +239,15 @@ export class Informer<T extends KubeObject> {
     const initial = !this.#synced;
     const fresh = new Map<string, T>();
     for (const raw of items) {
-      const obj = toCached(raw, this.#metadataOnly);
-      fresh.set(objectKey(obj), obj);
+      const obj = this.#cacheable(raw);
+      if (obj !== undefined) {
+        fresh.set(objectKey(obj), obj);
+        continue;
+      }
+      // One object that cannot be cached must not drop the last good version we hold of it.
+      const key = safeKey(raw);
+      const held = this.#store.getByKey(key);
+      if (held !== undefined) fresh.set(key, held);
     }
     for (const [key, old] of [...this.#store.entries()]) {
       if (fresh.has(key)) continue;
@@ -277,9 +295,9 @@ export class Informer<T extends KubeObject> {
       arm();
       for await (const event of stream) {
         arm();
-        this.#contact();
         events++;
         this.#apply(event);
+        this.#contact();
       }
       if (silent) throw new WatchInactiveError(this.#inactivityMs);
       return events === 0 && this.#clock.now() - started < 1000 ? 'short' : 'ended';
@@ -295,7 +313,12 @@ export class Informer<T extends KubeObject> {
     switch (event.type) {
       case 'ADDED':
       case 'MODIFIED': {
-        const obj = toCached(event.object, this.#metadataOnly);
+        const obj = this.#cacheable(event.object);
+        if (obj === undefined) {
+          // Skipped (and logged): the last good version stays, the watch goes on.
+          this.#resourceVersion = event.object.metadata?.resourceVersion ?? this.#resourceVersion;
+          return;
+        }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         const old = this.#store.set(obj);
         if (old === undefined) this.#handlers.added(obj, { initial: false });
@@ -317,6 +340,25 @@ export class Informer<T extends KubeObject> {
     }
   }
 
+  /**
+   * The object as the cache keeps it, or undefined when that fails: one
+   * object the apiserver returned and we cannot take in is reported and left
+   * out, so it never stops the others (a throw here would fail the list or
+   * the watch, and the same object would fail the retry for ever).
+   */
+  #cacheable(raw: T): T | undefined {
+    try {
+      return toCached(raw, this.#metadataOnly);
+    } catch (err) {
+      try {
+        this.#log.error({ err, object: safeKey(raw) }, 'could not cache an object; skipping it');
+      } catch {
+        // A broken logger must not end the loop.
+      }
+      return undefined;
+    }
+  }
+
   #contact(): void {
     this.#lastContact = this.#lastProgress = this.#clock.now();
   }
@@ -326,3 +368,11 @@ export class Informer<T extends KubeObject> {
   }
 }
 
+/** The object's key without trusting its shape (it may be exactly what failed). */
+function safeKey(raw: unknown): string {
+  try {
+    return objectKey(raw as KubeObject);
+  } catch {
+    return '(unreadable)';
+  }
+}

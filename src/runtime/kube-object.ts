@@ -84,10 +84,18 @@ function identity({ name, namespace, uid, resourceVersion }: ObjectMeta): Object
   };
 }
 
+/**
+ * Iterative, with its own stack: objects come from the apiserver, which
+ * accepts free-form fields nested ~10,000 levels deep, and a recursive walk
+ * overflows the call stack long before that.
+ */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const child of Object.values(v)) todo.push(child);
   }
   return value;
 }

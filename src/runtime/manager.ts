@@ -97,9 +97,14 @@ export class Manager {
     return this.#leading;
   }
 
-  /** /readyz: every cache has synced. */
+  /** /readyz: every cache has synced and none is stuck (Informer.ready). */
   ready(): boolean {
-    return this.#informers.every((i) => i.hasSynced());
+    return this.notReady().length === 0;
+  }
+
+  /** The informers that keep /readyz red, by name, for its 503 body. */
+  notReady(): string[] {
+    return this.#informers.filter((i) => !i.ready()).map((i) => i.name);
   }
 
   /** /healthz: every watch loop is alive and making progress. */

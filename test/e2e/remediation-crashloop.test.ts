@@ -1,7 +1,7 @@
 // A bad new revision end to end (issue 4, second "Done when"): v1 runs
 // healthy long enough to become lastHealthyRevision; v2's pods crash-loop. The
-// operator restarts them on its backoff schedule (2 s, 4 s, 8 s here, each
-// step one pod deletion), and when the attempts are used up it rolls back to
+// operator restarts them on its backoff schedule (2 s, 4 s, 8 s asked, each
+// lifted to the 10 s floor; each step one pod deletion), and when the attempts are used up it rolls back to
 // v1 while the spec keeps saying v2: Degraded=True says what runs and how to
 // clear it. A new spec generation clears the rollback.
 import { after, before, describe, it } from 'node:test';
@@ -22,8 +22,8 @@ const name = 'crashy';
 let ns: string;
 
 const backoff = { initialBackoffSeconds: 2, maxBackoffSeconds: 8, maxAttempts: 3, healthyResetSeconds: 10 };
-/** The waits the policy promises: before restart 1, 2, 3, and before the rollback (initial x 2^n, capped). */
-const schedule = [2, 4, 8, 8];
+/** The waits the policy promises: before restart 1, 2, 3, and before the rollback (initial x 2^n, capped, never below the 10 s floor of src/recovery/limits.ts). */
+const schedule = [10, 10, 10, 10];
 /**
  * How late a step may come: nextRestartNotBefore is rounded up to whole
  * seconds (< 1 s), a step needs the container waiting in its back-off (kwok

@@ -1,6 +1,7 @@
 // The operator killed in the middle of a restart schedule (issue 4, third
 // "Done when"; Semantics 6: the schedule lives in status). A crash-looping
-// agent is restarted on a 3 s / 6 s / 12 s schedule by four operator
+// agent is restarted on a 10 s / 10 s / 12 s schedule (3 s and 6 s asked,
+// lifted to the 10 s floor) by four operator
 // processes in turn, each killed with SIGKILL at a different point: while the
 // first step is only scheduled, after a step with the next one still ahead,
 // and with the next step falling due while no operator runs. Every step

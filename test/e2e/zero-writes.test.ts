@@ -1,7 +1,10 @@
 // Semantics 1: a converged Agent causes zero API writes — while the operator
 // runs, and across an operator restart (the new process re-reads everything
 // and finds nothing to change). Measured from the apiserver's audit log, so
-// every write counts, whichever client made it.
+// every write counts, whichever client made it. "Converged" includes an Agent
+// whose 70 replicas all fail, once every failure has been counted and the
+// operator holds (issue 9, defect 6: past 64 failures, some were counted
+// again on every reconcile, and the status rewritten every 15 s).
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +17,10 @@ import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
 let ns: string;
+const withFaults = () => cluster().clusterDir !== undefined;
+
+/** More failing replicas than the 64 failures status.recovery.seenFailures used to hold. */
+const manyReplicas = 70;
 
 const agents = `apiVersion: v1
 kind: Secret
@@ -37,6 +44,21 @@ spec:
   image: example.com/agent:1
   replicas: 2
   ports: [{ name: http, containerPort: 8080 }]
+`;
+
+/** Needs kwok's fault stages, so only on the local control plane. */
+const manyAgent = `apiVersion: agent-operator.dev/v1alpha1
+kind: Agent
+metadata: { name: many }
+spec:
+  image: example.com/agent:1
+  replicas: ${manyReplicas}
+  ports: [{ name: http, containerPort: 8080 }]
+  health: { readiness: { tcpSocket: { port: http }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 1 } }
+  recovery: { restart: { maxAttempts: 0 }, onExhausted: Hold }
+  podTemplate:
+    # kwok: every pod runs, never ready (docs/local-control-plane.md): a ProbeFailure per replica.
+    annotations: { fault.agent-operator.dev/inject: NotReady }
 `;
 
 /** Writes the operator made in the test namespace since `since` (the audit log names the client by user agent). */
@@ -63,6 +85,14 @@ describe('a converged Agent causes zero API writes', () => {
     await apply(cluster(), ns, { yaml: agents });
     await converged('steady');
     await converged('pair');
+    if (!withFaults()) return;
+    await apply(cluster(), ns, { yaml: manyAgent });
+    await eventually(async () => {
+      const a = await getAgent(cluster(), ns, 'many');
+      assert.ok((a.status?.lastFailure?.count ?? 0) >= manyReplicas, `lastFailure ${JSON.stringify(a.status?.lastFailure)}`);
+      assert.equal(a.status?.lastFailure?.reason, 'ProbeFailure');
+      assert.equal(a.status?.recovery?.lastAction, 'Hold', 'maxAttempts 0: the operator holds instead of deleting pods');
+    }, { timeoutMs: 180_000, intervalMs: 1000, message: `every one of the ${manyReplicas} failing replicas counted` });
   });
 
   it('over a minute of running', async (t) => {
@@ -72,6 +102,11 @@ describe('a converged Agent causes zero API writes', () => {
     const reconcilesBefore = await op.counter('controller_runtime_reconcile_total', { controller: 'agent' });
     await sleep(60_000); // the measurement window itself, not a wait for a condition
     assert.deepEqual(await operatorWrites(since), []);
+    if (withFaults()) {
+      const many = await getAgent(cluster(), ns, 'many');
+      assert.equal(many.status?.lastFailure?.count, manyReplicas, 'each failing replica counted exactly once');
+      assert.equal(many.status?.recovery?.seenFailures?.length, manyReplicas);
+    }
     // The window was not idle by accident: the controller did look (requeues and pod/status events).
     assert.ok(await op.counter('controller_runtime_reconcile_total', { controller: 'agent' }) >= reconcilesBefore);
   });
@@ -83,8 +118,9 @@ describe('a converged Agent causes zero API writes', () => {
     const since = new Date();
     op = await startOperator(cluster(), { namespaces: [ns] });
     // Every Agent is reconciled on start (the initial list); wait until both have been.
-    await eventually(async () => (await op.counter('controller_runtime_reconcile_total', { controller: 'agent' })) >= 2,
-      { message: 'the new operator reconciled both Agents' });
+    const agentCount = withFaults() ? 3 : 2;
+    await eventually(async () => (await op.counter('controller_runtime_reconcile_total', { controller: 'agent' })) >= agentCount,
+      { message: `the new operator reconciled the ${agentCount} Agents` });
     await sleep(20_000); // requeues and late events settle within this window
     assert.deepEqual(await operatorWrites(since), []);
   });

@@ -90,9 +90,9 @@ describe('renderConfig', () => {
     }
   });
 
-  it('refuses a rendering over the 1 MiB a ConfigMap holds', () => {
+  it('refuses a rendering over the 256 KiB allowed', () => {
     const r = renderConfig(config([{ inline: { blob: 'x'.repeat(maxRenderedBytes) } }]), [undefined]);
     assert.equal(r.ok, false);
-    if (!r.ok) assert.match(r.message, /over the 1 MiB a ConfigMap can hold/);
+    if (!r.ok) assert.match(r.message, /over the 262144 \(256 KiB\) allowed/);
   });
 });

@@ -161,6 +161,15 @@ describe('detectFailures', () => {
 
 describe('countNew', () => {
   const f = (key: string): Failure => ({ reason: 'CrashLoopBackOff', key, active: true, message: '' });
+  /** A crash loop of container agent in pod `pod`, at its `restarts`th restart, as detectFailures reports it. */
+  const crash = (pod: string, restarts: number): Failure => ({
+    reason: 'CrashLoopBackOff', key: `CrashLoopBackOff/uid-${pod}/agent/r${restarts}`, active: true, pod, podUid: `uid-${pod}`,
+    container: 'agent', containerState: 'waiting', restartCount: restarts, instance: restarts, message: '',
+  });
+  const probe = (pod: string, restarts: number, since: string): Failure => ({
+    reason: 'ProbeFailure', key: `ProbeFailure/uid-${pod}/agent/r${restarts}/${since}`, active: true, pod, podUid: `uid-${pod}`,
+    container: 'agent', containerState: 'running', restartCount: restarts, since, message: '',
+  });
 
   it('counts a failure once however often the same status is read', () => {
     const first = countNew([f('a'), f('b')], undefined);
@@ -174,12 +183,53 @@ describe('countNew', () => {
     assert.equal(countNew([f('a'), f('a')], []).fresh.length, 1);
   });
 
-  it('keeps at most 64 keys, dropping the oldest that are no longer visible', () => {
-    const old = Array.from({ length: maxSeenFailures }, (_, i) => `old${i}`);
-    const { seen } = countNew([f('old0'), f('new')], old);
-    assert.equal(seen.length, maxSeenFailures);
-    assert.ok(seen.includes('old0'), 'a key still visible is kept even though it is the oldest');
-    assert.ok(!seen.includes('old1'), 'the oldest invisible key goes');
-    assert.equal(seen.at(-1), 'new');
+  it('counts each of 70 failing replicas once, and a re-read returns the identical record', () => {
+    const failures = Array.from({ length: 70 }, (_, i) => probe(`p${i}`, 0, '2026-11-27T10:00:00Z'));
+    const first = countNew(failures, undefined);
+    assert.equal(first.fresh.length, 70);
+    let seen = first.seen;
+    for (let read = 0; read < 5; read++) {
+      const again = countNew(failures, JSON.parse(JSON.stringify(seen)) as string[]);
+      assert.deepEqual(again.fresh.map((x) => x.pod), [], `read ${read + 2} counted again`);
+      assert.deepEqual(again.seen, seen, 'nothing to write');
+      seen = again.seen;
+    }
+  });
+
+  it('keeps one entry per container however many times it crashes: the highest restart counted', () => {
+    let seen: string[] | undefined;
+    let counted = 0;
+    for (let r = 1; r <= 200; r++) {
+      const next = countNew([crash('a', r)], seen);
+      counted += next.fresh.length;
+      seen = next.seen;
+    }
+    assert.equal(counted, 200, 'every new restart is a new failure');
+    assert.deepEqual(seen, ['uid-a/agent@200:CrashLoopBackOff']);
+    assert.deepEqual(countNew([crash('a', 199)], seen).fresh, [], 'an older instance read late is not new');
+  });
+
+  it('counts a different failure class at the same restart as new', () => {
+    const { seen } = countNew([probe('a', 2, '2026-11-27T10:00:00Z')], undefined);
+    const next = countNew([crash('a', 2)], seen);
+    assert.equal(next.fresh.length, 1);
+    assert.deepEqual(next.seen, ['uid-a/agent@2:CrashLoopBackOff,ProbeFailure']);
+  });
+
+  it(`keeps every visible container and at most ${maxSeenFailures} gone ones, dropping the oldest gone first`, () => {
+    let seen: string[] | undefined;
+    for (let i = 0; i < 100; i++) seen = countNew([crash(`gone${i}`, 1)], seen).seen;
+    const visible = Array.from({ length: 70 }, (_, i) => crash(`now${i}`, 1));
+    const next = countNew(visible, seen);
+    assert.equal(next.seen.length, 70 + maxSeenFailures);
+    assert.ok(!next.seen.some((e) => e.startsWith('uid-gone35/')), 'the oldest gone container goes');
+    assert.ok(next.seen.some((e) => e.startsWith('uid-gone36/')));
+    assert.deepEqual(countNew(visible, next.seen).seen, next.seen);
+  });
+
+  it('reads the per-failure keys an older operator wrote, so an upgrade counts nothing twice', () => {
+    const legacy = ['CrashLoopBackOff/uid-a/agent/r3', 'ProbeFailure/uid-b/agent/r0/2026-11-27T10:00:00Z'];
+    const next = countNew([crash('a', 3), probe('b', 0, '2026-11-27T10:00:00Z')], legacy);
+    assert.deepEqual(next.fresh, []);
   });
 });

@@ -35,7 +35,7 @@ function fakeSink(): EventSink & { events: Map<string, CoreEvent>; writes: strin
   return sink;
 }
 
-function setup(opts: { burst?: number; refillMs?: number; maxEntries?: number; unlimited?: ReadonlySet<Reason> } = {}) {
+function setup(opts: { burst?: number; refillMs?: number; maxEntries?: number; steps?: ReadonlySet<Reason> } = {}) {
   let now = Date.UTC(2026, 10, 27, 11, 0, 0);
   const sink = fakeSink();
   const recorder = new EventRecorder({ sink, clock: { now: () => now }, identity: 'agent-operator-7d9f-x2', ...opts });
@@ -123,12 +123,27 @@ describe('EventRecorder', () => {
     assert.equal(events().find((e) => e.involvedObject.uid === 'uid-1')?.count, 11);
   });
 
-  it('never drops a remediation step for the budget: transition chatter cannot crowd out RolledBack', async () => {
-    const { recorder, sink } = setup({ burst: 2, unlimited: new Set<Reason>(['RolledBack']) });
+  it('gives remediation steps a budget of their own: transition chatter cannot crowd out RolledBack', async () => {
+    const { recorder, sink } = setup({ burst: 2, steps: new Set<Reason>(['RolledBack']) });
     for (const reason of ['Ready', 'Available', 'RolloutInProgress'] as const) await recorder.record(agent(), 'Normal', reason, `${reason} changed`);
     assert.equal(sink.writes.length, 2, 'the budget holds for ordinary events');
     await recorder.record(agent(), 'Warning', 'RolledBack', 'running revision aaaa instead of bbbb');
     assert.equal(sink.writes.length, 3);
+  });
+
+  it('rate-limits remediation steps too: a storm of RestartedPod events is cut to the burst, then one per refill', async () => {
+    const steps = new Set<Reason>(['RestartedPod', 'RolledBack']);
+    const { recorder, sink, advance } = setup({ burst: 3, refillMs: 5 * MIN, steps });
+    for (let i = 0; i < 10; i++) {
+      await recorder.record(agent(), 'Normal', 'RestartedPod', `deleted pod p${i}`);
+      advance(1000);
+    }
+    assert.equal(sink.writes.length, 3, 'ten steps within ten seconds write the burst only');
+    await recorder.record(agent(), 'Normal', 'Reconciled', 'applied');
+    assert.equal(sink.writes.length, 4, 'the steps did not spend the ordinary budget');
+    advance(5 * MIN);
+    await recorder.record(agent(), 'Normal', 'RestartedPod', 'deleted pod p10');
+    assert.equal(sink.writes.length, 5, 'one more after a refill');
   });
 
   it('creates a suppressed new event with its count once the bucket refills', async () => {

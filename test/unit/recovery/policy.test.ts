@@ -77,7 +77,8 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(a.log[2]!.requeueAfterMs, 20_000, 'the next step doubles');
     assert.deepEqual(a.recovery, {
       generation: 1, lastAction: 'Rollback', lastActionTime: iso(150), rolledBackFrom: 'rev2', rolledBackTo: 'rev1',
-      seenFailures: ['CrashLoopBackOff/uid-a/agent/r1', 'CrashLoopBackOff/uid-a/agent/r2', 'CrashLoopBackOff/uid-a/agent/r3', 'CrashLoopBackOff/uid-a/agent/r4'],
+      podDeletions: [iso(10), iso(30), iso(70)],
+      seenFailures: ['uid-a/agent@4:CrashLoopBackOff'],
     });
     assert.equal(a.log.at(-1)!.runRevision, 'rev1');
     assert.match(a.log.at(-1)!.events.find((e) => e.reason === 'RolledBack')!.message,
@@ -290,7 +291,7 @@ describe('decide: what clears, and when nothing is done', () => {
     a.at(0, [oom('a', 1, '256Mi')]);
     const d = a.at(60, [], { generation: 2, rolloutInProgress: true, healthy: false });
     assert.equal(d.memoryLimit, '256Mi');
-    assert.deepEqual(d.recovery, { generation: 2, seenFailures: ['OOMKilled/uid-a/agent/r1'] }, 'counted failures stay counted');
+    assert.deepEqual(d.recovery, { generation: 2, seenFailures: ['uid-a/agent@1:OOMKilled'] }, 'counted failures stay counted');
     assert.deepEqual(d.events, [{ type: 'Normal', reason: 'RecoveryCleared', message: 'spec generation 2 cleared memory override 356Mi: running the spec as written' }]);
   });
 

@@ -1,0 +1,57 @@
+import { remediationLimits } from '../api/recovery.ts';
+import type { RecoveryStatus } from '../api/status.ts';
+import { statusTime, toMs } from '../status/time.ts';
+import type { Decision } from './policy.ts';
+import { set } from './record.ts';
+
+// Bounds on remediation that no spec can lift. The CRD admits a policy
+// (initialBackoffSeconds 1, maxAttempts 100, windowSeconds 60) under which the
+// attempt window rolls over before the attempts run out, so an agent that
+// never recovers would have its pods deleted once a second for ever. These
+// hold whatever the spec says, and across spec changes.
+
+/**
+ * No step comes sooner than this. It is the kubelet's own first back-off:
+ * deleting a crash-looping pod resets the kubelet's back-off for its
+ * replacement, so deleting faster only turns the kubelet's back-off into a
+ * hot loop.
+ */
+export const minBackoffSeconds = remediationLimits.minBackoffSeconds;
+
+/**
+ * At most this many pod deletions per Agent in any rolling hour: one per
+ * 5 minutes, the kubelet's back-off cap. Reaching it counts as the restarts
+ * being used up (onExhausted takes over), so attempts really run out.
+ */
+export const maxPodDeletionsPerHour = remediationLimits.maxPodDeletionsPerHour;
+
+const hourMs = 3_600_000;
+
+/** The operator's pod deletions within the hour before `now` (status.recovery.podDeletions). */
+export function deletionsInLastHour(rec: RecoveryStatus, now: number): number {
+  return (rec.podDeletions ?? []).filter((t) => now - (toMs(t) ?? 0) < hourMs).length;
+}
+
+export function deletionCeilingReached(rec: RecoveryStatus, now: number): boolean {
+  return deletionsInLastHour(rec, now) >= maxPodDeletionsPerHour;
+}
+
+/**
+ * Records a deletion at `now`, dropping the ones older than an hour. Only a
+ * deletion changes the list (never the passing of time alone), so a
+ * converged Agent writes no status for it.
+ */
+export function recordDeletion(rec: RecoveryStatus, now: number): void {
+  const recent = (rec.podDeletions ?? []).filter((t) => now - (toMs(t) ?? 0) < hourMs);
+  set(rec, 'podDeletions', [...recent, statusTime(now)].slice(-maxPodDeletionsPerHour));
+}
+
+/** The onExhausted step the ceiling caused says so: the spec's maxAttempts may not have been reached. */
+export function saysCeiling(d: Decision): Decision {
+  for (const e of d.events) {
+    if (e.reason === 'RolledBack' || e.reason === 'RecoveryExhausted') {
+      e.message = `${maxPodDeletionsPerHour} pods deleted within the hour, the most the operator deletes for one Agent: ${e.message}`;
+    }
+  }
+  return d;
+}

@@ -1,0 +1,95 @@
+// Issue 9, defect 3: one deeply nested Agent stalled the cache for the whole
+// cluster. The apiserver accepts an Agent whose inline config is nested
+// thousands of levels deep (the CRD cannot bound the depth of a
+// preserve-unknown-fields value); the informer's recursive freeze threw on
+// it, so a running operator stopped seeing later Agents and a cold start
+// never synced, while /readyz stayed green. Now: the deep Agent is refused by
+// the operator's schema (InvalidSpec naming the field), every other Agent is
+// reconciled, before and after an operator restart, and /readyz is green only
+// because the caches are.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { condition, getAgent, waitReady } from '../support/agents.ts';
+import { useCluster } from '../support/cluster.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { eventually } from '../support/wait.ts';
+
+const cluster = useCluster();
+let ns: string;
+
+const agentsPath = (namespace: string) => `/apis/agent-operator.dev/v1alpha1/namespaces/${namespace}/agents`;
+
+/** The Agent as JSON text: client-node would serialise it with JSON.stringify, which recurses. */
+function deepAgentJson(name: string, depth: number): string {
+  const head = JSON.stringify({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'example.com/agent:1', config: { layers: [{ inline: '@' }] } } });
+  const [before, after] = head.split('"@"') as [string, string];
+  return `${before}${'{"a":'.repeat(depth)}"leaf"${'}'.repeat(depth)}${after}`;
+}
+
+async function createPlain(name: string): Promise<void> {
+  await cluster().custom.createNamespacedCustomObject({
+    group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
+    body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'example.com/agent:1' } },
+  });
+}
+
+async function readyz(op: RunningOperator): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${op.healthPort}/readyz`);
+  return { status: res.status, body: await res.text() };
+}
+
+describe('an Agent nested thousands of levels deep', () => {
+  let op: RunningOperator;
+  let depth = 0;
+
+  before(async () => {
+    await installCRD(cluster());
+    ns = await testNamespace(cluster(), 'untrusted-objects');
+    op = await startOperator(cluster(), { namespaces: [ns] });
+    await createPlain('before');
+    await waitReady(cluster(), ns, 'before');
+  });
+
+  it('is accepted by the apiserver as deep as it goes', async () => {
+    // The deepest the apiserver takes (its JSON decoder stops at 10,000 levels, the object's own included).
+    for (const d of [9_990, 9_900, 9_000, 5_000]) {
+      const res = await cluster().kubectl(['create', '--raw', agentsPath(ns), '-f', '-'], { input: deepAgentJson('deep', d) });
+      if (res.code === 0) {
+        depth = d;
+        break;
+      }
+      console.log(`# the apiserver refused ${d} levels: ${res.stderr.slice(0, 200)}`);
+    }
+    assert.ok(depth >= 5_000, 'the apiserver accepted a deep Agent');
+    console.log(`# created an Agent with inline config nested ${depth} levels deep`);
+  });
+
+  it('is refused by the operator with the field and the fix, and the Agents around it are reconciled', async () => {
+    assert.ok(depth > 0);
+    // First the Agent created after it: the cache must still take in new objects.
+    await createPlain('after');
+    await waitReady(cluster(), ns, 'after');
+    const deep = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, 'deep');
+      assert.equal(condition(a, 'Stalled')?.reason, 'InvalidSpec', JSON.stringify(a.status?.conditions));
+      return a;
+    }, { timeoutMs: 60_000, message: 'the deep Agent gets Stalled/InvalidSpec' });
+    assert.match(condition(deep, 'Stalled')!.message, /spec\.config\.layers\.0\.inline: nested more than 32 levels deep: flatten it/);
+    const r = await readyz(op);
+    assert.equal(r.status, 200, r.body);
+  });
+
+  it('lets a cold start sync, and later Agents reconcile', async () => {
+    assert.equal(await op.stop(), 0);
+    const started = Date.now();
+    op = await startOperator(cluster(), { namespaces: [ns] }); // resolves once /readyz answers 200
+    console.log(`# cold start with the deep Agent in the cache: ready in ${Date.now() - started} ms`);
+    await createPlain('later');
+    await waitReady(cluster(), ns, 'later');
+    assert.equal(condition(await getAgent(cluster(), ns, 'deep'), 'Stalled')?.reason, 'InvalidSpec');
+    assert.equal((await readyz(op)).status, 200);
+    const crashes = op.logs().filter((l) => /Maximum call stack/.test(JSON.stringify(l)));
+    assert.deepEqual(crashes, [], 'nothing overflowed the stack');
+  });
+});
