@@ -9,6 +9,7 @@ import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { needsApply, type ApplyObject } from '../kube/apply.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
+import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
@@ -24,12 +25,17 @@ export interface OwnedRef { apiVersion: string; kind: string; name: string; name
 export interface Plan {
   /** Owned objects whose live state differs from the desired one. */
   apply: ApplyObject[];
+  /** The objects in `apply` no cache shows: the name is read before they are created (gather.ts probeCreates). */
+  creates: ApplyObject[];
   /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
   remove: OwnedRef[];
   /** A failing pod to delete (RestartPod), guarded by uid. */
   deletePod?: { name: string; uid: string };
   /** The next status, only when it differs from the current one. */
   status?: AgentStatus;
+  /** The status as computed, written or not (act lays an apply refusal over it). */
+  computed: AgentStatus;
+  now: Date;
   events: AgentEvent[];
   action: Action;
   /** Failures counted for the first time in this reconcile (metrics). */
@@ -121,7 +127,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     spec: agent.spec,
   });
 
-  const out: Plan = { apply: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh };
+  const conflicts = o.conflicts ?? [];
+  const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
+  const out: Plan = { apply: [], creates: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     if (desired.ok) planObjects(out, desired, o, missing.length > 0 || problems.length > 0 || refused.length > 0);
     if (decision.action.type === 'RestartPod') {
@@ -129,11 +137,11 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
     }
   }
-  if (statusChanged(previous, status)) {
-    out.status = status;
-    out.events.push(...transitionEvents(previous, status));
+  if (statusChanged(previous, blocked)) {
+    out.status = blocked;
+    out.events.push(...transitionEvents(previous, blocked));
   }
-  const settled = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
+  const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   const requeue = [decision.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
@@ -146,10 +154,15 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
  */
 function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boolean): void {
   const ns = o.agent.metadata.namespace ?? '';
+  const conflicting = new Set((o.conflicts ?? []).map((c) => c.kind));
   const want = (desired: ApplyObject | undefined, live: unknown) => {
-    if (desired && needsApply(desired, live)) out.apply.push(desired);
+    if (!desired || conflicting.has(desired.kind) || !needsApply(desired, live)) return;
+    out.apply.push(desired);
+    if (live === undefined) out.creates.push(desired);
   };
-  if (!holdRollout) {
+  // Pods mount the ConfigMap and the claim by name: with someone else's under
+  // that name, the Deployment would run on their data, so it waits too.
+  if (!holdRollout && !conflicting.has('ConfigMap') && !conflicting.has('PersistentVolumeClaim')) {
     want(d.configMap as ApplyObject | undefined, o.configMap);
     want(d.deployment as ApplyObject, o.deployment);
   }
@@ -163,6 +176,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   }
   want(d.pvc as ApplyObject | undefined, o.pvc);
   want(d.pdb as ApplyObject | undefined, o.pdb);
+  // The live objects are this Agent's (gather drops the rest), so removing them is safe.
   const gone = (live: { metadata?: { name?: string } } | undefined, desired: unknown, apiVersion: string, kind: string) => {
     if (live?.metadata?.name && desired === undefined) out.remove.push({ apiVersion, kind, name: live.metadata.name, namespace: ns });
   };
