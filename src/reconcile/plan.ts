@@ -218,9 +218,11 @@ function lastAppliedTemplate(deployment: V1Deployment | undefined, replicaSets: 
   const rev = deployment?.spec?.template?.metadata?.annotations?.[revisionAnnotation];
   if (rev === undefined) return undefined;
   const created = (rs: V1ReplicaSet) => new Date(rs.metadata?.creationTimestamp ?? 0).getTime();
+  // Within one second (creationTimestamp's resolution) the Deployment controller's own counter orders them.
+  const number = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
   const oldest = replicaSets
     .filter((rs) => rs.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rev)
-    .sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
+    .sort((a, b) => created(a) - created(b) || number(a) - number(b))[0];
   return oldest?.spec?.template;
 }
 
