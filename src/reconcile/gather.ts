@@ -97,8 +97,9 @@ export type ReadObject = (ref: { apiVersion: string; kind: string; namespace: st
  */
 export async function probeCreates(o: Observed, creates: readonly { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }[], read: ReadObject): Promise<Observed> {
   const out: Observed = { ...o, conflicts: [...(o.conflicts ?? [])] };
-  for (const c of creates) {
-    const live = await read({ apiVersion: c.apiVersion, kind: c.kind, namespace: c.metadata.namespace, name: c.metadata.name }) as Parameters<typeof isMine>[1] | undefined;
+  const found = await Promise.all(creates.map((c) => read({ apiVersion: c.apiVersion, kind: c.kind, namespace: c.metadata.namespace, name: c.metadata.name })));
+  for (const [i, c] of creates.entries()) {
+    const live = found[i] as Parameters<typeof isMine>[1] | undefined;
     if (live === undefined) continue;
     if (!isMine(o.agent, live, c.kind)) {
       out.conflicts!.push(nameConflict(o.agent, c.kind, c.metadata.name));
