@@ -94,7 +94,7 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
       image: 'registry.example/payments-agent:1.0', replicas: 2,
       ports: [{ name: 'http', containerPort: 9000 }],
       config: { layers: [{ inline: { level: 'info' } }] },
-      storage: { size: '1Gi' },
+      storage: { size: '1Gi', accessModes: ['ReadWriteMany'] },
     });
     const stalled = await eventually(async () => {
       const a = await getAgent(cluster(), ns, 'payments');
