@@ -9,7 +9,7 @@
 export const failureReasons = [
   'OOMKilled', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError',
   'ProbeFailure', 'Unschedulable', 'PVCPending', 'SecretNotFound', 'ConfigMapNotFound',
-  'DependencyNotReady', 'InvalidSpec',
+  'DependencyNotReady', 'InvalidSpec', 'QuotaExceeded', 'LimitRangeViolation',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
@@ -27,6 +27,8 @@ export const reasons = {
   ConfigMapNotFound: 'A referenced ConfigMap or one of its keys does not exist; the rollout is held.',
   DependencyNotReady: 'A dependency in spec.dependsOn is not Ready yet; pods are held back.',
   InvalidSpec: 'The spec is valid for the schema but cannot be carried out (the message says why).',
+  QuotaExceeded: 'The ReplicaSet cannot create pods: a ResourceQuota of the namespace refuses them (FailedCreate); a memory raise that causes it is held, not pushed further.',
+  LimitRangeViolation: 'The ReplicaSet cannot create pods: a LimitRange of the namespace refuses their resources (FailedCreate); a memory raise that causes it is held, not pushed further.',
   // healthy and progressing states
   Ready: 'All desired replicas run the current revision and are ready.',
   Available: 'At least the minimum of replicas is available.',
@@ -55,7 +57,8 @@ export const reasons = {
   RecoveryCleared: 'A new spec generation cleared the previous remediation.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',
-  ApplyFailed: 'The operator could not write an owned object (the message has the API error).',
+  ApplyFailed: 'The apiserver refused to write an owned object (admission policy or webhook, quota, schema, RBAC); the message has its answer. Retried every 15 s.',
+  NameConflict: 'An object with the name the Agent needs exists and is not this Agent\'s; the operator leaves it untouched (the message names it and the fix).',
 } as const satisfies Record<FailureReason, string> & Record<string, string>;
 
 export type Reason = keyof typeof reasons;

@@ -1,6 +1,7 @@
 import { parseQuantity } from '../api/quantity.ts';
 import type { Failure } from './failure.ts';
 import { fieldsUsing, type ReferenceSources } from './diagnose-spec.ts';
+import { replicaFailureText } from './replica-failure.ts';
 
 // Failure -> the sentence a user reads in `kubectl describe agent` and in the
 // event: the cause, then after a colon ONE concrete fix. Texts are built from
@@ -38,6 +39,8 @@ export function diagnose(f: Failure, ctx: DiagnoseContext = {}): string {
       return `container ${f.container} of pod ${f.pod} is ${f.message}: fix what health.readiness checks (kubectl describe pod ${f.pod} shows the probe's error)`;
     case 'Unschedulable': return unschedulable(f);
     case 'PVCPending': return pvcPending(f);
+    case 'QuotaExceeded':
+    case 'LimitRangeViolation': return replicaFailureText(f, quote);
   }
 }
 

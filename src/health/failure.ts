@@ -1,8 +1,9 @@
 import type { FailureReason } from '../api/reasons.ts';
 
-/** The failure classes read from pods and the PVC (the rest of FailureReason is seen by the operator itself). */
+/** The failure classes read from pods, the PVC and ReplicaSets (the rest of FailureReason is seen by the operator itself). */
 export type PodFailureReason = Extract<FailureReason,
-  'OOMKilled' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'ErrImagePull' | 'CreateContainerConfigError' | 'ProbeFailure' | 'Unschedulable' | 'PVCPending'>;
+  'OOMKilled' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'ErrImagePull' | 'CreateContainerConfigError' | 'ProbeFailure' | 'Unschedulable' | 'PVCPending'
+  | 'QuotaExceeded' | 'LimitRangeViolation'>;
 
 /**
  * One distinct failure seen in the cluster.
@@ -45,8 +46,12 @@ export interface Failure {
   ranSince?: string;
   /** The image, for pull failures. */
   image?: string;
-  /** The container's memory limit from the pod spec, for OOM kills: the limit that was hit. */
+  /** The container's memory limit from the pod spec, for OOM kills: the limit that was hit; for a refused ReplicaSet, the limit refused. */
   memoryLimit?: string;
+  /** QuotaExceeded, LimitRangeViolation: the ReplicaSet that cannot create pods. */
+  replicaSet?: string;
+  /** The refused pods carry the memory raise in force (status.recovery.memoryLimit): the policy holds it. */
+  refusedRaise?: boolean;
   /**
    * What the kubelet or scheduler said, verbatim. Never the container's
    * termination message: that is whatever the program printed and may hold a secret.

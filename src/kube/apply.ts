@@ -53,6 +53,16 @@ export async function apply<T = ApplyObject>(client: KubeClient, desired: ApplyO
   });
 }
 
+/** The object under that name as the apiserver has it, or undefined when there is none. */
+export async function read(client: KubeClient, ref: Omit<OwnedObjectRef, 'uid'>): Promise<unknown> {
+  try {
+    return await client.request({ method: 'GET', path: objectPath({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }) });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /** An owned object by identity; with uid, only that incarnation is deleted. */
 export interface OwnedObjectRef {
   apiVersion: string;

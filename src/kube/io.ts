@@ -1,5 +1,5 @@
 import type { AgentStatus } from '../api/status.ts';
-import { apply, remove, type ApplyObject, type OwnedObjectRef } from './apply.ts';
+import { apply, read, remove, type ApplyObject, type OwnedObjectRef } from './apply.ts';
 import type { KubeClient } from './client.ts';
 import { deletePod, type DeletePodResult } from './pods.ts';
 import { apiObjectReader, readReferencedDigests, type ReferencedDigests, type References } from './secrets.ts';
@@ -13,6 +13,8 @@ import { patchAgentStatus } from './status.ts';
 export interface KubeIO {
   /** Server-side apply; call only when needsApply(desired, live) says so. */
   apply(desired: ApplyObject): Promise<ApplyObject>;
+  /** An object by name, undefined when absent: the check before a create that nothing foreign is there. */
+  read(ref: Omit<OwnedObjectRef, 'uid'>): Promise<unknown>;
   /** Deletes an owned object the spec no longer asks for; already gone is done. */
   remove(ref: OwnedObjectRef): Promise<void>;
   /** Call only when the computed status differs from the one read. */
@@ -26,6 +28,7 @@ export function kubeIO(client: KubeClient): KubeIO {
   const reader = apiObjectReader(client);
   return {
     apply: (desired) => apply(client, desired),
+    read: (ref) => read(client, ref),
     remove: (ref) => remove(client, ref),
     patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
     deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),

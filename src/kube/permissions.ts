@@ -31,7 +31,9 @@ export interface Permission {
 
 // Server-side apply creates the object when it does not exist yet, and the
 // apiserver then also authorizes `create`: every applied kind needs both.
-const applied = ['list', 'watch', 'patch', 'create'] as const;
+// `get`: before a create the name is read, so an object that is not the
+// Agent's (the caches see only the operator's label) is never overwritten.
+const applied = ['get', 'list', 'watch', 'patch', 'create'] as const;
 
 export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'agent-operator.dev', resource: 'agents', verbs: ['list', 'watch'], why: 'the Agent cache' },
@@ -40,7 +42,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'apps', resource: 'replicasets', verbs: ['list', 'watch'], why: 'rollback reads the pod templates of earlier revisions' },
   { scope: 'watched', group: '', resource: 'pods', verbs: ['list', 'watch', 'delete'], why: 'health; delete is the RestartPod remediation' },
   { scope: 'watched', group: '', resource: 'services', verbs: [...applied, 'delete'], why: 'owned; deleted when the ports go or ClusterIP<->Headless switches' },
-  { scope: 'watched', group: '', resource: 'configmaps', verbs: [...applied, 'delete', 'get'], why: 'owned config (deleted when the config goes); get: referenced config layers' },
+  { scope: 'watched', group: '', resource: 'configmaps', verbs: [...applied, 'delete'], why: 'owned config (deleted when the config goes); get: also referenced config layers' },
   { scope: 'watched', group: '', resource: 'persistentvolumeclaims', verbs: applied, why: 'owned state volume, never deleted by the operator' },
   { scope: 'watched', group: 'policy', resource: 'poddisruptionbudgets', verbs: [...applied, 'delete'], why: 'owned; deleted at one replica' },
   { scope: 'watched', group: '', resource: 'secrets', verbs: ['list', 'watch', 'get'], why: 'read only: a metadata-only watch and targeted reads of referenced keys (hashed, never stored)' },

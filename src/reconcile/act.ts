@@ -2,7 +2,10 @@ import type { Agent } from '../api/agent.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { KubeApiError } from '../runtime/api-error.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { withBlocker } from '../status/blocked.ts';
+import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
 
 // Act: carry out a Plan. Objects first, then status, then the pod delete, then
@@ -16,20 +19,46 @@ export interface ActDeps {
   log: Logger;
 }
 
-export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<void> {
+export interface ActResult {
+  /** The apiserver refused an apply: the status says so, and the Agent is retried on a timer. */
+  applyFailed: boolean;
+}
+
+export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResult> {
   const ns = agent.metadata.namespace ?? '';
+  const refused: string[] = [];
   for (const obj of p.apply) {
     deps.log.debug({ object: `${obj.kind}/${obj.metadata.name}` }, 'applying');
-    await deps.io.apply(obj);
+    try {
+      await deps.io.apply(obj);
+    } catch (err) {
+      // A refusal (admission, quota, schema, RBAC) is the user's to fix and
+      // goes into status; the other objects are still applied. Anything
+      // else (network, 5xx, 429) is the error policy's to retry.
+      if (!isRefusal(err)) throw err;
+      deps.log.warn({ object: `${obj.kind}/${obj.metadata.name}`, status: err.status, err: err.message }, 'the apiserver refused an apply');
+      refused.push(refusalText(obj.kind, obj.metadata.name, err));
+    }
   }
   for (const ref of p.remove) {
     deps.log.info({ object: `${ref.kind}/${ref.name}` }, 'removing an owned object the spec no longer asks for');
     await deps.io.remove(ref);
   }
+  let status = p.status;
+  let events = [...p.events];
+  if (refused.length) {
+    // Laid over the status as computed, against the status as read: the same
+    // refusal again writes nothing and announces nothing.
+    const blocked = withBlocker(p.computed, agent.status, { reason: 'ApplyFailed', message: refused.join('; ') }, agent.metadata.generation ?? 0, p.now);
+    status = statusChanged(agent.status, blocked) ? blocked : undefined;
+    // The plan announced the transitions of the status it computed; the status written is this one.
+    const planned = new Set(transitionEvents(agent.status, p.computed).map((e) => e.message));
+    events = [...events.filter((e) => !planned.has(e.message)), ...transitionEvents(agent.status, blocked)];
+  }
   // Status before the pod delete, with the Agent's resourceVersion as a
   // precondition: a plan made from a stale cache fails here (409) before it
   // deletes anything, so a remediation step is never taken twice.
-  if (p.status) await deps.io.patchAgentStatus(ns, agent.metadata.name, p.status, agent.metadata.resourceVersion);
+  if (status) await deps.io.patchAgentStatus(ns, agent.metadata.name, status, agent.metadata.resourceVersion);
   if (p.deletePod) {
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
     deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
@@ -41,5 +70,25 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<void> {
     metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },
   };
   // Events are best effort (the recorder logs and swallows its own errors).
-  await Promise.all(p.events.map((e) => deps.events.record(target, e.type, e.reason, e.message)));
+  await Promise.all(events.map((e) => deps.events.record(target, e.type, e.reason, e.message)));
+  return { applyFailed: refused.length > 0 };
+}
+
+/**
+ * Refusals: the request reached the apiserver and was judged. 408 and 429 are
+ * load, 409 cannot come from a forced apply, and 5xx (a webhook that cannot be
+ * reached included) may pass by itself: those go to the error policy.
+ */
+function isRefusal(err: unknown): err is KubeApiError {
+  return err instanceof KubeApiError && err.status >= 400 && err.status < 500 && ![408, 409, 429].includes(err.status);
+}
+
+const maxApiMessage = 1000;
+
+function refusalText(kind: string, name: string, err: KubeApiError): string {
+  const said = err.message.length > maxApiMessage ? `${err.message.slice(0, maxApiMessage - 1)}…` : err.message;
+  const fix = err.status === 403 && /cannot (patch|create|update)/.test(err.message)
+    ? "grant the operator's ServiceAccount that permission (the chart's RBAC)"
+    : 'fix what the apiserver names (an admission policy or webhook, a ResourceQuota, or the spec field it rejects)';
+  return `applying ${kind} ${name} was refused (HTTP ${err.status}${err.reason ? ` ${err.reason}` : ''}): ${said}: ${fix}`;
 }

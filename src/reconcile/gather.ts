@@ -2,7 +2,7 @@ import type {
   V1ConfigMap, V1Deployment, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
-import { agentLabel } from '../desired/labels.ts';
+import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
 import { configMapName, deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
@@ -25,8 +25,12 @@ export interface Observed {
   pdb?: V1PodDisruptionBudget;
   references: ReferencedDigests;
   dependencies: DependencyState;
+  /** Objects under a name the Agent needs that are not its own: never written, reported as NameConflict. */
+  conflicts?: NameConflict[];
   now: Date;
 }
+
+export interface NameConflict { kind: string; name: string; message: string }
 
 export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>) => Promise<ReferencedDigests>;
 
@@ -40,18 +44,24 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
 export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
-  const uid = agent.metadata.uid;
-  const owned = <T extends { metadata?: { ownerReferences?: { uid: string }[] } }>(obj: T | undefined): T | undefined =>
-    obj && (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid) ? obj : undefined;
+  const conflicts: NameConflict[] = [];
+  // The caches hold objects with the operator's managed-by label; one of them
+  // under this Agent's name but not this Agent's (a copy, another tool's) is a conflict too.
+  const mine = <T extends Parameters<typeof isMine>[1]>(kind: string, obj: T | undefined): T | undefined => {
+    if (obj === undefined) return undefined;
+    if (isMine(agent, obj, kind)) return obj;
+    conflicts.push(nameConflict(agent, kind, obj.metadata?.name ?? ''));
+    return undefined;
+  };
 
-  const deployment = owned(caches.deployments.get(ns, deploymentName(name)));
+  const deployment = mine('Deployment', caches.deployments.get(ns, deploymentName(name)));
   const label = labelValue(name);
   const replicaSets = caches.replicaSets.byIndex(ns, byAgentLabel, label)
     .filter((rs) => rs.metadata?.namespace === ns && deployment !== undefined
       && (rs.metadata?.ownerReferences ?? []).some((r) => r.uid === deployment.metadata?.uid));
   const pods = caches.pods.byIndex(ns, byAgentLabel, label).filter((p) => p.metadata?.namespace === ns);
-  // A retained PVC carries no owner reference (so it outlives the Agent); it is ours by name and label.
-  const pvc = caches.pvcs.get(ns, pvcName(name));
+  // A retained PVC carries no owner reference (so it outlives the Agent); it is ours by its label and agent-name annotation.
+  const pvc = mine('PersistentVolumeClaim', caches.pvcs.get(ns, pvcName(name)));
 
   const out: Observed = {
     agent,
@@ -65,14 +75,65 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     now,
   };
   if (deployment) out.deployment = deployment;
-  const service = owned(caches.services.get(ns, serviceName(name)));
+  const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;
-  const configMap = owned(caches.configMaps.get(ns, configMapName(name)));
+  const configMap = mine('ConfigMap', caches.configMaps.get(ns, configMapName(name)));
   if (configMap) out.configMap = configMap;
-  if (pvc?.metadata?.labels?.[agentLabel] === label) out.pvc = pvc;
-  const pdb = owned(caches.pdbs.get(ns, pdbName(name)));
+  if (pvc) out.pvc = pvc;
+  const pdb = mine('PodDisruptionBudget', caches.pdbs.get(ns, pdbName(name)));
   if (pdb) out.pdb = pdb;
+  if (conflicts.length) out.conflicts = conflicts;
   return out;
+}
+
+export type ReadObject = (ref: { apiVersion: string; kind: string; namespace: string; name: string }) => Promise<unknown>;
+
+/**
+ * The caches see only objects with the managed-by label, so before the
+ * operator creates an object it reads the name: whatever is there already and
+ * is not this Agent's (a Service `payments` someone made by hand) must not be
+ * overwritten. One GET per object about to be created, none once converged.
+ * Found and ours (the cache is behind our own create): observed as live.
+ */
+export async function probeCreates(o: Observed, creates: readonly { apiVersion: string; kind: string; metadata: { name: string; namespace: string } }[], read: ReadObject): Promise<Observed> {
+  const out: Observed = { ...o, conflicts: [...(o.conflicts ?? [])] };
+  const found = await Promise.all(creates.map((c) => read({ apiVersion: c.apiVersion, kind: c.kind, namespace: c.metadata.namespace, name: c.metadata.name })));
+  for (const [i, c] of creates.entries()) {
+    const live = found[i] as Parameters<typeof isMine>[1] | undefined;
+    if (live === undefined) continue;
+    if (!isMine(o.agent, live, c.kind)) {
+      out.conflicts!.push(nameConflict(o.agent, c.kind, c.metadata.name));
+      continue;
+    }
+    const key = ({ Deployment: 'deployment', Service: 'service', ConfigMap: 'configMap', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
+    if (key) (out as unknown as Record<string, unknown>)[key] = live;
+  }
+  if (!out.conflicts!.length) delete out.conflicts;
+  return out;
+}
+
+/**
+ * This Agent's: a controller ownerReference with its uid; a PVC (retained
+ * without an owner) by the Agent's label and its full name in the
+ * agent-name annotation, both.
+ */
+function isMine(agent: Agent, obj: { metadata?: { name?: string; ownerReferences?: { uid: string; controller?: boolean }[]; labels?: Record<string, string>; annotations?: Record<string, string> } }, kind: string): boolean {
+  const refs = obj.metadata?.ownerReferences ?? [];
+  if (refs.some((r) => r.uid === agent.metadata.uid && r.controller === true)) return true;
+  return kind === 'PersistentVolumeClaim'
+    && obj.metadata?.labels?.[agentLabel] === labelValue(agent.metadata.name)
+    && obj.metadata?.annotations?.[agentNameAnnotation] === agent.metadata.name;
+}
+
+function nameConflict(agent: Agent, kind: string, name: string): NameConflict {
+  const a = agent.metadata.name;
+  const handOver = kind === 'PersistentVolumeClaim'
+    ? `; to hand it to this Agent, label it ${agentLabel}=${labelValue(a)} and annotate it ${agentNameAnnotation}=${a}`
+    : '';
+  return {
+    kind, name,
+    message: `${kind} ${name} already exists and is not this Agent's (${kind === 'PersistentVolumeClaim' ? `no ${agentLabel} label and ${agentNameAnnotation} annotation for ${a}` : `no controller ownerReference to Agent ${a}`}), so the operator leaves it untouched: delete or rename that ${kind}, or give the Agent another name${handOver}`,
+  };
 }
 
 /** Index on EndpointSlices: `namespace/service`. */

@@ -1,4 +1,4 @@
-import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
 import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
@@ -7,9 +7,12 @@ import { detectFailures, type ProbeThresholds } from '../health/detect.ts';
 import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
+import { detectReplicaFailures } from '../health/replica-failure.ts';
 import { needsApply, type ApplyObject } from '../kube/apply.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
+import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
+import { holdRefusedRaise } from '../recovery/refused-raise.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
@@ -25,12 +28,17 @@ export interface OwnedRef { apiVersion: string; kind: string; name: string; name
 export interface Plan {
   /** Owned objects whose live state differs from the desired one. */
   apply: ApplyObject[];
+  /** The objects in `apply` no cache shows: the name is read before they are created (gather.ts probeCreates). */
+  creates: ApplyObject[];
   /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
   remove: OwnedRef[];
   /** A failing pod to delete (RestartPod), guarded by uid. */
   deletePod?: { name: string; uid: string };
   /** The next status, only when it differs from the current one. */
   status?: AgentStatus;
+  /** The status as computed, written or not (act lays an apply refusal over it). */
+  computed: AgentStatus;
+  now: Date;
   events: AgentEvent[];
   action: Action;
   /** Failures counted for the first time in this reconcile (metrics). */
@@ -56,11 +64,11 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const specKey = podSpecKey(agent.spec);
   const carried = carryAcrossGenerations(previous?.recovery, generation, specKey);
   const prevRecovery = carried?.generation === generation ? carried : undefined;
-  const build = (rec: RecoveryStatus | undefined): DesiredResult => desiredObjects(agent, {
+  const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => desiredObjects(agent, {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
     ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
-    ...rollbackOverride(rec, o.replicaSets),
+    ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, o.replicaSets)),
     holdForDependencies,
   });
   let desired = build(prevRecovery);
@@ -72,15 +80,16 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   }
 
   const rollout = readRollout(o.deployment, spec.replicas);
-  const failures = detectFailures({
+  // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
+  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detectFailures({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
     ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
     ...(spec.health.startup ? { startup: thresholds(spec.health.startup) } : {}),
     now,
-  });
+  })];
   const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
-  const decision = decide({
+  const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
     generation,
     previous: carried,
@@ -94,7 +103,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     rolloutInProgress: replacingPods(rollout, spec.replicas),
     readySince: readySince(o.pods),
     spec: agent.spec,
-  });
+  }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
@@ -124,36 +133,50 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     spec: agent.spec,
   });
 
-  const out: Plan = { apply: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh };
+  const conflicts = o.conflicts ?? [];
+  const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
+  const out: Plan = { apply: [], creates: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
-    if (desired.ok) planObjects(out, desired, o, missing.length > 0 || problems.length > 0 || refused.length > 0);
+    const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
+    const held = holdRollout ? lastAppliedTemplate(o.deployment, o.replicaSets) : undefined;
+    const heldObjects = held && desired.ok ? build(rec, held) : undefined;
+    // The template held to passes the pod policy too (the policy may have tightened since it was applied).
+    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}).length === 0 ? heldObjects : undefined;
+    const objects = keep ?? desired;
+    if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
     if (decision.action.type === 'RestartPod') {
       const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
     }
   }
-  if (statusChanged(previous, status)) {
-    out.status = status;
-    out.events.push(...transitionEvents(previous, status));
+  if (statusChanged(previous, blocked)) {
+    out.status = blocked;
+    out.events.push(...transitionEvents(previous, blocked));
   }
-  const settled = status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
+  const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   const requeue = [decision.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }
 
 /**
- * Objects to write. A missing reference, an invalid spec or a pod the pod policy refuses holds the
- * Deployment and its ConfigMap as they are (Semantics 4: the running revision
- * stays); the rest still converge.
+ * Objects to write. A missing reference, an invalid spec or a pod the pod
+ * policy refuses holds the Deployment's pod template at the one last applied (Semantics 4: the running
+ * revision stays, and a hand edit meanwhile is reverted) and its ConfigMap as
+ * it is; the rest still converge.
  */
-function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boolean): void {
+function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boolean, templateHeld: boolean): void {
   const ns = o.agent.metadata.namespace ?? '';
+  const conflicting = new Set((o.conflicts ?? []).map((c) => c.kind));
   const want = (desired: ApplyObject | undefined, live: unknown) => {
-    if (desired && needsApply(desired, live)) out.apply.push(desired);
+    if (!desired || conflicting.has(desired.kind) || !needsApply(desired, live)) return;
+    out.apply.push(desired);
+    if (live === undefined) out.creates.push(desired);
   };
-  if (!holdRollout) {
-    want(d.configMap as ApplyObject | undefined, o.configMap);
+  // Pods mount the ConfigMap and the claim by name: with someone else's under
+  // that name, the Deployment would run on their data, so it waits too.
+  if (!holdRollout) want(d.configMap as ApplyObject | undefined, o.configMap);
+  if ((!holdRollout || templateHeld) && !conflicting.has('ConfigMap') && !conflicting.has('PersistentVolumeClaim')) {
     want(d.deployment as ApplyObject, o.deployment);
   }
   // clusterIP is immutable: a switch between ClusterIP and Headless deletes the
@@ -166,6 +189,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   }
   want(d.pvc as ApplyObject | undefined, o.pvc);
   want(d.pdb as ApplyObject | undefined, o.pdb);
+  // The live objects are this Agent's (gather drops the rest), so removing them is safe.
   const gone = (live: { metadata?: { name?: string } } | undefined, desired: unknown, apiVersion: string, kind: string) => {
     if (live?.metadata?.name && desired === undefined) out.remove.push({ apiVersion, kind, name: live.metadata.name, namespace: ns });
   };
@@ -184,6 +208,25 @@ function replacingPods(r: Rollout, desired: number): boolean {
   if (!r.inProgress) return false;
   const allUpdated = r.observed && r.updatedReplicas >= desired && r.replicas <= r.updatedReplicas;
   return !allUpdated;
+}
+
+/**
+ * The pod template the operator last applied, for a held rollout. The
+ * Deployment itself may carry a hand edit by now (`kubectl set image`), which
+ * keeps our revision annotation; but that annotation first reached the
+ * cluster through our own apply, so the oldest ReplicaSet that carries it
+ * holds our template. None yet (the controller has not made it): nothing to hold to.
+ */
+function lastAppliedTemplate(deployment: V1Deployment | undefined, replicaSets: readonly V1ReplicaSet[]): V1PodTemplateSpec | undefined {
+  const rev = deployment?.spec?.template?.metadata?.annotations?.[revisionAnnotation];
+  if (rev === undefined) return undefined;
+  const created = (rs: V1ReplicaSet) => new Date(rs.metadata?.creationTimestamp ?? 0).getTime();
+  // Within one second (creationTimestamp's resolution) the Deployment controller's own counter orders them.
+  const number = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  const oldest = replicaSets
+    .filter((rs) => rs.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rev)
+    .sort((a, b) => created(a) - created(b) || number(a) - number(b))[0];
+  return oldest?.spec?.template;
 }
 
 function rollbackOverride(rec: RecoveryStatus | undefined, replicaSets: readonly V1ReplicaSet[]): { podTemplateOverride?: V1PodTemplateSpec } {

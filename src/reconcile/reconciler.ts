@@ -6,8 +6,8 @@ import type { Reconciler } from '../runtime/controller.ts';
 import { splitKey } from '../runtime/kube-object.ts';
 import { act, type ActDeps } from './act.ts';
 import type { Caches } from './caches.ts';
-import { gather } from './gather.ts';
-import { plan } from './plan.ts';
+import { gather, probeCreates } from './gather.ts';
+import { plan, unsettledRequeueMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
 // the whole situation every time, so a missed event or an operator restart
@@ -35,11 +35,19 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
-    const observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()));
-    const p = plan(observed, invalid, deps.podPolicy);
-    await act(agent, p, { ...deps, log });
+    let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()));
+    let p = plan(observed, invalid, deps.podPolicy);
+    // Names about to be created are read first: what is there and not ours is never overwritten.
+    if (p.creates.length) {
+      observed = await probeCreates(observed, p.creates, deps.io.read);
+      p = plan(observed, invalid, deps.podPolicy);
+    }
+    const done = await act(agent, p, { ...deps, log });
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
-    return p.requeueAfterMs !== undefined ? { requeueAfter: p.requeueAfterMs } : undefined;
+    // A refused apply is retried on the unsettled timer: the refusal is in status, and a
+    // quota freed or a policy changed elsewhere raises no event on the Agent.
+    const requeue = done.applyFailed ? Math.min(p.requeueAfterMs ?? unsettledRequeueMs, unsettledRequeueMs) : p.requeueAfterMs;
+    return requeue !== undefined ? { requeueAfter: requeue } : undefined;
   };
 }
 

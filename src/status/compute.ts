@@ -29,6 +29,7 @@ export const readyRule = [
   '4. every desired replica runs the current revision and is ready, and no pod of the Agent has an active failure: the Deployment has observed its latest generation, updated = available = desired, no old pod is left, ready >= desired (the failure\'s reason, else ProgressDeadlineExceeded, RolloutInProgress or Unavailable).',
   'With spec.replicas 0, item 4 holds once no pod is left (reason ScaledToZero).',
   'Warnings (ProbesConfigured=False) and a memory override in force do not affect Ready; Degraded reports the override.',
+  'Over all of these: an object under a name the Agent needs that is not its own (NameConflict), or a write the apiserver refused (ApplyFailed), makes Ready False with that reason.',
 ].join('\n');
 
 export type DependencyState =

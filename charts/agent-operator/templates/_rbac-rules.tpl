@@ -11,7 +11,7 @@
 # owned, applied
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["create", "list", "patch", "watch"]
+  verbs: ["create", "get", "list", "patch", "watch"]
 # rollback reads the pod templates of earlier revisions
 - apiGroups: ["apps"]
   resources: ["replicasets"]
@@ -23,19 +23,19 @@
 # owned; deleted when the ports go or ClusterIP<->Headless switches
 - apiGroups: [""]
   resources: ["services"]
-  verbs: ["create", "delete", "list", "patch", "watch"]
-# owned config (deleted when the config goes); get: referenced config layers
+  verbs: ["create", "delete", "get", "list", "patch", "watch"]
+# owned config (deleted when the config goes); get: also referenced config layers
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["create", "delete", "get", "list", "patch", "watch"]
 # owned state volume, never deleted by the operator
 - apiGroups: [""]
   resources: ["persistentvolumeclaims"]
-  verbs: ["create", "list", "patch", "watch"]
+  verbs: ["create", "get", "list", "patch", "watch"]
 # owned; deleted at one replica
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["create", "delete", "list", "patch", "watch"]
+  verbs: ["create", "delete", "get", "list", "patch", "watch"]
 # read only: a metadata-only watch and targeted reads of referenced keys (hashed, never stored)
 - apiGroups: [""]
   resources: ["secrets"]

@@ -55,6 +55,8 @@ async function everyCall(): Promise<Set<Call>> {
   for (const k of ownedKinds) {
     const slash = k.lastIndexOf('/');
     await io.apply({ apiVersion: k.slice(0, slash), kind: k.slice(slash + 1), metadata: { name: 'a', namespace: 'ns' } });
+    // The name is read before a create (gather.ts probeCreates).
+    await io.read({ apiVersion: k.slice(0, slash), kind: k.slice(slash + 1), namespace: 'ns', name: 'a' });
   }
   // What plan.ts removes when the spec stops asking for it.
   for (const [apiVersion, kind] of [['v1', 'Service'], ['v1', 'ConfigMap'], ['policy/v1', 'PodDisruptionBudget']] as const) {

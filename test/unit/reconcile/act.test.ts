@@ -1,0 +1,100 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Agent } from '../../../src/api/agent.ts';
+import type { AgentStatus } from '../../../src/api/status.ts';
+import type { KubeIO } from '../../../src/kube/io.ts';
+import { act } from '../../../src/reconcile/act.ts';
+import type { Observed } from '../../../src/reconcile/gather.ts';
+import { plan } from '../../../src/reconcile/plan.ts';
+import { KubeApiError } from '../../../src/runtime/api-error.ts';
+import { noopLogger } from '../../../src/runtime/logger.ts';
+import { agent } from '../../fixtures/agent.ts';
+
+const t0 = new Date('2026-11-27T10:00:00Z');
+
+function observed(a: Agent, now = t0): Observed {
+  return {
+    agent: a, replicaSets: [], pods: [], now,
+    references: { digests: {}, missing: [], configMapTexts: {} },
+    dependencies: { ready: true, waits: [], none: true },
+  };
+}
+
+/** The apiserver as far as act talks to it: applies of Deployments are refused with `refusal`. */
+function world(refusal: Error | undefined) {
+  const statuses: AgentStatus[] = [];
+  const events: { type: string; reason: string; message: string }[] = [];
+  const applied: string[] = [];
+  const io: KubeIO = {
+    apply: async (obj) => {
+      if (refusal && obj.kind === 'Deployment') throw refusal;
+      applied.push(obj.kind);
+      return obj;
+    },
+    read: async () => undefined,
+    remove: async () => {},
+    patchAgentStatus: async (_ns, _n, status) => { statuses.push(status); },
+    deletePod: async () => 'deleted',
+    readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
+  };
+  const deps = {
+    io, log: noopLogger,
+    events: { record: async (_t: unknown, type: string, reason: string, message: string) => { events.push({ type, reason, message }); } },
+    metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
+  };
+  return { deps: deps as unknown as Parameters<typeof act>[2], statuses, events, applied };
+}
+
+const denied = new KubeApiError(422, 'deployments.apps "fwd" is forbidden: ValidatingAdmissionPolicy \'no-unsigned\' with binding \'no-unsigned\' denied request: images from unsigned.example are not allowed here', { reason: 'Invalid' });
+
+describe('act: a write the apiserver refuses', () => {
+  it('writes ApplyFailed with the apiserver\'s message into status, announces it, and still applies the other objects', async () => {
+    const a = agent('fwd').port('http', 2020).build();
+    const w = world(denied);
+    const result = await act(a, plan(observed(a)), w.deps);
+    assert.equal(result.applyFailed, true);
+    assert.deepEqual(w.applied, ['Service']);
+    assert.equal(w.statuses.length, 1);
+    const status = w.statuses[0]!;
+    assert.equal(status.observedGeneration, 1, 'the status is current');
+    const stalled = status.conditions?.find((c) => c.type === 'Stalled');
+    assert.deepEqual([stalled?.status, stalled?.reason], ['True', 'ApplyFailed']);
+    assert.match(stalled!.message, /^applying Deployment fwd was refused \(HTTP 422 Invalid\): .*images from unsigned\.example are not allowed here: fix what the apiserver names/);
+    assert.equal(status.conditions?.find((c) => c.type === 'Ready')?.reason, 'ApplyFailed');
+    const event = w.events.find((e) => e.reason === 'ApplyFailed');
+    assert.equal(event?.type, 'Warning');
+    assert.match(event!.message, /images from unsigned\.example are not allowed here/);
+  });
+
+  it('the same refusal again writes no status and no event', async () => {
+    const a = agent('fwd').port('http', 2020).build();
+    const w = world(denied);
+    await act(a, plan(observed(a)), w.deps);
+    const after: Agent = { ...a, status: w.statuses[0]! };
+    const again = world(denied);
+    await act(after, plan(observed(after, new Date(t0.getTime() + 15_000))), again.deps);
+    assert.deepEqual(again.statuses, []);
+    assert.deepEqual(again.events.filter((e) => e.reason === 'ApplyFailed'), []);
+  });
+
+  it('once the apply goes through, the status drops ApplyFailed', async () => {
+    const a = agent('fwd').build();
+    const w = world(denied);
+    await act(a, plan(observed(a)), w.deps);
+    const after: Agent = { ...a, status: w.statuses[0]! };
+    const ok = world(undefined);
+    await act(after, plan(observed(after, new Date(t0.getTime() + 15_000))), ok.deps);
+    assert.equal(ok.statuses.length, 1);
+    assert.notEqual(ok.statuses[0]!.conditions?.find((c) => c.type === 'Stalled')?.reason, 'ApplyFailed');
+    assert.equal(ok.statuses[0]!.conditions?.find((c) => c.type === 'Stalled')?.status, 'False');
+  });
+
+  it('leaves load and server errors to the error policy', async () => {
+    const a = agent('fwd').build();
+    for (const err of [new KubeApiError(429, 'slow down'), new KubeApiError(503, 'unavailable'), new Error('ECONNRESET')]) {
+      const w = world(err);
+      await assert.rejects(act(a, plan(observed(a)), w.deps), err);
+      assert.deepEqual(w.statuses, []);
+    }
+  });
+});
