@@ -4,7 +4,7 @@ import type { RecoveryPolicy } from './steps.ts';
 // What each failure class lets the policy do.
 
 /** Restarts (pod deletions) can help these. */
-export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['CrashLoopBackOff', 'ProbeFailure', 'OOMKilled']);
+export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['CrashLoopBackOff', 'LivenessProbeFailure', 'ProbeFailure', 'OOMKilled']);
 
 /** Deleting the pod cannot fix these, but running the last healthy revision may. */
 export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
@@ -15,7 +15,8 @@ export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailure
 export function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
   if (!f.pod) return false;
   switch (f.reason) {
-    case 'CrashLoopBackOff': return f.containerState === 'waiting';
+    case 'CrashLoopBackOff':
+    case 'LivenessProbeFailure': return f.containerState === 'waiting';
     case 'ProbeFailure': return true;
     case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
     default: return false;
