@@ -15,8 +15,6 @@ export interface MemoryContext {
   max: string;
   /** Set when this very failure made the operator raise the limit. */
   raisedTo?: string;
-  /** Set when this kill, at the cap, was counted as a restart attempt. */
-  attempt?: { n: number; of: number; onExhausted: string };
 }
 
 export interface DiagnoseContext {
@@ -58,8 +56,7 @@ function oomKilled(f: Failure, m: MemoryContext | undefined): string {
     return `${head}; the limit is already raised to ${m.inForce} (recovery.oomKilled, max ${m.max}), and this pod, still at the old limit, goes once a pod at ${m.inForce} is available`;
   }
   if (parseQuantity(m.inForce) >= parseQuantity(m.max)) {
-    const counted = m.attempt ? ` (attempt ${m.attempt.n} of ${m.attempt.of} before onExhausted: ${m.attempt.onExhausted})` : '';
-    return `${head}, which is recovery.oomKilled.maxMemory${counted}: raise maxMemory or make the agent use less memory`;
+    return `${head}, which is recovery.oomKilled.maxMemory, so restarts follow recovery.restart and then onExhausted: raise maxMemory or make the agent use less memory`;
   }
   return `${head}: raise resources.limits.memory`;
 }

@@ -6,6 +6,7 @@ import { agentLabel } from '../desired/labels.ts';
 import { configMapName, deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
+import type { LivenessKill } from '../health/detect.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
 
@@ -25,6 +26,8 @@ export interface Observed {
   pdb?: V1PodDisruptionBudget;
   references: ReferencedDigests;
   dependencies: DependencyState;
+  /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
+  livenessKills?: LivenessKill[];
   now: Date;
 }
 

@@ -11,14 +11,18 @@ export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailure
 
 // PVCPending is in neither: no restart or rollback binds a volume, so it is reported only.
 
-/** Only a pod the kubelet is holding back, or whose readiness keeps failing; never a container mid-retry. */
-export function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
+/**
+ * Only a pod the kubelet is holding back, or whose readiness keeps failing;
+ * never a container mid-retry. An OOM kill is the memory policy's while it can
+ * still raise the limit (`atCap` false), a restart's like any crash after that.
+ */
+export function canRestart(f: Failure, policy: RecoveryPolicy, atCap = false): boolean {
   if (!f.pod) return false;
   switch (f.reason) {
     case 'CrashLoopBackOff':
     case 'LivenessProbeFailure': return f.containerState === 'waiting';
     case 'ProbeFailure': return true;
-    case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
+    case 'OOMKilled': return (policy.oomKilled.action === 'None' || atCap) && f.containerState !== 'running';
     default: return false;
   }
 }

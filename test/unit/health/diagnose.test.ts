@@ -36,7 +36,7 @@ describe('diagnose names the cause and one fix for each failure class', () => {
     {
       name: 'OOMKilled at the cap',
       failure: one(pod('a').oomKilled().memoryLimit('1Gi')), ctx: memory({ inForce: '1Gi' }),
-      text: 'container agent of pod a was OOMKilled (exit 137) at limit 1Gi, which is recovery.oomKilled.maxMemory: raise maxMemory or make the agent use less memory',
+      text: 'container agent of pod a was OOMKilled (exit 137) at limit 1Gi, which is recovery.oomKilled.maxMemory, so restarts follow recovery.restart and then onExhausted: raise maxMemory or make the agent use less memory',
     },
     {
       name: 'OOMKilled at an older limit while the raised one rolls out',
