@@ -7,6 +7,8 @@ import { configMapName, deploymentName, labelValue, pdbName, pvcName, serviceNam
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
 import type { LivenessKill } from '../health/detect.ts';
+import { podsToCheckForLivenessKills } from '../health/liveness.ts';
+import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
 
@@ -32,6 +34,7 @@ export interface Observed {
 }
 
 export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>) => Promise<ReferencedDigests>;
+export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
 export const byAgentLabel = 'agent-label';
@@ -40,7 +43,7 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
   return v === undefined ? [] : [v];
 };
 
-export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date): Promise<Observed> {
+export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
   const uid = agent.metadata.uid;
@@ -67,6 +70,13 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     }),
     now,
   };
+  // Only with a liveness probe, and only for pods with a recent death: most reconciles read no event.
+  if (readKills && resolveSpec(agent.spec).health.liveness) {
+    const ask = podsToCheckForLivenessKills(pods, now.getTime());
+    // A failed read (an older chart without the events list verb) loses only
+    // the finer diagnosis: the death is still a failure, of class CrashLoopBackOff.
+    if (ask.length) out.livenessKills = (await Promise.all(ask.map((p) => readKills(ns, p).catch(() => [])))).flat();
+  }
   if (deployment) out.deployment = deployment;
   const service = owned(caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;

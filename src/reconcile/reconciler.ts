@@ -34,7 +34,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...cached.spec, image: cached.spec?.image ?? '' } };
 
-    const observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()));
+    const observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills);
     const p = plan(observed, invalid, deps.podPolicy);
     await act(agent, p, { ...deps, log });
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');

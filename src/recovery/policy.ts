@@ -45,7 +45,9 @@ import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 //   onExhausted Rollback it is rolled back at the first step instead of
 //   restarted. Deleting its pods would only reset the kubelet's back-off
 //   (raising the crash rate) and, under Recreate, make every step an outage;
-//   the restart schedule is for a revision that has proven itself.
+//   the restart schedule is for a revision that has proven itself. OOM kills
+//   do not count here: the memory policy owns them (and a raised limit is a
+//   new revision of the operator's own making, not a bad release).
 //
 // OOM kills with IncreaseMemory raise the limit even during a rollout: a kill
 // is the kernel saying the limit is too low, the rollout cannot succeed at that
@@ -171,7 +173,7 @@ export function decide(input: DecideInput): Decision {
   if (now < due) return finish({ type: 'None' }, due - now);
 
   const running = rec.rolledBackTo ?? input.revision;
-  if (policy.onExhausted === 'Rollback' && input.lastHealthyRevision !== undefined && input.lastHealthyRevision !== running && remediable.some((f) => f.revision === running)) {
+  if (policy.onExhausted === 'Rollback' && input.lastHealthyRevision !== undefined && input.lastHealthyRevision !== running && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled')) {
     return exhaust(input, rec, events, remediable, now, finish, false);
   }
 
