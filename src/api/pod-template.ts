@@ -58,7 +58,7 @@ export const PodTemplate = doc(
     priorityClassName: doc(z.string().max(253).optional(), { description: 'Priority class of the agent pods.' }),
     serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows). Only default or one the operator allows (--allowed-service-accounts); another is refused with PodSecurityViolation.' }),
     securityContext: doc(z.object({
-      pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault).').optional(),
+      pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault; with spec.storage also fsGroup 65532 and fsGroupChangePolicy OnRootMismatch, so the non-root agent can write its state volume). runAsUser is not defaulted: an image that runs as root is refused by the kubelet (CreateContainerConfigError) until you set runAsUser or use a non-root image.').optional(),
       container: freeForm('Overrides the secure container defaults (allowPrivilegeEscalation false, capabilities drop ALL).').optional(),
     }).optional(), { description: 'Overrides of the secure defaults, deep-merged over them like config layers (`null` removes a default). The pod must still meet the operator\'s Pod Security Standards level (--pod-security-level, baseline by default), or the Agent is refused with PodSecurityViolation.' }),
     volumes: doc(z.array(Volume).max(32).optional(), { description: 'Extra volumes.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] } }),

@@ -8,7 +8,7 @@
 /** Failure classes, as written to status.lastFailure.reason. */
 export const failureReasons = [
   'OOMKilled', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError',
-  'ProbeFailure', 'Unschedulable', 'PVCPending', 'SecretNotFound', 'ConfigMapNotFound',
+  'ProbeFailure', 'LivenessProbeFailure', 'Unschedulable', 'PVCPending', 'SecretNotFound', 'ConfigMapNotFound',
   'DependencyNotReady', 'InvalidSpec', 'QuotaExceeded', 'LimitRangeViolation',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
@@ -21,6 +21,7 @@ export const reasons = {
   ErrImagePull: 'The image pull failed (wrong name or tag, or missing pull credentials).',
   CreateContainerConfigError: 'The kubelet cannot create the container from its configuration (missing Secret/ConfigMap key, or a non-root policy the image breaks).',
   ProbeFailure: 'A readiness probe has failed for longer than the probe allows.',
+  LivenessProbeFailure: 'The kubelet killed and restarted a container because its liveness probe failed (the pod\'s Killing event says so).',
   Unschedulable: 'The scheduler cannot place the pod (resources, node selector, taints).',
   PVCPending: 'The state volume claim is not bound.',
   SecretNotFound: 'A referenced Secret or one of its keys does not exist; the rollout is held.',

@@ -92,16 +92,23 @@ RecoveryExhausted, ProgressDeadlineExceeded).
 1. **Detection** reads pod status as the kubelet writes it: OOMKilled from
    \`state.terminated\` or \`lastState.terminated\` with a raised restartCount,
    CrashLoopBackOff / ImagePullBackOff / ErrImagePull / CreateContainerConfigError
-   from \`state.waiting\`, ProbeFailure when a running container stays unready
-   longer than its readiness probe allows, Unschedulable after 20 s, PVCPending
-   after 60 s. Each occurrence is one run of one container (pod uid, container,
-   restart count); \`status.recovery.seenFailures\` keeps, per container, the
-   highest run counted, so it is counted and announced once, even across
-   operator restarts and with any number of failing replicas.
+   from \`state.waiting\`; a container that just exited (\`state.terminated\`) or
+   runs again after a death counts as failing until it has run 30 s and is
+   ready, so the running moments of a crash loop are not health;
+   LivenessProbeFailure when the pod's Killing event says the kubelet killed
+   that run for its liveness probe; ProbeFailure when a running container
+   (started or not) stays unready longer than its readiness probe allows (plus
+   the window of a health.startup you gave), checked the moment that window
+   closes; Unschedulable after 20 s, PVCPending after 60 s. Each occurrence is
+   one run of one container (pod uid, container, restart count);
+   \`status.recovery.seenFailures\` keeps, per container, the highest run
+   counted, so it is counted and announced once, even across operator restarts
+   and with any number of failing replicas.
 2. **OOMKilled with \`IncreaseMemory\`**: the limit rises at once by
    max(+20 %, +100Mi), never above \`maxMemory\` (default twice the limit). The
    override lives in \`status.recovery.memoryLimit\` and in the Deployment; the
-   spec is untouched. At the cap, further kills count as restart attempts.
+   spec is untouched. At the cap, further kills are failures like a crash
+   loop: they follow the restart schedule below.
 3. **Restart with backoff**: a pod the kubelet is backing off (or that stays
    unready) is deleted so it is recreated fresh, at most once per step:
    initialBackoffSeconds (10) doubling to maxBackoffSeconds (300), at most
@@ -118,13 +125,17 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    revision (taken from its ReplicaSet) while the spec stays as written;
    \`Hold\` (or Rollback with no healthy revision) stops acting and reports
    Stalled. A revision becomes \`lastHealthyRevision\` after 60 s fully ready
-   with no failure.
+   with no failure. A revision that has never been healthy and fails (other
+   than by OOM kills) while a healthy one exists is a failed release: with
+   Rollback it is rolled back at the first step, without restarts.
 5. **Clearing**: a new spec generation clears the override, the rollback and
    the attempts (event RecoveryCleared). Nothing is done for an Unmanaged Agent,
-   and nothing while the Deployment is still replacing pods of a rollout within
-   its progress deadline (once every pod runs the new revision, its failures
-   are that revision's, and waiting out the 600 s deadline would only delay the
-   remedy).
+   and nothing while the Deployment is still replacing pods of a rollout and
+   some new pod is not failing. Once every pod of the new revision fails (or
+   every pod runs it), the revision is judged then: the 600 s progress deadline
+   would only delay the remedy, and each pod deletion re-arms it. New pods
+   count as available only after 5 s ready (minReadySeconds), so a pod ready
+   for a moment between crashes never completes a rollout.
 
 ## Where this API differs from the contract sketch, and why
 

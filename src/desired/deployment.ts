@@ -8,6 +8,15 @@ import { parseQuantity } from '../api/quantity.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
 export const progressDeadlineSeconds = 600;
+/**
+ * A new pod counts as available only after it has been Ready this long. A
+ * crash-looping container can pass its probes for a moment between crashes;
+ * without this the Deployment counts that moment as available, completes the
+ * rollout and deletes the healthy old pods (zero ready pods on a real node).
+ * Short, because every rollout waits it once per surge step, the operator's
+ * own memory raise included.
+ */
+export const minReadySeconds = 5;
 /** Rollback takes its pod template from an older ReplicaSet, so the old ReplicaSets must be kept. */
 export const revisionHistoryLimit = 10;
 /** Set by the Deployment controller on every ReplicaSet's template; never ours to send. */
@@ -48,6 +57,7 @@ export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemp
       replicas: opts.holdForDependencies ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(owner.name) },
       strategy: strategy(spec),
+      minReadySeconds,
       progressDeadlineSeconds,
       revisionHistoryLimit,
       template,

@@ -54,7 +54,7 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: { memoryLimi
   const pt = spec.podTemplate;
   const pod: V1PodSpec = { containers: [container] };
   if (storage.volumes.length) pod.volumes = storage.volumes;
-  const podSecurity = podSecurityContext(pt.securityContext);
+  const podSecurity = podSecurityContext(pt.securityContext, { storage: spec.storage !== undefined });
   if (podSecurity) pod.securityContext = podSecurity;
   // No token in the pod unless the user chose a ServiceAccount: an agent that
   // does not talk to the apiserver should not carry credentials for it.

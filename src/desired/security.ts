@@ -16,6 +16,26 @@ export const podSecurityDefaults = {
   seccompProfile: { type: 'RuntimeDefault' },
 } as const satisfies V1PodSecurityContext;
 
+/**
+ * Added when the Agent has a state volume. A freshly provisioned volume (a
+ * hostPath-backed PV the kubelet creates, most block volumes) is owned by
+ * root 0755, so the non-root default above could not write its state there:
+ * fsGroup makes the kubelet give the volume this group (setgid, group
+ * writable) and adds it to the agent's groups, whatever UID the image runs as.
+ * OnRootMismatch: the recursive chown runs only when the volume's root does
+ * not already carry the group, so a large state volume does not slow every
+ * start. 65532 is the conventional "nonroot" ID (distroless images).
+ *
+ * runAsUser is deliberately not defaulted: an image with no USER runs as
+ * root, and silently giving it another UID would turn the kubelet's clear
+ * CreateContainerConfigError ("image will run as root") into obscure
+ * permission errors inside the agent; the diagnosis names the fix instead.
+ */
+export const storageSecurityDefaults = {
+  fsGroup: 65532,
+  fsGroupChangePolicy: 'OnRootMismatch',
+} as const satisfies V1PodSecurityContext;
+
 export const containerSecurityDefaults = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
@@ -23,8 +43,9 @@ export const containerSecurityDefaults = {
 
 type SecurityOverrides = NonNullable<PodTemplate['securityContext']>;
 
-export function podSecurityContext(overrides: SecurityOverrides | undefined): V1PodSecurityContext | undefined {
-  return nonEmpty(deepMerge(clone(podSecurityDefaults), overrides?.pod ?? {})) as V1PodSecurityContext | undefined;
+export function podSecurityContext(overrides: SecurityOverrides | undefined, opts: { storage?: boolean } = {}): V1PodSecurityContext | undefined {
+  const defaults = opts.storage ? { ...podSecurityDefaults, ...storageSecurityDefaults } : podSecurityDefaults;
+  return nonEmpty(deepMerge(clone(defaults), overrides?.pod ?? {})) as V1PodSecurityContext | undefined;
 }
 
 export function containerSecurityContext(overrides: SecurityOverrides | undefined): V1SecurityContext | undefined {

@@ -16,8 +16,6 @@ export interface MemoryContext {
   max: string;
   /** Set when this very failure made the operator raise the limit. */
   raisedTo?: string;
-  /** Set when this kill, at the cap, was counted as a restart attempt. */
-  attempt?: { n: number; of: number; onExhausted: string };
 }
 
 export interface DiagnoseContext {
@@ -37,6 +35,7 @@ export function diagnose(f: Failure, ctx: DiagnoseContext = {}): string {
     case 'CreateContainerConfigError': return configError(f, ctx.spec);
     case 'ProbeFailure':
       return `container ${f.container} of pod ${f.pod} is ${f.message}: fix what health.readiness checks (kubectl describe pod ${f.pod} shows the probe's error)`;
+    case 'LivenessProbeFailure': return livenessKilled(f);
     case 'Unschedulable': return unschedulable(f);
     case 'PVCPending': return pvcPending(f);
     case 'QuotaExceeded':
@@ -55,17 +54,19 @@ function oomKilled(f: Failure, m: MemoryContext | undefined): string {
   if (m.raisedTo !== undefined) return `${head}; raised to ${m.raisedTo} (recovery.oomKilled, max ${m.max})`;
   if (m.action === 'None') return `${head}: raise resources.limits.memory, or set recovery.oomKilled.action: IncreaseMemory`;
   if (hit !== undefined && parseQuantity(hit) < parseQuantity(m.inForce)) {
-    return `${head}; the limit is already raised to ${m.inForce} (recovery.oomKilled, max ${m.max}) and this pod is being replaced`;
+    // Not "being replaced": under RollingUpdate an old pod goes only once a
+    // pod at the raised limit is available, which may never happen.
+    return `${head}; the limit is already raised to ${m.inForce} (recovery.oomKilled, max ${m.max}), and this pod, still at the old limit, goes once a pod at ${m.inForce} is available`;
   }
   if (parseQuantity(m.inForce) >= parseQuantity(m.max)) {
-    const counted = m.attempt ? ` (attempt ${m.attempt.n} of ${m.attempt.of} before onExhausted: ${m.attempt.onExhausted})` : '';
-    return `${head}, which is recovery.oomKilled.maxMemory${counted}: raise maxMemory or make the agent use less memory`;
+    return `${head}, which is recovery.oomKilled.maxMemory, so restarts follow recovery.restart and then onExhausted: raise maxMemory or make the agent use less memory`;
   }
   return `${head}: raise resources.limits.memory`;
 }
 
 /** Exit codes that point at one cause; anything else needs the logs. */
 const exitHints: Record<number, string> = {
+  0: 'it ended on its own with success, and an agent must keep running: check spec.command and spec.args (kubectl describe pod shows whether the kubelet stopped it)',
   126: 'the command is not executable: check spec.command and the image',
   127: 'the command was not found in the image: check spec.command',
   137: 'it was killed (SIGKILL), usually by a failing liveness probe: check health.liveness',
@@ -74,9 +75,21 @@ const exitHints: Record<number, string> = {
 
 function crashLoop(f: Failure): string {
   const exit = f.exitCode === undefined ? '' : `last exit code ${f.exitCode}, `;
-  const head = `${who(f)} keeps exiting (${exit}${f.restartCount ?? 0} restarts) and the kubelet is backing off`;
+  const counts = `(${exit}${f.restartCount ?? 0} restarts)`;
+  const head = f.containerState === 'terminated' ? `${who(f)} exited ${counts}`
+    : f.containerState === 'running' ? `${who(f)} exited ${counts} and was restarted a moment ago`
+    : `${who(f)} keeps exiting ${counts} and the kubelet is backing off`;
   const hint = f.exitCode === undefined ? undefined : exitHints[f.exitCode];
   return `${head}: ${hint ?? `read why with kubectl logs ${f.pod} -c ${f.container} --previous`}`;
+}
+
+/**
+ * The exit code says nothing here: a program that handles SIGTERM exits 0 (or
+ * 143) when the kubelet kills it for liveness, and "read the logs" would send
+ * the reader after a crash that never happened.
+ */
+function livenessKilled(f: Failure): string {
+  return `${who(f)} was killed and restarted by the kubelet because its liveness probe failed (${f.restartCount ?? 0} restarts; it exited with code ${f.exitCode ?? 'unknown'} on the kill): fix what health.liveness checks, or give it more time if the agent is only slow (health.liveness timeoutSeconds, failureThreshold, or a health.startup window); kubectl describe pod ${f.pod} shows the probe's error`;
 }
 
 function imagePull(f: Failure): string {

@@ -2,7 +2,7 @@ import type { FailureReason } from '../api/reasons.ts';
 
 /** The failure classes read from pods, the PVC and ReplicaSets (the rest of FailureReason is seen by the operator itself). */
 export type PodFailureReason = Extract<FailureReason,
-  'OOMKilled' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'ErrImagePull' | 'CreateContainerConfigError' | 'ProbeFailure' | 'Unschedulable' | 'PVCPending'
+  'OOMKilled' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'ErrImagePull' | 'CreateContainerConfigError' | 'ProbeFailure' | 'LivenessProbeFailure' | 'Unschedulable' | 'PVCPending'
   | 'QuotaExceeded' | 'LimitRangeViolation'>;
 
 /**

@@ -2,6 +2,8 @@ import type { AgentStatus } from '../api/status.ts';
 import { apply, read, remove, type ApplyObject, type OwnedObjectRef } from './apply.ts';
 import type { KubeClient } from './client.ts';
 import { deletePod, type DeletePodResult } from './pods.ts';
+import { readLivenessKills } from './pod-events.ts';
+import type { LivenessKill } from '../health/detect.ts';
 import { apiObjectReader, readReferencedDigests, type ReferencedDigests, type References } from './secrets.ts';
 import { patchAgentStatus } from './status.ts';
 
@@ -22,6 +24,8 @@ export interface KubeIO {
   patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
   deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
   readReferencedDigests(namespace: string, refs: References): Promise<ReferencedDigests>;
+  /** The kubelet's liveness kills announced in the pod's events. */
+  readLivenessKills(namespace: string, pod: { uid: string }): Promise<LivenessKill[]>;
 }
 
 export function kubeIO(client: KubeClient): KubeIO {
@@ -33,5 +37,6 @@ export function kubeIO(client: KubeClient): KubeIO {
     patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
     deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
     readReferencedDigests: (namespace, refs) => readReferencedDigests(reader, namespace, refs),
+    readLivenessKills: (namespace, pod) => readLivenessKills(client, namespace, pod),
   };
 }

@@ -47,7 +47,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'policy', resource: 'poddisruptionbudgets', verbs: [...applied, 'delete'], why: 'owned; deleted at one replica' },
   { scope: 'watched', group: '', resource: 'secrets', verbs: ['list', 'watch', 'get'], why: 'read only: a metadata-only watch and targeted reads of referenced keys (hashed, never stored)' },
   { scope: 'watched', group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], why: 'dependsOn services: ready endpoints' },
-  { scope: 'watched', group: '', resource: 'events', verbs: ['create', 'patch'], why: 'events on Agents; patch counts a repeat' },
+  { scope: 'watched', group: '', resource: 'events', verbs: ['create', 'patch', 'list'], why: 'events on Agents; patch counts a repeat; list: the kubelet\'s Killing events of a pod whose container restarted (liveness diagnosis)' },
   { scope: 'lease', group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], why: 'leader election' },
 ];
 

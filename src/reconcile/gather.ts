@@ -6,6 +6,9 @@ import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
 import { configMapName, deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
+import type { LivenessKill } from '../health/detect.ts';
+import { podsToCheckForLivenessKills } from '../health/liveness.ts';
+import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
 
@@ -27,12 +30,15 @@ export interface Observed {
   dependencies: DependencyState;
   /** Objects under a name the Agent needs that are not its own: never written, reported as NameConflict. */
   conflicts?: NameConflict[];
+  /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
+  livenessKills?: LivenessKill[];
   now: Date;
 }
 
 export interface NameConflict { kind: string; name: string; message: string }
 
 export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>) => Promise<ReferencedDigests>;
+export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
 export const byAgentLabel = 'agent-label';
@@ -41,7 +47,7 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
   return v === undefined ? [] : [v];
 };
 
-export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date): Promise<Observed> {
+export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
   const conflicts: NameConflict[] = [];
@@ -74,6 +80,13 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     }),
     now,
   };
+  // Only with a liveness probe, and only for pods with a recent death: most reconciles read no event.
+  if (readKills && resolveSpec(agent.spec).health.liveness) {
+    const ask = podsToCheckForLivenessKills(pods, now.getTime());
+    // A failed read (an older chart without the events list verb) loses only
+    // the finer diagnosis: the death is still a failure, of class CrashLoopBackOff.
+    if (ask.length) out.livenessKills = (await Promise.all(ask.map((p) => readKills(ns, p).catch(() => [])))).flat();
+  }
   if (deployment) out.deployment = deployment;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;

@@ -3,7 +3,7 @@ import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
 import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
 import { revisionAnnotation, selectorString } from '../desired/labels.ts';
-import { detectFailures, type ProbeThresholds } from '../health/detect.ts';
+import { detect, type ProbeThresholds } from '../health/detect.ts';
 import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
@@ -14,7 +14,7 @@ import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
-import { readRollout, rolloutHealthy, type Rollout } from '../status/rollout.ts';
+import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../status/rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
@@ -80,14 +80,17 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   }
 
   const rollout = readRollout(o.deployment, spec.replicas);
-  // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
-  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detectFailures({
+  const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
     ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
-    ...(spec.health.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    // Only the user's startup window: the default one is liveness's safety net (see DetectInput.startup).
+    ...(spec.health.startup && agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    livenessKills: o.livenessKills ?? [],
     now,
-  })];
+  });
+  // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
+  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detection.failures];
   const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
@@ -100,7 +103,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     specMemoryLimit: spec.resources.limits.memory ?? '',
     revision,
     lastHealthyRevision: previous?.lastHealthyRevision,
-    rolloutInProgress: replacingPods(rollout, spec.replicas),
+    rolloutInProgress: replacingPods(rollout, spec.replicas) && !revisionFailing(o.pods, rollout.revision, failures),
     readySince: readySince(o.pods),
     spec: agent.spec,
   }), failures, now);
@@ -154,7 +157,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     out.events.push(...transitionEvents(previous, blocked));
   }
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
-  const requeue = [decision.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
+  const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
+  const requeue = [decision.requeueAfterMs, detectionDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }
@@ -200,9 +205,10 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
 
 /**
  * The recovery policy leaves a rollout alone while the Deployment controller
- * is still replacing pods. Once every pod runs the new revision, its failures
- * are the new revision's, and waiting out the whole progress deadline (600 s)
- * would only delay the remedy.
+ * is still replacing pods (and, in plan, while some new pod is not failing).
+ * Once every pod runs the new revision, its failures are the new revision's,
+ * and waiting out the whole progress deadline (600 s) would only delay the
+ * remedy.
  */
 function replacingPods(r: Rollout, desired: number): boolean {
   if (!r.inProgress) return false;

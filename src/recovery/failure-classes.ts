@@ -4,20 +4,25 @@ import type { RecoveryPolicy } from './steps.ts';
 // What each failure class lets the policy do.
 
 /** Restarts (pod deletions) can help these. */
-export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['CrashLoopBackOff', 'ProbeFailure', 'OOMKilled']);
+export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['CrashLoopBackOff', 'LivenessProbeFailure', 'ProbeFailure', 'OOMKilled']);
 
 /** Deleting the pod cannot fix these, but running the last healthy revision may. */
 export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
 
 // PVCPending is in neither: no restart or rollback binds a volume, so it is reported only.
 
-/** Only a pod the kubelet is holding back, or whose readiness keeps failing; never a container mid-retry. */
-export function canRestart(f: Failure, policy: RecoveryPolicy): boolean {
+/**
+ * Only a pod the kubelet is holding back, or whose readiness keeps failing;
+ * never a container mid-retry. An OOM kill is the memory policy's while it can
+ * still raise the limit (`atCap` false), a restart's like any crash after that.
+ */
+export function canRestart(f: Failure, policy: RecoveryPolicy, atCap = false): boolean {
   if (!f.pod) return false;
   switch (f.reason) {
-    case 'CrashLoopBackOff': return f.containerState === 'waiting';
+    case 'CrashLoopBackOff':
+    case 'LivenessProbeFailure': return f.containerState === 'waiting';
     case 'ProbeFailure': return true;
-    case 'OOMKilled': return policy.oomKilled.action === 'None' && f.containerState !== 'running';
+    case 'OOMKilled': return (policy.oomKilled.action === 'None' || atCap) && f.containerState !== 'running';
     default: return false;
   }
 }

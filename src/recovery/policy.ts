@@ -36,16 +36,28 @@ import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 //   readiness between crashes keeps the schedule;
 // - a Hold is sticky: it lifts only after healthyResetSeconds healthy or with
 //   a new spec, not when the attempt window rolls over;
-// - nothing at all while a rollout is within its progress deadline: a new
-//   revision's pods are the Deployment's to judge first. The one exception is
-//   the OOM raise (below).
+// - nothing at all while a rollout is still replacing pods and some of the new
+//   revision's pods are not failing: those are the Deployment's to judge
+//   first. Once every new pod fails, the revision is judged now, not after
+//   the progress deadline (which each pod deletion would re-arm anyway). The
+//   other exception is the OOM raise (below);
+// - a revision never recorded healthy (it is not lastHealthyRevision) whose
+//   pods fail while a healthy revision exists is a failed release: with
+//   onExhausted Rollback it is rolled back at the first step instead of
+//   restarted. Deleting its pods would only reset the kubelet's back-off
+//   (raising the crash rate) and, under Recreate, make every step an outage;
+//   the restart schedule is for a revision that has proven itself. OOM kills
+//   do not count here: the memory policy owns them (and a raised limit is a
+//   new revision of the operator's own making, not a bad release).
 //
 // OOM kills with IncreaseMemory raise the limit even during a rollout: a kill
 // is the kernel saying the limit is too low, the rollout cannot succeed at that
 // limit, and waiting out a progress deadline per raise would take 10 minutes a
 // step. It cannot loop: only a kill at the limit in force raises it (kills of
 // pods still on an older limit are counted and ignored), once per decision,
-// never past maxMemory.
+// never past maxMemory. At maxMemory the kills are failures like a crash loop:
+// they follow the restart schedule (the kubelet restarts fast at first, so
+// counting each kill as an attempt spent them all in seconds).
 
 export type Action =
   | { type: 'None' }
@@ -77,7 +89,7 @@ export interface DecideInput {
   /** The revision the spec asks for. */
   revision: string;
   lastHealthyRevision?: string | undefined;
-  /** The Deployment is rolling out and still within its progress deadline. */
+  /** The Deployment is still replacing pods and not every new pod is failing: the policy waits. */
   rolloutInProgress: boolean;
   /** For naming fields in failure texts. */
   spec?: ReferenceSources | undefined;
@@ -145,15 +157,6 @@ export function decide(input: DecideInput): Decision {
         events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryIncreasedText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, cause) });
         return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
       }
-      // At the cap a kill counts as an attempt; the one after the last attempt hands over to onExhausted.
-      const attempts = rec.restartAttempts ?? 0;
-      if (attempts >= policy.restart.maxAttempts && !input.rolloutInProgress) {
-        return exhaust(input, rec, events, active, now, finish, true);
-      }
-      if (attempts < policy.restart.maxAttempts) {
-        countAttempt(rec, policy, now);
-        oomCause = { failure: cause, memory: { attempt: { n: attempts + 1, of: policy.restart.maxAttempts, onExhausted: policy.onExhausted } } };
-      }
     }
   }
 
@@ -170,7 +173,13 @@ export function decide(input: DecideInput): Decision {
   }
   if (now < due) return finish({ type: 'None' }, due - now);
 
-  const restartable = remediable.filter((f) => canRestart(f, policy));
+  const running = rec.rolledBackTo ?? input.revision;
+  if (policy.onExhausted === 'Rollback' && input.lastHealthyRevision !== undefined && input.lastHealthyRevision !== running && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled')) {
+    return exhaust(input, rec, events, remediable, now, finish, false);
+  }
+
+  const atCap = parseQuantity(inForce) >= parseQuantity(policy.oomKilled.maxMemory);
+  const restartable = remediable.filter((f) => canRestart(f, policy, atCap));
   const attempts = rec.restartAttempts ?? 0;
   const onlyRollbackHelps = restartable.length === 0 && remediable.some((f) => rollbackClasses.has(f.reason)) && !remediable.some((f) => restartClasses.has(f.reason));
   if (attempts >= policy.restart.maxAttempts || onlyRollbackHelps) return exhaust(input, rec, events, remediable, now, finish, !onlyRollbackHelps || attempts >= policy.restart.maxAttempts);

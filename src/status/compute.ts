@@ -15,6 +15,7 @@ import { setCondition, sortConditions, type ConditionInput } from './conditions.
 import { nextLastFailure, type Blocker } from './last-failure.ts';
 import { readRollout, type Rollout } from './rollout.ts';
 import { toMs } from './time.ts';
+import { revisionAnnotation } from '../api/annotations.ts';
 
 /**
  * When Ready is True. This text is the rule (docs and the Argo CD health
@@ -148,7 +149,7 @@ function computeReady(input: StatusInput, r: Rollout, active: readonly Failure[]
       ? { type: 'Ready', status: 'True', reason: 'ScaledToZero', message: 'spec.replicas is 0: nothing runs, by request', observedGeneration: g }
       : no('RolloutInProgress', `scaling to zero: ${r.replicas} pods left`);
   }
-  const counts = `${r.readyReplicas}/${desired} replicas ready at revision ${input.revision}`;
+  const counts = readyCounts(input, r);
   const current = r.revision === undefined || r.revision === input.revision;
   if (r.exists && current && r.complete && r.readyReplicas >= desired && active.length === 0) {
     return { type: 'Ready', status: 'True', reason: 'Ready', message: counts, observedGeneration: g };
@@ -249,6 +250,19 @@ function healthyRevision(input: StatusInput, r: Rollout, active: readonly Failur
   if (since === undefined || active.length || !r.complete || input.desiredReplicas === 0) return undefined;
   if (input.now.getTime() - since < (input.healthyAfterSeconds ?? defaultHealthyAfterSeconds) * 1000) return undefined;
   return r.revision ?? runRevision(input);
+}
+
+/**
+ * "N/D replicas ready at revision R", counted from the pods of R: the
+ * Deployment's readyReplicas also counts old pods, and a healthy old pod must
+ * not read as the new revision being ready. The old ones are named apart.
+ */
+function readyCounts(input: StatusInput, r: Rollout): string {
+  const live = input.pods.filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  if (input.pods.length === 0) return `${r.readyReplicas}/${input.desiredReplicas} replicas ready at revision ${input.revision}`;
+  const atRevision = live.filter((p) => p.metadata?.annotations?.[revisionAnnotation] === input.revision).length;
+  const older = live.length - atRevision;
+  return `${atRevision}/${input.desiredReplicas} replicas ready at revision ${input.revision}${older > 0 ? ` (${older} ready at an older revision)` : ''}`;
 }
 
 function restarts(pods: readonly V1Pod[]): number {

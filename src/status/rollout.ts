@@ -1,4 +1,5 @@
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { Failure } from '../health/failure.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 
 /** What the Agent's Deployment says about its rollout, read once for the status and the policy. */
@@ -62,4 +63,18 @@ export function rolloutHealthy(r: Rollout, desiredReplicas: number): boolean {
   if (!r.exists) return false;
   if (desiredReplicas === 0) return r.observed && r.replicas === 0;
   return r.complete && r.readyReplicas >= desiredReplicas;
+}
+
+/**
+ * Every pod of `revision` that is still meant to run has an active failure
+ * (and there is one): the revision is failing as a whole, whatever the
+ * Deployment's progress clock says. A pod deletion creates a pod, which the
+ * Deployment counts as progress, so that clock is no judge of a bad release.
+ */
+export function revisionFailing(pods: readonly V1Pod[], revision: string | undefined, failures: readonly Failure[]): boolean {
+  if (revision === undefined) return false;
+  const failing = new Set(failures.filter((f) => f.active && f.podUid !== undefined).map((f) => f.podUid));
+  const mine = pods.filter((p) => p.metadata?.annotations?.[revisionAnnotation] === revision && p.metadata?.deletionTimestamp === undefined
+    && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  return mine.length > 0 && mine.every((p) => failing.has(p.metadata?.uid ?? p.metadata?.name ?? ''));
 }

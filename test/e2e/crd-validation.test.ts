@@ -70,7 +70,7 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
       ports: [{ name: 'http', containerPort: 8080 }],
       resources: { requests: { cpu: 1, memory: '128Mi', 'ephemeral-storage': 0 }, limits: { memory: '256Mi', 'ephemeral-storage': '1Gi' } },
       health: { liveness: { httpGet: { path: '/healthz', port: 'http' } }, startup: { tcpSocket: { port: 8080 }, failureThreshold: 30, periodSeconds: 5 } },
-      env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }],
+      env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }, { name: 'SECRET_ENV', value: 'AGENT_TOKEN' }, { name: 'DB_PASSWORD', value: '$(PW)' }, { name: 'EMPTY_TOKEN', value: '' }],
       envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }],
       config: { layers: [{ configMap: { name: 'c', key: 'base.yaml' } }, { inline: { a: { b: 1 } } }] },
       storage: { size: '1Gi' },

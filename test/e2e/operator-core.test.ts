@@ -55,7 +55,8 @@ describe('the operator core', () => {
     assert.equal(d.spec?.replicas, 1);
     const pod = d.spec!.template.spec!;
     assert.equal(pod.automountServiceAccountToken, false);
-    assert.deepEqual(plain(pod.securityContext), { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    // The state volume belongs to the agent's group: a new volume is root-owned and the agent runs as non-root.
+    assert.deepEqual(plain(pod.securityContext), { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch' });
     const c = pod.containers[0]!;
     assert.equal(c.name, 'agent');
     assert.equal(c.image, 'fluent/fluent-bit:3.2');

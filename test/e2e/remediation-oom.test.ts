@@ -1,7 +1,8 @@
 // OOMKilled end to end (issue 4, first "Done when"): an agent whose pods the
 // kernel keeps killing gets more memory per OOM kill by the documented rule,
 // max(+20%, +100Mi) rounded up to whole Mi, until recovery.oomKilled.maxMemory;
-// kills at the cap count as attempts, then onExhausted applies (Rollback with
+// kills at the cap follow the restart schedule (not one attempt per kernel
+// kill, issue 17 defect 7), then onExhausted applies (Rollback with
 // no healthy revision falls back to Hold: Stalled=True; with one, the last
 // healthy revision runs). The raise lives in status and in the Deployment
 // only: the spec, and so the generation, never change. When the kills stop,
@@ -91,7 +92,7 @@ describe('an agent that is OOMKilled over and over', () => {
     const rec = stalled.status!.recovery!;
     assert.equal(rec.memoryLimit, '512Mi');
     assert.equal(rec.lastAction, 'Hold');
-    assert.equal(rec.restartAttempts, 1, 'the kill at the cap counted as the one attempt before onExhausted');
+    assert.equal(rec.restartAttempts, 1, 'the one restart step at the cap was taken before onExhausted');
     assert.equal(rec.rolledBackTo, undefined, 'no healthy revision to roll back to');
     const st = condition(stalled, 'Stalled')!;
     assert.equal(st.reason, 'RecoveryExhausted');
@@ -115,7 +116,8 @@ describe('an agent that is OOMKilled over and over', () => {
       assert.match(e.message!, /\(recovery\.oomKilled, max 512Mi\); the spec still says 256Mi: set resources\.limits\.memory to keep it/);
     }
     const atCap = events.filter((e) => e.reason === 'OOMKilled' && /at limit 512Mi/.test(e.message ?? ''));
-    assert.ok(atCap.some((e) => /attempt 1 of 1 before onExhausted: Rollback/.test(e.message!)), `OOM at the cap counted: ${atCap.map((e) => e.message).join(' | ')}`);
+    assert.ok(atCap.some((e) => /so restarts follow recovery\.restart and then onExhausted/.test(e.message!)), `OOM at the cap explained: ${atCap.map((e) => e.message).join(' | ')}`);
+    assert.equal(events.filter((e) => e.reason === 'RestartedPod').length, 1, 'the schedule\'s one restart step at the cap, however many kills');
     const exhausted = events.find((e) => e.reason === 'RecoveryExhausted')!;
     assert.equal(exhausted.type, 'Warning');
     assert.match(exhausted.message!, /remediation is used up and no revision has been healthy yet to roll back to, so the operator holds/);

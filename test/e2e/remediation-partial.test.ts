@@ -55,6 +55,8 @@ describe('one failing pod out of three', () => {
       assert.equal(condition(x, 'Degraded')?.status, 'True', JSON.stringify(condition(x, 'Degraded')));
       assert.equal(condition(x, 'Ready')?.status, 'False', JSON.stringify(condition(x, 'Ready')));
       assert.equal(x.status?.readyReplicas, 2, 'the Deployment counts two ready replicas');
+      // The first death is reported at once ("exited ... restarted a moment ago"); wait for the back-off.
+      assert.match(condition(x, 'Degraded')?.message ?? '', /keeps exiting/);
       return x;
     }, { timeoutMs: 60_000, message: 'Degraded=True and Ready=False for the one failing pod' });
 
@@ -85,7 +87,7 @@ describe('one failing pod out of three', () => {
 
     // The failure event and kubectl describe carry the same diagnosis.
     const events = await agentEvents(cluster(), ns, name);
-    const failure = events.find((e) => e.reason === 'CrashLoopBackOff' && e.type === 'Warning' && e.message?.startsWith('container agent'));
+    const failure = events.find((e) => e.reason === 'CrashLoopBackOff' && e.type === 'Warning' && e.message?.startsWith('container agent') && e.message.includes('keeps exiting'));
     assert.match(failure?.message ?? '', new RegExp(`pod ${failing} keeps exiting \\(last exit code 127.*check spec\\.command`));
     const described = await cluster().kubectl(['describe', 'agent', name, '-n', ns]);
     assert.equal(described.code, 0, described.stderr);
@@ -95,7 +97,8 @@ describe('one failing pod out of three', () => {
     // The fault clears: Ready again, nothing degraded.
     await clearFault(cluster().core, ns, failing);
     failing = undefined;
-    const healed = await waitReady(cluster(), ns, name);
+    // A container restarted after a crash counts as failing until it has run 30 s (no Healthy between crashes).
+    const healed = await waitReady(cluster(), ns, name, 60_000);
     assert.equal(condition(healed, 'Degraded')?.status, 'False');
     assert.equal(healed.status?.readyText, '3/3');
     assert.equal(healed.status?.phase, 'Running');

@@ -44,10 +44,10 @@
 - apiGroups: ["discovery.k8s.io"]
   resources: ["endpointslices"]
   verbs: ["list", "watch"]
-# events on Agents; patch counts a repeat
+# events on Agents; patch counts a repeat; list: the kubelet's Killing events of a pod whose container restarted (liveness diagnosis)
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create", "list", "patch"]
 {{- end }}
 {{- define "agent-operator.rules.lease" -}}
 # leader election

@@ -37,6 +37,11 @@ describe('deployment', () => {
     assert.equal(d.spec?.progressDeadlineSeconds, 600);
   });
 
+  it('counts a new pod available only after 5 s Ready, so a crash-looping pod Ready for a moment does not complete the rollout', () => {
+    const a = base.build();
+    assert.equal(deployment(ownerOf(a), resolveSpec(a.spec), template).spec?.minReadySeconds, 5);
+  });
+
   it('runs spec.replicas, or none while held for dependencies', () => {
     const a = base.replicas(3).storage('1Gi', { accessModes: ['ReadWriteMany'] }).build();
     assert.equal(deployment(ownerOf(a), resolveSpec(a.spec), template).spec?.replicas, 3);

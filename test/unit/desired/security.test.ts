@@ -8,6 +8,15 @@ describe('security contexts', () => {
     assert.deepEqual(containerSecurityContext(undefined), { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
   });
 
+  it('give a state volume to the agent\'s group (fsGroup, chown only on a root mismatch), since a new volume is root-owned', () => {
+    assert.deepEqual(podSecurityContext(undefined, { storage: true }), {
+      runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 65532, fsGroupChangePolicy: 'OnRootMismatch',
+    });
+    assert.deepEqual(podSecurityContext({ pod: { fsGroup: 2000, fsGroupChangePolicy: null } }, { storage: true }), {
+      runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 2000,
+    });
+  });
+
   it('do not force a read-only root filesystem, since agents write files', () => {
     assert.equal('readOnlyRootFilesystem' in containerSecurityContext(undefined)!, false);
   });

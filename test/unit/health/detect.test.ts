@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectFailures, type DetectInput } from '../../../src/health/detect.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { detect as detectAllOf, detectFailures, type DetectInput } from '../../../src/health/detect.ts';
 import { countNew, maxSeenFailures, type Failure } from '../../../src/health/failure.ts';
 import { at, pod, pvc, t0 } from './pod-fixtures.ts';
 
 const readiness = { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 };
 const detect = (input: Partial<DetectInput>): Failure[] => detectFailures({ pods: [], now: new Date(t0), readiness, ...input });
+const detectAll = (input: Partial<DetectInput>) => detectAllOf({ pods: [], now: new Date(t0), readiness, ...input });
+const initDone = (p: V1Pod): V1Pod => {
+  p.spec!.initContainers = [{ name: 'init', image: 'busybox' }];
+  p.status!.initContainerStatuses = [{ name: 'init', image: 'busybox', imageID: '', ready: true, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed' } } }];
+  return p;
+};
 const only = (input: Partial<DetectInput>): Failure => {
   const found = detect(input);
   assert.equal(found.length, 1, JSON.stringify(found, null, 2));
@@ -36,9 +43,39 @@ describe('detectFailures', () => {
       expect: { reason: 'OOMKilled', key: 'OOMKilled/uid-a/agent/r2', active: true, containerState: 'running' },
     },
     {
-      name: 'an OOM kill in lastState of a container that is back and ready is counted but no longer active',
+      name: 'an OOM kill in lastState of a container back and ready for a moment only is still active',
       input: { pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 3, ready: true }).build()] },
+      expect: { reason: 'OOMKilled', active: true },
+    },
+    {
+      name: 'an OOM kill in lastState of a container back and ready for the stable time is counted but no longer active',
+      input: { pods: [pod('a').oomKilled({ shownAs: 'running', restartCount: 3, ready: true }).build()], restartStableSeconds: 3 },
       expect: { reason: 'OOMKilled', active: false },
+    },
+    {
+      name: 'a container that just exited with an error, before the kubelet restarts it, is a failure already',
+      input: { pods: [pod('a').exited({ restartCount: 0 }).build()] },
+      expect: { reason: 'CrashLoopBackOff', key: 'CrashLoopBackOff/uid-a/agent/r0', active: true, containerState: 'terminated', exitCode: 1, message: 'exited with Error (exit code 1)' },
+    },
+    {
+      name: 'a container running again for a moment after a crash is still failing (no Healthy between crashes)',
+      input: { pods: [pod('a').restarted({ restartCount: 1, startedSecondsAgo: 3 }).build()] },
+      expect: { reason: 'CrashLoopBackOff', key: 'CrashLoopBackOff/uid-a/agent/r0', active: true, containerState: 'running', message: 'restarted after Error (exit code 1)' },
+    },
+    {
+      name: 'a container running and ready for the stable time after a crash is counted but no longer active',
+      input: { pods: [pod('a').restarted({ restartCount: 1, startedSecondsAgo: 31 }).build()] },
+      expect: { reason: 'CrashLoopBackOff', active: false },
+    },
+    {
+      name: 'a container the kubelet killed for its liveness probe is a LivenessProbeFailure, even when it exited 0 on the SIGTERM',
+      input: { pods: [pod('a').restarted({ exitCode: 0 }).build()], livenessKills: [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:50Z' }] },
+      expect: { reason: 'LivenessProbeFailure', key: 'CrashLoopBackOff/uid-a/agent/r0', active: true, exitCode: 0, message: 'killed by the kubelet for a failing liveness probe, then Completed (exit code 0)' },
+    },
+    {
+      name: 'a container that is not started (startup probe pending) and unready past the readiness window is a ProbeFailure',
+      input: { pods: [pod('a').notReadyFor(31, { started: false, startedSecondsAgo: 31 }).build()] },
+      expect: { reason: 'ProbeFailure', message: 'not ready since 2026-11-27T10:59:29Z (its startup probe has not passed); the readiness probe allows 30s (3 x 10s + 0s initial delay)' },
     },
     {
       name: 'a crash loop carries the last exit code and restart count',
@@ -90,10 +127,11 @@ describe('detectFailures', () => {
 
   const quiet: { name: string; input: Partial<DetectInput> }[] = [
     { name: 'a healthy pod', input: { pods: [pod('a').build()] } },
-    { name: 'a container that exited once (the kubelet restarts it; not a class of its own)', input: { pods: [pod('a').exited().build()] } },
+    { name: 'a finished init container', input: { pods: [initDone(pod('a').build())] } },
+    { name: 'a container that stopped in a pod being deleted', input: { pods: [pod('a').exited({ exitCode: 143 }).terminating().build()] } },
     { name: 'a container unready for exactly what the probe allows', input: { pods: [pod('a').notReadyFor(30).build()] } },
     { name: 'an unready container when there is no readiness probe', input: { pods: [pod('a').notReadyFor(600).build()], readiness: undefined } },
-    { name: 'an unready container still in its startup probe', input: { pods: [pod('a').notReadyFor(600, { started: false }).build()] } },
+    { name: 'an unready container within the startup window the user gave', input: { pods: [pod('a').notReadyFor(100, { started: false, startedSecondsAgo: 100 }).build()], startup: { periodSeconds: 5, failureThreshold: 30, initialDelaySeconds: 0 } } },
     { name: 'an unready pod that is terminating (rollouts do that)', input: { pods: [pod('a').notReadyFor(600).terminating().build()] } },
     { name: 'an evicted pod', input: { pods: [pod('a').crashLooping().phase('Failed').build()] } },
     { name: 'a PVC within its grace', input: { pvc: pvc({ createdSecondsAgo: 30 }) } },
@@ -108,6 +146,30 @@ describe('detectFailures', () => {
     assert.equal(only({ pods: [pod('a').notReadyFor(3600, { startedSecondsAgo: 181 }).build()], startup }).reason, 'ProbeFailure');
     const wasReady = pod('a').notReadyFor(31, { startedSecondsAgo: 3000 }).build();
     assert.equal(only({ pods: [wasReady], startup }).reason, 'ProbeFailure', 'a container that was ready gets the readiness window only');
+  });
+
+  it('keys a crash the same from its exit through the back-off to the restart, so a crash loop counts each death once', () => {
+    const id = 'containerd://9a8b7c6d5e4f30211223344556677';
+    const keys = [
+      only({ pods: [pod('a').exited({ restartCount: 0, containerID: id }).build()] }).key,
+      only({ pods: [pod('a').crashLooping({ restartCount: 0, containerID: id }).build()] }).key,
+      only({ pods: [pod('a').restarted({ restartCount: 1, containerID: id }).build()] }).key,
+      only({ pods: [pod('a').restarted({ restartCount: 1, containerID: id }).build()], livenessKills: [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:49Z' }] }).key,
+    ];
+    assert.deepEqual(new Set(keys).size, 1, keys.join(' '));
+  });
+
+  it('does not blame the liveness probe for a death whose run the kill was not in', () => {
+    const kills = [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:30Z' }, { podUid: 'uid-b', container: 'agent', at: '2026-11-27T10:59:50Z' }];
+    assert.equal(only({ pods: [pod('a').restarted().build()], livenessKills: kills }).reason, 'CrashLoopBackOff');
+  });
+
+  it('says when to look again: the moment a probe window closes or a restarted container has run long enough', () => {
+    const unready = detect({ pods: [pod('a').notReadyFor(20).build()] });
+    assert.deepEqual(unready, []);
+    assert.equal(detectAll({ pods: [pod('a').notReadyFor(20).build()] }).nextCheckAt, t0 + 10_000 + 1, 'the 30 s window closes 10 s from now');
+    assert.equal(detectAll({ pods: [pod('a').restarted({ startedSecondsAgo: 3 }).build()] }).nextCheckAt, t0 + 27_000, 'stable 30 s after the restart');
+    assert.equal(detectAll({ pods: [pod('a').build()] }).nextCheckAt, undefined, 'nothing pending: no extra reconcile');
   });
 
   it('adds the initial delay to what the readiness probe allows', () => {

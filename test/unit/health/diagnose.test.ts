@@ -36,12 +36,12 @@ describe('diagnose names the cause and one fix for each failure class', () => {
     {
       name: 'OOMKilled at the cap',
       failure: one(pod('a').oomKilled().memoryLimit('1Gi')), ctx: memory({ inForce: '1Gi' }),
-      text: 'container agent of pod a was OOMKilled (exit 137) at limit 1Gi, which is recovery.oomKilled.maxMemory: raise maxMemory or make the agent use less memory',
+      text: 'container agent of pod a was OOMKilled (exit 137) at limit 1Gi, which is recovery.oomKilled.maxMemory, so restarts follow recovery.restart and then onExhausted: raise maxMemory or make the agent use less memory',
     },
     {
       name: 'OOMKilled at an older limit while the raised one rolls out',
       failure: one(pod('a').oomKilled()), ctx: memory({ inForce: '356Mi' }),
-      text: 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi; the limit is already raised to 356Mi (recovery.oomKilled, max 1Gi) and this pod is being replaced',
+      text: 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi; the limit is already raised to 356Mi (recovery.oomKilled, max 1Gi), and this pod, still at the old limit, goes once a pod at 356Mi is available',
     },
     {
       name: 'OOMKilled with recovery.oomKilled.action None',
@@ -52,6 +52,16 @@ describe('diagnose names the cause and one fix for each failure class', () => {
       name: 'CrashLoopBackOff with an ordinary exit code points at the logs',
       failure: one(pod('a').crashLooping({ restartCount: 4, exitCode: 1 })),
       text: 'container agent of pod a keeps exiting (last exit code 1, 4 restarts) and the kubelet is backing off: read why with kubectl logs a -c agent --previous',
+    },
+    {
+      name: 'a liveness kill names the liveness probe and its fix, not the exit code and the logs',
+      failure: detectFailures({ pods: [pod('a').crashLooping({ restartCount: 3, exitCode: 0 }).build()], now: new Date(t0), livenessKills: [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:50Z' }] })[0]!,
+      text: 'container agent of pod a was killed and restarted by the kubelet because its liveness probe failed (3 restarts; it exited with code 0 on the kill): fix what health.liveness checks, or give it more time if the agent is only slow (health.liveness timeoutSeconds, failureThreshold, or a health.startup window); kubectl describe pod a shows the probe\'s error',
+    },
+    {
+      name: 'a container that just exited says so, without claiming a back-off yet',
+      failure: one(pod('a').exited({ exitCode: 2 })),
+      text: 'container agent of pod a exited (last exit code 2, 0 restarts): read why with kubectl logs a -c agent --previous',
     },
     {
       name: 'CrashLoopBackOff with exit 127 points at the command',

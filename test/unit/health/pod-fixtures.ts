@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1PersistentVolumeClaim, V1Pod, V1PodCondition } from '@kubernetes/client-node';
+import type { V1ContainerStateTerminated, V1ContainerStatus, V1PersistentVolumeClaim, V1Pod, V1PodCondition } from '@kubernetes/client-node';
 
 // Fluent builders for pod statuses as the kubelet writes them, so a test reads
 // as the situation it sets up: pod('a').crashLooping({ restartCount: 4 }).
@@ -69,10 +69,20 @@ export class PodBuilder {
     return this.#notReady(-10);
   }
 
-  /** The container just exited (not an OOM) and the kubelet is about to restart it. */
-  exited(o: { restartCount?: number; exitCode?: number } = {}): this {
-    this.#container({ restartCount: o.restartCount ?? 0, ready: false, state: { terminated: { exitCode: o.exitCode ?? 1, reason: 'Error' } } });
+  /** The container just exited (not an OOM) and the kubelet is about to restart it: state.terminated, restartCount not raised yet. */
+  exited(o: { restartCount?: number; exitCode?: number; reason?: string; containerID?: string } = {}): this {
+    this.#container({ restartCount: o.restartCount ?? 0, ready: false, state: { terminated: died(o) } });
     return this.#notReady(-1);
+  }
+
+  /** The kubelet restarted the container after a death (in lastState): running since `startedSecondsAgo`, restartCount raised. */
+  restarted(o: { restartCount?: number; exitCode?: number; reason?: string; containerID?: string; startedSecondsAgo?: number; ready?: boolean } = {}): this {
+    const started = o.startedSecondsAgo ?? 3;
+    this.#container({
+      restartCount: o.restartCount ?? 1, ready: o.ready ?? true, started: true,
+      state: { running: { startedAt: at(-started) } }, lastState: { terminated: died(o) },
+    });
+    return o.ready === false ? this.#notReady(-started) : this.#ready(-started + 1);
   }
 
   imagePull(o: { reason?: 'ErrImagePull' | 'ImagePullBackOff' | 'InvalidImageName'; image?: string; message?: string } = {}): this {
@@ -127,6 +137,13 @@ export class PodBuilder {
     Object.assign(cs, patch);
   }
 
+  #ready(secondsFromT0: number): this {
+    const conditions = this.#pod.status!.conditions!.filter((c) => c.type !== 'Ready');
+    conditions.push(condition('Ready', 'True', secondsFromT0));
+    this.#pod.status!.conditions = conditions;
+    return this;
+  }
+
   #notReady(secondsFromT0: number): this {
     const conditions = this.#pod.status!.conditions!.filter((c) => c.type !== 'Ready');
     conditions.push({ ...condition('Ready', 'False', secondsFromT0), reason: 'ContainersNotReady', message: 'containers with unready status: [agent]' });
@@ -136,6 +153,14 @@ export class PodBuilder {
 }
 
 export const pod = (name: string): PodBuilder => new PodBuilder(name);
+
+/** A terminated record: ran from 12 s to 10 s before t0 unless the caller says otherwise. */
+function died(o: { exitCode?: number; reason?: string; containerID?: string }): V1ContainerStateTerminated {
+  return {
+    exitCode: o.exitCode ?? 1, reason: o.reason ?? (o.exitCode === 0 ? 'Completed' : 'Error'), startedAt: at(-12), finishedAt: at(-10),
+    ...(o.containerID ? { containerID: o.containerID } : {}),
+  };
+}
 
 function condition(type: string, status: string, secondsFromT0: number): V1PodCondition {
   return { type, status, lastTransitionTime: at(secondsFromT0) };

@@ -32,6 +32,7 @@ function world(refusal: Error | undefined) {
       return obj;
     },
     read: async () => undefined,
+    readLivenessKills: async () => [],
     remove: async () => {},
     patchAgentStatus: async (_ns, _n, status) => { statuses.push(status); },
     deletePod: async () => 'deleted',

@@ -135,6 +135,34 @@ describe('plan', () => {
     assert.equal(d.spec?.replicas, 1);
   });
 
+  it('comes back the moment a readiness window closes, not on the next periodic requeue', () => {
+    // window 4 s (2 x 2 s); the pod turned unready 1 s ago, so the window closes in 3 s
+    const a = agent('fwd').port('http', 2020).readiness({ tcpSocket: { port: 2020 }, periodSeconds: 2, failureThreshold: 2, timeoutSeconds: 1 }).build();
+    const p = readyPod('fwd-1', 'any');
+    p.status!.conditions = [{ type: 'Ready', status: 'False', lastTransitionTime: later(-1) }];
+    p.status!.containerStatuses![0]!.ready = false;
+    p.status!.containerStatuses![0]!.state = { running: { startedAt: later(-100) } };
+    assert.equal(plan(observed(a, { pods: [p] })).requeueAfterMs, 3001);
+    const late = plan(observed(a, { pods: [p], now: later(3.001) }));
+    assert.equal(late.status?.lastFailure?.reason, 'ProbeFailure', 'and then it is a ProbeFailure');
+  });
+
+  it('diagnoses a container the kubelet killed for its liveness probe from the pod\'s Killing event', () => {
+    const a = agent('fwd').port('http', 2020).build();
+    const p = readyPod('fwd-1', 'any');
+    p.status!.containerStatuses![0] = {
+      ...p.status!.containerStatuses![0]!, restartCount: 1,
+      state: { running: { startedAt: later(-2) } },
+      lastState: { terminated: { exitCode: 0, reason: 'Completed', startedAt: later(-40), finishedAt: later(-3), containerID: 'containerd://0123456789abcdef' } },
+    };
+    const without = plan(observed(a, { pods: [p] }));
+    assert.equal(without.status?.lastFailure?.reason, 'CrashLoopBackOff', 'without the event it is a death like any other');
+    const withKill = plan(observed(a, { pods: [p], livenessKills: [{ podUid: 'fwd-1-uid', container: 'agent', at: later(-4).toISOString() }] }));
+    assert.equal(withKill.status?.lastFailure?.reason, 'LivenessProbeFailure');
+    assert.match(withKill.status?.lastFailure?.message ?? '', /because its liveness probe failed .*: fix what health\.liveness checks/);
+    assert.deepEqual(withKill.events.filter((e) => e.type === 'Warning').map((e) => e.reason), ['LivenessProbeFailure', 'LivenessProbeFailure']);
+  });
+
   it('a schema problem the apiserver did not refuse becomes InvalidSpec, and nothing is applied', () => {
     const p = plan(observed(agent('fwd').build()), ['spec.replicas: Too small: expected number to be >=0']);
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));

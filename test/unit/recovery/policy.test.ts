@@ -85,6 +85,20 @@ describe('decide: restart with backoff, then onExhausted', () => {
       /^revision rev2 kept failing \(a \(CrashLoopBackOff\)\); now running revision rev1, the last healthy one, while the spec stays as written: fix the spec and apply it, which clears the rollback$/);
   });
 
+  it('rolls a revision never recorded healthy back at the first step instead of restarting its pods', () => {
+    const a = new Agent();
+    const bad = (n: number) => crash('a', n, { revision: 'rev2' });
+    assert.equal(a.at(0, [bad(0)]).action.type, 'None', 'the kubelet gets its first retry');
+    assert.deepEqual(a.at(10, [bad(1)]).action, { type: 'Rollback', from: 'rev2', to: 'rev1' });
+    assert.equal(a.recovery!.restartAttempts, undefined, 'no pod of it was deleted');
+  });
+
+  it('restarts a new revision on the schedule when onExhausted is Hold (there is nothing to roll back to by policy)', () => {
+    const a = new Agent({ policy: { ...basePolicy, onExhausted: 'Hold' } });
+    a.at(0, [crash('a', 1, { revision: 'rev2' })]);
+    assert.deepEqual(a.at(10, [crash('a', 1, { revision: 'rev2' })]).action, { type: 'RestartPod', pod: 'a', podUid: 'uid-a' });
+  });
+
   it('caps the backoff at maxBackoffSeconds', () => {
     const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, initialBackoffSeconds: 100, maxBackoffSeconds: 150 } } });
     a.at(0, [crash('a', 1)]);
@@ -225,11 +239,11 @@ describe('decide: restart with backoff, then onExhausted', () => {
 });
 
 describe('decide: OOM kills with IncreaseMemory', () => {
-  it('raises 256Mi -> 356Mi -> 456Mi -> 512Mi, stops at the max, then counts kills as attempts until onExhausted', () => {
+  it('raises 256Mi -> 356Mi -> 456Mi -> 512Mi and stops at the max', () => {
     const a = new Agent();
     const limits: string[] = [];
     let limit = '256Mi';
-    for (let n = 1; n <= 7; n++) {
+    for (let n = 1; n <= 4; n++) {
       const d = a.at(n * 60, [oom('a', n, limit)]);
       limits.push(`${actionOf(d)} ${d.memoryLimit}`);
       limit = d.memoryLimit;
@@ -238,16 +252,28 @@ describe('decide: OOM kills with IncreaseMemory', () => {
       '{"type":"IncreaseMemory","from":"256Mi","to":"356Mi"} 356Mi',
       '{"type":"IncreaseMemory","from":"356Mi","to":"456Mi"} 456Mi',
       '{"type":"IncreaseMemory","from":"456Mi","to":"512Mi"} 512Mi',
-      'None 512Mi', 'None 512Mi', 'None 512Mi',
-      '{"type":"Rollback","from":"rev2","to":"rev1"} 512Mi',
+      'None 512Mi',
     ]);
     assert.equal(a.log[0]!.events[0]!.message, 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi; raised to 356Mi (recovery.oomKilled, max 512Mi)');
     assert.deepEqual(reasons(a.log[0]!), ['Warning/OOMKilled', 'Normal/MemoryIncreased']);
     assert.deepEqual(a.log[3]!.events, [{
       type: 'Warning', reason: 'OOMKilled',
-      message: 'container agent of pod a was OOMKilled (exit 137) at limit 512Mi, which is recovery.oomKilled.maxMemory (attempt 1 of 3 before onExhausted: Rollback): raise maxMemory or make the agent use less memory',
+      message: 'container agent of pod a was OOMKilled (exit 137) at limit 512Mi, which is recovery.oomKilled.maxMemory, so restarts follow recovery.restart and then onExhausted: raise maxMemory or make the agent use less memory',
     }]);
-    assert.equal(a.recovery!.memoryLimit, '512Mi', 'the override stays in force through the rollback');
+  });
+
+  it('at the max, follows the restart schedule instead of spending an attempt per kernel kill', () => {
+    const a = new Agent({ specMemoryLimit: '512Mi' });
+    // The kubelet restarts an OOM-killed container fast at first: three kills in 7 s.
+    const kills = [[0, 1, 'terminated'], [3, 2, 'waiting'], [7, 3, 'terminated']] as const;
+    for (const [s, n, state] of kills) assert.equal(a.at(s, [oom('a', n, '512Mi', { containerState: state })]).action.type, 'None', `kill ${n}`);
+    assert.equal(a.recovery!.restartAttempts, undefined, 'no attempt spent on the kills themselves');
+    const steps = [[10, 3], [30, 4], [70, 5], [150, 6]].map(([s, n]) => actionOf(a.at(s!, [oom('a', n!, '512Mi')])));
+    assert.deepEqual(steps, [
+      '{"type":"RestartPod","pod":"a","podUid":"uid-a"}', '{"type":"RestartPod","pod":"a","podUid":"uid-a"}', '{"type":"RestartPod","pod":"a","podUid":"uid-a"}',
+      '{"type":"Rollback","from":"rev2","to":"rev1"}',
+    ]);
+    assert.equal(a.recovery!.memoryLimit, undefined, 'nothing was raised: the spec\'s limit is the max');
   });
 
   it('raises by 20 % once that is more than 100Mi', () => {

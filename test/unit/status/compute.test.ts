@@ -186,6 +186,12 @@ describe('computeStatus', () => {
     assert.equal(message(rolling, 'Ready'), 'rolling out revision rev2: 1/3 updated, 3/3 available');
   });
 
+  it('counts ready replicas at the revision from its own pods: an old pod that serves is not the new revision ready', () => {
+    const pods = [pod('old').revision('rev1').build(), pod('new').revision('rev2').crashLooping().build()];
+    const s = computeStatus(statusInput({ desiredReplicas: 1, deployment: deployment({ replicas: 2, ready: 1, updated: 1, available: 1, progressing: 'ReplicaSetUpdated' }), pods, failures: [crash('new')] }));
+    assert.match(message(s, 'Ready'), /^0\/1 replicas ready at revision rev2 \(1 ready at an older revision\)/);
+  });
+
   it('sums restarts over the pods', () => {
     const pods = [pod('a').crashLooping({ restartCount: 4 }).build(), pod('b').build(), pod('c').oomKilled({ restartCount: 2 }).build()];
     assert.equal(computeStatus(statusInput({ pods })).restarts, 6);
