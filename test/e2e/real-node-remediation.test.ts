@@ -14,6 +14,7 @@ import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
 import { agentEvents, apply, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
 import { eventually } from '../support/wait.ts';
+import { auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
 import { onRealNode, readyPods, realNodeImages, requireRealNode } from '../support/real-node.ts';
 
@@ -90,6 +91,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     if (skipped || !(await requireRealNode(t, cluster()))) return;
     const name = 'bad-release';
     floors.get(name)!.start();
+    const v1Pods = new Set((await readyPods(cluster(), ns, name)).map((p) => p.metadata!.uid));
     const released = Date.now();
     await patchAgentSpec(cluster(), ns, name, { env: [{ name: 'RELEASE', value: '1.1' }, { name: 'AGENT_EXIT_CODE', value: '1' }] });
     const agent = await eventually(async () => {
@@ -106,6 +108,13 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     assert.ok(mttr < 90, `rolled back in ${mttr} s`);
     assert.ok(floors.get(name)!.floor() >= 1, `ready pods fell to ${floors.get(name)!.floor()} during the bad release`);
     assert.match(agent.status?.conditions?.find((c) => c.type === 'Degraded')?.message ?? '', /roll/i);
+    // the kubelet's back-off and the operator's schedule do not fight: the
+    // healthy v1 pods served throughout and the operator deleted no pod (each
+    // deletion would reset the kubelet's back-off and raise the crash rate)
+    const serving = new Set((await readyPods(cluster(), ns, name)).map((p) => p.metadata!.uid));
+    assert.deepEqual(serving, v1Pods, 'the v1 pods that served before the release serve after the rollback');
+    const deletions = await auditWrites(cluster(), { verbs: ['delete'], resource: 'pods', namespace: ns, userAgent: 'agent-operator/', since: new Date(released) });
+    if (deletions) assert.equal(deletions.filter((d) => d.objectRef?.name?.startsWith(`${name}-`)).length, 0, 'no operator pod deletions for a release rolled back at the first step');
     const healthyEvents = (await agentEvents(cluster(), ns, name)).filter((e) => e.reason === 'Healthy' && new Date(String(e.lastTimestamp ?? e.eventTime)).getTime() >= released - 1000);
     assert.ok(healthyEvents.reduce((n, e) => n + (e.count ?? 1), 0) <= 1, 'no Healthy/Degraded flapping while the new pods crash-loop');
   });
