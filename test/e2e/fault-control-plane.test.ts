@@ -1,0 +1,130 @@
+// Fault suite, control plane: the operator, run as in production (its own
+// process, src/main.ts), rides out an apiserver that hangs for 20 s, an
+// apiserver restart and an etcd restart while Agents are being created and
+// edited. It must not exit, must converge every Agent, and must not storm
+// events while retrying.
+//
+// This file freezes and restarts control-plane processes, so it always runs
+// on a control plane of its own (useCluster({ private: true })), even in the
+// full run; every fault is undone in the teardown, also when a test fails.
+//
+// Sizing (2-core machine): 200 Agents where the issue asks for them (the
+// freeze/restart case), created 8 at a time; 30 for the etcd case. The file's
+// wall time is ~2 minutes plus the private cluster's start.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { useCluster } from '../support/cluster.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { auditUnavailable, auditWrites } from '../support/audit.ts';
+import { patchAgentSpec } from '../support/agents.ts';
+import { census, createAgents, until } from '../support/bulk.ts';
+import { freeze, restart } from '../support/control-plane.ts';
+import { eventually } from '../support/wait.ts';
+
+const cluster = useCluster({ private: true });
+
+const spec = { image: 'example.com/agent:1', ports: [{ name: 'http', containerPort: 8080 }] };
+
+/** Rejects as soon as the operator exits: every wait below races against it. */
+function exitAlarm(op: RunningOperator): Promise<never> {
+  return op.exited.then((code) => {
+    const tail = op.logs().slice(-15).map((l) => JSON.stringify(l)).join('\n');
+    throw new Error(`the operator exited (code ${code}) during the fault:\n${tail}`);
+  });
+}
+
+async function allReady(ns: string, count: number, alarm: Promise<never>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const check = eventually(async () => {
+    const c = await census(cluster(), ns);
+    assert.equal(c.total, count, 'every Agent exists');
+    assert.equal(c.ready, count, `Ready ${c.ready}/${count}; e.g. ${c.notReady.join(', ')}`);
+  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${ns} Ready` });
+  await Promise.race([check, alarm]);
+  return Date.now() - started;
+}
+
+/** Event writes (creates and count bumps) the operator made in the namespace, from the audit log. */
+async function eventWrites(ns: string): Promise<number | undefined> {
+  return (await auditWrites(cluster(), { userAgent: 'agent-operator', namespace: ns, resource: 'events' }))?.length;
+}
+
+describe('the operator rides out control-plane faults', () => {
+  let op: RunningOperator;
+  let alarm: Promise<never>;
+  let nsBulk: string;
+  let nsEtcd: string;
+  before(async () => {
+    await installCRD(cluster());
+    nsBulk = await testNamespace(cluster(), 'fault-apiserver');
+    nsEtcd = await testNamespace(cluster(), 'fault-etcd');
+    op = await startOperator(cluster(), { namespaces: [nsBulk, nsEtcd], workers: 4, env: { LOG_LEVEL: 'info' } });
+    alarm = exitAlarm(op);
+    alarm.catch(() => undefined); // observed by the tests' races
+  });
+
+  it('200 Agents created across a 20 s apiserver freeze and an apiserver restart all become Ready, the operator never exits, and events stay at a few per Agent', async (t) => {
+    const count = 200;
+    const started = Date.now();
+    const bulk = createAgents(cluster(), nsBulk, { prefix: 'bulk', count, spec, concurrency: 8 });
+    bulk.done.catch(() => undefined);
+    const creating = Promise.race([bulk.done, alarm]);
+
+    await until(() => bulk.created >= 50, alarm);
+    const frozen = freeze(cluster(), 'kube-apiserver');
+    const frozenAt = Date.now();
+    try {
+      await Promise.race([sleep(20_000), alarm]);
+    } finally {
+      frozen.thaw();
+    }
+    const frozeFor = Date.now() - frozenAt;
+
+    await until(() => bulk.created >= 130, alarm);
+    const restartAt = Date.now();
+    await Promise.race([restart(cluster(), 'kube-apiserver'), alarm]);
+    const restartTook = Date.now() - restartAt;
+
+    await creating;
+    const convergedIn = await allReady(nsBulk, count, alarm, 240_000);
+    assert.equal(op.process.exitCode, null, 'the operator is still running');
+
+    const writes = await eventWrites(nsBulk);
+    const events = await cluster().core.listNamespacedEvent({ namespace: nsBulk });
+    const ours = events.items.filter((e) => e.reportingComponent?.includes('agent-operator') || e.source?.component?.includes('agent-operator'));
+    t.diagnostic(`froze the apiserver ${frozeFor} ms, restart took ${restartTook} ms, ${bulk.retries} create retries; all ${count} Ready ${convergedIn} ms after the last create, ${Date.now() - started} ms in all`);
+    t.diagnostic(`operator events: ${ours.length} Event objects, ${writes ?? 'n/a (no audit log)'} event writes, ${(ours.length / count).toFixed(2)} per Agent`);
+    // A new Agent reports a handful of condition transitions (Progressing, Ready, ...).
+    // A storm — retries re-announcing each failure — would be tens per Agent.
+    assert.ok(ours.length <= 4 * count, `at most 4 Event objects per Agent, got ${ours.length}`);
+    if (writes === undefined) t.diagnostic(auditUnavailable(cluster()) ?? 'no audit log');
+    else assert.ok(writes <= 5 * count, `at most 5 event writes per Agent, got ${writes}`);
+  });
+
+  it('Agents created and edited around an etcd restart converge, and the operator never exits', async (t) => {
+    const count = 30;
+    await createAgents(cluster(), nsEtcd, { prefix: 'etcd', count, spec, concurrency: 8 }).done;
+    await allReady(nsEtcd, count, alarm, 120_000);
+
+    // Edits land on both sides of the restart: half before, half after.
+    const edit = async (i: number) => {
+      await eventually(() => patchAgentSpec(cluster(), nsEtcd, `etcd-${i}`, { image: 'example.com/agent:2' }), { timeoutMs: 60_000, message: `edit of etcd-${i}` });
+    };
+    for (let i = 0; i < count / 2; i++) await edit(i);
+    const restartAt = Date.now();
+    await Promise.race([restart(cluster(), 'etcd'), alarm]);
+    const restartTook = Date.now() - restartAt;
+    for (let i = count / 2; i < count; i++) await edit(i);
+
+    const convergedIn = await allReady(nsEtcd, count, alarm, 180_000);
+    await eventually(async () => {
+      const list = await cluster().apps.listNamespacedDeployment({ namespace: nsEtcd });
+      const stale = list.items.filter((d) => d.spec?.template.spec?.containers[0]?.image !== 'example.com/agent:2').map((d) => d.metadata?.name);
+      assert.deepEqual(stale, [], 'every Deployment runs the edited image');
+    }, { timeoutMs: 60_000, message: 'every edit applied' });
+    assert.equal(op.process.exitCode, null, 'the operator is still running');
+    t.diagnostic(`etcd restart took ${restartTook} ms; ${count} Agents Ready ${convergedIn} ms after the last edit`);
+  });
+});
