@@ -52,8 +52,13 @@ export function freeze(cluster: Cluster, component: Component): Frozen {
   return { thaw };
 }
 
-/** Stops the component and starts it again on the same ports and data (hack/cluster restart); resolves once it is healthy. */
-export async function restart(cluster: Cluster, component: Component): Promise<void> {
-  const res = await run(join(repoRoot, 'hack/cluster'), ['restart', '--dir', clusterDirOf(cluster), component], { timeoutMs: 180_000 });
+/**
+ * Stops the component and starts it again on the same ports and data
+ * (hack/cluster restart); resolves once it is healthy. `crash`: SIGKILL instead
+ * of a graceful stop, so connections break mid-request (and no 20 s drain).
+ */
+export async function restart(cluster: Cluster, component: Component, opts: { crash?: boolean } = {}): Promise<void> {
+  const args = ['restart', '--dir', clusterDirOf(cluster), ...(opts.crash ? ['--kill'] : []), component];
+  const res = await run(join(repoRoot, 'hack/cluster'), args, { timeoutMs: 180_000 });
   if (res.code !== 0) throw new Error(`hack/cluster restart ${component} failed (exit ${res.code}):\n${res.stderr}${res.stdout}`);
 }
