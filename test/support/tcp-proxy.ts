@@ -40,19 +40,23 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   // Forwards src -> dst, with the current latency, unless this pair is cut.
   const pipe = (pair: Pair, src: Socket, dst: Socket) => {
     let tail = Promise.resolve();
+    let pending = 0;
     src.on('data', (chunk: Buffer) => {
       if (partitioned || pair.partitioned) {
         stats.droppedBytes += chunk.length;
         return;
       }
       const delay = latencyMs;
-      if (delay === 0) {
+      if (delay === 0 && pending === 0) {
         if (!dst.destroyed) dst.write(chunk);
         return;
       }
-      // Chained so a later chunk never overtakes an earlier one when the latency changes.
+      // Queued behind every earlier chunk, also when the latency was lowered
+      // meanwhile: a chunk that overtook another would corrupt the TLS stream.
       const due = Date.now() + delay;
+      pending++;
       tail = tail.then(() => new Promise<void>((resolve) => setTimeout(() => {
+        pending--;
         if (!dst.destroyed && !pair.partitioned && !partitioned) dst.write(chunk);
         resolve();
       }, Math.max(0, due - Date.now()))));

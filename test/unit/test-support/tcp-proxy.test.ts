@@ -58,6 +58,22 @@ describe('tcp proxy', () => {
     await proxy.close();
   });
 
+  it('lowering the latency never lets a later chunk overtake an earlier one', async () => {
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: echo.port });
+    const s = await client(proxy);
+    let received = '';
+    s.on('data', (b: Buffer) => { received += b.toString(); });
+    proxy.setLatency(200);
+    s.write('first,');
+    await sleep(20);
+    proxy.setLatency(0);
+    s.write('second');
+    await sleep(600);
+    assert.equal(received, 'first,second');
+    s.destroy();
+    await proxy.close();
+  });
+
   it('resets open connections: the client sees ECONNRESET', async () => {
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: echo.port });
     const s = await client(proxy);
