@@ -18,7 +18,7 @@ const seed = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED)
 describe('generated specs', () => {
   it(`${runs} specs valid for the schema go through resolveSpec, desiredObjects and plan without throwing`, (t) => {
     t.diagnostic(`FUZZ_SEED=${seed} FUZZ_RUNS=${runs} reproduces this run`);
-    const outcomes = { built: 0, refused: 0, objects: 0 };
+    const outcomes = { built: 0, refused: 0, held: 0, objects: 0 };
     fc.assert(fc.property(agentSpec('fuzz'), ({ spec, configMapTexts }) => {
       // The generator's own check: the zod schema (everything but CEL) takes the spec as is.
       AgentSpec.parse(spec);
@@ -39,9 +39,16 @@ describe('generated specs', () => {
       outcomes.objects += p.apply.length;
       // The plan of a first reconcile always reports a status for generation 1.
       assert.equal(p.status?.observedGeneration, 1);
-      if (desired.ok && spec.managementState !== 'Unmanaged') assert.ok(p.apply.some((o) => o.kind === 'Deployment'), 'a buildable managed Agent gets its Deployment');
+      // A buildable managed Agent gets its Deployment, or the operator's pod
+      // policy holds it, and then the status says so: Stalled, with a message.
+      if (desired.ok && spec.managementState !== 'Unmanaged' && !p.apply.some((o) => o.kind === 'Deployment')) {
+        const stalled = p.status?.conditions?.find((c) => c.type === 'Stalled');
+        assert.equal(stalled?.status, 'True', 'a managed Agent without a Deployment is reported Stalled');
+        assert.ok((stalled?.message ?? '').length > 0, 'the Stalled condition says why');
+        outcomes.held++;
+      }
     }), { numRuns: runs, seed });
-    t.diagnostic(`built ${outcomes.built}, refused with a reason ${outcomes.refused}, ${outcomes.objects} objects planned`);
+    t.diagnostic(`built ${outcomes.built} (${outcomes.held} of them held by the pod policy), refused with a reason ${outcomes.refused}, ${outcomes.objects} objects planned`);
     assert.ok(outcomes.built > runs / 2, `most generated specs are buildable (${outcomes.built}/${runs}): the generator explores the happy path too`);
   });
 });
