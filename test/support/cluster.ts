@@ -7,10 +7,14 @@
 //   E2E_KUBECONFIG=path                that cluster (hack/test.ts sets it to the
 //                                      control plane it started for the run)
 //   E2E_USE_KUBECONFIG=1               $KUBECONFIG (or ~/.kube/config), e.g. kind
-//   neither                            a private local control plane for this file:
+//   neither, or useCluster({ private: true })
+//                                      a private local control plane for this file:
 //                                      `hack/cluster up` in a before hook, `down` in
 //                                      an after hook, even when tests fail; a
 //                                      watchdog downs it if this process dies first.
+// `private: true` is for files that stop, freeze or restart control-plane
+// components (the fault suite): they always get a cluster of their own, also in
+// the full run, so no other file ever sees their faults.
 // The suite runs unchanged on any of them; what only the local control plane
 // has (audit log, fault stages) is flagged by `clusterDir`.
 import { spawn, execFileSync } from 'node:child_process';
@@ -54,6 +58,8 @@ export interface UseClusterOptions {
   nodes?: number;
   /** a private cluster also gets the real node, where this machine can run it (hack/real-node check) */
   realNode?: boolean;
+  /** always a private local control plane, whatever E2E_KUBECONFIG / E2E_USE_KUBECONFIG say */
+  private?: boolean;
 }
 
 /** Registers before/after hooks for the enclosing file or suite; the returned function gives the cluster inside tests and hooks. */
@@ -63,7 +69,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
   const teardown: Array<() => unknown> = [];
 
   before(async () => {
-    const external = externalKubeconfig();
+    const external = options.private ? undefined : externalKubeconfig();
     if (external) {
       current = connect(external.path, external.source, teardown);
       return;
@@ -80,7 +86,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
     if (up.code !== 0) {
       throw new Error(`hack/cluster up failed (exit ${up.code}); component logs are in ${dir}/logs\n${tail(up.stderr + up.stdout, 60)}`);
     }
-    current = connect(join(dir, 'kubeconfig'), 'private', teardown);
+    current = connect(join(dir, 'kubeconfig'), 'private', teardown, dir);
   }, { timeout: 45 * 60_000 }); // a first run builds the binaries: many minutes
 
   after(async () => {
@@ -115,7 +121,7 @@ function externalKubeconfig(): { path: string; source: 'E2E_KUBECONFIG' | 'KUBEC
   return undefined;
 }
 
-function connect(kubeconfigPath: string, source: Cluster['source'], teardown: Array<() => unknown>): Cluster {
+function connect(kubeconfigPath: string, source: Cluster['source'], teardown: Array<() => unknown>, privateDir?: string): Cluster {
   const kc = new KubeConfig();
   const paths = kubeconfigPath.split(delimiter).filter(Boolean);
   if (paths.length === 1 && paths[0]) kc.loadFromFile(paths[0]);
@@ -136,7 +142,7 @@ function connect(kubeconfigPath: string, source: Cluster['source'], teardown: Ar
     custom: kc.makeApiClient(CustomObjectsApi),
     objects: KubernetesObjectApi.makeApiClient(kc),
     binDir,
-    clusterDir: localClusterDir(kubeconfigPath),
+    clusterDir: privateDir ?? localClusterDir(kubeconfigPath),
     source,
     kubectl: (args, opts = {}) =>
       run(kubectlBin, args, { env: { ...process.env, KUBECONFIG: kubeconfigPath }, input: opts.input, timeoutMs: opts.timeoutMs ?? 60_000 }),

@@ -6,11 +6,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, KubectlResult } from './cluster.ts';
 import { repoRoot, run } from './cluster.ts';
 import { eventually } from './wait.ts';
+import { serviceAccountToken, writeKubeconfig } from './kubeconfig.ts';
 
 export const chartDir = join(repoRoot, 'charts/agent-operator');
 export const crdName = 'agents.agent-operator.dev';
@@ -107,22 +107,7 @@ export function chartCopy(version: string, edit: (dir: string) => void = () => {
  * kubeconfig: exactly the permissions the chart grants, nothing of the admin.
  */
 export async function serviceAccountKubeconfig(cluster: Cluster, serviceAccount: string, namespace: string): Promise<string> {
-  const token = await cluster.kubectl(['create', 'token', serviceAccount, '-n', namespace, '--duration=1h']);
-  if (token.code !== 0) throw new Error(`kubectl create token ${serviceAccount} -n ${namespace} failed: ${token.stderr}`);
-  const current = cluster.kc.getCurrentCluster();
-  if (!current) throw new Error('the cluster kubeconfig has no current cluster');
-  const caData = current.caData ?? (current.caFile ? readFileSync(current.caFile).toString('base64') : undefined);
-  const kubeconfig = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'e2e', cluster: { server: current.server, ...(caData ? { 'certificate-authority-data': caData } : {}), ...(current.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}) } }],
-    users: [{ name: serviceAccount, user: { token: token.stdout.trim() } }],
-    contexts: [{ name: 'sa', context: { cluster: 'e2e', user: serviceAccount, namespace } }],
-    'current-context': 'sa',
-  };
-  const path = join(mkdtempSync(join(scratchDir(), 'kubeconfig-')), 'kubeconfig');
-  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
-  return path;
+  return writeKubeconfig(cluster, { token: await serviceAccountToken(cluster, serviceAccount, namespace), namespace });
 }
 
 /**
