@@ -9,6 +9,7 @@ import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { detectReplicaFailures } from '../health/replica-failure.ts';
 import { needsApply, type ApplyObject } from '../kube/apply.ts';
+import { canonicalJson } from '../lib/canonical-json.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
@@ -142,7 +143,10 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   if (!unmanaged) {
     const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
     const held = holdRollout ? lastAppliedTemplate(o.deployment, o.replicaSets) : undefined;
-    const heldObjects = held && desired.ok ? build(rec, held) : undefined;
+    // Only a hand edit is reverted: re-applying the template the Deployment
+    // still runs would only rewrite our hash annotation, and any annotation
+    // change bumps a Deployment's generation.
+    const heldObjects = held && desired.ok && !runsTemplate(o.deployment, held) ? build(rec, held) : undefined;
     // The template held to passes the pod policy too (the policy may have tightened since it was applied).
     const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}).length === 0 ? heldObjects : undefined;
     const objects = keep ?? desired;
@@ -233,6 +237,16 @@ function lastAppliedTemplate(deployment: V1Deployment | undefined, replicaSets: 
     .filter((rs) => rs.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rev)
     .sort((a, b) => created(a) - created(b) || number(a) - number(b))[0];
   return oldest?.spec?.template;
+}
+
+/** The Deployment's template is the ReplicaSet's, but for the label the Deployment controller adds to its copy. */
+function runsTemplate(deployment: V1Deployment | undefined, template: V1PodTemplateSpec): boolean {
+  const current = deployment?.spec?.template;
+  if (!current) return false;
+  const { 'pod-template-hash': _, ...labels } = template.metadata?.labels ?? {};
+  const copy = { ...template, metadata: { ...template.metadata, labels } };
+  const normal = (t: V1PodTemplateSpec) => canonicalJson({ ...t, metadata: { ...t.metadata, labels: t.metadata?.labels ?? {} } });
+  return normal(current) === normal(copy);
 }
 
 function rollbackOverride(rec: RecoveryStatus | undefined, replicaSets: readonly V1ReplicaSet[]): { podTemplateOverride?: V1PodTemplateSpec } {

@@ -109,6 +109,21 @@ describe('plan: a held rollout keeps the template last applied', () => {
     assert.ok(!plan(observed(a, { deployment: settled, replicaSets, references: missing })).apply.some((o) => o.kind === 'Deployment'));
   });
 
+  it('writes nothing while the Deployment still runs the held template (the apiserver\'s defaults and pod-template-hash notwithstanding)', () => {
+    const applied = withDesiredHash(plan(observed(a, { references: { digests: { 'Secret/creds/token': 'd1' }, missing: [], configMapTexts: {} } })).apply.find((o) => o.kind === 'Deployment')!) as unknown as V1Deployment;
+    // what the apiserver makes of it: defaulted fields in the Deployment's template and the ReplicaSet's copy
+    const live = structuredClone(applied);
+    live.metadata = { ...live.metadata, uid: 'd-uid' };
+    for (const c of live.spec!.template.spec!.containers) Object.assign(c, { terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' });
+    Object.assign(live.spec!.template.spec!, { dnsPolicy: 'ClusterFirst', schedulerName: 'default-scheduler' });
+    const rsTemplate = structuredClone(live.spec!.template);
+    rsTemplate.metadata = { ...rsTemplate.metadata, labels: { ...rsTemplate.metadata?.labels, 'pod-template-hash': '5d8f7c' } };
+    const rs: V1ReplicaSet = { metadata: { name: 'held-5d8f7c', namespace: 'default', uid: 'rs', creationTimestamp: new Date('2026-11-27T09:00:00Z'), annotations: { 'deployment.kubernetes.io/revision': '1' } }, spec: { replicas: 1, selector: {}, template: rsTemplate } };
+    const p = plan(observed(a, { deployment: live, replicaSets: [rs], references: missing }));
+    assert.ok(!p.apply.some((o) => o.kind === 'Deployment'), 'no apply: it would only rewrite the hash annotation, which bumps a Deployment\'s generation');
+    assert.equal(condition(p, 'Ready')?.reason, 'SecretNotFound');
+  });
+
   it('without the ReplicaSet yet, holds the Deployment as it is', () => {
     const { edited } = world();
     const p = plan(observed(a, { deployment: edited, references: missing }));
