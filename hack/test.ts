@@ -24,14 +24,22 @@ function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv =
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
-    let tail = '';
+    // the summary lines, as they pass: a long list of failures after them
+    // would push them out of any fixed-size tail
+    const summary: Record<string, number> = {};
+    let partial = '';
     child.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        // node's spec reporter closes with "ℹ pass N" / "ℹ fail N" / "ℹ skipped N"
+        const m = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line);
+        if (m) summary[m[1]!] = Number(m[2]);
+      }
     });
     child.on('close', (code) => {
-      // node's spec reporter closes with "ℹ pass N" / "ℹ fail N" / "ℹ skipped N"
-      const count = (word: string) => Number(new RegExp(`^ℹ ${word} (\\d+)$`, 'm').exec(tail)?.[1] ?? 0);
+      const count = (word: string) => summary[word] ?? 0;
       totals.passed += count('pass');
       totals.failed += count('fail');
       totals.skipped += count('skipped');
