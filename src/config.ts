@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { defaultPodPolicy, serviceAccountPattern } from './policy/pod-policy.ts';
 import { podSecurityLevels } from './policy/pod-security.ts';
+import { defaultHealthyAfterSeconds } from './status/compute.ts';
 
 // The operator's settings, from environment variables and `--flags` (a flag
 // wins over its variable). Everything is checked at startup so a typo stops the
@@ -36,6 +37,8 @@ export const Config = z.object({
   /** Path (or `:`-separated list) of kubeconfig files; undefined means in-cluster, else ~/.kube/config. */
   kubeconfig: z.string().optional(),
   shutdownTimeoutSeconds: z.int(),
+  /** How long a revision runs complete, ready and failure-free before it counts as healthy (the Rollback target). */
+  healthyAfterSeconds: z.int(),
   /** Who this process is in Leases and Events (reportingInstance). */
   identity: z.string(),
   /** The Pod Security Standards level every pod the operator builds must meet (src/policy). */
@@ -128,6 +131,11 @@ const settings = {
     parse: z.string().trim().min(1),
     allowed: 'must be a file path',
   },
+  healthyAfterSeconds: {
+    env: 'HEALTHY_AFTER_SECONDS', flag: '--healthy-after-seconds',
+    parse: wholeNumber(1, 86400),
+    allowed: 'must be a whole number of seconds from 1 to 86400 (how long a revision runs ready and failure-free before it is recorded as the last healthy one, the Rollback target)',
+  },
   shutdownTimeoutSeconds: {
     env: 'SHUTDOWN_TIMEOUT_SECONDS', flag: '--shutdown-timeout-seconds',
     parse: wholeNumber(1, 3600),
@@ -184,6 +192,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     fieldManager,
     kubeconfig: parsed.kubeconfig,
     shutdownTimeoutSeconds: parsed.shutdownTimeoutSeconds ?? 30,
+    healthyAfterSeconds: parsed.healthyAfterSeconds ?? defaultHealthyAfterSeconds,
     // controller-runtime's form: hostname_random, so two processes on one host differ.
     identity: podName || `${host.hostname}_${host.randomSuffix}`,
     podSecurityLevel: parsed.podSecurityLevel ?? defaultPodPolicy.level,

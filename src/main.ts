@@ -58,6 +58,7 @@ const controller = new Controller({
     caches,
     clock: realClock,
     podPolicy: { level: config.podSecurityLevel, allowedServiceAccounts: config.allowedServiceAccounts },
+    healthyAfterSeconds: config.healthyAfterSeconds,
     io: kubeIO(client),
     events,
     metrics,

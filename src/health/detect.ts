@@ -27,6 +27,13 @@ export interface DetectInput {
    * hide a hung container for 150 s.
    */
   startup?: ProbeThresholds | undefined;
+  /**
+   * Without the user's startup probe, the default one still holds readiness
+   * probing back until its first pass: its initial delay plus one period. A
+   * never-ready container gets that much on top, or every start with a
+   * readiness window shorter than the startup period would be a failure.
+   */
+  startupFirstPassSeconds?: number | undefined;
   now: Date;
   /** A PVC may be Pending this long before it counts (binding and provisioning take a moment). Default 60. */
   pvcPendingGraceSeconds?: number;
@@ -254,14 +261,15 @@ function probeFailure(pod: V1Pod, cs: V1ContainerStatus, ref: PodRef, ctx: Ctx):
   const since = Math.max(startedAt, transition);
   const neverReady = transition <= startedAt;
   const window = (p: ProbeThresholds) => p.initialDelaySeconds + p.periodSeconds * p.failureThreshold;
-  const allowed = window(readiness) + (neverReady && input.startup ? window(input.startup) : 0);
+  const startupAllowance = input.startup ? window(input.startup) : (input.startupFirstPassSeconds ?? 0);
+  const allowed = window(readiness) + (neverReady ? startupAllowance : 0);
   ctx.due(since + allowed * 1000 + 1);
   if (now - since <= allowed * 1000) return undefined;
   const sinceText = statusTime(since);
   return {
     reason: 'ProbeFailure', key: `ProbeFailure/${ref.podUid}/${cs.name}/r${cs.restartCount ?? 0}/${sinceText}`, active: true,
     ...ref, container: cs.name, containerState: 'running', restartCount: cs.restartCount ?? 0, since: sinceText,
-    message: `not ready since ${sinceText}${cs.started === false ? ' (its startup probe has not passed)' : ''}; the readiness probe allows ${allowed}s (${readiness.failureThreshold} x ${readiness.periodSeconds}s + ${readiness.initialDelaySeconds}s initial delay${neverReady && input.startup ? ` + ${window(input.startup)}s startup window` : ''})`,
+    message: `not ready since ${sinceText}${cs.started === false ? ' (its startup probe has not passed)' : ''}; the readiness probe allows ${allowed}s (${readiness.failureThreshold} x ${readiness.periodSeconds}s + ${readiness.initialDelaySeconds}s initial delay${neverReady && input.startup ? ` + ${window(input.startup)}s startup window` : neverReady && startupAllowance ? ` + ${startupAllowance}s for the startup probe's first pass` : ''})`,
   };
 }
 

@@ -50,7 +50,7 @@ export interface Plan {
 /** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
 export const unsettledRequeueMs = 15_000;
 
-export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy): Plan {
+export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy, healthyAfterSeconds?: number): Plan {
   const { agent, now } = o;
   const spec = resolveSpec(agent.spec);
   const generation = agent.metadata.generation ?? 0;
@@ -87,6 +87,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
     // Only the user's startup window: the default one is liveness's safety net (see DetectInput.startup).
     ...(spec.health.startup && agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    // the default startup probe still holds readiness back until its first pass
+    ...(spec.health.startup && !agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
     livenessKills: o.livenessKills ?? [],
     now,
   });
@@ -115,6 +117,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
 
   const status = computeStatus({
     now,
+    ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
     generation,
     previous,
     deployment: o.deployment,

@@ -18,6 +18,8 @@ export interface ReconcilerDeps extends ActDeps {
   clock: Pick<Clock, 'now'>;
   /** What the pods the operator builds may do (--pod-security-level, --allowed-service-accounts); default baseline, no ServiceAccount but default. */
   podPolicy?: PodPolicy;
+  /** Seconds a revision must run healthy before it is the Rollback target (default 60). */
+  healthyAfterSeconds?: number;
   observeOutcome?: (outcome: 'applied' | 'unchanged' | 'unmanaged') => void;
 }
 
@@ -36,11 +38,11 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
     let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills);
-    let p = plan(observed, invalid, deps.podPolicy);
+    let p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
     // Names about to be created are read first: what is there and not ours is never overwritten.
     if (p.creates.length) {
       observed = await probeCreates(observed, p.creates, deps.io.read);
-      p = plan(observed, invalid, deps.podPolicy);
+      p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
     }
     const done = await act(agent, p, { ...deps, log });
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');

@@ -166,12 +166,16 @@ export function decide(input: DecideInput): Decision {
   if (remediable.length === 0) return finish({ type: 'None' });
 
   const due = toMs(rec.nextRestartNotBefore);
-  if (due === undefined) {
+  // The first step waits one backoff so the kubelet retries first, except for
+  // a readiness failure alone: the kubelet never restarts a container for it,
+  // and its probe window was the wait. Later steps keep the backoff and floor.
+  const kubeletRetries = remediable.some((f) => f.reason !== 'ProbeFailure');
+  if (due === undefined && kubeletRetries) {
     const wait = backoffMs(policy.restart, rec.restartAttempts ?? 0);
     rec.nextRestartNotBefore = statusTimeCeil(now + wait);
     return finish({ type: 'None' }, wait);
   }
-  if (now < due) return finish({ type: 'None' }, due - now);
+  if (due !== undefined && now < due) return finish({ type: 'None' }, due - now);
 
   const running = rec.rolledBackTo ?? input.revision;
   if (policy.onExhausted === 'Rollback' && input.lastHealthyRevision !== undefined && input.lastHealthyRevision !== running && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled')) {

@@ -5,7 +5,7 @@
 // is restarted away; a liveness kill is diagnosed as one. kwok hid all of
 // this: its faulted pods become Ready at once. The scenarios run side by side
 // (each its own Agent), after one shared wait for their first revisions to
-// count as healthy (60 s ready).
+// count as healthy (HEALTHY_AFTER_SECONDS, 10 s for the e2e operators).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -124,12 +124,20 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     const name = 'late-crash';
     const released = Date.now();
     await patchAgentSpec(cluster(), ns, name, { env: [{ name: 'RELEASE', value: '1.1' }, { name: 'AGENT_EXIT_CODE', value: '1' }, { name: 'AGENT_EXIT_AFTER', value: '12s' }] });
-    await eventually(async () => {
+    const agent = await eventually(async () => {
       const a = await getAgent(cluster(), ns, name);
+      assert.ok(good.get(name), 'the healthy revision is known');
       assert.equal(a.status?.recovery?.rolledBackTo, good.get(name));
       assert.equal((await readyPods(cluster(), ns, name)).length, 2);
+      return a;
     }, { timeoutMs: 200_000, message: 'rolled back, 2 Ready pods' });
     t.diagnostic(`release -> rolled back and 2/2 Ready: ${seconds(released)} s`);
+    t.diagnostic(`events: ${(await agentEvents(cluster(), ns, name)).map((e) => `${e.reason}: ${e.message}`).join(' | ')}`);
+    // rolled back because the release crashed (12 s after start), not before:
+    // a start slower than the readiness window is no failure
+    assert.equal(agent.status?.lastFailure?.reason, 'CrashLoopBackOff');
+    assert.ok(seconds(released) >= 12, `rolled back ${seconds(released)} s after the release, before its first crash`);
+    assert.ok(Date.parse(agent.status!.lastFailure!.time) >= released - 1000, 'a failure of the release');
   });
 
   it('a readiness failure is diagnosed when the probe window closes and restarted away', { timeout: 180_000 }, async (t) => {
@@ -143,7 +151,9 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     await eventually(async () => {
       const a = await getAgent(cluster(), ns, name);
       assert.equal(a.status?.lastFailure?.reason, 'ProbeFailure');
-    }, { timeoutMs: 60_000, message: 'ProbeFailure in status' });
+      // status times have whole seconds; an older ProbeFailure (a slow first start) does not count
+      assert.ok(Date.parse(a.status.lastFailure.time) >= failed - 1000, `lastFailure from ${a.status.lastFailure.time}, before the flip`);
+    }, { timeoutMs: 60_000, message: 'ProbeFailure in status, after the flip' });
     t.diagnostic(`readiness failing -> ProbeFailure: ${seconds(failed)} s`);
     await eventually(async () => {
       const [next] = await readyPods(cluster(), ns, name);
@@ -164,6 +174,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     const agent = await eventually(async () => {
       const a = await getAgent(cluster(), ns, name);
       assert.equal(a.status?.lastFailure?.reason, 'LivenessProbeFailure');
+      assert.ok(Date.parse(a.status.lastFailure.time) >= failed - 1000, 'a failure after the flip');
       return a;
     }, { timeoutMs: 90_000, message: 'LivenessProbeFailure in status' });
     t.diagnostic(`liveness failing -> diagnosed: ${seconds(failed)} s`);

@@ -67,7 +67,7 @@ describe('a new revision that crash-loops', () => {
       group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
       body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' } } },
     });
-    // A revision counts as healthy after 60 s ready without a failure (src/status/compute.ts healthyAfterSeconds).
+    // A revision counts as healthy after HEALTHY_AFTER_SECONDS ready without a failure (10 s for the e2e operators, 60 s by default).
     const v1 = await eventually(async () => {
       const a = await getAgent(cluster(), ns, name);
       assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `lastHealthyRevision ${a.status?.lastHealthyRevision} / revision ${a.status?.revision}`);

@@ -63,7 +63,7 @@ describe('an agent that is OOMKilled over and over', () => {
     watches.push(watchAll<V1Deployment>(cluster().kc, `/apis/apps/v1/namespaces/${ns}/deployments`, (d) => {
       pushChanged(of(d.metadata!.name!).deploymentLimits, d.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'] as string | undefined);
     }));
-    // The rollback case needs a revision that has been healthy for 60 s (src/status/compute.ts
+    // The rollback case needs a revision that has been healthy for HEALTHY_AFTER_SECONDS (10 s here; src/status/compute.ts
     // healthyAfterSeconds): its v1 starts now and becomes healthy while the first case runs.
     await createAgent(grower, { ...spec, image: 'registry.example/grower:1.0' });
   });

@@ -69,6 +69,9 @@ export async function startOperator(cluster: Cluster, opts: OperatorOptions): Pr
     HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
     WORKERS: String(opts.workers ?? 2),
     LOG_LEVEL: process.env.E2E_OPERATOR_LOG_LEVEL ?? 'debug',
+    // a revision counts as healthy (the Rollback target) after 10 s instead of
+    // the production 60 s: the rollback scenarios wait for it
+    HEALTHY_AFTER_SECONDS: '10',
     ...(opts.identity ? { POD_NAME: opts.identity } : {}),
     ...opts.env,
   };

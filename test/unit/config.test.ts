@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       fieldManager: 'agent-operator',
       kubeconfig: undefined,
       shutdownTimeoutSeconds: 30,
+      healthyAfterSeconds: 60,
       identity: 'box_abcd1234',
       podSecurityLevel: 'baseline',
       allowedServiceAccounts: [],
@@ -67,6 +68,12 @@ describe('loadConfig', () => {
     assert.equal(c.kubeconfig, '/tmp/kc');
     assert.equal(c.shutdownTimeoutSeconds, 5);
     assert.equal(c.identity, 'agent-operator-7d9f-x2');
+  });
+
+  it('takes how long a revision must run healthy, and refuses 0 naming the setting', () => {
+    assert.equal(loadConfig([], { HEALTHY_AFTER_SECONDS: '10' }, host()).healthyAfterSeconds, 10);
+    assert.equal(loadConfig(['--healthy-after-seconds=300'], {}, host()).healthyAfterSeconds, 300);
+    assert.throws(() => loadConfig([], { HEALTHY_AFTER_SECONDS: '0' }, host()), /HEALTHY_AFTER_SECONDS=0: must be a whole number of seconds from 1 to 86400/);
   });
 
   it('lets a flag win over its environment variable', () => {

@@ -172,6 +172,13 @@ describe('detectFailures', () => {
     assert.equal(detectAll({ pods: [pod('a').build()] }).nextCheckAt, undefined, 'nothing pending: no extra reconcile');
   });
 
+  it('gives a never-ready container the earliest pass of the default startup probe on top (readiness is not probed before it)', () => {
+    const fast = { periodSeconds: 2, failureThreshold: 2, initialDelaySeconds: 0 };
+    const starting = (s: number) => pod('a').notReadyFor(s, { started: false, startedSecondsAgo: s }).build();
+    assert.deepEqual(detect({ pods: [starting(6)], readiness: fast, startupFirstPassSeconds: 5 }), [], 'within 4 s + one 5 s startup period');
+    assert.equal(detect({ pods: [starting(10)], readiness: fast, startupFirstPassSeconds: 5 })[0]?.reason, 'ProbeFailure');
+  });
+
   it('adds the initial delay to what the readiness probe allows', () => {
     assert.deepEqual(detect({ pods: [pod('a').notReadyFor(3600, { startedSecondsAgo: 40 }).build()], readiness: { ...readiness, initialDelaySeconds: 15 } }), []);
   });

@@ -58,6 +58,23 @@ describe('plan', () => {
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
   });
 
+  it('records the revision healthy after the operator\'s healthy-after setting, not before', () => {
+    let a = agent('fwd').port('http', 2020).build();
+    const first = plan(observed(a));
+    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
+    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
+    const revision = first.status!.revision!;
+    const at = (t: number) => {
+      const p = plan(observed(a, { deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
+      a = { ...a, status: p.status ?? a.status };
+    };
+    at(1);
+    at(5);
+    assert.equal(a.status?.lastHealthyRevision, undefined, 'not yet after 5 s of 10');
+    at(12);
+    assert.equal(a.status?.lastHealthyRevision, revision);
+  });
+
   it('a converged Agent plans no write at all', () => {
     let a = agent('fwd').port('http', 2020).build();
     const first = plan(observed(a));

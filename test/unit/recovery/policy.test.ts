@@ -99,6 +99,21 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.deepEqual(a.at(10, [crash('a', 1, { revision: 'rev2' })]).action, { type: 'RestartPod', pod: 'a', podUid: 'uid-a' });
   });
 
+  it('restarts a pod failing readiness at once: its probe window was the wait, and the kubelet never retries it', () => {
+    const a = new Agent();
+    const unready = (pod: string): Failure => ({
+      reason: 'ProbeFailure', key: `ProbeFailure/uid-${pod}/agent/r0`, active: true, pod, podUid: `uid-${pod}`, container: 'agent',
+      containerState: 'running', restartCount: 0, message: 'not ready for 4 s',
+    });
+    assert.deepEqual(a.at(0, [unready('a')]).action, { type: 'RestartPod', pod: 'a', podUid: 'uid-a' });
+    // the next steps keep the backoff: 10 s x 2 after the first attempt
+    assert.equal(a.at(19, [unready('b')]).action.type, 'None');
+    assert.deepEqual(a.at(20, [unready('b')]).action, { type: 'RestartPod', pod: 'b', podUid: 'uid-b' });
+    // a crash next to it: the kubelet retries that one first, so the first step waits
+    const b = new Agent();
+    assert.equal(b.at(0, [unready('a'), crash('c', 1)]).action.type, 'None');
+  });
+
   it('caps the backoff at maxBackoffSeconds', () => {
     const a = new Agent({ policy: { ...basePolicy, restart: { ...basePolicy.restart, initialBackoffSeconds: 100, maxBackoffSeconds: 150 } } });
     a.at(0, [crash('a', 1)]);
