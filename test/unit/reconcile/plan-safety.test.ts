@@ -3,20 +3,12 @@ import assert from 'node:assert/strict';
 import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
 import { withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
-import { probeCreates, type Observed } from '../../../src/reconcile/gather.ts';
+import { probeCreates } from '../../../src/reconcile/gather.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
+import { observed, t0 } from '../../fixtures/observed.ts';
 
-const t0 = new Date('2026-11-27T10:00:00Z');
 
-function observed(a: Agent, over: Partial<Observed> = {}): Observed {
-  return {
-    agent: a, replicaSets: [], pods: [], now: t0,
-    references: { digests: {}, missing: [], configMapTexts: {} },
-    dependencies: { ready: true, waits: [], none: true },
-    ...over,
-  };
-}
 
 const condition = (p: { computed: { conditions?: { type: string; status: string; reason: string; message: string }[] } }, type: string) =>
   p.computed.conditions?.find((c) => c.type === type);

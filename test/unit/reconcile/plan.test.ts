@@ -4,21 +4,12 @@ import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
 import { withDesiredHash } from '../../../src/kube/apply.ts';
-import type { Observed } from '../../../src/reconcile/gather.ts';
 import { plan, type Plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
+import { observed, t0 } from '../../fixtures/observed.ts';
 
-const t0 = new Date('2026-11-27T10:00:00Z');
 const later = (s: number) => new Date(t0.getTime() + s * 1000);
 
-function observed(a: Agent, over: Partial<Observed> = {}): Observed {
-  return {
-    agent: a, replicaSets: [], pods: [], now: t0,
-    references: { digests: {}, missing: [], configMapTexts: {} },
-    dependencies: { ready: true, waits: [], none: true },
-    ...over,
-  };
-}
 
 /** What the apiserver holds after our apply: the object (with its hash) and a status saying it rolled out. */
 function stored(d: ApplyObject, replicas: number): V1Deployment {
