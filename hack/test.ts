@@ -19,8 +19,12 @@ const only = args.has('--unit') ? 'unit' : args.has('--e2e') ? 'e2e' : 'all';
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let failedSteps: string[] = [];
 
-function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  console.log(`\n=== ${step}: ${cmd} ${argv.join(' ')}`);
+/** Runs one step; `buffered` holds its output until it ends (a step running beside others). */
+function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env, buffered = false): Promise<number> {
+  const header = `\n=== ${step}: ${cmd} ${argv.join(' ')}`;
+  if (buffered) console.log(`\n=== ${step}: started beside the steps below; its output follows when it ends`);
+  else console.log(header);
+  const out: Buffer[] = [];
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(cmd, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -29,7 +33,8 @@ function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv =
     const summary: Record<string, number> = {};
     let partial = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      process.stdout.write(chunk);
+      if (buffered) out.push(chunk);
+      else process.stdout.write(chunk);
       const lines = (partial + chunk.toString()).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
@@ -39,6 +44,10 @@ function run(step: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv =
       }
     });
     child.on('close', (code) => {
+      if (buffered) {
+        console.log(header);
+        process.stdout.write(Buffer.concat(out));
+      }
       const count = (word: string) => summary[word] ?? 0;
       totals.passed += count('pass');
       totals.failed += count('fail');
@@ -60,6 +69,16 @@ function realNodeVerdict(): { ok: true } | { ok: false; why: string } {
 const nodeTest = (files: string[], extra: string[] = []) =>
   ['--test', '--test-reporter=spec', ...extra, ...files];
 
+// The real node joins the e2e cluster wherever this machine can run one
+// (root, cgroups); elsewhere its tests skip with the reason printed here and
+// in each test. Its host-level guarantees (start over a killed node's
+// leftovers, leave nothing after down) need the machine's one real node to
+// themselves, before the shared cluster takes it: that test mostly waits on
+// processes, so it runs beside the CPU-bound unit tests.
+const localCluster = only !== 'unit' && process.env.E2E_USE_KUBECONFIG !== '1';
+const realNode = localCluster ? realNodeVerdict() : undefined;
+const hostStep = realNode?.ok ? run('real node on this host', 'node', nodeTest(['test/host/**/*.test.ts']), process.env, only === 'all') : undefined;
+
 if (only !== 'e2e') {
   await run('typecheck', 'tsc', ['--noEmit', '-p', 'tsconfig.json']);
   await run('generated files are current', 'node', ['hack/generate.ts', '--check']);
@@ -76,21 +95,15 @@ if (only !== 'unit') {
     env.E2E_KUBECONFIG = process.env.KUBECONFIG;
   } else {
     clusterDir = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
-    // The real node joins wherever this machine can run one (root, cgroups);
-    // elsewhere its tests skip with the reason printed here and in each test.
-    const realNode = realNodeVerdict();
-    if (realNode.ok) console.log('\n=== the real node joins the e2e cluster (hack/real-node check passed)');
-    else {
+    if (realNode?.ok) console.log('\n=== the real node joins the e2e cluster (hack/real-node check passed)');
+    else if (realNode) {
       console.log(`\n=== no real node on this machine: ${realNode.why}; the real-node tests will skip`);
       env.E2E_REAL_NODE_SKIP = realNode.why;
     }
-    // The host-level guarantees of the real node (start over a killed node's
-    // leftovers, leave nothing after down) need the machine's one real node
-    // to themselves: before the shared cluster takes it.
-    if (realNode.ok) await run('real node on this host', 'node', nodeTest(['test/host/**/*.test.ts']));
+    await hostStep;
     // --owner-pid: a watchdog downs the cluster if this run is killed before its teardown.
     const up = await run('local control plane up', 'hack/cluster', [
-      'up', '--dir', clusterDir, '--owner-pid', String(process.pid), ...(realNode.ok ? ['--real-node'] : []),
+      'up', '--dir', clusterDir, '--owner-pid', String(process.pid), ...(realNode?.ok ? ['--real-node'] : []),
     ]);
     if (up !== 0) failedSteps.push('cluster');
     env.E2E_KUBECONFIG = join(clusterDir, 'kubeconfig');
