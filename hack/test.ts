@@ -7,7 +7,7 @@
 // Every step runs even when an earlier one failed, so one run shows all failures;
 // the last line sums the test counts of all runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -109,12 +109,24 @@ if (only !== 'unit') {
     env.E2E_KUBECONFIG = join(clusterDir, 'kubeconfig');
     env.E2E_CLUSTER_DIR = clusterDir;
   }
-  // One file at a time: the files share one control plane and this machine has 2 cores.
-  await run('e2e tests', 'node', nodeTest(['test/e2e/**/*.test.ts'], ['--test-concurrency=1']), env);
+  // The files share one control plane. Most of an e2e file's time is waiting
+  // (kubelet back-offs, remediation timers, a quiet minute for zero writes),
+  // so two run at a time on this 2-core machine. A file that changes what
+  // every other file sees, or that needs the CPU to itself, says so in a line
+  // `// e2e: runs alone (why)` and runs before the others, one at a time.
+  const { alone, shared } = e2eLanes(globSync('test/e2e/**/*.test.ts', { cwd: root }).sort());
+  await run('e2e tests that run alone', 'node', nodeTest(alone, ['--test-concurrency=1']), env);
+  await run('e2e tests, two at a time', 'node', nodeTest(shared, ['--test-concurrency=2']), env);
   if (clusterDir) {
     await run('local control plane down', 'hack/cluster', ['down', '--dir', clusterDir]);
     rmSync(clusterDir, { recursive: true, force: true });
   }
+}
+
+/** Splits the e2e files by their `// e2e: runs alone (why)` line. */
+function e2eLanes(files: string[]): { alone: string[]; shared: string[] } {
+  const alone = files.filter((f) => /^\/\/ e2e: runs alone \(.+\)$/m.test(readFileSync(join(root, f), 'utf8')));
+  return { alone, shared: files.filter((f) => !alone.includes(f)) };
 }
 
 console.log(`\n${failedSteps.length ? `FAILED steps: ${failedSteps.join(', ')}` : 'all steps passed'}`);

@@ -2,6 +2,7 @@
 // refuses a folder whose cluster still runs, `down` leaves no process and no
 // port behind, and a cluster whose owner process dies is downed by its watchdog.
 // Starts its own clusters, whatever cluster the rest of the suite uses.
+// e2e: runs alone (starts two more control planes, which starve the shared one on 2 cores)
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

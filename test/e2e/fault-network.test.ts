@@ -8,6 +8,7 @@
 // and the apiserver, and the APF objects match only this file's
 // ServiceAccount), so the file runs on the shared cluster in the full run.
 // Sizing (2-core machine): 30-40 Agents per case; ~2 minutes in all.
+// e2e: runs alone (measures convergence through injected latency and throttling; another file's load would be part of the figure)
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -7,6 +7,7 @@
 // kwok runs the chart's pods without pulling an image, so they only prove
 // admission and scheduling; the operator itself runs out of cluster with the
 // chart ServiceAccount's token, which is what its RBAC is about.
+// e2e: runs alone (its cluster-mode release runs an operator that watches every namespace)
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
