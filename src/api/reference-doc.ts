@@ -135,7 +135,8 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    every pod runs it), the revision is judged then: the 600 s progress deadline
    would only delay the remedy, and each pod deletion re-arms it. New pods
    count as available only after 5 s ready (minReadySeconds), so a pod ready
-   for a moment between crashes never completes a rollout.
+   for a moment between crashes never completes a rollout; not while a memory
+   override is in force, since the pods it replaces are being OOM-killed.
 
 ## Where this API differs from the contract sketch, and why
 

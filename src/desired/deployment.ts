@@ -13,8 +13,14 @@ export const progressDeadlineSeconds = 600;
  * crash-looping container can pass its probes for a moment between crashes;
  * without this the Deployment counts that moment as available, completes the
  * rollout and deletes the healthy old pods (zero ready pods on a real node).
- * Short, because every rollout waits it once per surge step, the operator's
- * own memory raise included.
+ * Short, because every rollout waits it once per surge step.
+ *
+ * Not while a memory override is in force: the operator raised the limit
+ * because the pods were being OOM-killed, so the pods its rollout replaces
+ * are failing and there is nothing healthy for the wait to protect; it would
+ * only keep the agent down 5 s longer (on the real node it was a third of the
+ * time to recover from an OOM kill). The override ends with a new spec, whose
+ * rollout waits again.
  */
 export const minReadySeconds = 5;
 /** Rollback takes its pod template from an older ReplicaSet, so the old ReplicaSets must be kept. */
@@ -48,7 +54,9 @@ export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
  * carries the current template, but no pod starts before its dependencies are
  * Ready); the selector depends only on the Agent's name, since it is immutable.
  */
-export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean } = {}): Owned<V1Deployment> {
+export function deployment(
+  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; memoryRaised?: boolean } = {},
+): Owned<V1Deployment> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -57,7 +65,7 @@ export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemp
       replicas: opts.holdForDependencies ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(owner.name) },
       strategy: strategy(spec),
-      minReadySeconds,
+      minReadySeconds: opts.memoryRaised ? 0 : minReadySeconds,
       progressDeadlineSeconds,
       revisionHistoryLimit,
       template,

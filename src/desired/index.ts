@@ -98,7 +98,10 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride, inputs.memoryLimitOverride) : template;
   const out: DesiredObjects = {
     ok: true,
-    deployment: deployment(owner, spec, running, inputs.holdForDependencies ? { holdForDependencies: true } : {}),
+    deployment: deployment(owner, spec, running, {
+      ...(inputs.holdForDependencies ? { holdForDependencies: true } : {}),
+      ...(inputs.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
+    }),
     revision: rev,
     appliedRevision: inputs.podTemplateOverride ? (revisionOf(running) ?? revision(running, {})) : rev,
     warnings: warnings(spec),

@@ -74,6 +74,19 @@ describe('desiredObjects', () => {
     assert.equal(r.deployment.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '384Mi');
   });
 
+  it('counts the pods of a memory raise available as soon as they are Ready: the pods they replace are being OOM-killed', () => {
+    const cases: [string, Partial<DesiredInputs>, number][] = [
+      ['no override', {}, 5],
+      ['an override in force', { memoryLimitOverride: '384Mi' }, 0],
+      ['an override in force while rolled back', { memoryLimitOverride: '384Mi', podTemplateOverride: { spec: { containers: [{ name: 'agent', image: 'old:1' }] } } }, 0],
+    ];
+    for (const [title, inputs, expected] of cases) {
+      const r = desiredObjects(agent('oom').build(), { ...noInputs, ...inputs });
+      assert.ok(r.ok, title);
+      assert.equal(r.deployment.spec?.minReadySeconds, expected, title);
+    }
+  });
+
   it('runs the override template while rolled back, everything else as usual', () => {
     const old: V1PodTemplateSpec = {
       metadata: { labels: { 'pod-template-hash': 'abc', 'app.kubernetes.io/name': 'agent' }, annotations: { 'agent-operator.dev/revision': '0123456789' } },
