@@ -38,7 +38,14 @@ try {
 const log = createLogger({ level: config.logLevel });
 const metrics = createMetrics();
 const runtimeMetrics = new RuntimeMetrics(metrics.registry);
-const kubeConfig = loadKubeConfig(config.kubeconfig);
+let kubeConfig;
+try {
+  kubeConfig = loadKubeConfig(config.kubeconfig);
+} catch (err) {
+  // client-node's own errors (a missing or unreadable file) and ours alike: one line, no stack.
+  process.stderr.write(`agent-operator: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
 const client = createKubeClient({ kubeConfig, metrics });
 const transport = new KubeHttpClient(kubeConfig, { check: assertDeclared });
 
