@@ -18,6 +18,8 @@ export interface Doc {
   rules?: CelRule[];
   /** Kubernetes OpenAPI extensions with no zod equivalent. */
   ext?: Record<`x-kubernetes-${string}`, unknown>;
+  /** A map's bound (zod's record has none); the apiserver costs CEL rules on a map by it. */
+  maxProperties?: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export interface Doc {
  */
 export function doc<T extends z.ZodType>(schema: T, d: Doc): T {
   const meta: Record<string, unknown> = { description: d.description, ...d.ext };
+  if (d.maxProperties !== undefined) meta['maxProperties'] = d.maxProperties;
   if (d.rules?.length) meta['x-kubernetes-validations'] = d.rules;
   return schema.meta(meta) as T;
 }

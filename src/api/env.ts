@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
 import { dataKey, objectName } from './common.ts';
+import { fieldPath } from './syntax.ts';
 
 /**
  * Names that almost always hold a secret. A literal `value` on such a name
@@ -38,7 +39,7 @@ export const EnvVar = doc(
       secretKeyRef: keyRef('Secret').optional(),
       configMapKeyRef: keyRef('ConfigMap').optional(),
       fieldRef: doc(z.object({
-        fieldPath: doc(z.string().min(1).max(256), { description: 'A pod field such as metadata.name, metadata.namespace, status.podIP, spec.nodeName.' }),
+        fieldPath,
       }).optional(), { description: 'A field of the pod.' }),
     }).optional(), {
       description: 'Where the value comes from; a change of the referenced key rolls the pods.',

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
+import { deeperThan, maxFreeFormDepth, tooDeepText } from './bounds.ts';
 import { freeForm, objectName, stringMap } from './common.ts';
+import { labelMap } from './syntax.ts';
 import { isQuantity, parseQuantity } from './quantity.ts';
 
 export const reservedPrefix = 'agent-operator.dev/';
@@ -42,6 +44,20 @@ const VolumeMount = z.object({
   subPath: z.string().max(1024).optional(),
 });
 
+// The fields Kubernetes requires, typed so the apiserver can key the list by
+// them and refuse two entries for one key (the Deployment's apply would); the
+// rest (labelSelector, minDomains, ...) passes through as in a PodSpec.
+const TopologySpreadConstraint = doc(
+  z.looseObject({
+    maxSkew: z.int().min(1),
+    topologyKey: z.string().min(1).max(317),
+    whenUnsatisfiable: z.enum(['DoNotSchedule', 'ScheduleAnyway']),
+  }).superRefine((value, ctx) => {
+    if (deeperThan(value)) ctx.addIssue({ code: 'custom', message: `${tooDeepText}: flatten it` });
+  }),
+  { description: `A topology spread constraint (core/v1). At most ${maxFreeFormDepth} levels deep.`, ext: { 'x-kubernetes-preserve-unknown-fields': true } },
+);
+
 const reservedKeys = (field: string) => ({
   rule: `self.all(k, !k.startsWith('${reservedPrefix}'))`,
   message: `${field} keys under ${reservedPrefix} are reserved for the operator; pick another prefix`,
@@ -49,12 +65,15 @@ const reservedKeys = (field: string) => ({
 
 export const PodTemplate = doc(
   z.object({
-    labels: doc(stringMap('Extra pod labels.'), { description: 'Extra pod labels.', rules: [reservedKeys('podTemplate.labels')] }).optional(),
+    labels: labelMap('podTemplate.labels', 'Extra pod labels.', [reservedKeys('podTemplate.labels')]).optional(),
     annotations: doc(stringMap('Extra pod annotations.'), { description: 'Extra pod annotations.', rules: [reservedKeys('podTemplate.annotations')] }).optional(),
-    nodeSelector: stringMap('Node labels the pod must match.').optional(),
+    nodeSelector: labelMap('podTemplate.nodeSelector', 'Node labels the pod must match.').optional(),
     tolerations: doc(z.array(freeForm('A toleration (core/v1 Toleration).')).max(64).optional(), { description: 'Pod tolerations, as in a PodSpec.' }),
     affinity: freeForm('Pod affinity (core/v1 Affinity).').optional(),
-    topologySpreadConstraints: doc(z.array(freeForm('A topology spread constraint.')).max(16).optional(), { description: 'As in a PodSpec.' }),
+    topologySpreadConstraints: doc(z.array(TopologySpreadConstraint).max(16).optional(), {
+      description: 'As in a PodSpec: one entry per topologyKey and whenUnsatisfiable.',
+      ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['topologyKey', 'whenUnsatisfiable'] },
+    }),
     priorityClassName: doc(z.string().max(253).optional(), { description: 'Priority class of the agent pods.' }),
     serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows). Only default or one the operator allows (--allowed-service-accounts); another is refused with PodSecurityViolation.' }),
     securityContext: doc(z.object({

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
-import { intOrString, objectName, quantity } from './common.ts';
+import { objectName, quantity } from './common.ts';
 import { AgentConfig } from './config.ts';
 import { EnvFromSource, EnvVar } from './env.ts';
 import { Health } from './probes.ts';
 import { PodTemplate } from './pod-template.ts';
 import { Recovery } from './recovery.ts';
 import { Storage } from './storage.ts';
+import { minAvailable, portName } from './syntax.ts';
 
 export const resourceDefaults = {
   requests: { cpu: '100m', memory: '128Mi' },
@@ -41,7 +42,7 @@ export const Resources = doc(z.object({ requests: ResourceList('requests').optio
 });
 
 export const Port = doc(z.object({
-  name: doc(z.string().min(1).max(15).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/), { description: 'IANA service name style: lowercase letters, digits and dashes, at most 15 characters.' }),
+  name: portName,
   containerPort: doc(z.int().min(1).max(65535), { description: 'Port the agent listens on.' }),
   protocol: doc(z.enum(['TCP', 'UDP', 'SCTP']).optional(), { description: 'Default TCP.' }),
 }), { description: 'A port the agent listens on. Ports drive the Service and the default probes.' });
@@ -76,7 +77,7 @@ export const AgentSpec = doc(
       type: doc(z.enum(['ClusterIP', 'Headless']).optional(), { description: 'Default ClusterIP.' }),
     }).optional(), { description: 'The Service in front of the agent pods.' }),
     disruption: doc(z.object({
-      minAvailable: intOrString('Pods that must stay up during voluntary disruptions (number or percentage).'),
+      minAvailable: minAvailable('Pods that must stay up during voluntary disruptions (number or percentage).'),
     }).optional(), { description: 'PodDisruptionBudget, created only when replicas > 1.' }),
     managementState: doc(z.enum(['Managed', 'Unmanaged']).optional(), { description: 'Unmanaged: the operator keeps its hands off (no writes to owned objects, no remediation) and only reports. Default Managed.' }),
   }),

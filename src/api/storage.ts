@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
 import { quantity } from './common.ts';
+import { storageClassName } from './syntax.ts';
 
 export const storageDefaults = { mountPath: '/var/lib/agent', accessModes: ['ReadWriteOnce'], retainOnDelete: true } as const;
 
 export const Storage = doc(
   z.object({
     size: quantity('Requested volume size, e.g. 1Gi. More than 0; may grow (if the storage class allows expansion), never shrink.', { field: 'storage.size', example: '1Gi', min: 'positive' }),
-    storageClassName: doc(z.string().max(253).optional(), { description: 'Storage class; the cluster default when unset. Fixed once set.' }),
+    storageClassName: storageClassName('Storage class; the cluster default when unset. Fixed once set.').optional(),
     accessModes: doc(z.array(z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany'])).min(1).max(4).optional(), {
       description: 'Default [ReadWriteOnce]. ReadWriteOnce forces the Recreate strategy (a rolling update would deadlock on the volume).',
     }),

@@ -44,6 +44,15 @@ const cases: Case[] = [
   { name: 'a reserved pod label', spec: { ...valid, podTemplate: { labels: { 'agent-operator.dev/agent': 'x' } } }, expect: [/spec\.podTemplate\.labels/, /reserved for the operator/] },
   { name: 'a volume mount naming no volume', spec: { ...valid, podTemplate: { volumeMounts: [{ name: 'nope', mountPath: '/data' }] } }, expect: [/spec\.podTemplate\.volumeMounts/, /must name one of podTemplate\.volumes/] },
   { name: 'an unknown imagePullPolicy', spec: { ...valid, imagePullPolicy: 'Sometimes' }, expect: [/spec\.imagePullPolicy/, /Unsupported value/] },
+  // Found by the property tests: the CRD took these and the apply of the objects built from them failed.
+  { name: 'an all-digit port name', spec: { ...valid, ports: [{ name: '8080', containerPort: 8080 }] }, expect: [/spec\.ports\[0\]\.name/, /must contain a letter/] },
+  { name: 'a port name with "--"', spec: { ...valid, ports: [{ name: 'a--b', containerPort: 8080 }] }, expect: [/spec\.ports\[0\]\.name/, /no "--"/] },
+  { name: 'a fieldRef to a field the kubelet does not resolve', spec: { ...valid, env: [{ name: 'C', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }] }, expect: [/spec\.env\[0\]\.valueFrom\.fieldRef\.fieldPath/, /must be a pod field the kubelet resolves/] },
+  { name: 'a pod label value that is not label syntax', spec: { ...valid, podTemplate: { labels: { team: 'two words' } } }, expect: [/spec\.podTemplate\.labels/, /must be label syntax/] },
+  { name: 'a node selector key that is not label syntax', spec: { ...valid, podTemplate: { nodeSelector: { 'disk type': 'ssd' } } }, expect: [/spec\.podTemplate\.nodeSelector/, /must be label syntax/] },
+  { name: 'minAvailable as text that is no percentage', spec: { ...valid, replicas: 2, disruption: { minAvailable: 'half' } }, expect: [/spec\.disruption\.minAvailable/, /a percentage such as 50%/] },
+  { name: 'a storage class name that is no DNS name', spec: { ...valid, storage: { size: '1Gi', storageClassName: 'Fast_SSD' } }, expect: [/spec\.storage\.storageClassName/, /should match/] },
+  { name: 'two topology spread constraints for one key', spec: { ...valid, podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, expect: [/spec\.podTemplate\.topologySpreadConstraints\[1\]/, /Duplicate value/] },
   { name: 'liveness successThreshold above 1', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, successThreshold: 2 } } }, expect: [/spec\.health\.liveness\.successThreshold/, /must be 1/] },
 ];
 
@@ -67,16 +76,21 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
   it('accepts a valid Agent using every section', async () => {
     const spec = {
       image: 'registry.example/agent:1.0', replicas: 1,
-      ports: [{ name: 'http', containerPort: 8080 }],
+      ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics-2', containerPort: 9090 }],
       resources: { requests: { cpu: 1, memory: '128Mi', 'ephemeral-storage': 0 }, limits: { memory: '256Mi', 'ephemeral-storage': '1Gi' } },
       health: { liveness: { httpGet: { path: '/healthz', port: 'http' } }, startup: { tcpSocket: { port: 8080 }, failureThreshold: 30, periodSeconds: 5 } },
-      env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }, { name: 'SECRET_ENV', value: 'AGENT_TOKEN' }, { name: 'DB_PASSWORD', value: '$(PW)' }, { name: 'EMPTY_TOKEN', value: '' }],
+      env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }, { name: 'SECRET_ENV', value: 'AGENT_TOKEN' }, { name: 'DB_PASSWORD', value: '$(PW)' }, { name: 'EMPTY_TOKEN', value: '' },
+        { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/name']" } } }],
       envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }],
       config: { layers: [{ configMap: { name: 'c', key: 'base.yaml' } }, { inline: { a: { b: 1 } } }] },
-      storage: { size: '1Gi' },
+      storage: { size: '1Gi', storageClassName: 'fast.ssd-2' },
+      disruption: { minAvailable: '50%' },
       dependsOn: [{ service: 'db' }],
       recovery: { restart: { maxAttempts: 2 }, oomKilled: { action: 'IncreaseMemory', maxMemory: '1Gi' }, onExhausted: 'Hold' },
-      podTemplate: { labels: { team: 'obs' }, volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+      podTemplate: {
+        labels: { team: 'obs', 'example.com/tier': 'agent_1.x', empty: '' }, nodeSelector: { 'kubernetes.io/os': 'linux' },
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { team: 'obs' } } }],
+        volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
       service: { type: 'Headless' }, managementState: 'Managed',
     };
     const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'complete' }, spec };

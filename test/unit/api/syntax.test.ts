@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AgentSpec } from '../../../src/api/spec.ts';
+
+// The operator's own check (zod) refuses what the CRD's CEL refuses
+// (test/e2e/crd-validation.test.ts), with the same message: Kubernetes syntax
+// that the objects built from an Agent must meet, found by the property tests.
+
+const image = 'registry.example/agent:1';
+const refusal = (spec: Record<string, unknown>) => {
+  const r = AgentSpec.safeParse({ image, ...spec });
+  return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+};
+
+describe('Kubernetes syntax in an Agent', () => {
+  const refused: [string, Record<string, unknown>, RegExp][] = [
+    ['an all-digit port name', { ports: [{ name: '8080', containerPort: 8080 }] }, /^ports\.0\.name: port name must contain a letter/],
+    ['a port name with "--"', { ports: [{ name: 'a--b', containerPort: 8080 }] }, /^ports\.0\.name: .*no "--"/],
+    ['a fieldRef the kubelet does not resolve', { env: [{ name: 'C', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }] }, /^env\.0\.valueFrom\.fieldRef\.fieldPath: fieldRef\.fieldPath must be a pod field/],
+    ['a label value with a space', { podTemplate: { labels: { team: 'two words' } } }, /^podTemplate\.labels: podTemplate\.labels must be label syntax/],
+    ['a label value of 64 characters', { podTemplate: { labels: { team: 'a'.repeat(64) } } }, /^podTemplate\.labels\.team: /],
+    ['a node selector key with a space', { podTemplate: { nodeSelector: { 'disk type': 'ssd' } } }, /^podTemplate\.nodeSelector: podTemplate\.nodeSelector must be label syntax/],
+    ['minAvailable as text that is no percentage', { disruption: { minAvailable: 'half' } }, /^disruption\.minAvailable: disruption\.minAvailable must be a number of pods or a percentage/],
+    ['a storage class with capitals', { storage: { size: '1Gi', storageClassName: 'Fast_SSD' } }, /^storage\.storageClassName: /],
+    ['a topology spread constraint without whenUnsatisfiable', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone' }] } }, /^podTemplate\.topologySpreadConstraints\.0\.whenUnsatisfiable: /],
+  ];
+  for (const [title, spec, message] of refused) {
+    it(`refuses ${title}, naming the field`, () => assert.match(refusal(spec) ?? 'accepted', message));
+  }
+
+  const accepted: [string, Record<string, unknown>][] = [
+    ['port names with letters, digits and single dashes', { ports: [{ name: 'http', containerPort: 80 }, { name: 'metrics-2', containerPort: 9090 }, { name: 'h2c', containerPort: 81 }] }],
+    ['every downward-API field an env var may read', { env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, { name: 'L', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/name']" } } }, { name: 'I', valueFrom: { fieldRef: { fieldPath: 'status.podIPs' } } }] }],
+    ['prefixed label keys and empty values', { podTemplate: { labels: { 'example.com/tier': 'agent_1.x', empty: '' }, nodeSelector: { 'kubernetes.io/os': 'linux' } } }],
+    ['minAvailable as a number, a numeric string or a percentage', { disruption: { minAvailable: '50%' } }],
+    ['minAvailable "2"', { disruption: { minAvailable: '2' } }],
+    ['a dotted storage class, or "" for none', { storage: { size: '1Gi', storageClassName: 'fast.ssd-2' } }],
+    ['the empty storage class', { storage: { size: '1Gi', storageClassName: '' } }],
+    ['a topology spread constraint with fields beyond the required three', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { a: 'b' } }, minDomains: 2 }] } }],
+  ];
+  for (const [title, spec] of accepted) {
+    it(`accepts ${title}`, () => assert.equal(refusal(spec), undefined));
+  }
+});
