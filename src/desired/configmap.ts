@@ -1,14 +1,26 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './defaults.ts';
+import { canonicalJson, sha256Hex } from './hash.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { configMapName } from './names.ts';
 
-/** The rendered config: one key, the file name, mounted read-only into the pod. */
+/** The content hash of a rendered config: file name and bytes (a rename is another file for the agent). */
+export function configHash(fileName: string, content: string): string {
+  return sha256Hex(canonicalJson({ [fileName]: content }));
+}
+
+/**
+ * The rendered config: one key, the file name, mounted read-only into the pod.
+ * Named by its content and immutable: the object under a name never changes,
+ * so every ReplicaSet keeps reading the bytes it was rolled out with (and the
+ * kubelet need not watch it).
+ */
 export function configMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: objectMeta(owner, configMapName(owner.name)),
+    metadata: objectMeta(owner, configMapName(owner.name, configHash(config.fileName, content))),
+    immutable: true,
     data: { [config.fileName]: content },
   };
 }

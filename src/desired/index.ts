@@ -9,6 +9,8 @@ import { resolveSpec, type ResolvedSpec } from './defaults.ts';
 import { deployment, rollbackTemplate } from './deployment.ts';
 import { sha256Hex } from './hash.ts';
 import { revisionAnnotation } from './labels.ts';
+import { secretDigestsAnnotation } from '../api/annotations.ts';
+import { secretDigestsValue } from './secret-digests.ts';
 import { ownerOf, type Owned } from './meta.ts';
 import { pdb } from './pdb.ts';
 import { podTemplate } from './pod-spec.ts';
@@ -87,12 +89,21 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
     digests[renderedConfigDigestKey] = sha256Hex(rendered);
   }
 
-  const built = podTemplate(owner, spec, inputs.memoryLimitOverride === undefined ? {} : { memoryLimitOverride: inputs.memoryLimitOverride });
+  const cm = spec.config && rendered !== undefined ? configMap(owner, spec.config, rendered) : undefined;
+  const built = podTemplate(owner, spec, {
+    ...(inputs.memoryLimitOverride === undefined ? {} : { memoryLimitOverride: inputs.memoryLimitOverride }),
+    ...(cm ? { configMapName: cm.metadata.name } : {}),
+  });
   if (!built.ok) return built;
   const rev = revision(built.template, digests);
+  // The Secret digests are already in the revision; the annotation only records them for a later rollback to compare.
+  const secrets = secretDigestsValue(digests);
   const template: V1PodTemplateSpec = {
     ...built.template,
-    metadata: { ...built.template.metadata, annotations: { ...built.template.metadata?.annotations, [revisionAnnotation]: rev } },
+    metadata: {
+      ...built.template.metadata,
+      annotations: { ...built.template.metadata?.annotations, [revisionAnnotation]: rev, ...(secrets ? { [secretDigestsAnnotation]: secrets } : {}) },
+    },
   };
 
   const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride, inputs.memoryLimitOverride) : template;
@@ -108,7 +119,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   };
   const svc = service(owner, spec);
   if (svc) out.service = svc;
-  if (spec.config && rendered !== undefined) out.configMap = configMap(owner, spec.config, rendered);
+  if (cm) out.configMap = cm;
   if (spec.storage) out.pvc = pvc(owner, spec.storage);
   const budget = pdb(owner, spec);
   if (budget) out.pdb = budget;
@@ -136,4 +147,4 @@ export { resolveSpec, type ResolvedSpec } from './defaults.ts';
 export type { Owned, Owner } from './meta.ts';
 export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
 export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
-export { deploymentName, serviceName, configMapName, pvcName, pdbName } from './names.ts';
+export { deploymentName, serviceName, configMapName, legacyConfigMapName, pvcName, pdbName } from './names.ts';

@@ -37,8 +37,26 @@ export function serviceName(agentName: string): string {
   return asLabel(agentName, serviceNameMax, true);
 }
 
-/** The rendered-config ConfigMap: `<agent>-config`, a DNS-1123 subdomain. */
-export function configMapName(agentName: string): string {
+/** Hex digits of the content hash in a rendered-config ConfigMap's name. */
+export const configHashLength = 10;
+
+/**
+ * The rendered-config ConfigMap of one content: `<agent>-config-<10 hex of
+ * the content>`, a DNS-1123 subdomain. Content-addressed, so each distinct
+ * config is its own (immutable) object and a pod template names the exact
+ * config its revision runs: a rollback to an older ReplicaSet runs that
+ * ReplicaSet's config, not the current one.
+ */
+export function configMapName(agentName: string, contentHash: string): string {
+  return withSuffix(agentName, `${suffixes.config}-${contentHash.slice(0, configHashLength)}`);
+}
+
+/**
+ * The one fixed-name ConfigMap releases before content addressing wrote
+ * (`<agent>-config`). Still owned by the Agent after an upgrade; garbage
+ * collection (config-gc.ts) deletes it once no ReplicaSet mounts it.
+ */
+export function legacyConfigMapName(agentName: string): string {
   return withSuffix(agentName, suffixes.config);
 }
 

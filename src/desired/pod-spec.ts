@@ -7,7 +7,7 @@ import { parseQuantity } from '../api/quantity.ts';
 import type { ResolvedResources, ResolvedSpec } from './defaults.ts';
 import { podLabels } from './labels.ts';
 import type { Owner } from './meta.ts';
-import { configMapName, pvcName } from './names.ts';
+import { pvcName } from './names.ts';
 import { containerProbe, type ProbeKind } from './probes.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
@@ -26,7 +26,13 @@ export type PodTemplateResult =
  * and index.ts adds it). Only fields the operator means to own are set: with
  * server-side apply every field sent is a field claimed.
  */
-export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: { memoryLimitOverride?: string } = {}): PodTemplateResult {
+export interface PodTemplateOptions {
+  memoryLimitOverride?: string;
+  /** The rendered config's ConfigMap (configmap.ts); required when spec.config is set. */
+  configMapName?: string;
+}
+
+export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateOptions = {}): PodTemplateResult {
   const container: V1Container = { name: containerName, image: spec.image };
   if (spec.command) container.command = spec.command;
   if (spec.args) container.args = spec.args;
@@ -45,7 +51,7 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: { memoryLimi
     container[probeFields[kind]] = built.probe;
   }
 
-  const storage = storageVolumes(owner, spec);
+  const storage = storageVolumes(owner, spec, opts.configMapName);
   if (!storage.ok) return storage;
   if (storage.mounts.length) container.volumeMounts = storage.mounts;
   const securityContext = containerSecurityContext(spec.podTemplate.securityContext);
@@ -121,7 +127,7 @@ type Volumes = { ok: true; volumes: V1Volume[]; mounts: V1VolumeMount[] } | { ok
  * Deployment with a message about fields the user never wrote; they are
  * refused here instead, in the user's terms.
  */
-function storageVolumes(owner: Owner, spec: ResolvedSpec): Volumes {
+function storageVolumes(owner: Owner, spec: ResolvedSpec, configMapName: string | undefined): Volumes {
   const volumes: V1Volume[] = [];
   const mounts: V1VolumeMount[] = [];
   const origin = new Map<string, string>();
@@ -143,7 +149,8 @@ function storageVolumes(owner: Owner, spec: ResolvedSpec): Volumes {
   };
   const problems: (string | undefined)[] = [];
   if (spec.config) {
-    problems.push(addVolume({ name: configVolume, configMap: { name: configMapName(owner.name) } }, 'spec.config'));
+    if (configMapName === undefined) throw new TypeError('podTemplate: spec.config is set but no rendered-config ConfigMap name was given');
+    problems.push(addVolume({ name: configVolume, configMap: { name: configMapName } }, 'spec.config'));
     problems.push(addMount({ name: configVolume, mountPath: spec.config.mountPath, readOnly: true }, 'spec.config.mountPath'));
   }
   if (spec.storage) {

@@ -42,7 +42,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'apps', resource: 'replicasets', verbs: ['list', 'watch'], why: 'rollback reads the pod templates of earlier revisions' },
   { scope: 'watched', group: '', resource: 'pods', verbs: ['list', 'watch', 'delete'], why: 'health; delete is the RestartPod remediation' },
   { scope: 'watched', group: '', resource: 'services', verbs: [...applied, 'delete'], why: 'owned; deleted when the ports go or ClusterIP<->Headless switches' },
-  { scope: 'watched', group: '', resource: 'configmaps', verbs: [...applied, 'delete'], why: 'owned config (deleted when the config goes); get: also referenced config layers' },
+  { scope: 'watched', group: '', resource: 'configmaps', verbs: [...applied, 'delete'], why: 'owned rendered configs, one immutable ConfigMap per content (deleted once no ReplicaSet mounts one); get: also referenced config layers' },
   { scope: 'watched', group: '', resource: 'persistentvolumeclaims', verbs: applied, why: 'owned state volume, never deleted by the operator' },
   { scope: 'watched', group: 'policy', resource: 'poddisruptionbudgets', verbs: [...applied, 'delete'], why: 'owned; deleted at one replica' },
   { scope: 'watched', group: '', resource: 'secrets', verbs: ['list', 'watch', 'get'], why: 'read only: a metadata-only watch and targeted reads of referenced keys (hashed, never stored)' },

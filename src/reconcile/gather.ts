@@ -3,7 +3,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
 import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
-import { configMapName, deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
+import { deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
 import type { LivenessKill } from '../health/detect.ts';
@@ -23,7 +23,13 @@ export interface Observed {
   replicaSets: V1ReplicaSet[];
   pods: V1Pod[];
   service?: V1Service;
-  configMap?: V1ConfigMap;
+  /**
+   * The Agent's own rendered-config ConfigMaps (one per distinct config, named
+   * by content; plan picks the one it wants by name and collects the rest).
+   * A ConfigMap under a wanted name that is not the Agent's is found before
+   * its create (probeCreates) and becomes a NameConflict.
+   */
+  configMaps?: V1ConfigMap[];
   pvc?: V1PersistentVolumeClaim;
   pdb?: V1PodDisruptionBudget;
   references: ReferencedDigests;
@@ -90,8 +96,9 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
   if (deployment) out.deployment = deployment;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;
-  const configMap = mine('ConfigMap', caches.configMaps.get(ns, configMapName(name)));
-  if (configMap) out.configMap = configMap;
+  const configMaps = caches.configMaps.byIndex(ns, byAgentLabel, label)
+    .filter((cm) => cm.metadata?.namespace === ns && isMine(agent, cm, 'ConfigMap'));
+  if (configMaps.length) out.configMaps = configMaps;
   if (pvc) out.pvc = pvc;
   const pdb = mine('PodDisruptionBudget', caches.pdbs.get(ns, pdbName(name)));
   if (pdb) out.pdb = pdb;
@@ -118,7 +125,11 @@ export async function probeCreates(o: Observed, creates: readonly { apiVersion: 
       out.conflicts!.push(nameConflict(o.agent, c.kind, c.metadata.name));
       continue;
     }
-    const key = ({ Deployment: 'deployment', Service: 'service', ConfigMap: 'configMap', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
+    if (c.kind === 'ConfigMap') {
+      out.configMaps = [...(out.configMaps ?? []).filter((cm) => cm.metadata?.name !== c.metadata.name), live as V1ConfigMap];
+      continue;
+    }
+    const key = ({ Deployment: 'deployment', Service: 'service', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
     if (key) (out as unknown as Record<string, unknown>)[key] = live;
   }
   if (!out.conflicts!.length) delete out.conflicts;

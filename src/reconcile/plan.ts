@@ -19,12 +19,14 @@ import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../s
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
+import { configMapsToDelete } from './config-gc.ts';
+import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
 // Plan with nothing in it (Semantics 1: zero writes on re-reconcile).
 
-export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string }
+export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string; uid?: string }
 
 export interface Plan {
   /** Owned objects whose live state differs from the desired one. */
@@ -115,6 +117,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
   const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}) : [];
 
+  // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
+  const secretDrift = rec.rolledBackTo === undefined ? undefined
+    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, o.replicaSets).podTemplateOverride, o.references.digests, o.references.missing));
   const status = computeStatus({
     now,
     ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
@@ -136,13 +141,15 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     invalidSpec: problems,
     ...(refused.length ? { podPolicyViolation: podPolicyMessage(refused) } : {}),
     probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
+    ...(secretDrift ? { rollbackSecretChanges: secretDrift } : {}),
     unmanaged,
     spec: agent.spec,
   });
 
   const conflicts = o.conflicts ?? [];
   const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
-  const out: Plan = { apply: [], creates: [], remove: [], events: [...decision.events], action: decision.action, fresh: decision.fresh, computed: blocked, now };
+  const events = decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e));
+  const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
     const held = holdRollout ? lastAppliedTemplate(o.deployment, o.replicaSets) : undefined;
@@ -187,7 +194,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   };
   // Pods mount the ConfigMap and the claim by name: with someone else's under
   // that name, the Deployment would run on their data, so it waits too.
-  if (!holdRollout) want(d.configMap as ApplyObject | undefined, o.configMap);
+  if (!holdRollout) want(d.configMap as ApplyObject | undefined, o.configMaps?.find((cm) => cm.metadata?.name === d.configMap?.metadata.name));
   if ((!holdRollout || templateHeld) && !conflicting.has('ConfigMap') && !conflicting.has('PersistentVolumeClaim')) {
     want(d.deployment as ApplyObject, o.deployment);
   }
@@ -207,7 +214,11 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   };
   gone(o.service, d.service, 'v1', 'Service');
   gone(o.pdb, d.pdb, 'policy/v1', 'PodDisruptionBudget');
-  if (!holdRollout) gone(o.configMap, d.configMap, 'v1', 'ConfigMap');
+  // Held: what the held template mounts is kept by its ReplicaSet anyway, but nothing is collected until the hold ends.
+  if (!holdRollout) {
+    const drop = configMapsToDelete({ owned: o.configMaps ?? [], replicaSets: o.replicaSets, pods: o.pods, deployment: o.deployment, desired: d.configMap?.metadata.name });
+    for (const cm of drop) out.remove.push({ apiVersion: 'v1', kind: 'ConfigMap', name: cm.name, namespace: ns, ...(cm.uid ? { uid: cm.uid } : {}) });
+  }
 }
 
 /**

@@ -31,6 +31,7 @@ export function addIndexes(c: Caches): void {
   c.agents.addIndex(idx.dependsOnService, (a) => (a.spec.dependsOn ?? []).flatMap((d) => d.service ? [`${ns(a)}/${d.service}`] : []));
   c.pods.addIndex(byAgentLabel, agentLabelIndex);
   c.replicaSets.addIndex(byAgentLabel, agentLabelIndex);
+  c.configMaps.addIndex(byAgentLabel, agentLabelIndex);
   c.endpointSlices.addIndex(byServiceName, serviceNameIndex);
 }
 

@@ -63,6 +63,8 @@ export interface StatusInput {
   /** Why the operator's pod policy refuses the pod (src/policy/pod-policy.ts), if it does. */
   podPolicyViolation?: string | undefined;
   probesMissing: boolean;
+  /** While rolled back: the referenced Secret keys that changed since the running revision was built (secret-digests.ts). */
+  rollbackSecretChanges?: string | undefined;
   unmanaged: boolean;
   spec?: ReferenceSources | undefined;
   /** A revision becomes lastHealthyRevision after this long ready with no failure (crash loops often look ready for a moment). Default 60. */
@@ -188,6 +190,7 @@ function degradedOf(input: StatusInput, active: readonly Failure[], failureText:
   if (rec.rolledBackTo !== undefined) {
     reason = 'RolledBack';
     parts.push(rollbackInForceText(rec));
+    if (input.rollbackSecretChanges) parts.push(input.rollbackSecretChanges);
   }
   if (held) {
     reason ??= 'RecoveryExhausted';

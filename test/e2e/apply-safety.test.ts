@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
+import { configHash } from '../../src/desired/configmap.ts';
+import { configMapName } from '../../src/desired/names.ts';
 import { agentEvents, condition, getAgent, waitReady } from '../support/agents.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
@@ -62,6 +64,8 @@ describe('the operator writes only what is its own, and says when it cannot', ()
   });
 
   it('leaves a Service, ConfigMap, PVC and PDB it does not own untouched and reports NameConflict naming each', async () => {
+    // The rendered config is named by its content: the name Agent "payments" derives for `level: info`.
+    const takenConfig = configMapName('payments', configHash('config.yaml', 'level: info\n'));
     // Someone else's objects, under exactly the names Agent "payments" derives.
     await kubectl(['apply', '-n', ns, '-f', '-'], `
 apiVersion: v1
@@ -71,7 +75,7 @@ spec: { selector: { app: payments-api }, ports: [{ name: http, port: 80, targetP
 ---
 apiVersion: v1
 kind: ConfigMap
-metadata: { name: payments-config }
+metadata: { name: ${takenConfig} }
 data: { settings.yaml: "owner: payments-team" }
 ---
 apiVersion: v1
@@ -84,7 +88,7 @@ kind: PodDisruptionBudget
 metadata: { name: payments }
 spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
 `);
-    const kinds = [['service', 'payments'], ['configmap', 'payments-config'], ['pvc', 'payments-state'], ['pdb', 'payments']] as const;
+    const kinds = [['service', 'payments'], ['configmap', takenConfig], ['pvc', 'payments-state'], ['pdb', 'payments']] as const;
     // Bound first: the PV binder annotates the claim as it binds.
     await eventually(async () => (await kubectl(['get', 'pvc', 'payments-state', '-n', ns, '-o', 'jsonpath={.status.phase}'])) === 'Bound', { message: 'the claim bound' });
     const before = new Map<string, Record<string, unknown>>();
@@ -104,7 +108,7 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
     assert.equal(condition(stalled, 'Stalled')?.status, 'True');
     assert.deepEqual([condition(stalled, 'Ready')?.status, condition(stalled, 'Ready')?.reason], ['False', 'NameConflict']);
     const message = condition(stalled, 'Stalled')!.message;
-    for (const text of ['Service payments', 'ConfigMap payments-config', 'PersistentVolumeClaim payments-state', 'PodDisruptionBudget payments']) {
+    for (const text of ['Service payments', `ConfigMap ${takenConfig}`, 'PersistentVolumeClaim payments-state', 'PodDisruptionBudget payments']) {
       assert.ok(message.includes(`${text} already exists and is not this Agent's`), `the condition names ${text}: ${message}`);
     }
     assert.match(message, /label it agent-operator\.dev\/agent=payments and annotate it agent-operator\.dev\/agent-name=payments/);

@@ -70,10 +70,12 @@ describe('the operator core', () => {
     assert.deepEqual(plain(c.securityContext), { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     assert.deepEqual(c.volumeMounts?.map((m) => [m.name, m.mountPath, m.readOnly ?? false]).sort(),
       [['agent-config', '/etc/agent', true], ['agent-state', '/var/lib/agent', false]]);
-    assert.deepEqual(pod.volumes?.map((v) => v.persistentVolumeClaim?.claimName ?? v.configMap?.name).sort(),
-      ['log-forwarder-config', 'log-forwarder-state']);
+    const configName = pod.volumes?.find((v) => v.name === 'agent-config')?.configMap?.name ?? '';
+    assert.match(configName, /^log-forwarder-config-[0-9a-f]{10}$/, 'the rendered config is named by its content');
+    assert.equal(pod.volumes?.find((v) => v.name === 'agent-state')?.persistentVolumeClaim?.claimName, 'log-forwarder-state');
 
-    const cm = await cluster().core.readNamespacedConfigMap({ name: 'log-forwarder-config', namespace: ns });
+    const cm = await cluster().core.readNamespacedConfigMap({ name: configName, namespace: ns });
+    assert.equal(cm.immutable, true);
     // base layer from the ConfigMap, then the inline override: later wins key by key.
     assert.equal(cm.data?.['fluent-bit.yaml'], [
       'service:', '  flush_seconds: 5', '  log_level: debug',
@@ -208,7 +210,8 @@ spec:
     await eventually(async () => {
       assert.ok(await gone(() => deployment('keeper')), 'Deployment');
       assert.ok(await gone(() => cluster().core.readNamespacedService({ name: 'keeper', namespace: ns })), 'Service');
-      assert.ok(await gone(() => cluster().core.readNamespacedConfigMap({ name: 'keeper-config', namespace: ns })), 'ConfigMap');
+      const configMaps = await cluster().core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'agent-operator.dev/agent=keeper' });
+      assert.deepEqual(configMaps.items.map((c) => c.metadata?.name), [], 'ConfigMaps');
       assert.ok(await gone(() => cluster().core.readNamespacedPersistentVolumeClaim({ name: 'dropper-state', namespace: ns })), 'PVC with retainOnDelete: false');
     }, { message: 'owned objects garbage-collected' });
     const kept = await cluster().core.readNamespacedPersistentVolumeClaim({ name: 'keeper-state', namespace: ns });

@@ -7,9 +7,15 @@
 // (2 s here) without deleting a pod, while the spec keeps saying v2:
 // Degraded=True says what runs and how to clear it. A new spec generation
 // clears the rollback.
+//
+// The same for a release whose only change is a bad config layer (issue 10):
+// each rendered config is its own immutable ConfigMap named by its content,
+// so the rolled-back pods mount the previous config's ConfigMap, not the bad
+// one; and 50 config changes after it leave a bounded number of ConfigMaps.
+// Both Agents run at once (describe concurrency) in one namespace.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
 import { agentEvents, condition, getAgent, patchAgentSpec } from '../support/agents.ts';
@@ -20,6 +26,7 @@ import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
 import { eventually } from '../support/wait.ts';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 
 const cluster = useCluster();
 const name = 'crashy';
@@ -36,7 +43,7 @@ const lateBy = 2;
 interface Seen { at: number; generation: number; recovery: RecoveryStatus | undefined }
 interface Served { at: number; image: string | undefined; available: number }
 
-describe('a new revision that crash-loops', () => {
+describe('a new revision that crash-loops', { concurrency: true }, () => {
   let injector: FaultInjector | undefined;
   const seen: Seen[] = [];
   const served: Served[] = [];
@@ -59,6 +66,72 @@ describe('a new revision that crash-loops', () => {
     watch?.stop();
     deployments?.stop();
     await injector?.stop({ clear: false });
+    await configInjector?.stop({ clear: false });
+  });
+  let configInjector: FaultInjector | undefined;
+
+  it('whose only change is a bad config layer is rolled back onto the previous config, and 50 config changes leave a bounded number of ConfigMaps', async () => {
+    const agent = 'crashy-config';
+    const level = (layer: Record<string, unknown>) => ({ config: { fileName: 'agent.yaml', layers: [{ inline: layer }] } });
+    await cluster().custom.createNamespacedCustomObject({
+      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
+      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: agent }, spec: { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' }, ...level({ level: 'info' }) } },
+    });
+    const v1 = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, agent);
+      assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `lastHealthyRevision ${a.status?.lastHealthyRevision} / revision ${a.status?.revision}`);
+      return a.status.revision;
+    }, { timeoutMs: 150_000, message: 'v1 becomes lastHealthyRevision' });
+    const v1Config = mountedConfig((await cluster().apps.readNamespacedDeployment({ name: agent, namespace: ns })).spec?.template.spec);
+    assert.match(v1Config ?? '', /^crashy-config-config-[0-9a-f]{10}$/);
+    assert.equal((await cluster().core.readNamespacedConfigMap({ name: v1Config!, namespace: ns })).immutable, true);
+
+    // v2 changes nothing but the config; as an agent that rejects it would, its pods (those mounting another config) crash.
+    configInjector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${agent}`, 'CrashLoopBackOff',
+      { delay: '1s', backoff: '3s', only: (p) => mountedConfig(p.spec) !== v1Config });
+    await patchAgentSpec(cluster(), ns, agent, level({ level: 'nonsense' }));
+    const rolledBack = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, agent);
+      assert.equal(a.status?.recovery?.rolledBackTo, v1, `recovery ${JSON.stringify(a.status?.recovery)}`);
+      assert.equal(condition(a, 'Degraded')?.reason, 'RolledBack');
+      return a;
+    }, { timeoutMs: 30_000, message: 'the bad config rolled back to v1' });
+    assert.notEqual(rolledBack.status?.revision, v1);
+    const d = await cluster().apps.readNamespacedDeployment({ name: agent, namespace: ns });
+    assert.equal(mountedConfig(d.spec?.template.spec), v1Config, 'the rolled-back template mounts the previous config');
+    await eventually(async () => {
+      const pods = (await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items
+        .filter((p) => !p.metadata?.deletionTimestamp);
+      assert.ok(pods.length > 0 && pods.every((p) => mountedConfig(p.spec) === v1Config), `pods mount ${pods.map((p) => mountedConfig(p.spec)).join(', ')}`);
+      assert.equal(condition(await getAgent(cluster(), ns, agent), 'Available')?.status, 'True');
+    }, { timeoutMs: 60_000, message: 'only pods on the previous config, available' });
+    await configInjector.stop();
+
+    // 50 config changes, each seen by the operator (a new generation observed) before the next.
+    const configMaps = async () => (await cluster().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items;
+    let most = 0;
+    for (let i = 1; i <= 50; i++) {
+      await cluster().custom.patchNamespacedCustomObject(
+        { group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name: agent, body: { spec: level({ level: 'info', change: i }) } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      await eventually(async () => {
+        const a = await getAgent(cluster(), ns, agent);
+        assert.equal(a.status?.observedGeneration, a.metadata.generation);
+      }, { timeoutMs: 30_000, message: `change ${i} observed` });
+      if (i % 10 === 0) most = Math.max(most, (await configMaps()).length);
+    }
+    const settled = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, agent);
+      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(condition(a, 'Ready')));
+      const cms = await configMaps();
+      // What the ReplicaSets kept by revisionHistoryLimit (10) mount, the current one's, and nothing else.
+      assert.ok(cms.length <= 12, `${cms.length} ConfigMaps: ${cms.map((c) => c.metadata?.name).join(' ')}`);
+      return { a, cms };
+    }, { timeoutMs: 120_000, message: 'the Agent Ready on the last config with a bounded number of ConfigMaps' });
+    const last = mountedConfig((await cluster().apps.readNamespacedDeployment({ name: agent, namespace: ns })).spec?.template.spec);
+    assert.ok(settled.cms.some((c: V1ConfigMap) => c.metadata?.name === last && c.data?.['agent.yaml']?.includes('change: 50')), 'the last config runs');
+    console.log(`# 50 config changes: at most ${Math.max(most, settled.cms.length)} ConfigMaps seen at a time, ${settled.cms.length} left`);
   });
 
   it('is rolled back at the first step with the old pod serving throughout, until a new spec clears it', async () => {
@@ -156,6 +229,11 @@ describe('a new revision that crash-loops', () => {
     assert.equal(d3.spec?.template.spec?.containers[0]?.image, 'registry.example/crashy:3.0');
   });
 });
+
+/** The ConfigMap a pod spec mounts as the rendered config. */
+function mountedConfig(spec: V1Pod['spec']): string | undefined {
+  return spec?.volumes?.find((v) => v.name === 'agent-config')?.configMap?.name;
+}
 
 function describeRecovery(s: Seen): string {
   const r = s.recovery ?? {};

@@ -66,7 +66,8 @@ export interface FaultInjector {
 }
 
 /**
- * Keeps every pod matching labelSelector failing, including pods created
+ * Keeps every pod matching labelSelector (and `only`, when given: e.g. the
+ * pods that mount one ConfigMap, as an agent that rejects that config would) failing, including pods created
  * later (the ones a Deployment or the operator makes after deleting or rolling
  * a failing pod), until stop().
  */
@@ -75,7 +76,7 @@ export function faultInjector(
   namespace: string,
   labelSelector: string,
   fault: Fault,
-  options: FaultOptions & { intervalMs?: number } = {},
+  options: FaultOptions & { intervalMs?: number; only?: (pod: V1Pod) => boolean } = {},
 ): FaultInjector {
   const injected = new Set<string>();
   let lastError: unknown;
@@ -89,6 +90,7 @@ export function faultInjector(
       for (const pod of pods.items) {
         const name = pod.metadata?.name;
         if (!name || pod.metadata?.deletionTimestamp || stopped) continue;
+        if (options.only && !options.only(pod)) continue;
         if (pod.metadata?.annotations?.[FAULT_ANNOTATIONS.inject] === fault) continue;
         try {
           await injectFault(core, namespace, name, fault, options);

@@ -24,7 +24,7 @@
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["create", "delete", "get", "list", "patch", "watch"]
-# owned config (deleted when the config goes); get: also referenced config layers
+# owned rendered configs, one immutable ConfigMap per content (deleted once no ReplicaSet mounts one); get: also referenced config layers
 - apiGroups: [""]
   resources: ["configmaps"]
   verbs: ["create", "delete", "get", "list", "patch", "watch"]

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  configMapName, deploymentName, deploymentNameMax, labelValue, pdbName, pvcName, serviceName,
+  configMapName as configMapNameOf, deploymentName, deploymentNameMax, labelValue, legacyConfigMapName, pdbName, pvcName, serviceName,
 } from '../../../src/desired/names.ts';
+
+const contentHash = 'abcdef0123456789abcdef';
+/** The rendered-config ConfigMap of one content (the hash is cut to 10 hex digits). */
+const configMapName = (name: string): string => configMapNameOf(name, contentHash);
 import { isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue } from './k8s-names.ts';
 
 /** Valid Agent names at the edges: long, dotted, digit-first, and cut points that land on a dot or dash. */
@@ -38,6 +42,7 @@ describe('derived names', () => {
       assert.ok(isDns1123Label(`${deploy}-${'a'.repeat(10)}-${'b'.repeat(5)}`));
       assert.ok(isDns1035Label(serviceName(name)), `service ${serviceName(name)}`);
       assert.ok(isDns1123Subdomain(configMapName(name)), `configmap ${configMapName(name)}`);
+      assert.ok(isDns1123Subdomain(legacyConfigMapName(name)), `legacy configmap ${legacyConfigMapName(name)}`);
       assert.ok(isDns1123Subdomain(pvcName(name)), `pvc ${pvcName(name)}`);
       assert.ok(isDns1123Subdomain(pdbName(name)), `pdb ${pdbName(name)}`);
       assert.ok(isLabelValue(labelValue(name)), `label ${labelValue(name)}`);
@@ -62,7 +67,8 @@ describe('derived names', () => {
   const table: [string, (n: string) => string, string, string | RegExp][] = [
     ['a short name is the Deployment name as it is', deploymentName, 'log-forwarder', 'log-forwarder'],
     ['a short name is the Service name as it is', serviceName, 'log-forwarder', 'log-forwarder'],
-    ['the ConfigMap is <agent>-config', configMapName, 'log-forwarder', 'log-forwarder-config'],
+    ['the ConfigMap is <agent>-config-<10 hex of its content>', configMapName, 'log-forwarder', 'log-forwarder-config-abcdef0123'],
+    ['the ConfigMap of releases before content addressing was <agent>-config', legacyConfigMapName, 'log-forwarder', 'log-forwarder-config'],
     ['the PVC is <agent>-state', pvcName, 'log-forwarder', 'log-forwarder-state'],
     ['the PDB is the Agent name, dots and all', pdbName, 'logs.v2', 'logs.v2'],
     ['dots become dashes in a Service name, with a hash', serviceName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
@@ -74,7 +80,7 @@ describe('derived names', () => {
     ['a 63-character name is the label value as it is', labelValue, 'x'.repeat(63), 'x'.repeat(63)],
     ['a 64-character name is cut with a hash for a label value', labelValue, 'x'.repeat(64), /^x{54}-[0-9a-f]{8}$/],
     ['a cut never leaves a dash or dot before the hash', deploymentName, `${'x'.repeat(36)}.${'y'.repeat(20)}`, /^x{36}-[0-9a-f]{8}$/],
-    ['a 253-character name keeps its -config suffix within 253', configMapName, 'a'.repeat(253), /^a{237}-[0-9a-f]{8}-config$/],
+    ['a 253-character name keeps its -config-<hash> suffix within 253', configMapName, 'a'.repeat(253), /^a{226}-[0-9a-f]{8}-config-abcdef0123$/],
   ];
   for (const [title, derive, input, expected] of table) {
     it(title, () => {

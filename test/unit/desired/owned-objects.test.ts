@@ -50,8 +50,17 @@ describe('configMap', () => {
     const p = parts(base.inlineConfig({ a: 1 }).config({ fileName: 'agent.json' }));
     const c = configMap(p.owner, p.spec.config!, '{}\n');
     assert.deepEqual(c.data, { 'agent.json': '{}\n' });
-    assert.equal(c.metadata?.name, 'obj-config');
+    assert.match(c.metadata?.name ?? '', /^obj-config-[0-9a-f]{10}$/);
     assert.equal(c.metadata?.ownerReferences?.[0]?.controller, true);
+  });
+
+  it('is immutable and named by its content: the same config one name, a changed byte or file name another', () => {
+    const p = parts(base.inlineConfig({ a: 1 }));
+    const a = configMap(p.owner, p.spec.config!, 'a: 1\n');
+    assert.equal(a.immutable, true);
+    assert.equal(configMap(p.owner, p.spec.config!, 'a: 1\n').metadata.name, a.metadata.name);
+    assert.notEqual(configMap(p.owner, p.spec.config!, 'a: 2\n').metadata.name, a.metadata.name);
+    assert.notEqual(configMap(p.owner, { ...p.spec.config!, fileName: 'other.yaml' }, 'a: 1\n').metadata.name, a.metadata.name);
   });
 });
 

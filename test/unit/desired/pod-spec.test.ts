@@ -8,7 +8,7 @@ import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 
 function build(b: AgentBuilder, opts: { memoryLimitOverride?: string } = {}): V1PodTemplateSpec {
   const a = b.build();
-  const r = podTemplate(ownerOf(a), resolveSpec(a.spec), opts);
+  const r = podTemplate(ownerOf(a), resolveSpec(a.spec), { configMapName: 'pod-config-0123456789', ...opts });
   assert.ok(r.ok, r.ok ? '' : r.message);
   return r.template;
 }
@@ -19,7 +19,7 @@ function container(t: V1PodTemplateSpec): V1Container {
 }
 function refusal(b: AgentBuilder): string {
   const a = b.build();
-  const r = podTemplate(ownerOf(a), resolveSpec(a.spec));
+  const r = podTemplate(ownerOf(a), resolveSpec(a.spec), { configMapName: 'pod-config-0123456789' });
   assert.equal(r.ok, false);
   return r.ok ? '' : r.message;
 }
@@ -57,7 +57,7 @@ describe('podTemplate', () => {
   it('mounts the rendered config read-only and the state claim', () => {
     const t = build(base.inlineConfig({ a: 1 }).storage('1Gi'));
     assert.deepEqual(t.spec?.volumes, [
-      { name: 'agent-config', configMap: { name: 'pod-config' } },
+      { name: 'agent-config', configMap: { name: 'pod-config-0123456789' } },
       { name: 'agent-state', persistentVolumeClaim: { claimName: 'pod-state' } },
     ]);
     assert.deepEqual(container(t).volumeMounts, [

@@ -26,9 +26,11 @@ describe('plan: names the Agent needs that are taken', () => {
 
   it('writes none of the objects someone else holds, and reports each with the fix', async () => {
     const foreign = (kind: string, name: string) => ({ kind, metadata: { name, namespace: 'default', uid: `other-${name}` } });
-    const o = await probeCreates(observed(full), plan(observed(full)).creates, reader({
+    const creates = plan(observed(full)).creates;
+    const configName = creates.find((c) => c.kind === 'ConfigMap')!.metadata.name;
+    const o = await probeCreates(observed(full), creates, reader({
       'Service/payments': foreign('Service', 'payments'),
-      'ConfigMap/payments-config': foreign('ConfigMap', 'payments-config'),
+      [`ConfigMap/${configName}`]: foreign('ConfigMap', configName),
       // Labelled as ours, but without the agent-name annotation: not enough to adopt a claim.
       'PersistentVolumeClaim/payments-state': { metadata: { name: 'payments-state', labels: { 'agent-operator.dev/agent': 'payments' } } },
       'PodDisruptionBudget/payments': foreign('PodDisruptionBudget', 'payments'),
