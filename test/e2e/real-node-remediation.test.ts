@@ -2,7 +2,9 @@
 // crash-loop back-off, a release that crashes at start is rolled back to the
 // last healthy revision within seconds, never with zero ready pods under
 // RollingUpdate, and without Healthy/Degraded flapping; a readiness failure
-// is restarted away; a liveness kill is diagnosed as one. kwok hid all of
+// is restarted away; a liveness kill is diagnosed as one; a release whose
+// only change is a config the agent rejects is rolled back onto the previous
+// config, which the agent process itself reports (issue 10). kwok hid all of
 // this: its faulted pods become Ready at once. The scenarios run side by side
 // (each its own Agent), after one shared wait for their first revisions to
 // count as healthy (HEALTHY_AFTER_SECONDS, 10 s for the e2e operators).
@@ -16,7 +18,7 @@ import { agentEvents, apply, getAgent, patchAgentSpec, waitReady } from '../supp
 import { eventually } from '../support/wait.ts';
 import { auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
-import { onRealNode, readyPods, realNodeImages, requireRealNode } from '../support/real-node.ts';
+import { agentInfo, onRealNode, readyPods, realNodeImages, requireRealNode } from '../support/real-node.ts';
 
 const cluster = useCluster({ realNode: true });
 let ns: string;
@@ -29,10 +31,11 @@ const httpProbes = {
   readiness: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 2, failureThreshold: 2 },
 };
 
-function agentYaml(name: string, image: string, replicas: number, env: Record<string, string> = {}): string {
+function agentYaml(name: string, image: string, replicas: number, env: Record<string, string> = {}, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
     apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
     spec: {
+      ...extra,
       image, replicas, ports: [{ name: 'http', containerPort: 8080 }],
       env: Object.entries({ RELEASE: '1.0', ...env }).map(([k, v]) => ({ name: k, value: v })),
       health: httpProbes,
@@ -40,6 +43,10 @@ function agentYaml(name: string, image: string, replicas: number, env: Record<st
       podTemplate: onRealNode,
     },
   });
+}
+
+function configLayer(layer: Record<string, unknown>): Record<string, unknown> {
+  return { config: { layers: [{ inline: layer }] } };
 }
 
 /** Ready pods of an Agent over time, from a pod watch: the lowest count seen after `since`. */
@@ -76,9 +83,9 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     if (!node) { skipped = true; return; }
     await startOperator(cluster(), { namespaces: [ns] });
     const image = realNodeImages(cluster()).agent;
-    const agents = { 'bad-release': 2, 'late-crash': 2, unready: 1, 'liveness-kill': 1 };
+    const agents = { 'bad-release': 2, 'late-crash': 2, unready: 1, 'liveness-kill': 1, 'bad-config': 2 };
     for (const [name, replicas] of Object.entries(agents)) {
-      await apply(cluster(), ns, { yaml: agentYaml(name, image, replicas) });
+      await apply(cluster(), ns, { yaml: agentYaml(name, image, replicas, {}, name === 'bad-config' ? configLayer({ level: 'info' }) : {}) });
       floors.set(name, readyFloor(name));
     }
     await Promise.all(Object.keys(agents).map(async (name) => {
@@ -86,6 +93,29 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
       good.set(name, await healthyRecorded(name));
     }));
   }, { timeout: 300_000 });
+
+  it('a release whose only change is a config the agent rejects is rolled back, and the agent reads the previous config again', { timeout: 240_000 }, async (t) => {
+    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    const name = 'bad-config';
+    const before = await readyPods(cluster(), ns, name);
+    const v1Info = await agentInfo(cluster(), ns, before[0]!.metadata!.name!);
+    assert.equal(v1Info.config.values['level'], 'info');
+    const released = Date.now();
+    // The test agent exits 78 (EX_CONFIG) on a config with agent.reject, as a real agent refuses one it cannot use.
+    await patchAgentSpec(cluster(), ns, name, configLayer({ level: 'debug', agent: { reject: 'unknown output plugin' } }));
+    await eventually(async () => {
+      const a = await getAgent(cluster(), ns, name);
+      assert.equal(a.status?.recovery?.rolledBackTo, good.get(name), 'rolled back to the healthy revision');
+      assert.equal((await readyPods(cluster(), ns, name)).length, 2);
+    }, { timeoutMs: 180_000, message: 'the healthy revision serving again with 2 Ready pods' });
+    t.diagnostic(`config-only release -> rolled back and 2/2 Ready: ${seconds(released)} s`);
+    // What the process loaded, from the process: the previous config, byte for byte.
+    for (const pod of await readyPods(cluster(), ns, name)) {
+      const info = await agentInfo(cluster(), ns, pod.metadata!.name!);
+      assert.equal(info.config.sha256, v1Info.config.sha256, `${pod.metadata!.name} reads the previous config`);
+      assert.equal(info.config.values['level'], 'info');
+    }
+  });
 
   it('a release that crashes at start is rolled back at once, the old pods serving throughout', { timeout: 240_000 }, async (t) => {
     if (skipped || !(await requireRealNode(t, cluster()))) return;

@@ -181,3 +181,14 @@ func unquote(s string) string {
 	}
 	return s
 }
+
+// RejectKey in the config makes the agent refuse it at start (exit 78,
+// EX_CONFIG), as a real agent refuses a config it cannot use: a test makes
+// a release whose only change is a bad config layer by setting it.
+const RejectKey = "agent.reject"
+
+// Rejected says whether the config asks to be refused, and why.
+func Rejected(c ConfigReport) (string, bool) {
+	why, ok := c.Values[RejectKey]
+	return why, ok && why != "" && why != "false"
+}

@@ -75,3 +75,15 @@ func TestContentThatIsNotAMappingIsReportedNotFatal(t *testing.T) {
 		t.Errorf("a valid file has no error: %q", r.Error)
 	}
 }
+
+func TestAConfigWithAgentRejectIsRefusedAndOneWithoutIsNot(t *testing.T) {
+	bad := ReportConfig("/etc/agent/config.yaml", []byte("agent:\n  reject: unknown output plugin\nlevel: info\n"))
+	if why, refused := Rejected(bad); !refused || why != "unknown output plugin" {
+		t.Fatalf("bad config: refused %v, why %q", refused, why)
+	}
+	for _, text := range []string{"level: info\n", "agent:\n  reject: false\n"} {
+		if _, refused := Rejected(ReportConfig("/etc/agent/config.yaml", []byte(text))); refused {
+			t.Fatalf("%q refused", text)
+		}
+	}
+}

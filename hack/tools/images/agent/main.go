@@ -89,6 +89,10 @@ func main() {
 	a.info = a.gather()
 	a.answers() // the probes' first answers, in the info line too
 	log.Info("info", "info", a.info)
+	if why, refused := Rejected(a.info.Config); refused {
+		log.Error("config rejected", "file", s.ConfigFile, "sha256", a.info.Config.SHA256, "why", why)
+		os.Exit(78)
+	}
 	if s.Exit {
 		time.AfterFunc(s.ExitAfter, func() {
 			log.Info("exiting", "code", s.ExitCode, "after", s.ExitAfter.String())
