@@ -60,8 +60,10 @@ export type DesiredResult = DesiredObjects | DesiredError;
 
 /**
  * Key under which the rendered config's digest joins the revision. Inline
- * layers live only in the Agent, not in the pod template, so without it an
- * edit of an inline layer would change the ConfigMap but roll no pod.
+ * layers live only in the Agent, not in the pod template; the template names
+ * the content-addressed ConfigMap (configmap.ts), which rolls the pods on a
+ * change already, but the revision says so on its own too: a revision is the
+ * identity of what runs, config included, whatever names the template uses.
  */
 export const renderedConfigDigestKey = 'rendered/config';
 
