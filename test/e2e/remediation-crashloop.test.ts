@@ -86,6 +86,19 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     assert.match(v1Config ?? '', /^crashy-config-config-[0-9a-f]{10}$/);
     assert.equal((await cluster().core.readNamespacedConfigMap({ name: v1Config!, namespace: ns })).immutable, true);
 
+    // The upgrade from the fixed-name ConfigMap: the Agent's own `<agent>-config` (as the release before wrote it)
+    // goes once nothing mounts it; a ConfigMap with the Agent's labels but no ownerReference to it is never touched.
+    const owner = await getAgent(cluster(), ns, agent);
+    const labels = { 'agent-operator.dev/agent': agent, 'app.kubernetes.io/managed-by': 'agent-operator' };
+    await cluster().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${agent}-config`, labels, ownerReferences: [
+      { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', name: agent, uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true },
+    ] }, data: { 'agent.yaml': 'level: old\n' } } });
+    await cluster().core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: `${agent}-config-0000000000`, labels }, data: { 'agent.yaml': 'not ours\n' } } });
+    await eventually(async () => {
+      const names = (await cluster().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items.map((c) => c.metadata?.name).sort();
+      assert.deepEqual(names, [`${agent}-config-0000000000`, v1Config], 'the old fixed-name one deleted, the foreign one kept');
+    }, { timeoutMs: 20_000, message: 'the unmounted fixed-name ConfigMap collected' });
+
     // v2 changes nothing but the config; as an agent that rejects it would, its pods (those mounting another config) crash.
     configInjector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${agent}`, 'CrashLoopBackOff',
       { delay: '1s', backoff: '3s', only: (p) => mountedConfig(p.spec) !== v1Config });
@@ -107,6 +120,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     }, { timeoutMs: 60_000, message: 'only pods on the previous config, available' });
     await configInjector.stop();
 
+    await cluster().core.deleteNamespacedConfigMap({ name: `${agent}-config-0000000000`, namespace: ns });
     // 50 config changes, each seen by the operator (a new generation observed) before the next.
     const configMaps = async () => (await cluster().core.listNamespacedConfigMap({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items;
     let most = 0;
