@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
 import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 import { converge } from './lib/converge.ts';
@@ -40,17 +40,19 @@ const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
-interface Options { agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean }
+interface Options { agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
 
 const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)
   --agents N        Agents per run (default 200)
   --samples M       pods OOM-killed per run for detection latency (default 50)
   --rounds R        rounds; each runs both operators, alternating which goes first (default 1)
   --only KIND       run one operator only
-  --idle-seconds S  the idle span after convergence (default 60)`;
+  --idle-seconds S  the idle span after convergence (default 60)
+  --cpu-prof DIR    write agent-operator's V8 CPU profile into DIR (at its exit)
+  --keep            keep the work folder (operator logs)`;
 
 function parse(argv: string[]): Options {
-  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false };
+  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (min: number, max: number) => {
@@ -63,6 +65,7 @@ function parse(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = num(1, 10);
     else if (a === '--idle-seconds') o.idleSeconds = num(10, 3600);
     else if (a === '--keep') o.keep = true;
+    else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'agent-operator' && v !== 'baseline') throw new Error('--only takes agent-operator or baseline');
@@ -85,6 +88,7 @@ function buildBaseline(): string {
 }
 
 const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0);
+const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
 const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
 
 async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
@@ -99,9 +103,12 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
   await obs.start(kube, ns);
   const op = await startOperator({
     kubeconfig, namespace: ns, logFile: join(work, `${n}-${kind}.log`),
-    ...(kind === 'baseline' ? { command: baselineBin! } : {}),
+    ...(kind === 'baseline' ? { command: baselineBin! } : o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
-  const sampler = sampleEvery(op, origin, 1000);
+  // Once a second for the RSS peak, except in the idle span: there a scrape
+  // every second would be most of the work, where Prometheus scrapes every 15-30 s.
+  let sampler = sampleEvery(op, origin, 1000);
+  const peak: number[] = [];
   try {
     const start = await idleMemory(op);
     const s0 = await op.scrape();
@@ -115,8 +122,11 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
     const sQuiet = await op.scrape();
     const eventsConverge = [...obs.eventWrites.values()].reduce((a, b) => a + b, 0);
     log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for ${o.idleSeconds} s`);
+    sampler.stop();
+    peak.push(...sampler.points.map((p) => p.rss));
     await sleep(o.idleSeconds * 1000);
     const sIdle = await op.scrape();
+    sampler = sampleEvery(op, origin, 1000);
     const picked = spread([...obs.agentReadyAt.keys()].sort(), o.samples);
     log(`${kind}: detection latency, ${picked.length} pods OOM-killed one at a time`);
     const samples = await measureDetection(kube, obs, ns, {
@@ -131,7 +141,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
       operator: kind,
       rssStartMiB: start.rss / MiB,
       rssQuietMiB: sumOf(sIdle, 'process_resident_memory_bytes') / MiB,
-      rssPeakMiB: Math.max(0, ...sampler.points.map((p) => p.rss)) / MiB,
+      rssPeakMiB: Math.max(0, ...peak, ...sampler.points.map((p) => p.rss)) / MiB,
       cpuToReadySeconds: cpuOf(sReady) - cpuOf(s0),
       cpuPerWriteMs: writes ? ((cpuOf(sQuiet) - cpuOf(s0)) / writes) * 1000 : Number.NaN,
       cpuIdleMinuteSeconds: ((cpuOf(sIdle) - cpuOf(sQuiet)) * 60) / o.idleSeconds,
@@ -141,6 +151,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
       detectionP50Ms: status.p50,
       detectionP99Ms: status.p99,
       idleWrites: writesOf(sIdle) - writesOf(sQuiet),
+      idleReconciles: reconcilesOf(sIdle) - reconcilesOf(sQuiet),
       statusConflicts: sumOf(sEnd, 'agent_operator_api_requests_total', { code: '409' }) - sumOf(sIdle, 'agent_operator_api_requests_total', { code: '409' }),
     };
   } finally {
@@ -163,7 +174,13 @@ async function main(o: Options): Promise<number> {
   const kube = await Kube.connect(cluster.kubeconfig);
   onCleanup('close connections', () => kube.close());
   await kubectl(cluster.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  await kubectl(cluster.kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+  // Polled rather than `kubectl wait`, which fails when it looks before the CRD has any status.
+  for (let i = 0; ; i++) {
+    const crd = await kube.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agents.agent-operator.dev');
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (i > 300) throw new Error('the Agent CRD was not Established within 60 s');
+    await sleep(200);
+  }
   const load = loadavg()[0] ?? 0;
   const order: OperatorKind[] = [];
   for (let r = 0; r < o.rounds; r++) {

@@ -20,6 +20,7 @@ export interface Figures {
   detectionP50Ms: number;
   detectionP99Ms: number;
   idleWrites: number;
+  idleReconciles: number;
   statusConflicts: number;
 }
 
@@ -38,6 +39,7 @@ export const rows: readonly Row[] = [
   { label: 'detection p50', key: 'detectionP50Ms', digits: 0, unit: 'ms' },
   { label: 'detection p99', key: 'detectionP99Ms', digits: 0, unit: 'ms' },
   { label: 'writes in the idle minute', key: 'idleWrites', digits: 0, unit: '' },
+  { label: 'reconciles in the idle minute', key: 'idleReconciles', digits: 0, unit: '' },
   { label: 'status write conflicts (409), detection', key: 'statusConflicts', digits: 0, unit: '' },
 ];
 
