@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection \
         cluster-up cluster-down cluster-status build clean
 
 help: ## list targets
@@ -67,7 +67,10 @@ cluster-status:
 demo: deps tools ## the main job: local control plane, operator, example Agents, a failure remediated
 	hack/demo
 
-bench: deps tools ## detection latency and RSS with many Agents on the local control plane (BENCH_ARGS="--agents 200")
+bench: deps tools ## agent-operator side by side with a Go controller-runtime baseline, one control plane (BENCH_ARGS="--agents 1000 --rounds 2")
+	node bench/compare.ts $(BENCH_ARGS)
+
+bench-detection: deps tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
 	node bench/detection.ts $(BENCH_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)

@@ -113,6 +113,8 @@ const shutdown = (signal: string) => {
   stopping = true;
   log.info({ signal }, 'shutting down');
   void manager.stop().then(async () => {
+    // Reconciles hand events over without waiting (src/reconcile/act.ts): write what is queued.
+    await events.drain(5000);
     await Promise.all(servers.map((s) => s.close()));
     log.info('stopped');
     log.flush();

@@ -43,6 +43,10 @@ export interface ConvergeResult {
 
 export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
   agents: number; concurrency: number; timeoutMs: number; progress: (msg: string) => void;
+  /** Also wait until every Agent is settled (default true; the Go baseline records no healthy revision). */
+  settle?: boolean;
+  /** Called the moment every Agent is Ready (before the wait to settle). */
+  onAllReady?: () => Promise<void>;
 }): Promise<ConvergeResult> {
   const names = Array.from({ length: opts.agents }, (_, i) => agentName(i + 1));
   const sentAt = new Map<string, number>();
@@ -75,9 +79,10 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
     }
     const last = (m: Map<string, number>, n: number) => (m.size >= n ? (Math.max(...m.values()) - t0) / 1000 : undefined);
     const allReadySeconds = last(obs.agentReadyAt, opts.agents);
+    if (allReadySeconds !== undefined) await opts.onAllReady?.();
     // Then until every Agent is settled, so that the phases after this one do not overlap the operator's settling writes.
     const settleDeadline = Math.min(deadline, performance.now() + 180_000);
-    while (allReadySeconds !== undefined && obs.settledNow(names) < opts.agents && performance.now() < settleDeadline) {
+    while ((opts.settle ?? true) && allReadySeconds !== undefined && obs.settledNow(names) < opts.agents && performance.now() < settleDeadline) {
       await new Promise((r) => setTimeout(r, 250));
     }
     return {

@@ -18,6 +18,8 @@ export interface OperatorOptions {
   /** Write a V8 CPU profile of the whole run into this folder (written at exit). */
   cpuProfDir?: string;
   logLevel?: string;
+  /** Another program to run instead of `node src/main.ts` (the Go baseline), with the same environment. */
+  command?: string;
 }
 
 export interface RunningOperator {
@@ -35,7 +37,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const healthPort = await freePort();
   const nodeArgs = ['--import', join(import.meta.dirname, 'exit-with-parent.ts')];
   if (o.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
-  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'src/main.ts')], {
+  const [program, args] = o.command ? [o.command, []] : [process.execPath, [...nodeArgs, join(repoRoot, 'src/main.ts')]];
+  const child = spawn(program, args, {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -86,6 +86,13 @@ export interface EventRecorderOptions {
   /** Entries kept in each LRU table. Default 4096. */
   maxEntries?: number;
   /**
+   * Event writes queued or in flight, all objects together. Reconciles do
+   * not wait for events (src/reconcile/act.ts), so this bounds the memory a
+   * slow or unreachable apiserver can make them pile up; a write over the
+   * bound is dropped and logged. Default 512.
+   */
+  maxPending?: number;
+  /**
    * The remediation steps: reasons with a per-object budget of their own
    * (same burst and refill), so transition chatter cannot crowd out
    * "RolledBack" and steps cannot crowd out the rest. The recovery policy
@@ -118,10 +125,11 @@ export class EventRecorder {
   readonly #opts: Required<Omit<EventRecorderOptions, 'logger'>> & { logger: Logger };
   readonly #series = new Map<string, Series>();
   readonly #buckets = new Map<string, Bucket>();
+  readonly #inFlight = new Set<Promise<void>>();
   #seq = 0;
 
   constructor(opts: EventRecorderOptions) {
-    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, logger: noopLogger, steps: new Set(), ...opts };
+    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, maxPending: 512, logger: noopLogger, steps: new Set(), ...opts };
   }
 
   /**
@@ -147,6 +155,10 @@ export class EventRecorder {
       this.#opts.logger.debug({ reason, agent: `${namespace}/${name}` }, 'event rate-limited; counted for the next write');
       return series.chain;
     }
+    if (this.#inFlight.size >= this.#opts.maxPending) {
+      this.#opts.logger.warn({ reason, agent: `${namespace}/${name}`, pending: this.#inFlight.size }, 'event dropped: too many event writes pending');
+      return series.chain;
+    }
     const s = series;
     const write = async (): Promise<void> => {
       try {
@@ -155,8 +167,23 @@ export class EventRecorder {
         this.#opts.logger.warn({ err, reason, agent: `${namespace}/${name}` }, 'could not write event');
       }
     };
-    s.chain = s.chain.then(write);
-    return s.chain;
+    const chained = s.chain.then(write);
+    s.chain = chained;
+    this.#inFlight.add(chained);
+    void chained.finally(() => this.#inFlight.delete(chained));
+    return chained;
+  }
+
+  /** Waits for the event writes pending now, at most `timeoutMs` (graceful shutdown). */
+  async drain(timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(this.#inFlight), new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
+    clearTimeout(timer);
+  }
+
+  /** Event writes queued or in flight. */
+  get pending(): number {
+    return this.#inFlight.size;
   }
 
   async #write(s: Series, target: EventTarget, type: EventType, reason: Reason, message: string, action: string): Promise<void> {

@@ -9,7 +9,7 @@ import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
 
 // Act: carry out a Plan. Objects first, then status, then the pod delete, then
-// events. Each write is one the plan found necessary; a converged Agent
+// events (handed to the recorder, not awaited). Each write is one the plan found necessary; a converged Agent
 // reaches none of them.
 
 export interface ActDeps {
@@ -69,8 +69,10 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
     apiVersion: agent.apiVersion, kind: agent.kind,
     metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },
   };
-  // Events are best effort (the recorder logs and swallows its own errors).
-  await Promise.all(events.map((e) => deps.events.record(target, e.type, e.reason, e.message)));
+  // Events are best effort and off the critical path: the recorder queues
+  // them (bounded, see EventRecorder) and logs its own errors, so neither this
+  // reconcile nor the next one of this Agent waits for an event write.
+  for (const e of events) void deps.events.record(target, e.type, e.reason, e.message);
   return { applyFailed: refused.length > 0 };
 }
 

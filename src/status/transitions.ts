@@ -53,7 +53,7 @@ const progressing = new Set<string>(['RolloutInProgress', 'Reconciling']);
  * Agent that is still starting up is not news.
  */
 export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus): TransitionEvent[] {
-  const events: TransitionEvent[] = [];
+  const events: (TransitionEvent & { condition: ConditionType })[] = [];
   for (const { type, bad, skip } of watched) {
     const now = find(next.conditions, type);
     if (!now || skip?.(now)) continue;
@@ -61,9 +61,27 @@ export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatu
     if (before?.status === now.status) continue;
     const isBad = bad(now);
     if (!before && !(isBad ? !startingUp.has(now.reason) : type === 'Ready' && now.status === 'True')) continue;
-    events.push({ type: isBad && !progressing.has(now.reason) ? 'Warning' : 'Normal', reason: now.reason as Reason, message: `${type} is ${now.status}: ${now.message}` });
+    events.push({ type: isBad && !progressing.has(now.reason) ? 'Warning' : 'Normal', reason: now.reason as Reason, message: `${type} is ${now.status}: ${now.message}`, condition: type });
   }
-  return events;
+  return withoutEchoes(events);
+}
+
+/** Conditions whose Normal events only echo a Normal Ready event of the same write. */
+const echoesOfReady = new Set<ConditionType>(['Available', 'Progressing']);
+
+/**
+ * What `kubectl describe` shows a user is one line per fact. When Ready
+ * changes with a Normal event ("Ready is True: 1/1 replicas ready at revision
+ * r", or a rollout under way), Available and Progressing going the same way
+ * in the same write say nothing more, and cost a write each: a new Agent got
+ * three events (Ready, Available, RolloutComplete) for one fact. Their
+ * Warnings, and their Normal events when Ready does not change, stay.
+ */
+function withoutEchoes(events: (TransitionEvent & { condition: ConditionType })[]): TransitionEvent[] {
+  const readyNormal = events.some((e) => e.condition === 'Ready' && e.type === 'Normal');
+  return events
+    .filter((e) => !(readyNormal && e.type === 'Normal' && echoesOfReady.has(e.condition)))
+    .map(({ type, reason, message }) => ({ type, reason, message }));
 }
 
 function find(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {

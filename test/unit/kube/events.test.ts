@@ -237,3 +237,29 @@ describe('apiEventSink', () => {
     ]);
   });
 });
+
+describe('EventRecorder: writes pending at once are bounded', () => {
+  it('drops an event over maxPending while the apiserver hangs, and takes events again once writes finish', async () => {
+    const release: (() => void)[] = [];
+    const created: string[] = [];
+    const sink: EventSink = {
+      create: (e) => new Promise<void>((r) => release.push(() => { created.push(e.reason); r(); })),
+      update: async () => {},
+    };
+    const recorder = new EventRecorder({ sink, clock: { now: () => Date.UTC(2026, 10, 27) }, identity: 'x', maxPending: 2 });
+    const target = (n: string): EventTarget => ({ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` } });
+    void recorder.record(target('a'), 'Normal', 'Ready', 'one');
+    void recorder.record(target('b'), 'Normal', 'Ready', 'two');
+    void recorder.record(target('c'), 'Normal', 'Ready', 'three');
+    assert.equal(recorder.pending, 2, 'the third was dropped, not queued');
+    await new Promise((r) => setImmediate(r));
+    for (const r of release.splice(0)) r();
+    await recorder.drain(1000);
+    assert.equal(recorder.pending, 0);
+    void recorder.record(target('d'), 'Normal', 'Ready', 'four');
+    await new Promise((r) => setImmediate(r));
+    for (const r of release.splice(0)) r();
+    await recorder.drain(1000);
+    assert.equal(created.length, 3);
+  });
+});

@@ -99,3 +99,20 @@ describe('act: a write the apiserver refuses', () => {
     }
   });
 });
+
+describe('act: events off the critical path', () => {
+  it('returns once the status is written, without waiting for an event write that hangs', async () => {
+    const a = agent('fwd').port('http', 2020).build();
+    const w = world(denied);
+    let recorded = 0;
+    const hanging = { record: () => { recorded++; return new Promise<void>(() => {}); } };
+    const deps = { ...(w.deps as object), events: hanging } as unknown as Parameters<typeof act>[2];
+    const result = await Promise.race([
+      act(a, plan(observed(a)), deps).then(() => 'returned'),
+      new Promise((r) => setTimeout(() => r('blocked on the event write'), 1000)),
+    ]);
+    assert.equal(result, 'returned');
+    assert.equal(w.statuses.length, 1, 'the status was written');
+    assert.ok(recorded >= 1, 'the event was handed to the recorder');
+  });
+});

@@ -54,11 +54,23 @@ describe('transitionEvents', () => {
 
   it('announces a rollout starting and finishing as Normal, and a missed deadline as Warning', () => {
     const rolling = computeStatus(statusInput({ previous: healthy, deployment: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
-    assert.deepEqual(transitionEvents(healthy, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress', 'Normal RolloutInProgress']);
+    assert.deepEqual(transitionEvents(healthy, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress'], 'Ready says it; Progressing would echo it');
     const done = computeStatus(statusInput({ previous: rolling }));
-    assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready', 'Normal RolloutComplete']);
+    assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready'], 'Ready names the revision; RolloutComplete would echo it');
     const stuck = computeStatus(statusInput({ previous: rolling, deployment: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
     assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded'], 'Stalled; Ready was False already');
+  });
+
+  it('announces a new Agent becoming Ready with one event, not one per condition that follows it', () => {
+    const ready = computeStatus(statusInput({ previous: starting, now: new Date(t0 + 30_000) }));
+    assert.deepEqual(transitionEvents(starting, ready).map((e) => `${e.type} ${e.reason}`), ['Normal Ready']);
+  });
+
+  it('keeps Available\'s own event when Ready does not change with it', () => {
+    const c = (type: string, status: string, reason: string) => ({ type, status: status as 'True' | 'False', reason, message: reason, lastTransitionTime: '2026-11-27T10:00:00Z' });
+    const before: AgentStatus = { conditions: [c('Ready', 'False', 'DependenciesNotReady'), c('Available', 'False', 'Unavailable')] };
+    const after: AgentStatus = { conditions: [c('Ready', 'False', 'DependenciesNotReady'), c('Available', 'True', 'Available')] };
+    assert.deepEqual(transitionEvents(before, after).map((e) => `${e.type} ${e.reason}`), ['Normal Available']);
   });
 
   it('emits nothing when nothing transitions', () => {

@@ -1,0 +1,11 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+const mode = process.argv[2];
+const r = new Registry();
+if (mode === 'default') collectDefaultMetrics({ register: r });
+if (mode === 'coarse') collectDefaultMetrics({ register: r, eventLoopMonitoringPrecision: 1000 });
+setInterval(() => {}, 1 << 30);
+await new Promise((res) => setTimeout(res, 2000));
+const c0 = process.cpuUsage();
+await new Promise((res) => setTimeout(res, 20000));
+const c = process.cpuUsage(c0);
+console.log(mode, 'cpu ms per minute', ((c.user + c.system) / 1000 * 3).toFixed(0));

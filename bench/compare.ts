@@ -1,0 +1,217 @@
+// make bench: agent-operator side by side with a Go controller-runtime
+// operator doing its hot path (bench/baseline), on one local control plane in
+// one run. Each run gets a fresh namespace and a fresh operator process; the
+// order alternates (round 1: agent-operator then baseline, round 2 the other
+// way round, ...) so neither always meets a warmer apiserver. Per run:
+//
+//   RSS at start      median of 5 scrapes a second apart, 0 Agents, after /readyz
+//   CPU to Ready      process CPU from the first create until the bench sees every Agent Ready
+//   all Ready         first create -> every Agent Ready (observedGeneration current)
+//   writes per Agent  create/update/patch/delete requests (events included) from the first
+//                     create until writes stop, agent-operator also until every Agent settled
+//                     (its healthy revision recorded), / Agents
+//   CPU per write     process CPU over that same span / those writes
+//   idle minute       60 s after that with nothing changing: CPU, writes, RSS at its end
+//   detection         a pod's OOM kill written as a kubelet writes it -> the Agent's
+//                     status.lastFailure names it (bench/lib/latency.ts), one at a time
+//   RSS peak          highest once-a-second scrape during the run
+//   409s              conflicts answered to the operator during the detection phase
+//
+// The single-operator benchmark with more detail is bench/detection.ts.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
+import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { converge } from './lib/converge.ts';
+import { Kube } from './lib/kube.ts';
+import { measureDetection, spread } from './lib/latency.ts';
+import { idleMemory, quiet } from './lib/measure.ts';
+import { Observer } from './lib/observe.ts';
+import { sampleEvery, startOperator } from './lib/operator.ts';
+import { sumOf, type Sample } from './lib/prom.ts';
+import { formatSideBySide, type Figures, type OperatorKind } from './lib/side-by-side.ts';
+import { summarize } from './lib/stats.ts';
+
+const origin = performance.now();
+const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MiB = 1024 * 1024;
+
+interface Options { agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
+
+const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)
+  --agents N        Agents per run (default 200)
+  --samples M       pods OOM-killed per run for detection latency (default 50)
+  --rounds R        rounds; each runs both operators, alternating which goes first (default 1)
+  --only KIND       run one operator only
+  --idle-seconds S  the idle span after convergence (default 60)
+  --cpu-prof DIR    write agent-operator's V8 CPU profile into DIR (at its exit)
+  --keep            keep the work folder (operator logs)`;
+
+function parse(argv: string[]): Options {
+  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const num = (min: number, max: number) => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${a} must be a whole number from ${min} to ${max}`);
+      return v;
+    };
+    if (a === '--agents') o.agents = num(1, 20000);
+    else if (a === '--samples') o.samples = num(0, 20000);
+    else if (a === '--rounds') o.rounds = num(1, 10);
+    else if (a === '--idle-seconds') o.idleSeconds = num(10, 3600);
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (v !== 'agent-operator' && v !== 'baseline') throw new Error('--only takes agent-operator or baseline');
+      o.only = v;
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  o.samples = Math.min(o.samples, o.agents);
+  return o;
+}
+
+/** The baseline binary, built (go's build cache makes a rebuild quick) into a folder the bench owns, never the repository. */
+function buildBaseline(): string {
+  const dir = join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'agent-operator', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'baseline-operator');
+  log(`building the Go baseline into ${out} (the first build takes minutes)`);
+  const r = spawnSync('go', ['build', '-o', out, '.'], { cwd: join(repoRoot, 'bench/baseline'), stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`go build of bench/baseline failed (exit ${r.status ?? r.signal}); it needs Go and the Go module proxy`);
+  return out;
+}
+
+const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0);
+const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
+const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
+
+async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
+  const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
+  log(`run ${n}: ${kind} in namespace ${ns}`);
+  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
+  for (let i = 0; !(await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false)); i++) {
+    if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
+    await sleep(200);
+  }
+  const obs = new Observer();
+  await obs.start(kube, ns);
+  const op = await startOperator({
+    kubeconfig, namespace: ns, logFile: join(work, `${n}-${kind}.log`),
+    ...(kind === 'baseline' ? { command: baselineBin! } : o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
+  });
+  // Once a second for the RSS peak, except in the idle span: there a scrape
+  // every second would be most of the work, where Prometheus scrapes every 15-30 s.
+  let sampler = sampleEvery(op, origin, 1000);
+  const peak: number[] = [];
+  try {
+    const start = await idleMemory(op);
+    const s0 = await op.scrape();
+    let sReady: Sample[] = s0;
+    const conv = await converge(kube, obs, ns, {
+      agents: o.agents, concurrency: 16, timeoutMs: 600_000, progress: log,
+      settle: kind === 'agent-operator', onAllReady: async () => { sReady = await op.scrape(); },
+    });
+    if (conv.timedOut) throw new Error(`${kind}: only ${conv.readyAtEnd}/${o.agents} Agents Ready within 10 min`);
+    await quiet(op, log);
+    const sQuiet = await op.scrape();
+    const eventsConverge = [...obs.eventWrites.values()].reduce((a, b) => a + b, 0);
+    log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for ${o.idleSeconds} s`);
+    sampler.stop();
+    peak.push(...sampler.points.map((p) => p.rss));
+    await sleep(o.idleSeconds * 1000);
+    const sIdle = await op.scrape();
+    sampler = sampleEvery(op, origin, 1000);
+    const picked = spread([...obs.agentReadyAt.keys()].sort(), o.samples);
+    log(`${kind}: detection latency, ${picked.length} pods OOM-killed one at a time`);
+    const samples = await measureDetection(kube, obs, ns, {
+      agents: picked, concurrency: 1, perSampleTimeoutMs: 30_000, deadline: Number.POSITIVE_INFINITY, progress: log,
+      expectEvent: kind === 'agent-operator',
+    });
+    const sEnd = await op.scrape();
+    const status = summarize(samples.flatMap((s) => (s.statusMs === undefined ? [] : [s.statusMs])));
+    if (status.count < samples.length) log(`${kind}: ${samples.length - status.count} samples saw no lastFailure within 30 s`);
+    const writes = writesOf(sQuiet) - writesOf(s0);
+    return {
+      operator: kind,
+      rssStartMiB: start.rss / MiB,
+      rssQuietMiB: sumOf(sIdle, 'process_resident_memory_bytes') / MiB,
+      rssPeakMiB: Math.max(0, ...peak, ...sampler.points.map((p) => p.rss)) / MiB,
+      cpuToReadySeconds: cpuOf(sReady) - cpuOf(s0),
+      cpuPerWriteMs: writes ? ((cpuOf(sQuiet) - cpuOf(s0)) / writes) * 1000 : Number.NaN,
+      cpuIdleMinuteSeconds: ((cpuOf(sIdle) - cpuOf(sQuiet)) * 60) / o.idleSeconds,
+      allReadySeconds: conv.allReadySeconds ?? Number.NaN,
+      writesPerAgent: writes / o.agents,
+      eventsPerAgent: eventsConverge / o.agents,
+      detectionP50Ms: status.p50,
+      detectionP99Ms: status.p99,
+      idleWrites: writesOf(sIdle) - writesOf(sQuiet),
+      idleReconciles: reconcilesOf(sIdle) - reconcilesOf(sQuiet),
+      statusConflicts: sumOf(sEnd, 'agent_operator_api_requests_total', { code: '409' }) - sumOf(sIdle, 'agent_operator_api_requests_total', { code: '409' }),
+    };
+  } finally {
+    sampler.stop();
+    await op.stop();
+    obs.stop();
+    // The next run starts on an empty cluster: the namespace and its pods gone.
+    await kube.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {});
+    for (let i = 0; i < 240 && (await kube.request('GET', `/api/v1/namespaces/${ns}`).then(() => true, () => false)); i++) await sleep(500);
+  }
+}
+
+async function main(o: Options): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'agent-operator-compare-'));
+  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
+  const baselineBin = o.only === 'agent-operator' ? undefined : buildBaseline();
+  const nodes = nodesFor(o.agents);
+  log(`starting a local control plane with ${nodes} kwok nodes`);
+  const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
+  const kube = await Kube.connect(cluster.kubeconfig);
+  onCleanup('close connections', () => kube.close());
+  await kubectl(cluster.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
+  // Polled rather than `kubectl wait`, which fails when it looks before the CRD has any status.
+  for (let i = 0; ; i++) {
+    const crd = await kube.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agents.agent-operator.dev');
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
+    if (i > 300) throw new Error('the Agent CRD was not Established within 60 s');
+    await sleep(200);
+  }
+  const load = loadavg()[0] ?? 0;
+  const order: OperatorKind[] = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const pair: OperatorKind[] = r % 2 === 0 ? ['agent-operator', 'baseline'] : ['baseline', 'agent-operator'];
+    order.push(...pair.filter((k) => o.only === undefined || k === o.only));
+  }
+  const runs: Figures[] = [];
+  for (const [i, kind] of order.entries()) runs.push(await runOne(kind, o, kube, cluster.kubeconfig, work, baselineBin, i + 1));
+  process.stdout.write(formatSideBySide(runs, [
+    `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
+    `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
+    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, ${o.idleSeconds} s idle; one local control plane, ${nodes} kwok nodes`,
+  ]));
+  process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);
+  return 0;
+}
+
+let options: Options;
+try {
+  options = parse(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n\n${usage}\n`);
+  process.exit(2);
+}
+cleanupOnSignals(log);
+let code = 1;
+try {
+  code = await main(options);
+} catch (err) {
+  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  await cleanup(log);
+}
+process.exit(code);
