@@ -12,7 +12,7 @@ CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
 .PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection \
-        cluster-up cluster-down cluster-status build clean
+        cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ generate: deps ## regenerate crds/, the chart's CRD copy and docs/api.md from sr
 
 verify-generated: deps
 	node hack/generate.ts --check
+
+plugin: deps ## build the kubectl plugin as one executable, dist/kubectl-agent (Node SEA), and its krew archive and manifest in dist/krew
+	node hack/build-plugin.ts
 
 build: deps ## compile to dist/ (what the container image runs)
 	npm run build

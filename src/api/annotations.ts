@@ -8,3 +8,15 @@ export const revisionAnnotation = 'agent-operator.dev/revision';
  * Secret keys changed since (Secrets are the user's and are not versioned).
  */
 export const secretDigestsAnnotation = 'agent-operator.dev/secret-digests';
+
+// Requests a human (or `kubectl agent`) makes through annotations on the
+// Agent. Annotations, not spec fields: a GitOps tool that does not manage them
+// leaves them alone (no drift, no revert), and status stays the operator's.
+// Each is one-shot where it must be (docs/operations.md, "Operator actions").
+
+/** Present: the operator takes no remediation action (restart, raise, rollback) for this Agent; it still applies the spec and reports. */
+export const holdAnnotation = 'agent-operator.dev/hold';
+/** `at=<RFC3339>`: lift a hold the operator imposed (recovery exhausted) before that time; restart attempts start over. */
+export const resumeAnnotation = 'agent-operator.dev/resume';
+/** `to=<revision> generation=<n> at=<RFC3339>`: run that revision (one the Deployment still has a ReplicaSet for) until the spec changes. */
+export const rollbackAnnotation = 'agent-operator.dev/rollback';

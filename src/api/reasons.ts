@@ -53,9 +53,10 @@ export const reasons = {
   Healthy: 'No failure is being remediated.',
   RestartedPod: 'The operator deleted a failing pod so it is recreated fresh.',
   MemoryIncreased: 'The memory limit was raised after an OOM kill (override in status.recovery.memoryLimit).',
-  RolledBack: 'The operator runs the last healthy revision because the current one kept failing.',
+  RolledBack: 'The operator runs the last healthy revision because the current one kept failing, or the revision a rollback request (agent-operator.dev/rollback) named.',
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
-  RecoveryCleared: 'A new spec generation cleared the previous remediation.',
+  RecoveryCleared: 'A new spec generation, or a request (agent-operator.dev/resume, or a rollback back to the spec\'s revision), cleared the previous remediation.',
+  RequestRefused: 'A request in an annotation (agent-operator.dev/resume or /rollback) cannot be read or carried out; the message names the annotation and the fix.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',
   ApplyFailed: 'The apiserver refused to write an owned object (admission policy or webhook, quota, schema, RBAC); the message has its answer. Retried every 15 s.',

@@ -21,6 +21,7 @@ import type { Observed } from './gather.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
 import { configMapsToDelete } from './config-gc.ts';
 import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
+import { readManualRequests } from '../recovery/manual.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
@@ -111,6 +112,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     rolloutInProgress: replacingPods(rollout, spec.replicas) && !revisionFailing(o.pods, rollout.revision, failures),
     readySince: readySince(o.pods),
     spec: agent.spec,
+    manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(o.replicaSets) },
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
@@ -261,6 +263,11 @@ function runsTemplate(deployment: V1Deployment | undefined, template: V1PodTempl
   const copy = { ...template, metadata: { ...template.metadata, labels } };
   const normal = (t: V1PodTemplateSpec) => canonicalJson({ ...t, metadata: { ...t.metadata, labels: t.metadata?.labels ?? {} } });
   return normal(current) === normal(copy);
+}
+
+/** Revisions the Deployment still has a ReplicaSet for. */
+function revisionsOf(replicaSets: readonly V1ReplicaSet[]): string[] {
+  return [...new Set(replicaSets.map((r) => r.spec?.template?.metadata?.annotations?.[revisionAnnotation]).filter((r): r is string => !!r))];
 }
 
 function rollbackOverride(rec: RecoveryStatus | undefined, replicaSets: readonly V1ReplicaSet[]): { podTemplateOverride?: V1PodTemplateSpec } {

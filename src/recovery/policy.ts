@@ -9,6 +9,7 @@ import * as say from './explain.ts';
 import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { resetDueInMs, trackHealth } from './healthy.ts';
 import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts';
+import { applyManual, type ManualRequests } from './manual.ts';
 import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
 
@@ -93,6 +94,8 @@ export interface DecideInput {
   rolloutInProgress: boolean;
   /** For naming fields in failure texts. */
   spec?: ReferenceSources | undefined;
+  /** A human's hold, resume and rollback requests (manual.ts), and the revisions a rollback can run. */
+  manual?: { requests: ManualRequests; available: readonly string[] } | undefined;
 }
 
 export interface Decision {
@@ -143,6 +146,10 @@ export function decide(input: DecideInput): Decision {
   };
 
   if (input.unmanaged) return finish({ type: 'None' });
+  if (input.manual) {
+    const requested = applyManual(input.manual.requests, rec, { generation: input.generation, revision: input.revision, available: input.manual.available, now }, events);
+    if (requested) return finish(requested);
+  }
   if (rec.lastAction === 'Hold') return finish({ type: 'Hold' });
 
   if (policy.oomKilled.action === 'IncreaseMemory') {

@@ -11,6 +11,8 @@ import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
 import { agentExists, apply, condition, getAgent, waitForCondition, waitReady } from '../support/agents.ts';
 import { eventually } from '../support/wait.ts';
+import { exportedNames, metricNames } from '../support/promql.ts';
+import { readFileSync } from 'node:fs';
 
 const cluster = useCluster();
 let ns: string;
@@ -216,6 +218,14 @@ spec:
     }, { message: 'owned objects garbage-collected' });
     const kept = await cluster().core.readNamespacedPersistentVolumeClaim({ name: 'keeper-state', namespace: ns });
     assert.equal(kept.metadata?.deletionTimestamp, undefined, 'the retained PVC keeps the agent state');
+  });
+
+  it('exports every metric the Grafana dashboard reads (and so every one the alerts read)', async () => {
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, 'dashboards/agent-operator.json'), 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exported = exportedNames(await op.metrics());
+    const missing = dashboard.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr)
+      .filter((m) => !exported.has(m)).map((m) => `${p.title}: ${m}`)));
+    assert.deepEqual(missing, [], 'dashboard queries read metrics the operator does not export');
   });
 });
 

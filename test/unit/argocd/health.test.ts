@@ -5,51 +5,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { goAvailable, goTool } from '../../support/go-tool.ts';
 
 const root = join(import.meta.dirname, '../../..');
 const checkDir = join(root, 'argocd/resource_customizations/agent-operator.dev/Agent');
-const runnerSrc = join(root, 'hack/tools/lua');
 
 interface Result { status?: string; message?: string; error?: string }
 interface Case { inputPath: string; expected: { status: string; message?: string }; results: Record<string, Result> }
 
-function goAvailable(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Builds the runner into the tool cache, only when missing or its source changed. */
-function runner(): string {
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(f).update(readFileSync(join(runnerSrc, f)));
-  const digest = hash.digest('hex');
-  const cache = process.env.AGENT_OPERATOR_CACHE ?? join(homedir(), '.cache/agent-operator');
-  const dir = join(cache, 'tool/lua-runner');
-  const bin = join(dir, 'lua-runner');
-  const stamp = join(dir, 'source.sha256');
-  if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) return bin;
-  mkdirSync(dir, { recursive: true });
-  // build beside, then rename: a concurrent run never sees half a binary
-  const tmp = `${bin}.${process.pid}.tmp`;
-  execFileSync('go', ['build', '-trimpath', '-o', tmp, '.'], {
-    cwd: runnerSrc, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  renameSync(tmp, bin);
-  writeFileSync(stamp, digest);
-  return bin;
-}
-
 function run(dir: string): Case[] {
-  const out = execFileSync(runner(), [dir], { encoding: 'utf8' });
+  const out = execFileSync(goTool('lua', 'lua-runner'), [dir], { encoding: 'utf8' });
   return (JSON.parse(out) as { cases: Case[] }).cases;
 }
 

@@ -1,0 +1,79 @@
+import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { revisionKey, revisionOf, type Snapshot } from './view.ts';
+
+// `kubectl agent history`: every revision the Deployment still has a
+// ReplicaSet for (what a rollback can run), oldest first, with what changed
+// from the one before, which was healthy and which runs now.
+
+export interface HistoryRow {
+  revision: string;
+  /** The Deployment's own revision number. */
+  number: number;
+  created: string;
+  image: string;
+  memory: string;
+  changed: string;
+  healthy: 'yes' | 'failed' | '';
+  running: boolean;
+  spec: boolean;
+}
+
+function container(t: V1PodTemplateSpec | undefined) {
+  return t?.spec?.containers?.find((c) => c.name === 'agent') ?? t?.spec?.containers?.[0];
+}
+
+/** The template without what only names the revision: equal templates with different revisions differ in referenced content. */
+function shape(t: V1PodTemplateSpec | undefined): string {
+  const { [revisionKey]: _r, ...annotations } = t?.metadata?.annotations ?? {};
+  const { 'pod-template-hash': _h, ...labels } = t?.metadata?.labels ?? {};
+  return JSON.stringify({ ...t, metadata: { ...t?.metadata, annotations, labels } });
+}
+
+function changes(prev: V1ReplicaSet | undefined, rs: V1ReplicaSet): string {
+  if (!prev) return 'first revision';
+  const a = prev.spec?.template;
+  const b = rs.spec?.template;
+  const out: string[] = [];
+  const ia = container(a)?.image;
+  const ib = container(b)?.image;
+  if (ia !== ib) out.push(`image ${ia} → ${ib}`);
+  const ma = container(a)?.resources?.limits?.['memory'];
+  const mb = container(b)?.resources?.limits?.['memory'];
+  if (ma !== mb) out.push(`memory ${ma ?? 'none'} → ${mb ?? 'none'}`);
+  if (out.length) return out.join(', ');
+  if (shape(a) !== shape(b)) return 'pod template (env, config, probes or other fields)';
+  return 'Secret or ConfigMap content only (digests changed)';
+}
+
+export function history(s: Snapshot): HistoryRow[] {
+  const st = s.agent.status;
+  const running = revisionOf(s.deployment);
+  const num = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  const sorted = [...s.replicaSets].sort((a, b) => num(a) - num(b));
+  return sorted.map((rs, i) => {
+    const revision = revisionOf(rs) ?? '?';
+    const c = rs.metadata?.creationTimestamp;
+    return {
+      revision,
+      number: num(rs),
+      created: c instanceof Date ? c.toISOString() : String(c ?? ''),
+      image: container(rs.spec?.template)?.image ?? '',
+      memory: container(rs.spec?.template)?.resources?.limits?.['memory'] ?? '',
+      changed: changes(sorted[i - 1], rs),
+      healthy: revision === st?.recovery?.rolledBackFrom ? 'failed' : revision === st?.lastHealthyRevision ? 'yes' : '',
+      running: revision === running,
+      spec: revision === st?.revision,
+    };
+  });
+}
+
+export function formatHistory(rows: HistoryRow[]): string {
+  if (!rows.length) return 'No revisions yet (the Deployment has no ReplicaSet).\n';
+  const table = [['#', 'REVISION', 'CREATED', 'IMAGE', 'MEMORY', 'HEALTHY', 'NOW', 'CHANGED']];
+  for (const r of rows) {
+    const now = [r.running ? 'running' : '', r.spec && !r.running ? 'spec' : ''].filter(Boolean).join(',');
+    table.push([String(r.number), r.revision, r.created, r.image, r.memory || '-', r.healthy || '-', now || '-', r.changed]);
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,96 @@
+import { condition, podView, remediationInForce, revisionOf, type PodView, type Snapshot } from './view.ts';
+
+// `kubectl agent status`: Agent -> workload -> revisions -> pods, with each
+// pod's state, restarts and active failure, and the remediation in force.
+
+export interface RevisionNode {
+  revision: string;
+  replicaSet: string;
+  /** What the spec asks for / what the Deployment runs / the last revision seen healthy. */
+  marks: string[];
+  pods: PodView[];
+}
+
+export interface StatusTree {
+  agent: string;
+  phase: string;
+  ready: string;
+  image: string;
+  revision: string;
+  remediation: string[];
+  lastFailure?: string;
+  /** The Ready condition's reason and message when not Ready. */
+  notReady?: string;
+  workload?: { kind: string; name: string; ready: string; updated: number };
+  revisions: RevisionNode[];
+}
+
+export function statusTree(s: Snapshot): StatusTree {
+  const { agent } = s;
+  const st = agent.status;
+  const running = revisionOf(s.deployment);
+  const pods = s.pods.map(podView);
+  const known = new Set<string>();
+  const revisions: RevisionNode[] = [...s.replicaSets]
+    .sort((a, b) => Number(b.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0) - Number(a.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0))
+    .map((rs) => {
+      const revision = revisionOf(rs) ?? '?';
+      known.add(revision);
+      const marks = [
+        ...(revision === running ? ['running'] : []),
+        ...(revision === st?.revision ? ['spec'] : []),
+        ...(revision === st?.lastHealthyRevision ? ['last healthy'] : []),
+        ...(revision === st?.recovery?.rolledBackFrom ? ['rolled back from'] : []),
+      ];
+      return { revision, replicaSet: rs.metadata?.name ?? '', marks, pods: pods.filter((p) => p.revision === revision) };
+    })
+    // an old revision with no pods and nothing to say is history, not status
+    .filter((r) => r.pods.length > 0 || r.marks.length > 0);
+  const orphans = pods.filter((p) => !p.revision || !known.has(p.revision));
+  if (orphans.length) revisions.push({ revision: '?', replicaSet: '', marks: ['no ReplicaSet'], pods: orphans });
+  const tree: StatusTree = {
+    agent: `${agent.metadata.namespace ?? ''}/${agent.metadata.name}`,
+    phase: st?.phase ?? 'Unknown (no status yet)',
+    ready: st?.readyText ?? '-',
+    image: st?.image ?? agent.spec.image ?? '',
+    revision: st?.revision ?? '-',
+    remediation: remediationInForce(agent),
+    revisions,
+  };
+  const lf = st?.lastFailure;
+  if (lf) tree.lastFailure = `${lf.reason} ×${lf.count} at ${lf.time}${lf.pod ? ` (${lf.pod}${lf.container ? `/${lf.container}` : ''})` : ''}: ${lf.message}`;
+  const ready = condition(agent, 'Ready');
+  if (ready && ready.status !== 'True') tree.notReady = `${ready.reason}: ${ready.message}`;
+  if (s.deployment) {
+    const d = s.deployment;
+    tree.workload = {
+      kind: 'Deployment', name: d.metadata?.name ?? '',
+      ready: `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, updated: d.status?.updatedReplicas ?? 0,
+    };
+  }
+  return tree;
+}
+
+export function formatStatusTree(t: StatusTree): string {
+  const lines = [`Agent ${t.agent}  ${t.phase}  ready ${t.ready}  revision ${t.revision}  image ${t.image}`];
+  if (t.notReady) lines.push(`│ not ready: ${t.notReady}`);
+  if (t.lastFailure) lines.push(`│ last failure: ${t.lastFailure}`);
+  for (const r of t.remediation) lines.push(`│ remediation: ${r}`);
+  if (!t.remediation.length) lines.push('│ remediation: none in force');
+  if (!t.workload) {
+    lines.push('└─ no Deployment (yet)');
+    return lines.join('\n') + '\n';
+  }
+  lines.push(`└─ ${t.workload.kind} ${t.workload.name}  ready ${t.workload.ready}  updated ${t.workload.updated}`);
+  t.revisions.forEach((r, i) => {
+    const lastRev = i === t.revisions.length - 1;
+    const marks = r.marks.length ? `  [${r.marks.join(', ')}]` : '';
+    lines.push(`   ${lastRev ? '└─' : '├─'} revision ${r.revision}${r.replicaSet ? ` (ReplicaSet ${r.replicaSet})` : ''}${marks}  ${r.pods.length} pod${r.pods.length === 1 ? '' : 's'}`);
+    r.pods.forEach((p, j) => {
+      const lastPod = j === r.pods.length - 1;
+      const failure = p.failure ? `  failure: ${p.failure}` : '';
+      lines.push(`   ${lastRev ? '  ' : '│ '}   ${lastPod ? '└─' : '├─'} pod ${p.name}  ${p.state}  ${p.ready ? 'ready' : 'not ready'}  restarts ${p.restarts}${failure}`);
+    });
+  });
+  return lines.join('\n') + '\n';
+}
