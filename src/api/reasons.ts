@@ -35,6 +35,7 @@ export const reasons = {
   Available: 'At least the minimum of replicas is available.',
   Unavailable: 'Fewer replicas are available than required.',
   ScaledToZero: 'spec.replicas is 0: nothing runs, by request.',
+  NoMatchingNodes: 'DaemonSet mode: no node admits the Agent\'s pods (podTemplate.nodeSelector, affinity, tolerations), so nothing runs.',
   RolloutInProgress: 'A new revision is rolling out.',
   RolloutComplete: 'The current revision has rolled out.',
   ProgressDeadlineExceeded: 'The rollout did not progress within its deadline.',
