@@ -57,6 +57,7 @@ export const reasons = {
   RolledBack: 'The operator runs the last healthy revision because the current one kept failing.',
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
   RecoveryCleared: 'A new spec generation cleared the previous remediation.',
+  StuckPodDeleted: 'StatefulSet mode: a pod of a revision the StatefulSet no longer runs never became Ready and blocked the ordered rollout (the StatefulSet controller waits for it forever); the operator deleted it so it comes back at the current revision.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',
   ApplyFailed: 'The apiserver refused to write an owned object (admission policy or webhook, quota, schema, RBAC); the message has its answer. Retried every 15 s.',

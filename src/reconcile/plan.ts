@@ -15,6 +15,7 @@ import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy }
 import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
+import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../status/rollout.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
@@ -163,6 +164,14 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     if (decision.action.type === 'RestartPod') {
       const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
+    }
+    const applied = objects.ok ? objects.appliedRevision : undefined;
+    const stuck = !out.deletePod && !holdRollout && applied !== undefined
+      ? stuckOrderedPod({ kind: o.deployment?.kind, pods: o.pods, appliedRevision: applied, failures })
+      : undefined;
+    if (stuck) {
+      out.deletePod = { name: stuck.name, uid: stuck.uid };
+      out.events.push({ type: 'Warning', reason: 'StuckPodDeleted', message: `deleted pod ${stuck.name}: it runs revision ${stuck.revision}, never became Ready and blocked the StatefulSet's ordered rollout of revision ${applied}; it comes back at that revision` });
     }
   }
   if (statusChanged(previous, blocked)) {

@@ -37,6 +37,7 @@ spec:
   replicas: 2
   storage: { size: 1Gi }
   ports: [{ name: http, containerPort: 8080 }]
+  recovery: { restart: { maxAttempts: 0 }, onExhausted: Rollback }
 `;
 
 async function operatorWrites(since: Date): Promise<string[]> {
@@ -101,6 +102,8 @@ describe('DaemonSet and StatefulSet modes', () => {
     assert.match(res.stderr, /spec\.mode cannot change on an existing Agent.*create a new Agent with the new mode/);
   });
 
+  // Independent Agents: both remediations run at once.
+  describe('a broken revision', { concurrency: true }, () => {
   it('a DaemonSet revision that crashes on its first node is rolled back before it reaches the others', async () => {
     const before = await getAgent(cluster(), ns, 'node-agent');
     const healthy = before.status?.lastHealthyRevision;
@@ -126,5 +129,28 @@ describe('DaemonSet and StatefulSet modes', () => {
       assert.equal(ds.status?.updatedNumberScheduled, nodes);
       assert.equal(ds.status?.numberAvailable, nodes);
     }, { timeoutMs: 90_000, message: 'every node back on the healthy revision' });
+  });
+
+  it('a StatefulSet stuck on a pod of the broken revision (OrderedReady) recovers: the operator deletes that pod after the rollback', async () => {
+    const before = await getAgent(cluster(), ns, 'wal');
+    const healthy = before.status?.lastHealthyRevision;
+    assert.ok(healthy);
+    await patchAgentSpec(cluster(), ns, 'wal', { image: 'example.com/wal:2', podTemplate: { annotations: { 'fault.agent-operator.dev/inject': 'CrashLoopBackOff' } } });
+    await eventually(async () => {
+      const a = await getAgent(cluster(), ns, 'wal');
+      assert.equal(a.status?.recovery?.rolledBackTo, healthy, `recovery ${JSON.stringify(a.status?.recovery)}`);
+    }, { timeoutMs: 120_000, message: 'the broken StatefulSet revision rolled back' });
+    // The StatefulSet controller alone would wait forever for wal-1 (the broken revision) to become Ready.
+    await eventually(async () => {
+      const sts = await cluster().apps.readNamespacedStatefulSet({ namespace: ns, name: 'wal' });
+      assert.equal(sts.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], healthy);
+      assert.equal(sts.status?.currentRevision, sts.status?.updateRevision, `status ${JSON.stringify(sts.status)}`);
+      assert.equal(sts.status?.readyReplicas, 2);
+      const running = await pods('agent-operator.dev/agent=wal');
+      assert.deepEqual(running.map((p) => p.metadata?.annotations?.['agent-operator.dev/revision']), [healthy, healthy]);
+    }, { timeoutMs: 120_000, message: 'every replica back on the healthy revision' });
+    const events = (await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.kind=Agent,involvedObject.name=wal,reason=StuckPodDeleted' })).items;
+    assert.match(events[0]?.message ?? '', /deleted pod wal-1: it runs revision \w+, never became Ready/);
+  });
   });
 });
