@@ -9,6 +9,7 @@ import {
   probesMissingMessage, some, type ConfigLayerError, type DependencyWait, type MissingReference, type ReferenceSources,
 } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
+import { fleetSummary } from '../health/fleet-summary.ts';
 import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
 import type { Action } from '../recovery/policy.ts';
@@ -83,7 +84,9 @@ export function computeStatus(input: StatusInput): AgentStatus {
   const r = readRollout(input.deployment, desired);
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
-  const failureText = active.length ? some(active.map((f) => diagnose(f, ctx))) : undefined;
+  // A DaemonSet's failures are said per node first, bounded for large fleets.
+  const fleet = r.kind === 'DaemonSet' ? fleetSummary(active, input.pods, desired) : undefined;
+  const failureText = active.length ? [fleet, some(active.map((f) => diagnose(f, ctx)))].filter(Boolean).join(': ') : undefined;
   const blocker = blockerOf(input);
   const hold = holdOf(input);
   const held = rec.lastAction === 'Hold';
