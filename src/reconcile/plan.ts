@@ -119,7 +119,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
-  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}) : [];
+  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}, spec.mode) : [];
 
   const status = computeStatus({
     now,
@@ -158,7 +158,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     // change bumps a Deployment's generation.
     const heldObjects = held && desired.ok && !runsTemplate(o.deployment, held) ? build(rec, held) : undefined;
     // The template held to passes the pod policy too (the policy may have tightened since it was applied).
-    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}).length === 0 ? heldObjects : undefined;
+    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
     const objects = keep ?? desired;
     if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
     if (decision.action.type === 'RestartPod') {
