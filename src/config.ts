@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { defaultPodPolicy, serviceAccountPattern } from './policy/pod-policy.ts';
 import { podSecurityLevels } from './policy/pod-security.ts';
+import { hostPathGrantPattern } from './policy/node-agent-grant.ts';
 import { defaultHealthyAfterSeconds } from './status/compute.ts';
 
 // The operator's settings, from environment variables and `--flags` (a flag
@@ -45,6 +46,7 @@ export const Config = z.object({
   podSecurityLevel: z.enum(podSecurityLevels),
   /** ServiceAccounts Agents may name besides default: `*`, `<namespace>/*`, `<namespace>/<name>`. */
   allowedServiceAccounts: z.array(z.string()),
+  nodeAgentHostPaths: z.array(z.string()),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -152,6 +154,12 @@ const settings = {
       .pipe(z.array(z.string().regex(serviceAccountPattern))),
     allowed: 'must be a comma-separated list of namespace/name, namespace/* or * (ServiceAccounts Agents may use besides default; empty means none)',
   },
+  nodeAgentHostPaths: {
+    env: 'NODE_AGENT_HOST_PATHS', flag: '--node-agent-host-paths',
+    parse: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
+      .pipe(z.array(z.string().regex(hostPathGrantPattern))),
+    allowed: 'must be a comma-separated list of absolute node paths without .. (e.g. /var/log,/proc,/sys: what DaemonSet-mode Agents may mount read-only as hostPath; empty means none)',
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;
@@ -197,6 +205,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     identity: podName || `${host.hostname}_${host.randomSuffix}`,
     podSecurityLevel: parsed.podSecurityLevel ?? defaultPodPolicy.level,
     allowedServiceAccounts: parsed.allowedServiceAccounts ?? [...defaultPodPolicy.allowedServiceAccounts],
+    nodeAgentHostPaths: parsed.nodeAgentHostPaths ?? [],
   });
 }
 

@@ -64,7 +64,7 @@ const controller = new Controller({
   reconcile: agentReconciler({
     caches,
     clock: realClock,
-    podPolicy: { level: config.podSecurityLevel, allowedServiceAccounts: config.allowedServiceAccounts },
+    podPolicy: { level: config.podSecurityLevel, allowedServiceAccounts: config.allowedServiceAccounts, nodeAgentHostPaths: config.nodeAgentHostPaths },
     healthyAfterSeconds: config.healthyAfterSeconds,
     io: kubeIO(client),
     events,

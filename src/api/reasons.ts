@@ -35,6 +35,7 @@ export const reasons = {
   Available: 'At least the minimum of replicas is available.',
   Unavailable: 'Fewer replicas are available than required.',
   ScaledToZero: 'spec.replicas is 0: nothing runs, by request.',
+  NoMatchingNodes: 'DaemonSet mode: no node admits the Agent\'s pods (podTemplate.nodeSelector, affinity, tolerations), so nothing runs.',
   RolloutInProgress: 'A new revision is rolling out.',
   RolloutComplete: 'The current revision has rolled out.',
   ProgressDeadlineExceeded: 'The rollout did not progress within its deadline.',
@@ -57,6 +58,7 @@ export const reasons = {
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
   RecoveryCleared: 'A new spec generation, or a request (agent-operator.dev/resume, or a rollback back to the spec\'s revision), cleared the previous remediation.',
   RequestRefused: 'A request in an annotation (agent-operator.dev/resume or /rollback) cannot be read or carried out; the message names the annotation and the fix.',
+  StuckPodDeleted: 'StatefulSet mode: a pod of a revision the StatefulSet no longer runs never became Ready and blocked the ordered rollout (the StatefulSet controller waits for it forever); the operator deleted it so it comes back at the current revision.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',
   ApplyFailed: 'The apiserver refused to write an owned object (admission policy or webhook, quota, schema, RBAC); the message has its answer. Retried every 15 s.',

@@ -3,6 +3,8 @@ import { doc } from './cel.ts';
 import { objectName, quantity } from './common.ts';
 import { AgentConfig } from './config.ts';
 import { EnvFromSource, EnvVar } from './env.ts';
+import { Failover } from './failover.ts';
+import { DaemonSetOptions, ModeField, modeRules, StatefulSetOptions } from './mode.ts';
 import { Health } from './probes.ts';
 import { PodTemplate } from './pod-template.ts';
 import { Recovery } from './recovery.ts';
@@ -57,6 +59,7 @@ export const DependsOn = doc(z.object({
 
 export const AgentSpec = doc(
   z.object({
+    mode: ModeField,
     image: doc(z.string().min(1).max(1024).regex(/^\S+$/), { description: 'Container image of the agent, e.g. fluent/fluent-bit:3.2. Required.' }),
     command: doc(z.array(z.string().max(4096)).max(64).optional(), { description: 'Entrypoint override.' }),
     args: doc(z.array(z.string().max(4096)).max(256).optional(), { description: 'Arguments.' }),
@@ -79,14 +82,18 @@ export const AgentSpec = doc(
     disruption: doc(z.object({
       minAvailable: minAvailable('Pods that must stay up during voluntary disruptions (number or percentage).'),
     }).optional(), { description: 'PodDisruptionBudget, created only when replicas > 1.' }),
+    daemonSet: DaemonSetOptions.optional(),
+    statefulSet: StatefulSetOptions.optional(),
+    failover: Failover.optional(),
     managementState: doc(z.enum(['Managed', 'Unmanaged']).optional(), { description: 'Unmanaged: the operator keeps its hands off (no writes to owned objects, no remediation) and only reports. Default Managed.' }),
   }),
   {
     description: 'Desired state of an agent workload. Defaults are applied by the operator, not stored, so GitOps tools see no drift.',
     rules: [
+      ...modeRules,
       {
-        rule: "!has(self.storage) || !has(self.replicas) || self.replicas <= 1 || (has(self.storage.accessModes) && (self.storage.accessModes.exists(m, m == 'ReadWriteMany') || self.storage.accessModes.exists(m, m == 'ReadOnlyMany')))",
-        message: 'replicas > 1 cannot share one ReadWriteOnce volume (pods would wait forever for it): set storage.accessModes to [ReadWriteMany], or run one Agent per replica',
+        rule: "(has(self.mode) && self.mode == 'StatefulSet') || !has(self.storage) || !has(self.replicas) || self.replicas <= 1 || (has(self.storage.accessModes) && (self.storage.accessModes.exists(m, m == 'ReadWriteMany') || self.storage.accessModes.exists(m, m == 'ReadOnlyMany')))",
+        message: 'replicas > 1 cannot share one ReadWriteOnce volume (pods would wait forever for it): set spec.mode: StatefulSet (on a new Agent) for one volume per replica, or storage.accessModes: [ReadWriteMany] for one shared volume',
         fieldPath: '.replicas',
       },
       {

@@ -57,6 +57,8 @@ export const AgentStatus = doc(z.object({
   readyReplicas: z.int().min(0).optional(),
   updatedReplicas: z.int().min(0).optional(),
   availableReplicas: z.int().min(0).optional(),
+  desiredReplicas: doc(z.int().min(0).optional(), { description: 'Pods the Agent should have: spec.replicas, or in DaemonSet mode the nodes the DaemonSet schedules on.' }),
+  misscheduledReplicas: doc(z.int().min(0).optional(), { description: 'DaemonSet mode: nodes running the Agent\'s pod that its node selection no longer admits.' }),
   readyText: doc(z.string().optional(), { description: 'ready/desired, for the READY column.' }),
   selector: doc(z.string().optional(), { description: 'Label selector of the agent pods (scale subresource).' }),
   restarts: doc(z.int().min(0).optional(), { description: 'Container restarts summed over current pods.' }),

@@ -1,4 +1,6 @@
 import { configDefaults, type ConfigLayer } from '../api/config.ts';
+import { failoverDefaults } from '../api/failover.ts';
+import { daemonSetDefaults, statefulSetDefaults, type Mode } from '../api/mode.ts';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import type { PodTemplate } from '../api/pod-template.ts';
 import { probeDefaults, type Probe } from '../api/probes.ts';
@@ -62,6 +64,11 @@ export interface ResolvedRecovery {
 export type DependsOn = NonNullable<AgentSpec['dependsOn']>[number];
 
 export interface ResolvedSpec {
+  mode: Mode;
+  /** DaemonSet mode's update bounds (resolved in every mode; only the DaemonSet builder reads them). */
+  daemonSet: { maxUnavailable: number | string; maxSurge: number | string };
+  statefulSet: { podManagementPolicy: 'OrderedReady' | 'Parallel' };
+  failover: { nodeLostSeconds: number };
   image: string;
   command?: string[];
   args?: string[];
@@ -88,6 +95,13 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
   const ports = (spec.ports ?? []).map((p): ResolvedPort => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
   const resources = resolveResources(spec.resources);
   const resolved: ResolvedSpec = {
+    mode: spec.mode ?? 'Deployment',
+    daemonSet: {
+      maxUnavailable: spec.daemonSet?.updateStrategy?.maxUnavailable ?? daemonSetDefaults.maxUnavailable,
+      maxSurge: spec.daemonSet?.updateStrategy?.maxSurge ?? daemonSetDefaults.maxSurge,
+    },
+    statefulSet: { podManagementPolicy: spec.statefulSet?.podManagementPolicy ?? statefulSetDefaults.podManagementPolicy },
+    failover: { nodeLostSeconds: spec.failover?.nodeLostSeconds ?? failoverDefaults.nodeLostSeconds },
     image: spec.image,
     replicas: spec.replicas ?? 1,
     ports,

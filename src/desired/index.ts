@@ -1,12 +1,12 @@
 import type {
-  V1ConfigMap, V1Deployment, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1PodTemplateSpec, V1Service,
+  V1ConfigMap, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1PodTemplateSpec, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
 import type { Reason } from '../api/reasons.ts';
 import { renderConfig } from './config.ts';
 import { configMap } from './configmap.ts';
 import { resolveSpec, type ResolvedSpec } from './defaults.ts';
-import { deployment, rollbackTemplate } from './deployment.ts';
+import { rollbackTemplate } from './deployment.ts';
 import { sha256Hex } from './hash.ts';
 import { revisionAnnotation } from './labels.ts';
 import { secretDigestsAnnotation } from '../api/annotations.ts';
@@ -18,6 +18,7 @@ import { pvc } from './pvc.ts';
 import { digestKeys, references } from './references.ts';
 import { revision, revisionOf } from './revision.ts';
 import { service } from './service.ts';
+import { workload, type Workload } from './workload.ts';
 
 /** What the reconciler observed and decided; everything else comes from the Agent. */
 export interface DesiredInputs {
@@ -27,7 +28,7 @@ export interface DesiredInputs {
   configLayers: readonly (string | undefined)[];
   /** Memory limit in force after OOM kills (status.recovery.memoryLimit). */
   memoryLimitOverride?: string;
-  /** Pod template of an older ReplicaSet, while rolled back. */
+  /** Pod template of an older revision (ReplicaSet or ControllerRevision), while rolled back. */
   podTemplateOverride?: V1PodTemplateSpec;
   /** Scale to 0 until dependencies are Ready. */
   holdForDependencies?: boolean;
@@ -37,7 +38,12 @@ export interface DesiredWarning { reason: Reason; message: string }
 
 export interface DesiredObjects {
   ok: true;
-  deployment: Owned<V1Deployment>;
+  /**
+   * The workload, of the kind spec.mode asks for (a Deployment by default).
+   * Named for the default mode so every consumer of the Deployment reads the
+   * others unchanged; what differs per kind is in src/status/workload-rollout.ts.
+   */
+  deployment: Owned<Workload>;
   service?: Owned<V1Service>;
   configMap?: Owned<V1ConfigMap>;
   pvc?: Owned<V1PersistentVolumeClaim>;
@@ -111,7 +117,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride, inputs.memoryLimitOverride) : template;
   const out: DesiredObjects = {
     ok: true,
-    deployment: deployment(owner, spec, running, {
+    deployment: workload(owner, spec, running, {
       ...(inputs.holdForDependencies ? { holdForDependencies: true } : {}),
       ...(inputs.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
     }),
@@ -122,7 +128,8 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const svc = service(owner, spec);
   if (svc) out.service = svc;
   if (cm) out.configMap = cm;
-  if (spec.storage) out.pvc = pvc(owner, spec.storage);
+  // A StatefulSet makes a claim per replica from its volumeClaimTemplates.
+  if (spec.storage && spec.mode !== 'StatefulSet') out.pvc = pvc(owner, spec.storage);
   const budget = pdb(owner, spec);
   if (budget) out.pdb = budget;
   return out;
@@ -149,4 +156,5 @@ export { resolveSpec, type ResolvedSpec } from './defaults.ts';
 export type { Owned, Owner } from './meta.ts';
 export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
 export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
-export { deploymentName, serviceName, configMapName, legacyConfigMapName, pvcName, pdbName } from './names.ts';
+export type { Workload } from './workload.ts';
+export { deploymentName, workloadName, serviceName, configMapName, legacyConfigMapName, pvcName, pdbName } from './names.ts';

@@ -32,6 +32,17 @@ export function deploymentName(agentName: string): string {
   return asLabel(agentName, deploymentNameMax, false);
 }
 
+/**
+ * The workload in every mode: the Deployment's name. A DaemonSet's pods are
+ * `<name>-<5 random>` and a StatefulSet's `<name>-<ordinal>` with a
+ * `controller-revision-hash` label of `<name>-<10 hash>`, all within 63
+ * characters at 46. One name for all modes also means a mode can never leave
+ * a second workload behind.
+ */
+export function workloadName(agentName: string): string {
+  return deploymentName(agentName);
+}
+
 /** The Service: a DNS-1035 label (starts with a letter, no dots), at most 63 characters. */
 export function serviceName(agentName: string): string {
   return asLabel(agentName, serviceNameMax, true);

@@ -17,7 +17,8 @@ import { pdbName } from './names.ts';
  * nothing, and a crash-looping agent must not block a node drain.
  */
 export function pdb(owner: Owner, spec: ResolvedSpec): Owned<V1PodDisruptionBudget> | undefined {
-  if (spec.replicas <= 1) return undefined;
+  // A DaemonSet's pods are bound to their nodes: a drain that evicts one loses nothing another pod could take over.
+  if (spec.replicas <= 1 || spec.mode === 'DaemonSet') return undefined;
   const budget = spec.disruption ? { minAvailable: intOrPercent(spec.disruption.minAvailable) } : { maxUnavailable: 1 };
   return {
     apiVersion: 'policy/v1',

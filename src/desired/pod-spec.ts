@@ -8,6 +8,7 @@ import type { ResolvedResources, ResolvedSpec } from './defaults.ts';
 import { podLabels } from './labels.ts';
 import type { Owner } from './meta.ts';
 import { pvcName } from './names.ts';
+import { podTolerations } from './failover.ts';
 import { containerProbe, type ProbeKind } from './probes.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
@@ -70,7 +71,8 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateO
   pod.enableServiceLinks = false;
   pod.terminationGracePeriodSeconds = terminationGracePeriodSeconds;
   if (pt.nodeSelector && Object.keys(pt.nodeSelector).length) pod.nodeSelector = pt.nodeSelector;
-  if (pt.tolerations?.length) pod.tolerations = pt.tolerations as V1Toleration[];
+  const tolerations: V1Toleration[] = podTolerations(spec);
+  if (tolerations.length) pod.tolerations = tolerations;
   if (pt.affinity) pod.affinity = pt.affinity as V1Affinity;
   if (pt.topologySpreadConstraints?.length) pod.topologySpreadConstraints = pt.topologySpreadConstraints as unknown as V1TopologySpreadConstraint[];
   if (pt.priorityClassName) pod.priorityClassName = pt.priorityClassName;
@@ -154,7 +156,9 @@ function storageVolumes(owner: Owner, spec: ResolvedSpec, configMapName: string 
     problems.push(addMount({ name: configVolume, mountPath: spec.config.mountPath, readOnly: true }, 'spec.config.mountPath'));
   }
   if (spec.storage) {
-    problems.push(addVolume({ name: stateVolume, persistentVolumeClaim: { claimName: pvcName(owner.name) } }, 'spec.storage'));
+    // A StatefulSet gives each replica its own claim through volumeClaimTemplates under this volume name.
+    if (spec.mode !== 'StatefulSet') problems.push(addVolume({ name: stateVolume, persistentVolumeClaim: { claimName: pvcName(owner.name) } }, 'spec.storage'));
+    else origin.set(stateVolume, 'spec.storage');
     problems.push(addMount({ name: stateVolume, mountPath: spec.storage.mountPath }, 'spec.storage.mountPath'));
   }
   for (const [i, v] of (spec.podTemplate.volumes ?? []).entries()) {

@@ -23,6 +23,8 @@ export interface ApplyObject {
 /** Where each kind we own lives. Unknown kinds are refused rather than guessed. */
 const resources: Record<string, string> = {
   'apps/v1/Deployment': '/apis/apps/v1/namespaces/{ns}/deployments',
+  'apps/v1/DaemonSet': '/apis/apps/v1/namespaces/{ns}/daemonsets',
+  'apps/v1/StatefulSet': '/apis/apps/v1/namespaces/{ns}/statefulsets',
   'v1/Service': '/api/v1/namespaces/{ns}/services',
   'v1/ConfigMap': '/api/v1/namespaces/{ns}/configmaps',
   'v1/PersistentVolumeClaim': '/api/v1/namespaces/{ns}/persistentvolumeclaims',

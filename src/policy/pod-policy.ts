@@ -1,5 +1,7 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { some } from '../health/diagnose-spec.ts';
+import type { Mode } from '../api/mode.ts';
+import { withNodeAgentGrant } from './node-agent-grant.ts';
 import { checkPodSecurity, type PodSecurityLevel, type PodSecurityViolation } from './pod-security.ts';
 
 // The operator's policy for the pods it builds. Creating an Agent must grant
@@ -14,6 +16,8 @@ export interface PodPolicy {
   level: PodSecurityLevel;
   /** `*`, `<namespace>/*` or `<namespace>/<name>`; `default` is always allowed. */
   allowedServiceAccounts: readonly string[];
+  /** Node directories DaemonSet-mode Agents may mount read-only as hostPath (--node-agent-host-paths; node-agent-grant.ts). Default none. */
+  nodeAgentHostPaths?: readonly string[];
 }
 
 export const defaultPodPolicy: PodPolicy = { level: 'baseline', allowedServiceAccounts: [] };
@@ -31,8 +35,9 @@ export function serviceAccountAllowed(policy: PodPolicy, namespace: string, name
  * field in the Agent's own terms (the field to change and what is allowed);
  * empty when the policy allows it.
  */
-export function podPolicyProblems(policy: PodPolicy, namespace: string, template: V1PodTemplateSpec): string[] {
-  const out = checkPodSecurity(policy.level, template).map((v) => violationText(policy.level, v, template));
+export function podPolicyProblems(policy: PodPolicy, namespace: string, template: V1PodTemplateSpec, mode?: Mode): string[] {
+  const violations = withNodeAgentGrant(checkPodSecurity(policy.level, template), template, policy.nodeAgentHostPaths ?? [], mode);
+  const out = violations.map((v) => violationText(policy.level, v, template));
   const sa = template.spec?.serviceAccountName;
   if (sa !== undefined && !serviceAccountAllowed(policy, namespace, sa)) {
     out.push(`spec.podTemplate.serviceAccountName is ${sa}, a ServiceAccount the operator does not let Agents use (its token would carry its permissions): `
@@ -47,8 +52,11 @@ export function podPolicyMessage(problems: readonly string[]): string {
 }
 
 function violationText(level: PodSecurityLevel, v: PodSecurityViolation, template: V1PodTemplateSpec): string {
+  const grant = /^spec\.volumes\[\d+\]\.hostPath$/.test(v.field)
+    ? '; a node agent may read node directories in DaemonSet mode, mounted readOnly, when the operator\'s administrator grants the path in --node-agent-host-paths'
+    : '';
   return `${agentField(v.field, template)} is ${v.value}, which the Pod Security Standards forbid at level ${level} (check ${v.check}): `
-    + `allowed is ${v.allowed}, or have the operator run with a lower --pod-security-level`;
+    + `allowed is ${v.allowed}, or have the operator run with a lower --pod-security-level${grant}`;
 }
 
 /**

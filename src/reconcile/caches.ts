@@ -1,5 +1,5 @@
 import type {
-  V1ConfigMap, V1Deployment, V1EndpointSlice, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
+  V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment, V1StatefulSet, V1EndpointSlice, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
 import { group, plural, version } from '../api/agent.ts';
@@ -25,7 +25,11 @@ interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: b
 const kinds = {
   agents: { resource: { group, version, plural, namespaced: true } },
   deployments: { resource: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true }, labelSelector: managedBy },
+  daemonSets: { resource: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true }, labelSelector: managedBy },
+  statefulSets: { resource: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true }, labelSelector: managedBy },
   replicaSets: { resource: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true }, labelSelector: managedBy },
+  // The DaemonSet and StatefulSet controllers copy the pod template's labels (ours) onto each revision.
+  controllerRevisions: { resource: { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true }, labelSelector: managedBy },
   pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy },
   services: { resource: { group: '', version: 'v1', plural: 'services', namespaced: true }, labelSelector: managedBy },
   configMaps: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, labelSelector: managedBy },
@@ -39,7 +43,8 @@ const kinds = {
 type KindName = keyof typeof kinds;
 
 interface Types {
-  agents: Agent; deployments: V1Deployment; replicaSets: V1ReplicaSet; pods: V1Pod; services: V1Service;
+  agents: Agent; deployments: V1Deployment; daemonSets: V1DaemonSet; statefulSets: V1StatefulSet;
+  replicaSets: V1ReplicaSet; controllerRevisions: V1ControllerRevision; pods: V1Pod; services: V1Service;
   configMaps: V1ConfigMap; pvcs: V1PersistentVolumeClaim; pdbs: V1PodDisruptionBudget;
   secretMeta: KubeObject; configMapMeta: KubeObject; endpointSlices: V1EndpointSlice;
 }

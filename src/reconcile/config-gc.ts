@@ -1,13 +1,14 @@
-import type { V1ConfigMap, V1Deployment, V1Pod, V1PodSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Pod, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
 
 // Garbage collection of rendered-config ConfigMaps, as a pure policy.
 // Each distinct rendered config is its own immutable ConfigMap (configmap.ts),
 // so one is written per config change; this decides which of them may go.
 //
-// Kept: every ConfigMap a ReplicaSet of the Agent mounts (the rollback
-// targets: the last healthy revision runs from its ReplicaSet's template, so
-// its config is kept through that ReplicaSet, for as long as the Deployment's
-// revisionHistoryLimit keeps it), the one the Deployment's live template
+// Kept: every ConfigMap a kept revision of the Agent's workload mounts (its
+// ReplicaSets' or ControllerRevisions' templates: the rollback targets; the
+// last healthy revision runs from its kept template, so its config is kept
+// through it, for as long as the workload's revisionHistoryLimit keeps it),
+// the one the workload's live template
 // mounts (applied, but its ReplicaSet not created or not yet in the cache),
 // the one any pod mounts (a pod outliving its ReplicaSet in the cache), and
 // the one the spec asks for now. Deleted: the rest of the Agent's own.
@@ -17,9 +18,11 @@ import type { V1ConfigMap, V1Deployment, V1Pod, V1PodSpec, V1ReplicaSet } from '
 export interface ConfigGcInput {
   /** The Agent's own ConfigMaps (controller ownerReference to it): nothing else is ever a candidate. */
   owned: readonly V1ConfigMap[];
-  replicaSets: readonly V1ReplicaSet[];
+  /** The pod templates the workload keeps (src/reconcile/revisions.ts). */
+  revisions: readonly V1PodTemplateSpec[];
   pods: readonly V1Pod[];
-  deployment?: V1Deployment | undefined;
+  /** The workload as applied: its template may not have a kept revision yet. */
+  workload?: { spec?: { template?: V1PodTemplateSpec } } | undefined;
   /** The rendered-config ConfigMap the spec asks for now, if any. */
   desired?: string | undefined;
 }
@@ -33,9 +36,9 @@ export function configMapsToDelete(input: ConfigGcInput): ConfigMapToDelete[] {
   const mounted = (spec: V1PodSpec | undefined) => {
     for (const v of spec?.volumes ?? []) if (v.configMap?.name) keep.add(v.configMap.name);
   };
-  for (const rs of input.replicaSets) mounted(rs.spec?.template?.spec);
+  for (const t of input.revisions) mounted(t.spec);
   for (const pod of input.pods) mounted(pod.spec);
-  mounted(input.deployment?.spec?.template?.spec);
+  mounted(input.workload?.spec?.template?.spec);
   return input.owned
     .filter((cm) => cm.metadata?.name !== undefined && !keep.has(cm.metadata.name))
     .map((cm) => (cm.metadata?.uid ? { name: cm.metadata.name!, uid: cm.metadata.uid } : { name: cm.metadata!.name! }))

@@ -1,9 +1,10 @@
 import type {
-  V1ConfigMap, V1Deployment, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
+  V1ConfigMap, V1ControllerRevision, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
 import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
-import { deploymentName, labelValue, pdbName, pvcName, serviceName } from '../desired/names.ts';
+import { labelValue, pdbName, pvcName, serviceName, workloadName } from '../desired/names.ts';
+import type { Workload } from '../desired/workload.ts';
 import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
 import type { LivenessKill } from '../health/detect.ts';
@@ -18,9 +19,12 @@ import { evaluateDependencies, type DependencyState } from './dependencies.ts';
 
 export interface Observed {
   agent: Agent;
-  deployment?: V1Deployment;
+  /** The workload, of the kind spec.mode asks for (named for the default mode; see DesiredObjects.deployment). */
+  deployment?: Workload;
   /** ReplicaSets of the Agent's Deployment: rollback targets. */
   replicaSets: V1ReplicaSet[];
+  /** ControllerRevisions of the Agent's DaemonSet or StatefulSet: rollback targets (revisions.ts reads both kinds). */
+  controllerRevisions?: V1ControllerRevision[];
   pods: V1Pod[];
   service?: V1Service;
   /**
@@ -66,11 +70,14 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     return undefined;
   };
 
-  const deployment = mine('Deployment', caches.deployments.get(ns, deploymentName(name)));
+  const mode = resolveSpec(agent.spec).mode;
+  const workloads = { Deployment: caches.deployments, DaemonSet: caches.daemonSets, StatefulSet: caches.statefulSets } as const;
+  const deployment: Workload | undefined = mine(mode, (workloads[mode] as { get(ns: string, name: string): Workload | undefined }).get(ns, workloadName(name)));
   const label = labelValue(name);
-  const replicaSets = caches.replicaSets.byIndex(ns, byAgentLabel, label)
-    .filter((rs) => rs.metadata?.namespace === ns && deployment !== undefined
-      && (rs.metadata?.ownerReferences ?? []).some((r) => r.uid === deployment.metadata?.uid));
+  const ownedByWorkload = (o: { metadata?: { namespace?: string; ownerReferences?: { uid: string }[] } }) => o.metadata?.namespace === ns && deployment !== undefined
+    && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === deployment.metadata?.uid);
+  const replicaSets = mode === 'Deployment' ? caches.replicaSets.byIndex(ns, byAgentLabel, label).filter(ownedByWorkload) : [];
+  const controllerRevisions = mode === 'Deployment' ? [] : caches.controllerRevisions.byIndex(ns, byAgentLabel, label).filter(ownedByWorkload);
   const pods = caches.pods.byIndex(ns, byAgentLabel, label).filter((p) => p.metadata?.namespace === ns);
   // A retained PVC carries no owner reference (so it outlives the Agent); it is ours by its label and agent-name annotation.
   const pvc = mine('PersistentVolumeClaim', caches.pvcs.get(ns, pvcName(name)));
@@ -78,6 +85,7 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
   const out: Observed = {
     agent,
     replicaSets,
+    ...(controllerRevisions.length ? { controllerRevisions } : {}),
     pods,
     references: await readDigests(ns, references(agent.spec)),
     dependencies: evaluateDependencies(agent, {
@@ -129,7 +137,7 @@ export async function probeCreates(o: Observed, creates: readonly { apiVersion: 
       out.configMaps = [...(out.configMaps ?? []).filter((cm) => cm.metadata?.name !== c.metadata.name), live as V1ConfigMap];
       continue;
     }
-    const key = ({ Deployment: 'deployment', Service: 'service', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
+    const key = ({ Deployment: 'deployment', DaemonSet: 'deployment', StatefulSet: 'deployment', Service: 'service', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
     if (key) (out as unknown as Record<string, unknown>)[key] = live;
   }
   if (!out.conflicts!.length) delete out.conflicts;

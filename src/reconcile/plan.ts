@@ -1,4 +1,5 @@
-import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Workload } from '../desired/workload.ts';
 import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
 import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
@@ -14,14 +15,17 @@ import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy }
 import { withBlocker } from '../status/blocked.ts';
 import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
+import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../status/rollout.ts';
+import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
 import { configMapsToDelete } from './config-gc.ts';
 import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
 import { readManualRequests } from '../recovery/manual.ts';
+import { pastRevisions, type PastRevision } from './revisions.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
@@ -55,6 +59,7 @@ export const unsettledRequeueMs = 15_000;
 
 export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy, healthyAfterSeconds?: number): Plan {
   const { agent, now } = o;
+  const revisions = pastRevisions(o);
   const spec = resolveSpec(agent.spec);
   const generation = agent.metadata.generation ?? 0;
   const previous = agent.status;
@@ -72,7 +77,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
     ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
-    ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, o.replicaSets)),
+    ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, revisions)),
     holdForDependencies,
   });
   let desired = build(prevRecovery);
@@ -83,7 +88,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     else if (desired.reason === 'ConfigMapNotFound') { /* reported through references.missing */ } else problems.push(desired.message);
   }
 
-  const rollout = readRollout(o.deployment, spec.replicas);
+  // spec.replicas, or in DaemonSet mode the nodes the DaemonSet controller schedules on.
+  const desiredCount = desiredPods(spec.replicas, o.deployment);
+  const rollout = readRollout(o.deployment, desiredCount);
   const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
@@ -104,33 +111,34 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     previous: carried,
     failures,
     now,
-    healthy: rolloutHealthy(rollout, spec.replicas),
+    healthy: rolloutHealthy(rollout, desiredCount),
     unmanaged,
     specMemoryLimit: spec.resources.limits.memory ?? '',
     revision,
     lastHealthyRevision: previous?.lastHealthyRevision,
-    rolloutInProgress: replacingPods(rollout, spec.replicas) && !revisionFailing(o.pods, rollout.revision, failures),
+    rolloutInProgress: replacingPods(rollout, desiredCount) && !revisionFailing(o.pods, rollout.revision, failures),
     readySince: readySince(o.pods),
     spec: agent.spec,
-    manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(o.replicaSets) },
+    manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(revisions) },
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
-  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}) : [];
+  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}, spec.mode) : [];
 
   // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
   const secretDrift = rec.rolledBackTo === undefined ? undefined
-    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, o.replicaSets).podTemplateOverride, o.references.digests, o.references.missing));
+    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, revisions).podTemplateOverride, o.references.digests, o.references.missing));
   const status = computeStatus({
     now,
     ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
     generation,
     previous,
     deployment: o.deployment,
+    workloadKind: spec.mode,
     pods: o.pods,
-    desiredReplicas: spec.replicas,
-    minAvailable: minAvailable(spec),
+    desiredReplicas: desiredCount,
+    minAvailable: minAvailable(spec, desiredCount),
     revision,
     selector: selectorString(agent.metadata.name),
     failures,
@@ -154,18 +162,26 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
-    const held = holdRollout ? lastAppliedTemplate(o.deployment, o.replicaSets) : undefined;
+    const held = holdRollout ? lastAppliedTemplate(o.deployment, revisions) : undefined;
     // Only a hand edit is reverted: re-applying the template the Deployment
     // still runs would only rewrite our hash annotation, and any annotation
     // change bumps a Deployment's generation.
     const heldObjects = held && desired.ok && !runsTemplate(o.deployment, held) ? build(rec, held) : undefined;
     // The template held to passes the pod policy too (the policy may have tightened since it was applied).
-    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}).length === 0 ? heldObjects : undefined;
+    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
     const objects = keep ?? desired;
     if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
     if (decision.action.type === 'RestartPod') {
       const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
+    }
+    const applied = objects.ok ? objects.appliedRevision : undefined;
+    const stuck = !out.deletePod && !holdRollout && applied !== undefined
+      ? stuckOrderedPod({ kind: o.deployment?.kind, pods: o.pods, appliedRevision: applied, failures })
+      : undefined;
+    if (stuck) {
+      out.deletePod = { name: stuck.name, uid: stuck.uid };
+      out.events.push({ type: 'Warning', reason: 'StuckPodDeleted', message: `deleted pod ${stuck.name}: it runs revision ${stuck.revision}, never became Ready and blocked the StatefulSet's ordered rollout of revision ${applied}; it comes back at that revision` });
     }
   }
   if (statusChanged(previous, blocked)) {
@@ -218,7 +234,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   gone(o.pdb, d.pdb, 'policy/v1', 'PodDisruptionBudget');
   // Held: what the held template mounts is kept by its ReplicaSet anyway, but nothing is collected until the hold ends.
   if (!holdRollout) {
-    const drop = configMapsToDelete({ owned: o.configMaps ?? [], replicaSets: o.replicaSets, pods: o.pods, deployment: o.deployment, desired: d.configMap?.metadata.name });
+    const drop = configMapsToDelete({ owned: o.configMaps ?? [], revisions: pastRevisions(o).map((r) => r.template), pods: o.pods, workload: o.deployment, desired: d.configMap?.metadata.name });
     for (const cm of drop) out.remove.push({ apiVersion: 'v1', kind: 'ConfigMap', name: cm.name, namespace: ns, ...(cm.uid ? { uid: cm.uid } : {}) });
   }
 }
@@ -243,20 +259,18 @@ function replacingPods(r: Rollout, desired: number): boolean {
  * cluster through our own apply, so the oldest ReplicaSet that carries it
  * holds our template. None yet (the controller has not made it): nothing to hold to.
  */
-function lastAppliedTemplate(deployment: V1Deployment | undefined, replicaSets: readonly V1ReplicaSet[]): V1PodTemplateSpec | undefined {
+function lastAppliedTemplate(deployment: Workload | undefined, revisions: readonly PastRevision[]): V1PodTemplateSpec | undefined {
   const rev = deployment?.spec?.template?.metadata?.annotations?.[revisionAnnotation];
   if (rev === undefined) return undefined;
-  const created = (rs: V1ReplicaSet) => new Date(rs.metadata?.creationTimestamp ?? 0).getTime();
-  // Within one second (creationTimestamp's resolution) the Deployment controller's own counter orders them.
-  const number = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
-  const oldest = replicaSets
-    .filter((rs) => rs.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rev)
-    .sort((a, b) => created(a) - created(b) || number(a) - number(b))[0];
-  return oldest?.spec?.template;
+  // Within one second (creationTimestamp's resolution) the controller's own counter orders them.
+  const oldest = revisions
+    .filter((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rev)
+    .sort((a, b) => a.created - b.created || a.number - b.number)[0];
+  return oldest?.template;
 }
 
 /** The Deployment's template is the ReplicaSet's, but for the label the Deployment controller adds to its copy. */
-function runsTemplate(deployment: V1Deployment | undefined, template: V1PodTemplateSpec): boolean {
+function runsTemplate(deployment: Workload | undefined, template: V1PodTemplateSpec): boolean {
   const current = deployment?.spec?.template;
   if (!current) return false;
   const { 'pod-template-hash': _, ...labels } = template.metadata?.labels ?? {};
@@ -265,27 +279,27 @@ function runsTemplate(deployment: V1Deployment | undefined, template: V1PodTempl
   return normal(current) === normal(copy);
 }
 
-/** Revisions the Deployment still has a ReplicaSet for. */
-function revisionsOf(replicaSets: readonly V1ReplicaSet[]): string[] {
-  return [...new Set(replicaSets.map((r) => r.spec?.template?.metadata?.annotations?.[revisionAnnotation]).filter((r): r is string => !!r))];
+/** Revisions the workload still keeps a template of (ReplicaSets or ControllerRevisions). */
+function revisionsOf(revisions: readonly PastRevision[]): string[] {
+  return [...new Set(revisions.map((r) => r.template.metadata?.annotations?.[revisionAnnotation]).filter((r): r is string => !!r))];
 }
 
-function rollbackOverride(rec: RecoveryStatus | undefined, replicaSets: readonly V1ReplicaSet[]): { podTemplateOverride?: V1PodTemplateSpec } {
+function rollbackOverride(rec: RecoveryStatus | undefined, revisions: readonly PastRevision[]): { podTemplateOverride?: V1PodTemplateSpec } {
   if (rec?.rolledBackTo === undefined) return {};
-  const rs = replicaSets.find((r) => r.spec?.template?.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo);
-  return rs?.spec?.template ? { podTemplateOverride: rs.spec.template } : {};
+  const past = revisions.find((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo);
+  return past ? { podTemplateOverride: past.template } : {};
 }
 
 function thresholds(p: { periodSeconds: number; failureThreshold: number; initialDelaySeconds: number }): ProbeThresholds {
   return { periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, initialDelaySeconds: p.initialDelaySeconds };
 }
 
-function minAvailable(spec: ResolvedSpec): number {
+function minAvailable(spec: ResolvedSpec, desired: number): number {
   const m = spec.disruption?.minAvailable;
   if (m === undefined) return 1;
   if (typeof m === 'number') return m;
   const pct = /^(\d+)%$/.exec(m);
-  return pct ? Math.ceil((Number(pct[1]) / 100) * spec.replicas) : Number(m) || 1;
+  return pct ? Math.ceil((Number(pct[1]) / 100) * desired) : Number(m) || 1;
 }
 
 function statusDependencies(o: Observed): StatusDependencies {

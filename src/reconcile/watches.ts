@@ -32,6 +32,7 @@ export function addIndexes(c: Caches): void {
   c.pods.addIndex(byAgentLabel, agentLabelIndex);
   c.replicaSets.addIndex(byAgentLabel, agentLabelIndex);
   c.configMaps.addIndex(byAgentLabel, agentLabelIndex);
+  c.controllerRevisions.addIndex(byAgentLabel, agentLabelIndex);
   c.endpointSlices.addIndex(byServiceName, serviceNameIndex);
 }
 
@@ -64,7 +65,7 @@ export function wireWatches(ctl: Controller, c0: Caches): void {
     ctl.forPrimary(i);
     ctl.watch(i, via(c.agents, idx.dependsOnAgent, (o) => o.metadata?.name), { predicate: readinessChanged });
   }
-  for (const i of informersOf(c.deployments, c.services, c.configMaps, c.pdbs)) ctl.owns(i, owner);
+  for (const i of informersOf(c.deployments, c.daemonSets, c.statefulSets, c.services, c.configMaps, c.pdbs)) ctl.owns(i, owner);
   // A retained PVC has no owner reference; it names its Agent in an annotation.
   for (const i of informersOf(c.pvcs)) {
     ctl.watch(i, (o) => {
@@ -73,7 +74,7 @@ export function wireWatches(ctl: Controller, c0: Caches): void {
     });
   }
   const byLabel = via(c.agents, idx.label, (o) => o.metadata?.labels?.[agentLabel]);
-  for (const i of informersOf(c.pods, c.replicaSets)) ctl.watch(i, byLabel);
+  for (const i of informersOf(c.pods, c.replicaSets, c.controllerRevisions)) ctl.watch(i, byLabel);
   for (const i of informersOf(c.secretMeta)) ctl.watch(i, via(c.agents, idx.secrets, (o) => o.metadata?.name));
   for (const i of informersOf(c.configMapMeta)) ctl.watch(i, via(c.agents, idx.configMaps, (o) => o.metadata?.name));
   for (const i of informersOf(c.endpointSlices)) {

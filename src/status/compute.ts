@@ -1,4 +1,6 @@
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Mode } from '../api/mode.ts';
+import type { Workload } from '../desired/workload.ts';
 import type { Reason } from '../api/reasons.ts';
 import type { AgentStatus, Phase, RecoveryStatus } from '../api/status.ts';
 import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
@@ -7,6 +9,7 @@ import {
   probesMissingMessage, some, type ConfigLayerError, type DependencyWait, type MissingReference, type ReferenceSources,
 } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
+import { fleetSummary } from '../health/fleet-summary.ts';
 import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
 import type { Action } from '../recovery/policy.ts';
@@ -29,6 +32,7 @@ export const readyRule = [
   '3. no rollback is in force: the revision running is the one the spec asks for (RolledBack);',
   '4. every desired replica runs the current revision and is ready, and no pod of the Agent has an active failure: the Deployment has observed its latest generation, updated = available = desired, no old pod is left, ready >= desired (the failure\'s reason, else ProgressDeadlineExceeded, RolloutInProgress or Unavailable).',
   'With spec.replicas 0, item 4 holds once no pod is left (reason ScaledToZero).',
+  'In DaemonSet mode "desired" is the number of nodes the DaemonSet schedules on and "updated" counts nodes running the current revision; with no such node item 4 holds (reason NoMatchingNodes). A DaemonSet or StatefulSet has no progress deadline: a revision is judged by its pods\' failures.',
   'Warnings (ProbesConfigured=False) and a memory override in force do not affect Ready; Degraded reports the override.',
   'Over all of these: an object under a name the Agent needs that is not its own (NameConflict), or a write the apiserver refused (ApplyFailed), makes Ready False with that reason.',
 ].join('\n');
@@ -43,7 +47,10 @@ export interface StatusInput {
   now: Date;
   generation: number;
   previous: AgentStatus | undefined;
-  deployment: V1Deployment | undefined;
+  /** The workload, of any kind (see DesiredObjects.deployment). */
+  deployment: Workload | undefined;
+  /** The kind spec.mode asks for, for the words while none exists yet. Default Deployment. */
+  workloadKind?: Mode;
   /** The Agent's pods, for restarts. */
   pods: readonly V1Pod[];
   desiredReplicas: number;
@@ -79,7 +86,9 @@ export function computeStatus(input: StatusInput): AgentStatus {
   const r = readRollout(input.deployment, desired);
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
-  const failureText = active.length ? some(active.map((f) => diagnose(f, ctx))) : undefined;
+  // A DaemonSet's failures are said per node first, bounded for large fleets.
+  const fleet = r.kind === 'DaemonSet' ? fleetSummary(active, input.pods, desired) : undefined;
+  const failureText = active.length ? [fleet, some(active.map((f) => diagnose(f, ctx)))].filter(Boolean).join(': ') : undefined;
   const blocker = blockerOf(input);
   const hold = holdOf(input);
   const held = rec.lastAction === 'Hold';
@@ -97,9 +106,9 @@ export function computeStatus(input: StatusInput): AgentStatus {
 
   const computed: ConditionInput[] = [
     ready,
-    !r.exists ? c('Available', false, (blocker ?? hold)?.reason ?? 'Unavailable', `no Deployment yet${(blocker ?? hold) ? `: ${(blocker ?? hold)!.message}` : ''}`)
-      : desired === 0 ? c('Available', true, 'ScaledToZero', 'spec.replicas is 0: nothing runs, by request')
-      : r.availableReplicas >= minAvailable ? c('Available', true, 'Available', `${r.availableReplicas}/${desired} replicas available (at least ${minAvailable} needed)`)
+    !r.exists ? c('Available', false, (blocker ?? hold)?.reason ?? 'Unavailable', `no ${input.workloadKind ?? 'Deployment'} yet${(blocker ?? hold) ? `: ${(blocker ?? hold)!.message}` : ''}`)
+      : desired === 0 ? c('Available', true, ...zeroText(r))
+      : r.availableReplicas >= minAvailable ? c('Available', true, 'Available', `${r.availableReplicas}/${desired} ${r.kind === 'DaemonSet' ? 'nodes' : 'replicas'} available (at least ${minAvailable} needed)`)
       : c('Available', false, 'Unavailable', `${r.availableReplicas}/${desired} replicas available (at least ${minAvailable} needed)${failureText ? `: ${failureText}` : ''}`),
     r.deadlineExceeded ? c('Progressing', false, 'ProgressDeadlineExceeded', deadlineText(input, r, failureText))
       : !r.exists && (blocker ?? hold) ? c('Progressing', false, (blocker ?? hold)!.reason, (blocker ?? hold)!.message)
@@ -123,6 +132,8 @@ export function computeStatus(input: StatusInput): AgentStatus {
     readyReplicas: r.readyReplicas,
     updatedReplicas: r.updatedReplicas,
     availableReplicas: r.availableReplicas,
+    desiredReplicas: desired,
+    ...(r.misscheduledReplicas !== undefined ? { misscheduledReplicas: r.misscheduledReplicas } : {}),
     readyText: `${r.readyReplicas}/${desired}`,
     selector: input.selector,
     restarts: restarts(input.pods),
@@ -148,7 +159,7 @@ function computeReady(input: StatusInput, r: Rollout, active: readonly Failure[]
   const desired = input.desiredReplicas;
   if (desired === 0) {
     return r.exists && r.observed && r.replicas === 0
-      ? { type: 'Ready', status: 'True', reason: 'ScaledToZero', message: 'spec.replicas is 0: nothing runs, by request', observedGeneration: g }
+      ? { type: 'Ready', status: 'True', reason: zeroText(r)[0], message: zeroText(r)[1], observedGeneration: g }
       : no('RolloutInProgress', `scaling to zero: ${r.replicas} pods left`);
   }
   const counts = readyCounts(input, r);
@@ -231,12 +242,12 @@ function deployed(input: StatusInput, r: Rollout): string {
 }
 
 function progressText(input: StatusInput, r: Rollout): string {
-  if (!r.exists) return 'creating the Deployment';
+  if (!r.exists) return `creating the ${input.workloadKind ?? 'Deployment'}`;
   // Status is computed from the Deployment as read, before this reconcile applies the new
   // template: then the revision being rolled out is the one the operator runs, not the old one.
   const target = runRevision(input);
   if (r.revision !== undefined && r.revision !== target) return `rolling out revision ${target}: the Deployment still runs revision ${r.revision}`;
-  return `rolling out revision ${deployed(input, r)}: ${r.updatedReplicas}/${input.desiredReplicas} updated, ${r.availableReplicas}/${input.desiredReplicas} available`;
+  return `rolling out revision ${deployed(input, r)}${r.kind === 'DaemonSet' ? ' node by node' : ''}: ${r.updatedReplicas}/${input.desiredReplicas} updated, ${r.availableReplicas}/${input.desiredReplicas} available`;
 }
 
 function deadlineText(input: StatusInput, r: Rollout, failureText: string | undefined): string {
@@ -266,6 +277,13 @@ function readyCounts(input: StatusInput, r: Rollout): string {
   const atRevision = live.filter((p) => p.metadata?.annotations?.[revisionAnnotation] === input.revision).length;
   const older = live.length - atRevision;
   return `${atRevision}/${input.desiredReplicas} replicas ready at revision ${input.revision}${older > 0 ? ` (${older} ready at an older revision)` : ''}`;
+}
+
+/** Nothing to run: by request (spec.replicas 0), or in DaemonSet mode because no node admits the pods. */
+function zeroText(r: Rollout): [Reason, string] {
+  return r.kind === 'DaemonSet'
+    ? ['NoMatchingNodes', 'no node admits the Agent\'s pods (podTemplate.nodeSelector, affinity, tolerations): nothing runs']
+    : ['ScaledToZero', 'spec.replicas is 0: nothing runs, by request'];
 }
 
 function restarts(pods: readonly V1Pod[]): number {

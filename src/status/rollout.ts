@@ -1,10 +1,14 @@
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import type { Failure } from '../health/failure.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
+import type { Workload } from '../desired/workload.ts';
+import { readDaemonSetRollout, readStatefulSetRollout } from './workload-rollout.ts';
 
 /** What the Agent's Deployment says about its rollout, read once for the status and the policy. */
 export interface Rollout {
   exists: boolean;
+  /** The workload's kind (spec.mode); absent when there is none yet. */
+  kind?: 'Deployment' | 'DaemonSet' | 'StatefulSet';
   /** The Deployment controller has seen the latest template and replica count. */
   observed: boolean;
   /** Every desired replica is updated and available and no old pod is left (kubectl rollout status's rule). */
@@ -18,16 +22,21 @@ export interface Rollout {
   readyReplicas: number;
   updatedReplicas: number;
   availableReplicas: number;
+  /** DaemonSet only: nodes running the Agent's pod that should not (numberMisscheduled). */
+  misscheduledReplicas?: number;
   /** The revision annotation on the Deployment's pod template: what it rolls out. */
   revision?: string;
   /** The agent container's image in the Deployment's pod template. */
   image?: string;
 }
 
-export function readRollout(deployment: V1Deployment | undefined, desiredReplicas: number, containerName = 'agent'): Rollout {
-  if (!deployment) {
+export function readRollout(workload: Workload | undefined, desiredReplicas: number, containerName = 'agent'): Rollout {
+  if (!workload) {
     return { exists: false, observed: false, complete: false, inProgress: false, deadlineExceeded: false, replicas: 0, readyReplicas: 0, updatedReplicas: 0, availableReplicas: 0 };
   }
+  if (workload.kind === 'DaemonSet') return readDaemonSetRollout(workload as V1DaemonSet, containerName);
+  if (workload.kind === 'StatefulSet') return readStatefulSetRollout(workload as V1StatefulSet, desiredReplicas, containerName);
+  const deployment = workload as V1Deployment;
   const s = deployment.status ?? {};
   const replicas = s.replicas ?? 0;
   const updatedReplicas = s.updatedReplicas ?? 0;
@@ -40,7 +49,7 @@ export function readRollout(deployment: V1Deployment | undefined, desiredReplica
   // fails later does not make the rollout "in progress" again, so the policy may act on it.
   const settled = progressing?.reason === 'NewReplicaSetAvailable';
   const r: Rollout = {
-    exists: true, observed, complete, deadlineExceeded,
+    exists: true, kind: 'Deployment', observed, complete, deadlineExceeded,
     inProgress: !deadlineExceeded && (!observed || (!complete && !settled)),
     replicas, readyReplicas: s.readyReplicas ?? 0, updatedReplicas, availableReplicas,
   };

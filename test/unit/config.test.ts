@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       identity: 'box_abcd1234',
       podSecurityLevel: 'baseline',
       allowedServiceAccounts: [],
+      nodeAgentHostPaths: [],
     });
   });
 

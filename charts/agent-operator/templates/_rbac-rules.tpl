@@ -12,9 +12,21 @@
 - apiGroups: ["apps"]
   resources: ["deployments"]
   verbs: ["create", "get", "list", "patch", "watch"]
+# owned, applied (spec.mode DaemonSet)
+- apiGroups: ["apps"]
+  resources: ["daemonsets"]
+  verbs: ["create", "get", "list", "patch", "watch"]
+# owned, applied (spec.mode StatefulSet)
+- apiGroups: ["apps"]
+  resources: ["statefulsets"]
+  verbs: ["create", "get", "list", "patch", "watch"]
 # rollback reads the pod templates of earlier revisions
 - apiGroups: ["apps"]
   resources: ["replicasets"]
+  verbs: ["list", "watch"]
+# rollback reads the pod templates of earlier DaemonSet and StatefulSet revisions
+- apiGroups: ["apps"]
+  resources: ["controllerrevisions"]
   verbs: ["list", "watch"]
 # health; delete is the RestartPod remediation
 - apiGroups: [""]

@@ -79,6 +79,7 @@ test('two replicas run with leader election on, configured by environment as the
     LOG_LEVEL: 'info',
     POD_SECURITY_LEVEL: 'baseline',
     ALLOWED_SERVICE_ACCOUNTS: '',
+    NODE_AGENT_HOST_PATHS: '',
   });
   const namespacedEnv = envOf(deployment({ 'watchNamespaces[0]': 'team-a', 'watchNamespaces[1]': 'team-b', workers: 4 }).spec.template.spec.containers[0]!);
   assert.equal(namespacedEnv.WATCH_NAMESPACES, 'team-a,team-b');
@@ -86,6 +87,7 @@ test('two replicas run with leader election on, configured by environment as the
   const policyEnv = envOf(deployment({ podSecurityLevel: 'restricted', 'allowedServiceAccounts[0]': 'monitoring/collector', 'allowedServiceAccounts[1]': 'team-a/*' }).spec.template.spec.containers[0]!);
   assert.equal(policyEnv.POD_SECURITY_LEVEL, 'restricted');
   assert.equal(policyEnv.ALLOWED_SERVICE_ACCOUNTS, 'monitoring/collector,team-a/*');
+  assert.equal(envOf(deployment({ 'nodeAgentHostPaths[0]': '/var/log', 'nodeAgentHostPaths[1]': '/proc' }).spec.template.spec.containers[0]!).NODE_AGENT_HOST_PATHS, '/var/log,/proc');
   assert.equal(envOf(deployment({ 'leaderElection.enabled': false, replicaCount: 1 }).spec.template.spec.containers[0]!).LEADER_ELECT, 'false');
 });
 

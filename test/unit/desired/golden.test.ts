@@ -71,6 +71,31 @@ const cases: { name: string; about: string; agent: AgentBuilder; inputs: Desired
     agent: agent('heartbeat').image('example.com/heartbeat:1.0'),
     inputs: { referenceDigests: {}, configLayers: [] },
   },
+  {
+    name: 'node-agent',
+    about: 'DaemonSet mode: one pod per node, two nodes at a time, no lost-node tolerations of its own, no PDB, one port',
+    agent: agent('node-metrics')
+      .namespace('monitoring')
+      .image('prom/node-exporter:v1.8.2')
+      .mode('DaemonSet')
+      .spec({ daemonSet: { updateStrategy: { maxUnavailable: 2 } } })
+      .port('metrics', 9100)
+      .podTemplate({ nodeSelector: { 'kubernetes.io/os': 'linux' } }),
+    inputs: { referenceDigests: {}, configLayers: [] },
+  },
+  {
+    name: 'wal-agent',
+    about: 'StatefulSet mode: three replicas with a RWO volume each (volumeClaimTemplates, kept when the Agent is deleted), ordered start, lost node after 20 s',
+    agent: agent('wal-shipper')
+      .namespace('observability')
+      .image('example.com/wal-shipper:2.1')
+      .mode('StatefulSet')
+      .replicas(3)
+      .storage('5Gi')
+      .spec({ failover: { nodeLostSeconds: 20 } })
+      .port('http', 8080),
+    inputs: { referenceDigests: {}, configLayers: [] },
+  },
 ];
 
 describe('golden desired objects', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { desiredObjects, type DesiredInputs } from '../../../src/desired/index.ts';
 import { agent } from '../../fixtures/agent.ts';
 
@@ -96,7 +96,7 @@ describe('desiredObjects', () => {
     assert.ok(r.ok);
     assert.equal(r.deployment.spec?.template.spec?.containers[0]?.image, 'old:1');
     assert.equal(r.deployment.spec?.template.metadata?.labels?.['pod-template-hash'], undefined);
-    assert.equal(r.deployment.spec?.replicas, 3);
+    assert.equal((r.deployment as V1Deployment).spec?.replicas, 3);
     assert.equal(r.appliedRevision, '0123456789');
     assert.notEqual(r.revision, r.appliedRevision, 'revision stays what the spec asks for');
   });

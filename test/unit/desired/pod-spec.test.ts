@@ -40,7 +40,8 @@ describe('podTemplate', () => {
     const t = build(base);
     const c = container(t);
     for (const field of ['ports', 'env', 'envFrom', 'volumeMounts', 'command', 'args', 'livenessProbe'] as const) assert.equal(c[field], undefined, field);
-    for (const field of ['volumes', 'nodeSelector', 'tolerations', 'affinity', 'serviceAccountName'] as const) assert.equal(t.spec?.[field], undefined, field);
+    for (const field of ['volumes', 'nodeSelector', 'affinity', 'serviceAccountName'] as const) assert.equal(t.spec?.[field], undefined, field);
+    assert.equal(build(base.mode('DaemonSet')).spec?.tolerations, undefined, 'tolerations (DaemonSet mode adds none of its own)');
     assert.equal(t.metadata?.annotations, undefined);
   });
 
@@ -120,7 +121,7 @@ describe('podTemplate', () => {
       priorityClassName: 'agents',
     })).spec;
     assert.deepEqual(s?.nodeSelector, { pool: 'agents' });
-    assert.deepEqual(s?.tolerations, [{ key: 'dedicated', operator: 'Exists' }]);
+    assert.deepEqual(s?.tolerations?.[0], { key: 'dedicated', operator: 'Exists' });
     assert.deepEqual(s?.affinity, { nodeAffinity: {} });
     assert.deepEqual(s?.topologySpreadConstraints, [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }]);
     assert.equal(s?.priorityClassName, 'agents');

@@ -42,6 +42,9 @@ test('kstatus reads the Argo CD fixtures as Current when Ready, InProgress while
     'failed-no-conditions': 'Current', // no conditions at all: kstatus cannot see the phase
     'malformed-status': 'Current', // a Ready condition without a status
     'no-status': 'Current', // no status yet: see docs/flux.md, the wait starts after the first status
+    'daemonset-healthy': 'Current', // the same rule in every mode
+    'daemonset-degraded': 'InProgress', // Ready False while the raise rolls over the failing nodes, nothing stalled
+    'statefulset-rolled-back': 'InProgress', // Ready False (RolledBack), nothing stalled: Flux fails only at its timeout (docs/flux.md)
   };
   const files = readdirSync(fixtures).map((f) => join(fixtures, f));
   const got = kstatus(files);

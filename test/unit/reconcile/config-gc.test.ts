@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1ConfigMap, V1Deployment, V1Pod, V1PodSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Deployment, V1Pod, V1PodSpec, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { configMapsToDelete, type ConfigGcInput } from '../../../src/reconcile/config-gc.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
@@ -8,11 +8,11 @@ import { observed } from '../../fixtures/observed.ts';
 
 const cm = (name: string): V1ConfigMap => ({ metadata: { name, uid: `uid-${name}` } });
 const mounting = (...names: string[]): V1PodSpec => ({ containers: [], volumes: names.map((n, i) => ({ name: `v${i}`, configMap: { name: n } })) });
-const rs = (...names: string[]): V1ReplicaSet => ({ spec: { selector: {}, template: { spec: mounting(...names) } } });
+const rs = (...names: string[]): V1PodTemplateSpec => ({ spec: mounting(...names) });
 const pod = (...names: string[]): V1Pod => ({ spec: mounting(...names) });
 const deployment = (...names: string[]): V1Deployment => ({ spec: { selector: {}, template: { spec: mounting(...names) } } });
 
-const none: ConfigGcInput = { owned: [], replicaSets: [], pods: [] };
+const none: ConfigGcInput = { owned: [], revisions: [], pods: [] };
 
 describe('config garbage collection', () => {
   const table: [string, ConfigGcInput, string[]][] = [
@@ -21,18 +21,18 @@ describe('config garbage collection', () => {
     ['a config no ReplicaSet, pod or template mounts and the spec does not ask for is deleted',
       { ...none, owned: [cm('a-config-1'), cm('a-config-2')], desired: 'a-config-2' }, ['a-config-1']],
     ['a config an older ReplicaSet mounts is kept (a rollback target, the last healthy revision among them)',
-      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], replicaSets: [rs('a-config-1'), rs('a-config-2')], desired: 'a-config-2' }, []],
+      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], revisions: [rs('a-config-1'), rs('a-config-2')], desired: 'a-config-2' }, []],
     ['a config the live Deployment template mounts is kept (its ReplicaSet not yet made or cached)',
-      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], deployment: deployment('a-config-1'), desired: 'a-config-2' }, []],
+      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], workload: deployment('a-config-1'), desired: 'a-config-2' }, []],
     ['a config a pod still mounts is kept', { ...none, owned: [cm('a-config-1')], pods: [pod('a-config-1')] }, []],
     ['the fixed-name ConfigMap of an older release is kept while a ReplicaSet mounts it',
-      { ...none, owned: [cm('a-config'), cm('a-config-2')], replicaSets: [rs('a-config'), rs('a-config-2')], desired: 'a-config-2' }, []],
+      { ...none, owned: [cm('a-config'), cm('a-config-2')], revisions: [rs('a-config'), rs('a-config-2')], desired: 'a-config-2' }, []],
     ['the fixed-name ConfigMap of an older release goes once no ReplicaSet mounts it',
-      { ...none, owned: [cm('a-config'), cm('a-config-2')], replicaSets: [rs('a-config-2')], desired: 'a-config-2' }, ['a-config']],
+      { ...none, owned: [cm('a-config'), cm('a-config-2')], revisions: [rs('a-config-2')], desired: 'a-config-2' }, ['a-config']],
     ['with config removed from the spec, every config nothing mounts goes',
-      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], replicaSets: [rs('a-config-2')] }, ['a-config-1']],
+      { ...none, owned: [cm('a-config-1'), cm('a-config-2')], revisions: [rs('a-config-2')] }, ['a-config-1']],
     ['only the owned ConfigMaps are candidates: a mounted user ConfigMap is never in the answer',
-      { ...none, owned: [cm('a-config-1')], replicaSets: [rs('settings', 'a-config-2')], desired: 'a-config-2' }, ['a-config-1']],
+      { ...none, owned: [cm('a-config-1')], revisions: [rs('settings', 'a-config-2')], desired: 'a-config-2' }, ['a-config-1']],
   ];
   for (const [title, input, expected] of table) {
     it(title, () => {
