@@ -22,6 +22,7 @@ export const LastFailure = doc(z.object({
   pod: z.string().max(253).optional(),
   container: z.string().max(253).optional(),
   exitCode: z.int().optional(),
+  lastWords: doc(z.string().max(1024).optional(), { description: "The dead container's last words: the tail of its termination message (its log, under podTemplate.terminationMessagePolicy FallbackToLogsOnError), at most 5 lines / 1 KiB, every referenced Secret value replaced by <redacted Secret name/key>. Left out for a pod of an older revision (it may hold a rotated-out value) and when a referenced Secret cannot be read." }),
   time: z.string(),
   count: doc(z.int().min(0), { description: 'How many distinct failures of this reason have been seen for the current spec generation.' }),
 }), { description: 'The most recent failure, in words that name the cause and the fix.' });

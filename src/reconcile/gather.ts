@@ -8,6 +8,7 @@ import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
 import type { LivenessKill } from '../health/detect.ts';
 import { podsToCheckForLivenessKills } from '../health/liveness.ts';
+import { tailOf, terminationMessages } from '../health/last-words.ts';
 import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
@@ -30,6 +31,12 @@ export interface Observed {
   dependencies: DependencyState;
   /** Objects under a name the Agent needs that are not its own: never written, reported as NameConflict. */
   conflicts?: NameConflict[];
+  /**
+   * Dead containers' last words (health/last-words.ts terminationKey -> the
+   * bounded tail of the termination message), scrubbed of every referenced
+   * Secret value. None when a referenced Secret could not be read.
+   */
+  lastWords?: Record<string, string>;
   /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
   livenessKills?: LivenessKill[];
   now: Date;
@@ -37,7 +44,7 @@ export interface Observed {
 
 export interface NameConflict { kind: string; name: string; message: string }
 
-export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>) => Promise<ReferencedDigests>;
+export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>, toScrub?: Readonly<Record<string, string>>) => Promise<ReferencedDigests>;
 export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
@@ -69,11 +76,16 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
   // A retained PVC carries no owner reference (so it outlives the Agent); it is ours by its label and agent-name annotation.
   const pvc = mine('PersistentVolumeClaim', caches.pvcs.get(ns, pvcName(name)));
 
+  // Termination messages go through the Secret scrub before anything else
+  // sees them, and are cut to their tail only after it (a cut first could
+  // leave part of a value that no exact match finds).
+  const messages = terminationMessages(pods);
+  const { scrubbed, ...digests } = await readDigests(ns, references(agent.spec), messages);
   const out: Observed = {
     agent,
     replicaSets,
     pods,
-    references: await readDigests(ns, references(agent.spec)),
+    references: digests,
     dependencies: evaluateDependencies(agent, {
       agent: (n) => caches.agents.get(ns, n),
       endpointSlices: (svc) => caches.endpointSlices.byIndex(ns, byServiceName, `${ns}/${svc}`),
@@ -86,6 +98,10 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     // A failed read (an older chart without the events list verb) loses only
     // the finer diagnosis: the death is still a failure, of class CrashLoopBackOff.
     if (ask.length) out.livenessKills = (await Promise.all(ask.map((p) => readKills(ns, p).catch(() => [])))).flat();
+  }
+  if (scrubbed) {
+    const words = Object.entries(scrubbed).flatMap(([k, text]) => { const t = tailOf(text); return t === undefined ? [] : [[k, t] as const]; });
+    if (words.length) out.lastWords = Object.fromEntries(words);
   }
   if (deployment) out.deployment = deployment;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));

@@ -81,6 +81,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   }
 
   const rollout = readRollout(o.deployment, spec.replicas);
+  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
@@ -90,11 +91,11 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     // the default startup probe still holds readiness back until its first pass
     ...(spec.health.startup && !agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
     livenessKills: o.livenessKills ?? [],
+    ...(o.lastWords ? { lastWords: { revision, byKey: o.lastWords } } : {}),
     now,
   });
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
   const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detection.failures];
-  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
     generation,
