@@ -12,6 +12,7 @@ import { tailOf, terminationMessages } from '../health/last-words.ts';
 import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
+import type { ContainerUsage } from '../usage/assess.ts';
 
 // Gather: everything one reconcile decides from, read once up front. Cached
 // objects come from the informers; the content of referenced Secrets and
@@ -37,6 +38,8 @@ export interface Observed {
    * Secret value. None when a referenced Secret could not be read.
    */
   lastWords?: Record<string, string>;
+  /** The readings of the pods' containers from the node metrics (src/usage), when the operator reads them. */
+  usage?: ContainerUsage[];
   /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
   livenessKills?: LivenessKill[];
   now: Date;
@@ -45,6 +48,7 @@ export interface Observed {
 export interface NameConflict { kind: string; name: string; message: string }
 
 export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>, toScrub?: Readonly<Record<string, string>>) => Promise<ReferencedDigests>;
+export type ReadUsage = (pods: readonly V1Pod[]) => ContainerUsage[];
 export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
@@ -54,7 +58,7 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
   return v === undefined ? [] : [v];
 };
 
-export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills): Promise<Observed> {
+export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills, readUsage?: ReadUsage): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
   const conflicts: NameConflict[] = [];
@@ -103,6 +107,8 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     const words = Object.entries(scrubbed).flatMap(([k, text]) => { const t = tailOf(text); return t === undefined ? [] : [[k, t] as const]; });
     if (words.length) out.lastWords = Object.fromEntries(words);
   }
+  // In memory (the scraper's readings): no request.
+  if (readUsage) out.usage = readUsage(pods);
   if (deployment) out.deployment = deployment;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;

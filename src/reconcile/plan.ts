@@ -18,6 +18,7 @@ import { computeStatus, type DependencyState as StatusDependencies } from '../st
 import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../status/rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
+import { usageVerdicts } from '../status/usage-conditions.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
@@ -96,6 +97,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   });
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
   const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detection.failures];
+  const usage = o.usage ? usageVerdicts(o.usage, previous?.conditions, spec.recovery) : undefined;
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
     generation,
@@ -110,6 +112,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     rolloutInProgress: replacingPods(rollout, spec.replicas) && !revisionFailing(o.pods, rollout.revision, failures),
     readySince: readySince(o.pods),
     spec: agent.spec,
+    memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
@@ -139,6 +142,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
     unmanaged,
     spec: agent.spec,
+    usage,
   });
 
   const conflicts = o.conflicts ?? [];

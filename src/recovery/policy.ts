@@ -11,6 +11,7 @@ import { resetDueInMs, trackHealth } from './healthy.ts';
 import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts';
 import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
+import type { MemoryFinding } from '../usage/assess.ts';
 
 // The remediation policy: failures + the history in status.recovery + the
 // policy -> the next action. Pure; time comes in as `now`, and every bit of
@@ -93,6 +94,8 @@ export interface DecideInput {
   rolloutInProgress: boolean;
   /** For naming fields in failure texts. */
   spec?: ReferenceSources | undefined;
+  /** A container whose working set stays near its memory limit (src/usage/assess.ts), for recovery.oomKilled.proactive. */
+  memoryNearLimit?: MemoryFinding | undefined;
 }
 
 export interface Decision {
@@ -161,6 +164,20 @@ export function decide(input: DecideInput): Decision {
   }
 
   if (input.rolloutInProgress) return finish({ type: 'None' });
+
+  // Proactive: the same raise before the kill, under the same rules. Only a
+  // container at the limit in force counts (an old pod still at a lower limit
+  // is on its way out), so a raise is never repeated for the same warning.
+  const near = input.memoryNearLimit;
+  if (policy.oomKilled.action === 'IncreaseMemory' && policy.oomKilled.proactive && near && near.limitBytes >= parseQuantity(inForce)) {
+    const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
+    if (!raise.capped) {
+      rec.memoryLimit = raise.to;
+      act(rec, 'IncreaseMemory', now);
+      events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryRaisedAheadText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, near) });
+      return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
+    }
+  }
 
   const remediable = active.filter((f) => f.reason !== 'PVCPending');
   if (remediable.length === 0) return finish({ type: 'None' });
