@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -92,6 +93,9 @@ func main() {
 	if s.Exit {
 		time.AfterFunc(s.ExitAfter, func() {
 			log.Info("exiting", "code", s.ExitCode, "after", s.ExitAfter.String())
+			if s.ExitMessage != "" {
+				fmt.Fprintln(os.Stderr, s.ExitMessage)
+			}
 			os.Exit(s.ExitCode)
 		})
 	}
@@ -102,6 +106,12 @@ func main() {
 		a.info.AllocatedMiB = s.AllocMiB
 		a.mu.Unlock()
 		log.Info("allocated", "MiB", s.AllocMiB)
+	}
+	for i := 0; i < s.BusyThreads; i++ {
+		go spin()
+	}
+	if s.GrowMiBPerS > 0 {
+		go grow(log, s.AllocMiB, s.GrowMiBPerS, s.GrowToMiB)
 	}
 	if s.StartDelay > 0 {
 		log.Info("starting slowly", "delay", s.StartDelay.String())
@@ -276,4 +286,33 @@ func (a *agent) writeControl(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("control written", "ready", c.Ready, "live", c.Live)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// spin burns CPU for ever: under a CPU limit the kernel throttles it in
+// nearly every CFS period.
+func spin() {
+	for n := uint64(0); ; n++ {
+		if n == ^uint64(0) {
+			runtime.Gosched()
+		}
+	}
+}
+
+// grow allocates and touches perSecond MiB more every second until the
+// agent holds toMiB (0: for ever): a leak slow enough to be seen coming.
+func grow(log *slog.Logger, held, perSecond, toMiB int) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for range tick.C {
+		step := perSecond
+		if toMiB > 0 && held+step > toMiB {
+			step = toMiB - held
+		}
+		if step <= 0 {
+			log.Info("grown", "MiB", held)
+			return
+		}
+		allocate(step)
+		held += step
+	}
 }
