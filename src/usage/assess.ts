@@ -33,14 +33,14 @@ export const usageThresholds = {
   memoryWarnRatio: 0.9,
   /** ... and stop warning only once it is below this share. */
   memoryClearRatio: 0.8,
-  /** Consecutive readings that must all agree. */
-  memoryReadings: 3,
+  /** Consecutive readings (cAdvisor collections, 10-15 s apart) that must all agree. */
+  memoryReadings: 2,
   /** Warn when at least this share of CFS periods was throttled ... */
   cpuWarnShare: 0.25,
   /** ... and stop warning only below this share. */
   cpuClearShare: 0.1,
-  /** Readings the throttled share is measured over (their first to their last). */
-  cpuReadings: 4,
+  /** Readings (cAdvisor collections) the throttled share is measured over, their first to their last. */
+  cpuReadings: 3,
   /** Fewer runnable periods than this in the window: too idle to be throttled in any way that matters. */
   cpuMinPeriods: 20,
 } as const;

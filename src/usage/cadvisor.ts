@@ -14,6 +14,8 @@ export interface ContainerReading extends ContainerRef {
   workingSetBytes?: number;
   cfsPeriods?: number;
   cfsThrottledPeriods?: number;
+  /** When cAdvisor collected them (ms), the latest of the series' timestamps, when the exposition has them. */
+  at?: number;
 }
 
 const families = {
@@ -47,11 +49,14 @@ export function parseCadvisor(text: string, identify: (series: ContainerRef & { 
     const labels = parseLabels(line.slice(brace + 1, close));
     const ref = identify({ namespace: labels['namespace'] ?? '', pod: labels['pod'] ?? '', container: labels['container'] ?? '', id: labels['id'] ?? '' });
     if (!ref) continue;
-    const value = Number(line.slice(close + 1).trim().split(/\s+/)[0]);
+    const [text, stamp] = line.slice(close + 1).trim().split(/\s+/);
+    const value = Number(text);
     if (!Number.isFinite(value)) continue;
     const key = `${ref.namespace}/${ref.pod}/${ref.container}`;
     const r = out.get(key) ?? { ...ref };
     r[families[name as Family]] = value;
+    const at = Number(stamp);
+    if (stamp !== undefined && Number.isFinite(at)) r.at = Math.max(r.at ?? 0, at);
     out.set(key, r);
   }
   return [...out.values()];

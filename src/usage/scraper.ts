@@ -95,14 +95,20 @@ export class UsageScraper {
       for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
         try {
           const text = await this.#o.fetchNode(node);
-          const at = this.#o.clock.now();
+          const now = this.#o.clock.now();
           for (const r of parseCadvisor(text, identify)) {
-            const sample: UsageSample = { at };
+            const k = key(r.namespace, r.pod, r.container);
+            const kept = this.#samples.get(k) ?? [];
+            // cAdvisor collects a container's stats every 10-15 s (housekeeping) and
+            // serves the same collection until the next: a reading is a collection,
+            // known by its timestamp, not a request. Two requests of one collection
+            // would make an idle counter of a busy container.
+            if (r.at !== undefined && kept.at(-1)?.at === r.at) continue;
+            const sample: UsageSample = { at: r.at ?? now };
             if (r.workingSetBytes !== undefined) sample.workingSetBytes = r.workingSetBytes;
             if (r.cfsPeriods !== undefined) sample.cfsPeriods = r.cfsPeriods;
             if (r.cfsThrottledPeriods !== undefined) sample.cfsThrottledPeriods = r.cfsThrottledPeriods;
-            const k = key(r.namespace, r.pod, r.container);
-            this.#samples.set(k, [...(this.#samples.get(k) ?? []), sample].slice(-(this.#o.keep ?? 8)));
+            this.#samples.set(k, [...kept, sample].slice(-(this.#o.keep ?? 8)));
           }
         } catch (err) {
           // A node that cannot be read (gone, kubelet down, nodes/proxy not granted)

@@ -7,8 +7,9 @@
 //   that matches what cAdvisor's counters say over the same stretch;
 // - an agent leaking 1 MiB/s toward its limit is warned about (MemoryNearLimit)
 //   before the kernel kills it;
-// - the same growth stopping at 95 % of the limit with recovery.oomKilled.proactive
-//   gets its limit raised before any kill, and no pod is ever OOM-killed.
+// - the same growth, stopping a little above the limit, with recovery.oomKilled.proactive
+//   gets its limit raised before any kill, and no pod is ever OOM-killed, though
+//   it grows past the old limit.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -74,8 +75,10 @@ describe('diagnosis from real signals on the real node', () => {
     - { name: AGENT_EXIT_MESSAGE, value: 'connecting to logs.example.internal with token $(API_TOKEN)\\nerror: output.host: no such host ''logs.example.internal''' }`),
       // No ports, so no probes: a probe answered late by a starved process would restart it and reset its counters.
       agentYaml('busy', image, { AGENT_BUSY_THREADS: '2' }, '  resources: { requests: { cpu: 10m }, limits: { cpu: 50m } }', false),
-      agentYaml('leaky', image, { AGENT_ALLOC_MIB: '150', AGENT_GROW_MIB_PER_SEC: '1' }, '  resources: { requests: { memory: 64Mi }, limits: { memory: 200Mi } }\n  recovery: { oomKilled: { action: None } }'),
-      agentYaml('plateau', image, { AGENT_ALLOC_MIB: '150', AGENT_GROW_MIB_PER_SEC: '1', AGENT_GROW_TO_MIB: '185' }, '  resources: { requests: { memory: 64Mi }, limits: { memory: 200Mi } }\n  recovery: { oomKilled: { action: IncreaseMemory, maxMemory: 400Mi, proactive: true } }'),
+      // 0.5 MiB/s from 340 MiB: 90 % of 400Mi after ~30 s, the limit after ~110 s.
+      agentYaml('leaky', image, { AGENT_ALLOC_MIB: '340', AGENT_GROW_MIB_PER_SEC: '0.5' }, '  resources: { requests: { memory: 64Mi }, limits: { memory: 400Mi } }\n  recovery: { oomKilled: { action: None } }'),
+      // The same growth, stopping at 410 MiB: past the 400Mi limit, so killed unless the limit is raised first.
+      agentYaml('plateau', image, { AGENT_ALLOC_MIB: '340', AGENT_GROW_MIB_PER_SEC: '0.5', AGENT_GROW_TO_MIB: '410' }, '  resources: { requests: { memory: 64Mi }, limits: { memory: 400Mi } }\n  recovery: { oomKilled: { action: IncreaseMemory, maxMemory: 800Mi, proactive: true } }'),
     ].join('\n---\n') });
 
     await Promise.all([
@@ -110,19 +113,24 @@ describe('diagnosis from real signals on the real node', () => {
         const killedAt = await eventually(() => [...kills].find(([pod]) => pod.startsWith('leaky-'))?.[1] ?? false, { timeoutMs: 120_000, message: 'the kernel OOM-kills leaky' });
         took('leaky: OOM-killed');
         t.diagnostic(`leaky warned at ${warnedAt}, killed at ${killedAt}`);
-        assert.ok(warnedAt < killedAt, `warned (${warnedAt}) before the kill (${killedAt})`);
+        assert.ok(new Date(warnedAt).getTime() < new Date(killedAt).getTime(), `warned (${warnedAt}) before the kill (${killedAt})`);
       })(),
       (async () => {
         const agent = await eventually(async () => {
           const a = await getAgent(cluster(), ns, 'plateau');
-          assert.equal(a.status?.recovery?.memoryLimit, '300Mi');
+          assert.equal(a.status?.recovery?.memoryLimit, '500Mi');
           assert.equal(condition(a, 'Ready')?.status, 'True');
           return a;
-        }, { timeoutMs: 180_000, message: 'plateau raised to 300Mi before a kill and Ready' });
+        }, { timeoutMs: 180_000, message: 'plateau raised to 500Mi before a kill and Ready' });
         took('plateau: raised and Ready');
         const pods = await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/instance=plateau' });
         const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
-        assert.ok(live.some((p) => p.spec?.containers[0]?.resources?.limits?.['memory'] === '300Mi'));
+        assert.ok(live.some((p) => p.spec?.containers[0]?.resources?.limits?.['memory'] === '500Mi'));
+        // It goes on growing to 410 MiB, past the old limit: the pods at 400Mi must be gone by then.
+        await eventually(async () => {
+          const now = await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/instance=plateau' });
+          return now.items.every((p) => p.spec?.containers[0]?.resources?.limits?.['memory'] === '500Mi');
+        }, { timeoutMs: 60_000, message: 'only plateau pods at 500Mi left' });
         const events = await agentEvents(cluster(), ns, 'plateau');
         assert.ok(events.some((e) => e.reason === 'MemoryIncreased' && /before an OOM kill/.test(e.message ?? '')), 'the raise says it came first');
         assert.equal(agent.status?.lastFailure, undefined, 'no failure at all');

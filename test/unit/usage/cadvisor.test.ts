@@ -18,7 +18,7 @@ function identifyBy(ids: Record<string, ContainerRef>, wanted = new Set<string>(
 describe('parseCadvisor', () => {
   it('reads the real node\'s unlabelled container cgroups by container id, skipping the pod cgroup, the pause container and the node', () => {
     const readings = parseCadvisor(recorded, identifyBy({ [agentId]: { namespace: 'default', pod: 'probe', container: 'agent' } }));
-    assert.deepEqual(readings, [{ namespace: 'default', pod: 'probe', container: 'agent', cfsPeriods: 10, cfsThrottledPeriods: 7, workingSetBytes: 44695552 }]);
+    assert.deepEqual(readings, [{ namespace: 'default', pod: 'probe', container: 'agent', cfsPeriods: 10, cfsThrottledPeriods: 7, workingSetBytes: 44695552, at: 1796072514584 }]);
   });
 
   it('reads labelled series (a kubelet whose cAdvisor knows the runtime) for the pods wanted only', () => {
@@ -32,7 +32,7 @@ describe('parseCadvisor', () => {
       'container_memory_working_set_bytes{container="agent" broken',
     ].join('\n');
     assert.deepEqual(parseCadvisor(text, identifyBy({}, new Set(['ns/a-1']))), [
-      { namespace: 'ns', pod: 'a-1', container: 'agent', workingSetBytes: 120_000_000, cfsPeriods: 1200, cfsThrottledPeriods: 900 },
+      { namespace: 'ns', pod: 'a-1', container: 'agent', workingSetBytes: 120_000_000, cfsPeriods: 1200, cfsThrottledPeriods: 900, at: 1796072515447 },
     ]);
   });
 

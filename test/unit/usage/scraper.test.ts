@@ -34,7 +34,18 @@ describe('UsageScraper', () => {
     const [u] = s.usageOf([probe]);
     assert.equal(u?.memoryLimit, '64Mi');
     assert.equal(u?.cpuLimit, '50m');
-    assert.deepEqual(u?.samples.map((x) => [x.workingSetBytes, x.cfsPeriods, x.cfsThrottledPeriods]), [[44695552, 10, 7], [44695552, 10, 7]]);
+    // Both requests served the same cAdvisor collection (same timestamps): one reading, at cAdvisor's time.
+    assert.deepEqual(u?.samples.map((x) => [x.at, x.workingSetBytes, x.cfsPeriods, x.cfsThrottledPeriods]), [[1796072514584, 44695552, 10, 7]]);
+  });
+
+  it('takes a new collection as a new reading', async () => {
+    const probe = pod('probe', 'real-node', 'containerd://3b3fa6cce6f0087cb43f88840a995701cfcad778232365b5ad92a0df4eb1c2f4');
+    let text = recorded;
+    const { s } = scraper([probe], async () => text);
+    await s.round();
+    text = recorded.replaceAll('1796072514584', '1796072526000').replace(/(container_cpu_cfs_periods_total\{[^}]*3b3fa6cc[^}]*\}) 10/, '$1 130');
+    await s.round();
+    assert.deepEqual(s.usageOf([probe])[0]?.samples.map((x) => [x.at, x.cfsPeriods]), [[1796072514584, 10], [1796072526000, 130]]);
   });
 
   it('a node that cannot be read costs only its own readings, and a pod that is gone is forgotten', async () => {

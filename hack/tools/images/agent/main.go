@@ -298,21 +298,27 @@ func spin() {
 	}
 }
 
-// grow allocates and touches perSecond MiB more every second until the
-// agent holds toMiB (0: for ever): a leak slow enough to be seen coming.
-func grow(log *slog.Logger, held, perSecond, toMiB int) {
+// grow allocates and touches perSecond MiB more every second (in whole
+// MiB, as they add up) until the agent holds toMiB (0: for ever): a leak
+// slow enough to be seen coming.
+func grow(log *slog.Logger, held int, perSecond float64, toMiB int) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	owed := 0.0
 	for range tick.C {
-		step := perSecond
+		owed += perSecond
+		step := int(owed)
 		if toMiB > 0 && held+step > toMiB {
 			step = toMiB - held
 		}
-		if step <= 0 {
+		if toMiB > 0 && held >= toMiB {
 			log.Info("grown", "MiB", held)
 			return
 		}
-		allocate(step)
-		held += step
+		if step > 0 {
+			allocate(step)
+			held += step
+			owed -= float64(step)
+		}
 	}
 }
