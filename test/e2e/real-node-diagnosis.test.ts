@@ -90,7 +90,8 @@ describe('diagnosis from real signals on the real node', () => {
         }, { timeoutMs: 120_000, message: 'talker\'s last words in status.lastFailure' });
         took('last words in status');
         assert.equal(agent.status?.lastFailure?.exitCode, 2);
-        assert.match(agent.status?.lastFailure?.lastWords ?? '', /with token <redacted Secret talker-token\/token>\nerror: output\.host: no such host 'logs\.example\.internal'$/);
+        // Its stderr lines, in order (the kubelet may interleave its stdout log lines anywhere).
+        assert.match(agent.status?.lastFailure?.lastWords ?? '', /with token <redacted Secret talker-token\/token>\nerror: output\.host: no such host 'logs\.example\.internal'(\n|$)/);
         const described = await cluster().kubectl(['describe', 'agent', 'talker', '-n', ns]);
         assert.match(described.stdout, /error: output\.host: no such host 'logs\.example\.internal'/, 'kubectl describe agent shows the agent\'s own error line');
       })(),
