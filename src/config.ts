@@ -47,6 +47,10 @@ export const Config = z.object({
   /** ServiceAccounts Agents may name besides default: `*`, `<namespace>/*`, `<namespace>/<name>`. */
   allowedServiceAccounts: z.array(z.string()),
   nodeAgentHostPaths: z.array(z.string()),
+  /** Read the kubelets' cAdvisor metrics through the node proxy (needs nodes/proxy get): memory headroom and CPU throttling. */
+  nodeMetrics: z.boolean(),
+  /** Seconds between two readings of every node. */
+  nodeMetricsIntervalSeconds: z.int(),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -160,6 +164,16 @@ const settings = {
       .pipe(z.array(z.string().regex(hostPathGrantPattern))),
     allowed: 'must be a comma-separated list of absolute node paths without .. (e.g. /var/log,/proc,/sys: what DaemonSet-mode Agents may mount read-only as hostPath; empty means none)',
   },
+  nodeMetrics: {
+    env: 'NODE_METRICS', flag: '--node-metrics', boolean: true,
+    parse: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0'])).transform((s) => s === 'true' || s === '1'),
+    allowed: "must be true or false (read the kubelets' cAdvisor metrics through the node proxy; needs RBAC nodes/proxy get, the chart's nodeMetrics.enabled)",
+  },
+  nodeMetricsIntervalSeconds: {
+    env: 'NODE_METRICS_INTERVAL_SECONDS', flag: '--node-metrics-interval-seconds',
+    parse: wholeNumber(1, 3600),
+    allowed: 'must be a whole number of seconds from 1 to 3600 (between two readings of each node\'s metrics)',
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 type Settings = typeof settings;
@@ -206,6 +220,8 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     podSecurityLevel: parsed.podSecurityLevel ?? defaultPodPolicy.level,
     allowedServiceAccounts: parsed.allowedServiceAccounts ?? [...defaultPodPolicy.allowedServiceAccounts],
     nodeAgentHostPaths: parsed.nodeAgentHostPaths ?? [],
+    nodeMetrics: parsed.nodeMetrics ?? false,
+    nodeMetricsIntervalSeconds: parsed.nodeMetricsIntervalSeconds ?? 15,
   });
 }
 

@@ -11,6 +11,9 @@ import { allInformers, createCaches } from './reconcile/caches.ts';
 import { agentReconciler } from './reconcile/reconciler.ts';
 import { addIndexes, wireWatches } from './reconcile/watches.ts';
 import { trackPhases } from './reconcile/phase-metrics.ts';
+import { wakeOnUsageChange } from './reconcile/usage-wake.ts';
+import { readNodeCadvisor } from './kube/node-metrics.ts';
+import { UsageScraper } from './usage/scraper.ts';
 import { realClock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { KubeHttpClient } from './runtime/kube-http.ts';
@@ -55,6 +58,16 @@ const events = new EventRecorder({
   sink: apiEventSink(client), clock: realClock, identity: config.identity, logger: log,
   steps: new Set(['RestartedPod', 'MemoryIncreased', 'RolledBack', 'RecoveryExhausted', 'RecoveryCleared', 'Healthy']),
 });
+// Memory headroom and CPU throttling, from the kubelets' cAdvisor metrics: opt-in (nodes/proxy).
+const scraper = config.nodeMetrics ? new UsageScraper({
+  fetchNode: (node) => readNodeCadvisor(transport, node, AbortSignal.timeout(10_000)),
+  pods: () => caches.pods.listAll(),
+  clock: realClock,
+  intervalMs: config.nodeMetricsIntervalSeconds * 1000,
+  active: () => manager.isLeader(),
+  onRound: (pods) => wakeOnUsageChange(caches, scraper!, pods, (key) => controller.queue.add(key)),
+  log,
+}) : undefined;
 const controller = new Controller({
   name: 'agent',
   workers: config.workers,
@@ -71,6 +84,7 @@ const controller = new Controller({
     metrics,
     log,
     observeOutcome: (outcome) => metrics.reconcileOutcomes.inc({ outcome }),
+    ...(scraper ? { readUsage: (pods: Parameters<UsageScraper['usageOf']>[0]) => scraper.usageOf(pods) } : {}),
   }),
 });
 wireWatches(controller, caches);
@@ -112,6 +126,7 @@ const shutdown = (signal: string) => {
   }
   stopping = true;
   log.info({ signal }, 'shutting down');
+  scraper?.stop();
   void manager.stop().then(async () => {
     // Reconciles hand events over without waiting (src/reconcile/act.ts): write what is queued.
     await events.drain(5000);
@@ -131,5 +146,7 @@ log.info({
   identity: config.identity,
   workers: config.workers,
   podSecurityLevel: config.podSecurityLevel,
+  nodeMetrics: config.nodeMetrics ? `every ${config.nodeMetricsIntervalSeconds}s` : 'off',
 }, 'agent-operator starting');
+scraper?.start();
 await manager.start();

@@ -75,6 +75,7 @@ export const PodTemplate = doc(
       ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['topologyKey', 'whenUnsatisfiable'] },
     }),
     priorityClassName: doc(z.string().max(253).optional(), { description: 'Priority class of the agent pods.' }),
+    terminationMessagePolicy: doc(z.enum(['File', 'FallbackToLogsOnError']).optional(), { description: "Where the kubelet takes a dead container's termination message from. Default FallbackToLogsOnError: the tail of its log when it failed and wrote no /dev/termination-log, which the operator shows (scrubbed of referenced Secret values, at most 5 lines / 1 KiB) in status.lastFailure.lastWords and in the diagnosis. File keeps only what the agent writes to the file." }),
     serviceAccountName: doc(objectName('ServiceAccount').optional(), { description: 'ServiceAccount; its token is mounted only when set (automountServiceAccountToken follows). Only default or one the operator allows (--allowed-service-accounts); another is refused with PodSecurityViolation.' }),
     securityContext: doc(z.object({
       pod: freeForm('Overrides the secure pod defaults (runAsNonRoot true, seccomp RuntimeDefault; with spec.storage also fsGroup 65532 and fsGroupChangePolicy OnRootMismatch, so the non-root agent can write its state volume). runAsUser is not defaulted: an image that runs as root is refused by the kubelet (CreateContainerConfigError) until you set runAsUser or use a non-root image.').optional(),

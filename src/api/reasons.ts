@@ -50,10 +50,15 @@ export const reasons = {
   PodSecurityViolation: "The pod the Agent asks for breaks the operator's pod policy: the Pod Security Standards level (--pod-security-level) or a ServiceAccount not in --allowed-service-accounts. The message names each field and what is allowed; the rollout is held and what runs keeps running.",
   ProbesMissing: 'No probes: the agent has no ports and no health spec, so a hung agent goes unnoticed.',
   ProbesConfigured: 'Liveness/readiness probes are in place.',
+  // resource usage (the kubelet's cAdvisor metrics, with --node-metrics): warnings, Ready is unaffected
+  MemoryNearLimit: "A container's memory working set has stayed at 90% of its limit or more for 2 of cAdvisor's readings in a row (10-15 s apart): the kernel OOM-kills it at the limit. Raise resources.limits.memory, or set recovery.oomKilled.proactive: true so the operator raises it first. Clears below 80%.",
+  MemoryWithinLimit: "Every container's memory working set is below 90% of its limit (or has fallen back below 80%).",
+  CPUThrottled: "A container was throttled in 25% or more of its CFS periods (container_cpu_cfs_throttled_periods_total / container_cpu_cfs_periods_total between the first and last of its last 3 readings): its CPU limit is too low. Raise resources.limits.cpu or remove it (the operator sets none by default). Clears below 10%.",
+  CPUNotThrottled: 'No container with a CPU limit is throttled in a share of its CFS periods that matters (or it has fallen back below 10%).',
   // remediation
   Healthy: 'No failure is being remediated.',
   RestartedPod: 'The operator deleted a failing pod so it is recreated fresh.',
-  MemoryIncreased: 'The memory limit was raised after an OOM kill (override in status.recovery.memoryLimit).',
+  MemoryIncreased: 'The memory limit was raised after an OOM kill, or before one with recovery.oomKilled.proactive (override in status.recovery.memoryLimit).',
   RolledBack: 'The operator runs the last healthy revision because the current one kept failing, or the revision a rollback request (agent-operator.dev/rollback) named.',
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
   RecoveryCleared: 'A new spec generation, or a request (agent-operator.dev/resume, or a rollback back to the spec\'s revision), cleared the previous remediation.',

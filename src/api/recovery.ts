@@ -36,6 +36,7 @@ export const Recovery = doc(
     oomKilled: doc(z.object({
       action: doc(z.enum(['IncreaseMemory', 'None']).optional(), { description: 'IncreaseMemory raises the memory limit by max(+20%, +100Mi) per OOM kill, never above maxMemory; the raise lives in status, the spec is untouched. Default IncreaseMemory.' }),
       maxMemory: quantity('The highest memory limit the operator may set. Default: twice the memory limit.', { field: 'recovery.oomKilled.maxMemory', example: '1Gi', min: 'positive' }).optional(),
+      proactive: doc(z.boolean().optional(), { description: 'With IncreaseMemory: raise the limit before the kill, by the same rule and under the same maxMemory, once the working set has stayed near the limit (the MemoryNearLimit condition; needs the operator\'s node metrics, chart value nodeMetrics.enabled). Default false.' }),
     }).optional(), { description: 'What to do when the agent is OOMKilled.' }),
     onExhausted: doc(z.enum(['Rollback', 'Hold']).optional(), {
       description: 'When restarts are used up: Rollback runs the last healthy revision (the spec stays as written), Hold stops acting and reports Stalled. Default Rollback; Hold when no healthy revision exists.',

@@ -3,7 +3,7 @@ import { doc } from './cel.ts';
 import { failureReasons } from './reasons.ts';
 import { remediationLimits } from './recovery.ts';
 
-export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured'] as const;
+export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured', 'MemoryNearLimit', 'CPUThrottled'] as const;
 export type ConditionType = (typeof conditionTypes)[number];
 
 export const Condition = z.object({
@@ -22,6 +22,7 @@ export const LastFailure = doc(z.object({
   pod: z.string().max(253).optional(),
   container: z.string().max(253).optional(),
   exitCode: z.int().optional(),
+  lastWords: doc(z.string().max(1024).optional(), { description: "The dead container's last words: the tail of its termination message (its log, under podTemplate.terminationMessagePolicy FallbackToLogsOnError), at most 5 lines / 1 KiB, every referenced Secret value replaced by <redacted Secret name/key>. Left out for a pod of an older revision (it may hold a rotated-out value) and when a referenced Secret cannot be read." }),
   time: z.string(),
   count: doc(z.int().min(0), { description: 'How many distinct failures of this reason have been seen for the current spec generation.' }),
 }), { description: 'The most recent failure, in words that name the cause and the fix.' });
@@ -38,7 +39,7 @@ export const RecoveryStatus = doc(z.object({
   nextRestartNotBefore: doc(z.string().optional(), { description: 'The backoff schedule: no restart before this time (survives an operator restart).' }),
   lastAction: z.enum(recoveryActions).optional(),
   lastActionTime: z.string().optional(),
-  memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force after OOM kills (the spec is untouched).' }),
+  memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force, raised against OOM kills: after one, or before one with recovery.oomKilled.proactive (the spec is untouched).' }),
   rolledBackFrom: doc(z.string().optional(), { description: 'Revision that failed and was rolled back.' }),
   rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
   podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour: at most ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says, kept across spec changes.` }),

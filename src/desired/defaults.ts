@@ -57,7 +57,7 @@ export interface ResolvedRecovery {
     windowSeconds: number;
     healthyResetSeconds: number;
   };
-  oomKilled: { action: 'IncreaseMemory' | 'None'; maxMemory: string };
+  oomKilled: { action: 'IncreaseMemory' | 'None'; maxMemory: string; proactive: boolean };
   onExhausted: 'Rollback' | 'Hold';
 }
 
@@ -245,6 +245,7 @@ function resolveRecovery(r: AgentSpec['recovery'], resources: ResolvedResources)
     oomKilled: {
       action: r?.oomKilled?.action ?? recoveryDefaults.oomAction,
       maxMemory: r?.oomKilled?.maxMemory !== undefined ? String(r.oomKilled.maxMemory) : formatMemory(2 * parseQuantity(limit)),
+      proactive: r?.oomKilled?.proactive ?? false,
     },
     onExhausted: r?.onExhausted ?? recoveryDefaults.onExhausted,
   };

@@ -40,6 +40,9 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateO
   if (spec.imagePullPolicy) container.imagePullPolicy = spec.imagePullPolicy;
   if (spec.ports.length) container.ports = spec.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol }));
   container.resources = withMemoryOverride(spec.resources, opts.memoryLimitOverride);
+  // A crash's reason is in the log; with this the kubelet keeps its tail in the
+  // pod status, where the operator reads it without any log permission.
+  container.terminationMessagePolicy = spec.podTemplate.terminationMessagePolicy ?? 'FallbackToLogsOnError';
   if (spec.env.length) container.env = spec.env.map(envVar);
   if (spec.envFrom.length) container.envFrom = spec.envFrom.map(envFromSource);
 

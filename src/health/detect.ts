@@ -6,6 +6,7 @@ import type { Failure } from './failure.ts';
 // them. Pure: the clock comes in as `now`.
 
 import { revisionAnnotation } from '../api/annotations.ts';
+import { terminationKey } from './last-words.ts';
 
 /** The timing fields of a probe (a ResolvedProbe fits). */
 export interface ProbeThresholds {
@@ -46,6 +47,13 @@ export interface DetectInput {
   restartStableSeconds?: number;
   /** The kubelet's liveness kills, from the pods' events ("failed liveness probe, will be restarted"). */
   livenessKills?: readonly LivenessKill[];
+  /**
+   * Dead containers' last words, scrubbed (terminationKey -> tail), shown only
+   * for pods of `revision`: the revision hashes the digests of the Secret
+   * values read now, so only its pods were given exactly the values the scrub
+   * knows. A pod of an older revision may have printed a rotated-out value.
+   */
+  lastWords?: { revision: string; byKey: Readonly<Record<string, string>> };
 }
 
 /** One liveness kill the kubelet announced in an Event on the pod: which container, and when (as precisely as the Event says). */
@@ -156,7 +164,7 @@ function containerFailure(cs: V1ContainerStatus, ctx: ContainerCtx): Failure | u
     }, toMs(record.finishedAt));
     const limit = memoryLimit(spec, cs.name);
     if (limit !== undefined) f.memoryLimit = limit;
-    return withRanSince(f, record);
+    return withLastWords(withRanSince(f, record), record, ctx);
   };
 
   if (terminated?.reason === 'OOMKilled') return oom(terminated, restarts, 'terminated', true);
@@ -226,7 +234,15 @@ function died(cs: V1ContainerStatus, record: V1ContainerStateTerminated, instanc
     reason: liveness ? 'LivenessProbeFailure' : 'CrashLoopBackOff', key: `CrashLoopBackOff/${ref.podUid}/${cs.name}/${instanceId(record, instance)}`,
     active, ...ref, container: cs.name, restartCount: cs.restartCount ?? 0, containerState, exitCode: record.exitCode, instance, message,
   }, toMs(record.finishedAt));
-  return withRanSince(f, record);
+  return withLastWords(withRanSince(f, record), record, ctx);
+}
+
+function withLastWords(f: Failure, record: V1ContainerStateTerminated, ctx: ContainerCtx): Failure {
+  const words = ctx.input.lastWords;
+  if (!words || ctx.ref.revision !== words.revision || f.container === undefined) return f;
+  const text = words.byKey[terminationKey(ctx.ref.podUid, f.container, record)];
+  if (text !== undefined) f.lastWords = text;
+  return f;
 }
 
 /** An Event's times have whole seconds: a kill within the run, give or take one second, ended it. */

@@ -2,11 +2,13 @@ import { parseQuantity } from '../api/quantity.ts';
 import type { Failure } from './failure.ts';
 import { fieldsUsing, type ReferenceSources } from './diagnose-spec.ts';
 import { replicaFailureText } from './replica-failure.ts';
+import { oneLine } from './last-words.ts';
 
 // Failure -> the sentence a user reads in `kubectl describe agent` and in the
 // event: the cause, then after a colon ONE concrete fix. Texts are built from
-// names, reasons, exit codes and limits only: never an env value, never a
-// container's termination message.
+// names, reasons, exit codes and limits, never an env value; and a dead
+// container's last words only as Failure.lastWords carries them, already
+// scrubbed of Secret values and bounded (health/last-words.ts).
 
 /** What the operator knows and did about an OOM kill, so the text can say it. */
 export interface MemoryContext {
@@ -47,7 +49,16 @@ function who(f: Failure): string {
   return `container ${f.container} of pod ${f.pod}`;
 }
 
+/** The last words in a sentence: after the fix, so a cut (an event's 1 KiB) loses them first. */
+function saying(f: Failure): string {
+  return f.lastWords === undefined ? '' : `; its last words: "${oneLine(f.lastWords)}"`;
+}
+
 function oomKilled(f: Failure, m: MemoryContext | undefined): string {
+  return oomText(f, m) + saying(f);
+}
+
+function oomText(f: Failure, m: MemoryContext | undefined): string {
   const hit = f.memoryLimit ?? m?.inForce;
   const head = `${who(f)} was OOMKilled (exit 137)${hit === undefined ? ' with no memory limit' : ` at limit ${hit}`}`;
   if (!m) return `${head}: raise resources.limits.memory`;
@@ -80,7 +91,9 @@ function crashLoop(f: Failure): string {
     : f.containerState === 'running' ? `${who(f)} exited ${counts} and was restarted a moment ago`
     : `${who(f)} keeps exiting ${counts} and the kubelet is backing off`;
   const hint = f.exitCode === undefined ? undefined : exitHints[f.exitCode];
-  return `${head}: ${hint ?? `read why with kubectl logs ${f.pod} -c ${f.container} --previous`}`;
+  const logs = `kubectl logs ${f.pod} -c ${f.container} --previous`;
+  if (f.lastWords !== undefined) return `${head}: ${hint ?? `fix what it says (${logs} has the whole log)`}${saying(f)}`;
+  return `${head}: ${hint ?? `read why with ${logs}`}`;
 }
 
 /**
@@ -89,7 +102,7 @@ function crashLoop(f: Failure): string {
  * the reader after a crash that never happened.
  */
 function livenessKilled(f: Failure): string {
-  return `${who(f)} was killed and restarted by the kubelet because its liveness probe failed (${f.restartCount ?? 0} restarts; it exited with code ${f.exitCode ?? 'unknown'} on the kill): fix what health.liveness checks, or give it more time if the agent is only slow (health.liveness timeoutSeconds, failureThreshold, or a health.startup window); kubectl describe pod ${f.pod} shows the probe's error`;
+  return `${who(f)} was killed and restarted by the kubelet because its liveness probe failed (${f.restartCount ?? 0} restarts; it exited with code ${f.exitCode ?? 'unknown'} on the kill): fix what health.liveness checks, or give it more time if the agent is only slow (health.liveness timeoutSeconds, failureThreshold, or a health.startup window); kubectl describe pod ${f.pod} shows the probe's error${saying(f)}`;
 }
 
 function imagePull(f: Failure): string {

@@ -54,9 +54,15 @@ export interface Failure {
   refusedRaise?: boolean;
   /**
    * What the kubelet or scheduler said, verbatim. Never the container's
-   * termination message: that is whatever the program printed and may hold a secret.
+   * termination message: that is whatever the program printed (lastWords).
    */
   message: string;
+  /**
+   * For a container that died: the tail of its termination message (its log
+   * under FallbackToLogsOnError), scrubbed of referenced Secret values by
+   * src/kube/secrets.ts before anything else saw it; at most 5 lines / 1 KiB.
+   */
+  lastWords?: string;
 }
 
 /** Entries of status.recovery.seenFailures kept for containers no longer visible (pods gone or recovered). */

@@ -23,7 +23,8 @@ export interface KubeIO {
   /** With `resourceVersion`, a status computed from an older Agent is refused (409). */
   patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
   deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
-  readReferencedDigests(namespace: string, refs: References): Promise<ReferencedDigests>;
+  /** Digests of the referenced Secrets and ConfigMaps; `toScrub` comes back in `scrubbed` with their Secret values replaced. */
+  readReferencedDigests(namespace: string, refs: References, toScrub?: Readonly<Record<string, string>>): Promise<ReferencedDigests>;
   /** The kubelet's liveness kills announced in the pod's events. */
   readLivenessKills(namespace: string, pod: { uid: string }): Promise<LivenessKill[]>;
 }
@@ -36,7 +37,7 @@ export function kubeIO(client: KubeClient): KubeIO {
     remove: (ref) => remove(client, ref),
     patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
     deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
-    readReferencedDigests: (namespace, refs) => readReferencedDigests(reader, namespace, refs),
+    readReferencedDigests: (namespace, refs, toScrub) => readReferencedDigests(reader, namespace, refs, toScrub),
     readLivenessKills: (namespace, pod) => readLivenessKills(client, namespace, pod),
   };
 }

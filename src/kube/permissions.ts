@@ -16,7 +16,9 @@ export type Scope =
   /** Every watched namespace (ClusterRole in cluster mode, a Role per namespace otherwise). */
   | 'watched'
   /** The leader-election namespace only. */
-  | 'lease';
+  | 'lease'
+  /** Cluster-scoped, and granted only when the chart's nodeMetrics.enabled is set (--node-metrics). */
+  | 'nodes';
 
 export interface Permission {
   scope: Scope;
@@ -52,6 +54,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], why: 'dependsOn services: ready endpoints' },
   { scope: 'watched', group: '', resource: 'events', verbs: ['create', 'patch', 'list'], why: 'events on Agents; patch counts a repeat; list: the kubelet\'s Killing events of a pod whose container restarted (liveness diagnosis)' },
   { scope: 'lease', group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], why: 'leader election' },
+  { scope: 'nodes', group: '', resource: 'nodes/proxy', verbs: ['get'], why: "opt-in (nodeMetrics.enabled): the kubelet's /metrics/cadvisor through the apiserver, for MemoryNearLimit, CPUThrottled and the proactive memory raise" },
 ];
 
 /** What RBAC checks for one request: verb, group and resource (with its subresource). */

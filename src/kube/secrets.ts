@@ -15,6 +15,12 @@ import { call, type KubeClient } from './client.ts';
 // metadata-only read), stays the same across operator restarts and across
 // updates of the Secret, and changes when the Secret is deleted and re-created,
 // which rolls the pods once: acceptable for a re-created credential.
+//
+// The one exception to "only digests come out": texts the caller hands in
+// (a dead container's termination message, which is whatever the program
+// printed) come back with every referenced Secret value replaced, scrubbed
+// here with the values this very read fetched, so no value is kept or cached
+// anywhere, and no read is added: the reconcile reads these Secrets anyway.
 
 export interface Reference {
   name: string;
@@ -47,6 +53,13 @@ export interface ReferencedDigests {
   missing: MissingReference[];
   /** `<name>/<key>` -> text of each keyed ConfigMap reference that exists, for rendering config layers. */
   configMapTexts: Record<string, string>;
+  /**
+   * The texts handed in to scrub, by the caller's ids, each with every
+   * referenced Secret value replaced by `<redacted Secret name/key>`. A text
+   * is left out (withheld) when a referenced Secret or key could not be read:
+   * what it may hold cannot be known then.
+   */
+  scrubbed?: Record<string, string>;
 }
 
 /** Raw reads; undefined when the object does not exist. Values as the API holds them. */
@@ -81,8 +94,10 @@ export function apiObjectReader(client: KubeClient): ObjectReader {
   };
 }
 
-export async function readReferencedDigests(reader: ObjectReader, namespace: string, refs: References): Promise<ReferencedDigests> {
+export async function readReferencedDigests(reader: ObjectReader, namespace: string, refs: References, toScrub: Readonly<Record<string, string>> = {}): Promise<ReferencedDigests> {
   const digests: Record<string, string> = {};
+  /** Referenced Secret values (decoded) -> where they come from; lives for this call only. */
+  const values = new Map<string, string>();
   const configMapTexts: Record<string, string> = {};
   const missing = new Map<string, MissingReference>();
   const noteMissing = (m: MissingReference): void => {
@@ -101,6 +116,9 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
     }
     const bytes = (b64: string): Buffer => Buffer.from(b64, 'base64');
     for (const r of group) {
+      for (const key of r.key === undefined ? Object.keys(secret.data) : [r.key]) {
+        if (Object.hasOwn(secret.data, key)) values.set(bytes(secret.data[key] ?? '').toString('utf8'), `${name}/${key}`);
+      }
       if (r.key === undefined) {
         digests[`Secret/${name}`] = wholeDigest(() => createHmac('sha256', secret.uid), secret.data, bytes);
       } else if (Object.hasOwn(secret.data, r.key)) {
@@ -137,11 +155,51 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
   }
 
   const order = (m: MissingReference): string => `${m.kind}\0${m.name}\0${m.key ?? ''}`;
-  return {
+  const out: ReferencedDigests = {
     digests,
     missing: [...missing.values()].sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)),
     configMapTexts,
   };
+  const unreadable = out.missing.some((m) => m.kind === 'Secret');
+  if (Object.keys(toScrub).length && !unreadable) {
+    out.scrubbed = {};
+    for (const [id, text] of Object.entries(toScrub)) out.scrubbed[id] = scrubSecretValues(text, values);
+  }
+  return out;
+}
+
+/** Shorter partial values at a text's edges are not worth hiding: they match by chance. */
+const minEdgeChars = 4;
+
+/**
+ * `text` with every exact occurrence of a value replaced by
+ * `<redacted Secret name/key>` (longest values first, in one pass, so a value
+ * inside another is no hole). Each value counts with and without surrounding
+ * whitespace (a key written from a file often ends in a newline the program
+ * does not print). At the edges a part of a value counts too, from
+ * `minEdgeChars` characters: the kubelet keeps a log's tail, whose first line
+ * may start inside a value, and a program killed mid-write ends inside one.
+ * Exact text only: an encoded value (base64, URL, JSON escapes) is not found.
+ */
+export function scrubSecretValues(text: string, values: ReadonlyMap<string, string>): string {
+  const labels = new Map<string, string>();
+  for (const [value, label] of values) {
+    for (const v of [value, value.trim()]) if (v !== '' && !labels.has(v)) labels.set(v, label);
+  }
+  if (labels.size === 0) return text;
+  const marker = (label: string): string => `<redacted Secret ${label}>`;
+  const sorted = [...labels.keys()].sort((a, b) => b.length - a.length);
+  const escape = (v: string): string => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  let out = text.replace(new RegExp(sorted.map(escape).join('|'), 'g'), (m) => marker(labels.get(m)!));
+  for (const v of sorted) {
+    for (let n = v.length - 1; n >= minEdgeChars; n--) {
+      if (out.startsWith(v.slice(-n))) { out = marker(labels.get(v)!) + out.slice(n); break; }
+    }
+    for (let n = v.length - 1; n >= minEdgeChars; n--) {
+      if (out.endsWith(v.slice(0, n))) { out = out.slice(0, out.length - n) + marker(labels.get(v)!); break; }
+    }
+  }
+  return out;
 }
 
 function groupByName(refs: readonly Reference[]): Map<string, Reference[]> {

@@ -17,6 +17,10 @@ export const apiVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'd
 export type ApiVerb = (typeof apiVerbs)[number];
 export const writeVerbs: ReadonlySet<ApiVerb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
+/** The usage warnings (src/status/usage-conditions.ts): closed set, so the label stays flat. */
+export const usageWarnings = ['MemoryNearLimit', 'CPUThrottled'] as const;
+export type UsageWarning = (typeof usageWarnings)[number];
+
 export interface ApiRequestLabels {
   verb: ApiVerb;
   /** Plural resource, with `/subresource` when there is one: `deployments`, `agents/status`. */
@@ -39,6 +43,8 @@ export interface Metrics {
   readonly reconcileOutcomes: LabelledCounter<{ outcome: ReconcileOutcome }>;
   readonly failures: LabelledCounter<{ reason: FailureReason }>;
   readonly remediations: LabelledCounter<{ action: RecoveryAction }>;
+  /** Usage warnings raised (a MemoryNearLimit or CPUThrottled condition going True). */
+  readonly usageWarnings: LabelledCounter<{ reason: UsageWarning }>;
   readonly apiRequests: LabelledCounter<ApiRequestLabels>;
   /**
    * Write requests (create, update, patch, delete) counted so far, except on
@@ -87,6 +93,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['action'] as const,
     registers: [registry],
   });
+  const warnings = new Counter({
+    name: 'agent_operator_usage_warnings_total',
+    help: 'Usage warnings raised from the kubelet\'s cAdvisor metrics (--node-metrics), by reason: MemoryNearLimit (working set near the memory limit), CPUThrottled (throttled by the CPU limit).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const apiRequests = new Counter({
     name: 'agent_operator_api_requests_total',
     help: 'Requests the operator made to the Kubernetes API, by verb, resource and HTTP status code.',
@@ -98,6 +110,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const phase of phases) agents.set({ phase }, 0);
   for (const outcome of reconcileOutcomes) outcomes.inc({ outcome }, 0);
   for (const action of recoveryActions) remediations.inc({ action }, 0);
+  for (const reason of usageWarnings) warnings.inc({ reason }, 0);
 
   const phaseOf = new Map<string, Phase>();
   return {
@@ -117,6 +130,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     reconcileOutcomes: { inc: (labels, value) => outcomes.inc(labels, value ?? 1) },
     failures: { inc: (labels, value) => failures.inc(labels, value ?? 1) },
     remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
+    usageWarnings: { inc: (labels, value) => warnings.inc(labels, value ?? 1) },
     apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
     async apiWrites({ exclude = ['leases'] } = {}) {
       const { values } = await apiRequests.get();

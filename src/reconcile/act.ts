@@ -1,7 +1,7 @@
 import type { Agent } from '../api/agent.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
-import type { Metrics } from '../observability/metrics.ts';
+import { usageWarnings, type Metrics, type UsageWarning } from '../observability/metrics.ts';
 import { KubeApiError } from '../runtime/api-error.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { withBlocker } from '../status/blocked.ts';
@@ -15,7 +15,7 @@ import type { Plan } from './plan.ts';
 export interface ActDeps {
   io: KubeIO;
   events: Pick<EventRecorder, 'record'>;
-  metrics: Pick<Metrics, 'failures' | 'remediations'>;
+  metrics: Pick<Metrics, 'failures' | 'remediations'> & Partial<Pick<Metrics, 'usageWarnings'>>;
   log: Logger;
 }
 
@@ -65,6 +65,8 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   }
   if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
   for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
+  // A warning condition going True is announced by one Warning event (status/transitions.ts): count those.
+  for (const e of events) if (e.type === 'Warning' && (usageWarnings as readonly string[]).includes(e.reason)) deps.metrics.usageWarnings?.inc({ reason: e.reason as UsageWarning });
   const target = {
     apiVersion: agent.apiVersion, kind: agent.kind,
     metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },

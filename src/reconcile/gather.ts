@@ -9,9 +9,11 @@ import { references } from '../desired/references.ts';
 import type { ReferencedDigests } from '../kube/secrets.ts';
 import type { LivenessKill } from '../health/detect.ts';
 import { podsToCheckForLivenessKills } from '../health/liveness.ts';
+import { tailOf, terminationMessages } from '../health/last-words.ts';
 import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
+import type { ContainerUsage } from '../usage/assess.ts';
 
 // Gather: everything one reconcile decides from, read once up front. Cached
 // objects come from the informers; the content of referenced Secrets and
@@ -40,6 +42,14 @@ export interface Observed {
   dependencies: DependencyState;
   /** Objects under a name the Agent needs that are not its own: never written, reported as NameConflict. */
   conflicts?: NameConflict[];
+  /**
+   * Dead containers' last words (health/last-words.ts terminationKey -> the
+   * bounded tail of the termination message), scrubbed of every referenced
+   * Secret value. None when a referenced Secret could not be read.
+   */
+  lastWords?: Record<string, string>;
+  /** The readings of the pods' containers from the node metrics (src/usage), when the operator reads them. */
+  usage?: ContainerUsage[];
   /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
   livenessKills?: LivenessKill[];
   now: Date;
@@ -47,7 +57,8 @@ export interface Observed {
 
 export interface NameConflict { kind: string; name: string; message: string }
 
-export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>) => Promise<ReferencedDigests>;
+export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>, toScrub?: Readonly<Record<string, string>>) => Promise<ReferencedDigests>;
+export type ReadUsage = (pods: readonly V1Pod[]) => ContainerUsage[];
 export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
@@ -57,7 +68,7 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
   return v === undefined ? [] : [v];
 };
 
-export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills): Promise<Observed> {
+export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills, readUsage?: ReadUsage): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
   const conflicts: NameConflict[] = [];
@@ -82,12 +93,17 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
   // A retained PVC carries no owner reference (so it outlives the Agent); it is ours by its label and agent-name annotation.
   const pvc = mine('PersistentVolumeClaim', caches.pvcs.get(ns, pvcName(name)));
 
+  // Termination messages go through the Secret scrub before anything else
+  // sees them, and are cut to their tail only after it (a cut first could
+  // leave part of a value that no exact match finds).
+  const messages = terminationMessages(pods);
+  const { scrubbed, ...digests } = await readDigests(ns, references(agent.spec), messages);
   const out: Observed = {
     agent,
     replicaSets,
     ...(controllerRevisions.length ? { controllerRevisions } : {}),
     pods,
-    references: await readDigests(ns, references(agent.spec)),
+    references: digests,
     dependencies: evaluateDependencies(agent, {
       agent: (n) => caches.agents.get(ns, n),
       endpointSlices: (svc) => caches.endpointSlices.byIndex(ns, byServiceName, `${ns}/${svc}`),
@@ -101,6 +117,12 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     // the finer diagnosis: the death is still a failure, of class CrashLoopBackOff.
     if (ask.length) out.livenessKills = (await Promise.all(ask.map((p) => readKills(ns, p).catch(() => [])))).flat();
   }
+  if (scrubbed) {
+    const words = Object.entries(scrubbed).flatMap(([k, text]) => { const t = tailOf(text); return t === undefined ? [] : [[k, t] as const]; });
+    if (words.length) out.lastWords = Object.fromEntries(words);
+  }
+  // In memory (the scraper's readings): no request.
+  if (readUsage) out.usage = readUsage(pods);
   if (deployment) out.deployment = deployment;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;

@@ -21,6 +21,7 @@ import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../s
 import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
+import { usageVerdicts } from '../status/usage-conditions.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
 import { configMapsToDelete } from './config-gc.ts';
 import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
@@ -91,6 +92,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // spec.replicas, or in DaemonSet mode the nodes the DaemonSet controller schedules on.
   const desiredCount = desiredPods(spec.replicas, o.deployment);
   const rollout = readRollout(o.deployment, desiredCount);
+  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
@@ -100,11 +102,12 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     // the default startup probe still holds readiness back until its first pass
     ...(spec.health.startup && !agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
     livenessKills: o.livenessKills ?? [],
+    ...(o.lastWords ? { lastWords: { revision, byKey: o.lastWords } } : {}),
     now,
   });
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
   const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detection.failures];
-  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
+  const usage = o.usage ? usageVerdicts(o.usage, previous?.conditions, spec.recovery) : undefined;
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
     generation,
@@ -120,6 +123,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     readySince: readySince(o.pods),
     spec: agent.spec,
     manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(revisions) },
+    memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
@@ -154,6 +158,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     ...(secretDrift ? { rollbackSecretChanges: secretDrift } : {}),
     unmanaged,
     spec: agent.spec,
+    usage,
   });
 
   const conflicts = o.conflicts ?? [];

@@ -6,7 +6,7 @@ import type { Reconciler } from '../runtime/controller.ts';
 import { splitKey } from '../runtime/kube-object.ts';
 import { act, type ActDeps } from './act.ts';
 import type { Caches } from './caches.ts';
-import { gather, probeCreates } from './gather.ts';
+import { gather, probeCreates, type ReadUsage } from './gather.ts';
 import { plan, unsettledRequeueMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
@@ -21,6 +21,8 @@ export interface ReconcilerDeps extends ActDeps {
   /** Seconds a revision must run healthy before it is the Rollback target (default 60). */
   healthyAfterSeconds?: number;
   observeOutcome?: (outcome: 'applied' | 'unchanged' | 'unmanaged') => void;
+  /** The node metrics' readings of pods' containers (src/usage/scraper.ts), when the operator reads them (--node-metrics). */
+  readUsage?: ReadUsage;
 }
 
 export function agentReconciler(deps: ReconcilerDeps): Reconciler {
@@ -37,7 +39,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
-    let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills);
+    let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage);
     let p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
     // Names about to be created are read first: what is there and not ours is never overwritten.
     if (p.creates.length) {

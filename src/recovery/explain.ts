@@ -1,6 +1,8 @@
 import type { RecoveryStatus } from '../api/status.ts';
 import type { Failure } from '../health/failure.ts';
 import { formatDuration } from '../status/time.ts';
+import { formatMemory } from '../api/quantity.ts';
+import type { MemoryFinding } from '../usage/assess.ts';
 
 // What the operator did and what is in force, in words: event messages for
 // each remediation step, and the Degraded condition's sentences. Each says
@@ -18,6 +20,11 @@ export function restartedText(target: Failure, attempt: number, maxAttempts: num
 export function memoryIncreasedText(from: string, to: string, spec: string, max: string, cause: Failure | undefined): string {
   const what = cause ? `container ${cause.container} of pod ${cause.pod} was OOMKilled at ${from}` : `an OOM kill at ${from}`;
   return `memory limit raised from ${from} to ${to} because ${what} (recovery.oomKilled, max ${max}); the spec still says ${spec}: set resources.limits.memory to keep it`;
+}
+
+/** recovery.oomKilled.proactive: the raise came before any kill. */
+export function memoryRaisedAheadText(from: string, to: string, spec: string, max: string, near: MemoryFinding): string {
+  return `memory limit raised from ${from} to ${to} before an OOM kill: container ${near.container} of pod ${near.pod} stayed near the limit (${formatMemory(near.workingSetBytes)}, ${near.percent}%) (recovery.oomKilled.proactive, max ${max}); the spec still says ${spec}: set resources.limits.memory to keep it`;
 }
 
 export function rolledBackText(from: string, to: string, failing: readonly Failure[]): string {
@@ -63,7 +70,7 @@ export function rollbackInForceText(r: RecoveryStatus): string {
 
 /** Degraded while a memory override is in force. */
 export function memoryOverrideText(override: string, spec: string, max: string): string {
-  return `memory limit is ${override} instead of the spec's ${spec} after OOM kills (recovery.oomKilled, max ${max}): set resources.limits.memory to ${override} or more to keep it; any spec change clears the override`;
+  return `memory limit is ${override} instead of the spec's ${spec}, raised against OOM kills (recovery.oomKilled, max ${max}): set resources.limits.memory to ${override} or more to keep it; any spec change clears the override`;
 }
 
 /** Degraded/Stalled while the operator holds. */

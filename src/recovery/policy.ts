@@ -12,6 +12,7 @@ import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts
 import { applyManual, type ManualRequests } from './manual.ts';
 import { act, set } from './record.ts';
 import { backoffMs, raisedMemory, type RecoveryPolicy } from './steps.ts';
+import type { MemoryFinding } from '../usage/assess.ts';
 
 // The remediation policy: failures + the history in status.recovery + the
 // policy -> the next action. Pure; time comes in as `now`, and every bit of
@@ -96,6 +97,8 @@ export interface DecideInput {
   spec?: ReferenceSources | undefined;
   /** A human's hold, resume and rollback requests (manual.ts), and the revisions a rollback can run. */
   manual?: { requests: ManualRequests; available: readonly string[] } | undefined;
+  /** A container whose working set stays near its memory limit (src/usage/assess.ts), for recovery.oomKilled.proactive. */
+  memoryNearLimit?: MemoryFinding | undefined;
 }
 
 export interface Decision {
@@ -168,6 +171,20 @@ export function decide(input: DecideInput): Decision {
   }
 
   if (input.rolloutInProgress) return finish({ type: 'None' });
+
+  // Proactive: the same raise before the kill, under the same rules. Only a
+  // container at the limit in force counts (an old pod still at a lower limit
+  // is on its way out), so a raise is never repeated for the same warning.
+  const near = input.memoryNearLimit;
+  if (policy.oomKilled.action === 'IncreaseMemory' && policy.oomKilled.proactive && near && near.limitBytes >= parseQuantity(inForce)) {
+    const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
+    if (!raise.capped) {
+      rec.memoryLimit = raise.to;
+      act(rec, 'IncreaseMemory', now);
+      events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryRaisedAheadText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, near) });
+      return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
+    }
+  }
 
   const remediable = active.filter((f) => f.reason !== 'PVCPending');
   if (remediable.length === 0) return finish({ type: 'None' });

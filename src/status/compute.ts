@@ -18,6 +18,7 @@ import { setCondition, sortConditions, type ConditionInput } from './conditions.
 import { nextLastFailure, type Blocker } from './last-failure.ts';
 import { readRollout, type Rollout } from './rollout.ts';
 import { toMs } from './time.ts';
+import { usageConditions, type UsageVerdicts } from './usage-conditions.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 
 /**
@@ -33,7 +34,7 @@ export const readyRule = [
   '4. every desired replica runs the current revision and is ready, and no pod of the Agent has an active failure: the Deployment has observed its latest generation, updated = available = desired, no old pod is left, ready >= desired (the failure\'s reason, else ProgressDeadlineExceeded, RolloutInProgress or Unavailable).',
   'With spec.replicas 0, item 4 holds once no pod is left (reason ScaledToZero).',
   'In DaemonSet mode "desired" is the number of nodes the DaemonSet schedules on and "updated" counts nodes running the current revision; with no such node item 4 holds (reason NoMatchingNodes). A DaemonSet or StatefulSet has no progress deadline: a revision is judged by its pods\' failures.',
-  'Warnings (ProbesConfigured=False) and a memory override in force do not affect Ready; Degraded reports the override.',
+  'Warnings (ProbesConfigured=False, MemoryNearLimit=True, CPUThrottled=True) and a memory override in force do not affect Ready; Degraded reports the override.',
   'Over all of these: an object under a name the Agent needs that is not its own (NameConflict), or a write the apiserver refused (ApplyFailed), makes Ready False with that reason.',
 ].join('\n');
 
@@ -76,6 +77,8 @@ export interface StatusInput {
   spec?: ReferenceSources | undefined;
   /** A revision becomes lastHealthyRevision after this long ready with no failure (crash loops often look ready for a moment). Default 60. */
   healthyAfterSeconds?: number;
+  /** Memory and CPU verdicts from the node metrics (src/usage), when the operator reads them. */
+  usage?: UsageVerdicts | undefined;
 }
 
 export const defaultHealthyAfterSeconds = 60;
@@ -122,6 +125,7 @@ export function computeStatus(input: StatusInput): AgentStatus {
       : c('Reconciling', false, stalled ? stalled.reason : 'Reconciled', stalled ? 'stalled: see the Stalled condition' : `revision ${deployed(input, r)} applied and rolled out`),
     stalled ? c('Stalled', true, stalled.reason, stalled.message) : c('Stalled', false, 'Reconciled', 'nothing blocks progress'),
   ];
+  computed.push(...usageConditions(input.usage, input.previous?.conditions, generation));
   let conditions = input.previous?.conditions;
   for (const next of computed) conditions = setCondition(conditions, next, input.now);
 

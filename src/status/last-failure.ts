@@ -47,6 +47,7 @@ export function nextLastFailure(input: LastFailureInput): LastFailure | undefine
     if (f.pod !== undefined) lf.pod = f.pod;
     if (f.container !== undefined) lf.container = f.container;
     if (f.exitCode !== undefined) lf.exitCode = f.exitCode;
+    if (f.lastWords !== undefined) lf.lastWords = f.lastWords;
     return lf;
   }
   const b = input.blocker;

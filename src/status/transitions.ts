@@ -38,6 +38,8 @@ const watched: { type: ConditionType; bad: (c: Condition) => boolean; skip?: (c:
   { type: 'Stalled', bad: (c) => c.status === 'True', skip: (c) => c.status === 'True' && c.reason === 'RecoveryExhausted' },
   { type: 'DependenciesReady', bad: (c) => c.status === 'False' },
   { type: 'Progressing', bad: () => false, skip: (c) => c.reason === 'ProgressDeadlineExceeded' },
+  { type: 'MemoryNearLimit', bad: (c) => c.status === 'True' },
+  { type: 'CPUThrottled', bad: (c) => c.status === 'True' },
 ];
 
 /** Reasons a condition is bad for while an Agent is simply being created. */

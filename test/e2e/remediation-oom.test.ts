@@ -100,7 +100,7 @@ describe('an agent that is OOMKilled over and over', () => {
     assert.match(st.message, /the operator holds: fix the cause and apply the spec/);
     const degraded = condition(stalled, 'Degraded')!;
     assert.equal(degraded.status, 'True');
-    assert.match(degraded.message, /memory limit is 512Mi instead of the spec's 256Mi after OOM kills \(recovery\.oomKilled, max 512Mi\)/);
+    assert.match(degraded.message, /memory limit is 512Mi instead of the spec's 256Mi, raised against OOM kills \(recovery\.oomKilled, max 512Mi\)/);
     assert.equal(stalled.status?.lastFailure?.reason, 'OOMKilled');
     assert.equal(stalled.status?.lastFailure?.exitCode, 137);
 

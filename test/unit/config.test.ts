@@ -37,7 +37,16 @@ describe('loadConfig', () => {
       podSecurityLevel: 'baseline',
       allowedServiceAccounts: [],
       nodeAgentHostPaths: [],
+      nodeMetrics: false,
+      nodeMetricsIntervalSeconds: 15,
     });
+  });
+
+  it('reads the node metrics only when asked, every 15 s unless told otherwise', () => {
+    const c = loadConfig(['--node-metrics', '--node-metrics-interval-seconds', '5'], {}, host());
+    assert.equal(c.nodeMetrics, true);
+    assert.equal(c.nodeMetricsIntervalSeconds, 5);
+    assert.throws(() => loadConfig([], { NODE_METRICS_INTERVAL_SECONDS: '0' }, host()), /NODE_METRICS_INTERVAL_SECONDS=0: must be a whole number of seconds from 1 to 3600/);
   });
 
   it('reads every setting from its environment variable', () => {

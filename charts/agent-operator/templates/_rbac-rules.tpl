@@ -67,3 +67,9 @@
   resources: ["leases"]
   verbs: ["create", "get", "update"]
 {{- end }}
+{{- define "agent-operator.rules.nodes" -}}
+# opt-in (nodeMetrics.enabled): the kubelet's /metrics/cadvisor through the apiserver, for MemoryNearLimit, CPUThrottled and the proactive memory raise
+- apiGroups: [""]
+  resources: ["nodes/proxy"]
+  verbs: ["get"]
+{{- end }}

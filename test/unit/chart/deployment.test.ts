@@ -80,7 +80,12 @@ test('two replicas run with leader election on, configured by environment as the
     POD_SECURITY_LEVEL: 'baseline',
     ALLOWED_SERVICE_ACCOUNTS: '',
     NODE_AGENT_HOST_PATHS: '',
+    NODE_METRICS: 'false',
+    NODE_METRICS_INTERVAL_SECONDS: '15',
   });
+  const nodeMetricsEnv = envOf(deployment({ 'nodeMetrics.enabled': true, 'nodeMetrics.intervalSeconds': 5 }).spec.template.spec.containers[0]!);
+  assert.equal(nodeMetricsEnv.NODE_METRICS, 'true');
+  assert.equal(nodeMetricsEnv.NODE_METRICS_INTERVAL_SECONDS, '5');
   const namespacedEnv = envOf(deployment({ 'watchNamespaces[0]': 'team-a', 'watchNamespaces[1]': 'team-b', workers: 4 }).spec.template.spec.containers[0]!);
   assert.equal(namespacedEnv.WATCH_NAMESPACES, 'team-a,team-b');
   assert.equal(namespacedEnv.WORKERS, '4');

@@ -101,3 +101,15 @@ test('rbac.create=false renders no RBAC objects at all', { skip }, () => {
   const objects = template({ 'rbac.create': false });
   assert.ok(!objects.some((o) => /Role/.test(o.kind)));
 });
+
+test('nodeMetrics.enabled adds one ClusterRole granting only the table\'s nodes/proxy get, in either mode; off, nothing about nodes', { skip }, () => {
+  for (const values of [{ 'nodeMetrics.enabled': true }, { 'nodeMetrics.enabled': true, 'watchNamespaces[0]': 'team-a' }] as Record<string, string | boolean>[]) {
+    const objects = template(values as Record<string, string>);
+    const role = one(objects, 'ClusterRole', 'agent-operator-node-metrics') as Role;
+    assert.deepEqual(permissions(role.rules), declaredCalls('nodes'));
+    assert.deepEqual(declaredCalls('nodes'), { 'core/nodes/proxy': ['get'] });
+    const binding = one(objects, 'ClusterRoleBinding', 'agent-operator-node-metrics') as Binding;
+    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
+  }
+  for (const role of roles(template())) assert.ok(!JSON.stringify(role.rules).includes('nodes'), `${role.metadata.name} mentions nodes`);
+});

@@ -99,7 +99,7 @@ describe('resolveSpec', () => {
         windowSeconds: recoveryDefaults.windowSeconds,
         healthyResetSeconds: recoveryDefaults.healthyResetSeconds,
       },
-      oomKilled: { action: recoveryDefaults.oomAction, maxMemory: '512Mi' },
+      oomKilled: { action: recoveryDefaults.oomAction, maxMemory: '512Mi', proactive: false },
       onExhausted: recoveryDefaults.onExhausted,
     });
     assert.equal(resolve(minimal.resources({ limits: { memory: '1Gi' } })).recovery.oomKilled.maxMemory, '2Gi');

@@ -27,6 +27,11 @@ function refusal(b: AgentBuilder): string {
 const base = agent('pod').image('example.com/agent:2');
 
 describe('podTemplate', () => {
+  it('keeps the tail of a failed container\'s log as its termination message unless the podTemplate says File', () => {
+    assert.equal(container(build(base)).terminationMessagePolicy, 'FallbackToLogsOnError');
+    assert.equal(container(build(base.podTemplate({ terminationMessagePolicy: 'File' }))).terminationMessagePolicy, 'File');
+  });
+
   it('runs one container named agent with the image, command, args and pull policy', () => {
     const c = container(build(base.command('/agent').args('--config', '/etc/agent/config.yaml').imagePullPolicy('IfNotPresent')));
     assert.equal(c.name, 'agent');

@@ -3,6 +3,7 @@
 // it to the code both ways: every request the I/O layer makes is declared
 // (an undeclared one is refused before it is sent), and every declared verb
 // is one some code path uses.
+import { readNodeCadvisor } from '../../../src/kube/node-metrics.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -84,6 +85,8 @@ async function everyCall(): Promise<Set<Call>> {
   await store.get(signal);
   const created = await store.create({ holderIdentity: 'me' }, signal);
   await store.update(created, signal);
+  // The node metrics (--node-metrics): the kubelet's cAdvisor text through the node proxy.
+  await readNodeCadvisor(transport, 'node-1');
   return new Set([...calls, ...runtimeCalls]);
 }
 
@@ -137,6 +140,7 @@ describe('requestAttributes', () => {
     ['PATCH', '/apis/agent-operator.dev/v1alpha1/namespaces/ns/agents/a/status', 'patch', 'agent-operator.dev', 'agents/status'],
     ['DELETE', '/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p', 'delete', 'policy', 'poddisruptionbudgets'],
     ['PUT', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l', 'update', 'coordination.k8s.io', 'leases'],
+    ['GET', '/api/v1/nodes/real-node/proxy/metrics/cadvisor', 'get', '', 'nodes/proxy'],
   ];
   for (const [method, path, verb, group, resource] of cases) {
     it(`reads ${method} ${path} as ${verb} on ${group || 'core'}/${resource}`, () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiObjectReader, readReferencedDigests, type ObjectReader } from '../../../src/kube/secrets.ts';
+import { apiObjectReader, readReferencedDigests, scrubSecretValues, type ObjectReader } from '../../../src/kube/secrets.ts';
 import { fakeClient, notFound } from './fake-http.ts';
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -173,5 +173,63 @@ describe('apiObjectReader', () => {
   it('lets other errors through', async () => {
     const { client } = fakeClient(() => ({ status: 403, body: { kind: 'Status', reason: 'Forbidden', code: 403, message: 'secrets "api" is forbidden' } }));
     await assert.rejects(apiObjectReader(client).readSecret('ns', 'api'), /forbidden/);
+  });
+});
+
+describe('scrubSecretValues: no referenced Secret value survives in a text', () => {
+  const values = new Map([['tok-8c1d2e-very-secret', 'api/token'], ['hunter2\n', 'db/password'], ['tok-8c1d2e', 'api/short']]);
+  const cases: { name: string; text: string; want: string }[] = [
+    { name: 'an exact occurrence is replaced and named', text: 'using token tok-8c1d2e-very-secret to log in', want: 'using token <redacted Secret api/token> to log in' },
+    { name: 'every occurrence is replaced', text: 'a=tok-8c1d2e-very-secret b=tok-8c1d2e-very-secret', want: 'a=<redacted Secret api/token> b=<redacted Secret api/token>' },
+    { name: 'the longer value wins where one contains another', text: 'x tok-8c1d2e-very-secret y tok-8c1d2e z', want: 'x <redacted Secret api/token> y <redacted Secret api/short> z' },
+    { name: 'a value read with a trailing newline is found without it', text: 'password hunter2 rejected', want: 'password <redacted Secret db/password> rejected' },
+    { name: 'a log tail that starts inside a value hides the part', text: 'ry-secret\nerror: unauthorized', want: '<redacted Secret api/token>\nerror: unauthorized' },
+    { name: 'a program killed mid-write hides the part it wrote', text: 'error: token tok-8c1', want: 'error: token <redacted Secret api/token>' },
+    { name: 'fewer than 4 characters at an edge are left (chance matches)', text: 'ret is fine', want: 'ret is fine' },
+    { name: 'regex characters in a value are matched literally', text: 'k=a.b*c', want: 'k=<redacted Secret x/y>' },
+    { name: 'nothing to hide leaves the text alone', text: 'all good', want: 'all good' },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const vs = c.name.startsWith('regex') ? new Map([['a.b*c', 'x/y']]) : values;
+      assert.equal(scrubSecretValues(c.text, vs), c.want);
+    });
+  }
+
+  it('an empty value hides nothing (and breaks nothing)', () => {
+    assert.equal(scrubSecretValues('text', new Map([['', 'e/k'], [' \n', 'e/w']])), 'text');
+  });
+});
+
+describe('readReferencedDigests with texts to scrub', () => {
+  it('returns the texts with the values of referenced keys and whole Secrets replaced', async () => {
+    const r = await readReferencedDigests(fakeReader(world()), 'ns', { secrets: [{ name: 'api', key: 'token' }, { name: 'db' }], configMaps: [] }, {
+      a: `token=${TOKEN}\nfatal: unauthorized`, b: 'db password hunter2 refused', c: 'unrelated stays',
+    });
+    assert.deepEqual(r.scrubbed, {
+      a: 'token=<redacted Secret api/token>\nfatal: unauthorized',
+      b: 'db password <redacted Secret db/password> refused',
+      c: 'unrelated stays',
+    });
+  });
+
+  it('a key the Agent does not reference is not scrubbed: the pod never had it', async () => {
+    const r = await readReferencedDigests(fakeReader(world()), 'ns', { secrets: [{ name: 'api', key: 'token' }], configMaps: [] }, { a: 'unrelated' });
+    assert.equal(r.scrubbed?.['a'], 'unrelated');
+  });
+
+  it('withholds every text when a referenced Secret cannot be read: its value is unknown', async () => {
+    const r = await readReferencedDigests(fakeReader(world()), 'ns', { secrets: [{ name: 'api', key: 'token' }, { name: 'gone', optional: true }], configMaps: [] }, { a: `token=${TOKEN}` });
+    assert.equal(r.scrubbed, undefined);
+    assert.ok(!JSON.stringify(r).includes(TOKEN));
+  });
+
+  it('reads nothing more than without texts', async () => {
+    const refs = { secrets: [{ name: 'api', key: 'token' }], configMaps: [] };
+    const plain = fakeReader(world());
+    const scrubbing = fakeReader(world());
+    await readReferencedDigests(plain, 'ns', refs);
+    await readReferencedDigests(scrubbing, 'ns', refs, { a: 'x' });
+    assert.deepEqual(scrubbing.reads, plain.reads);
   });
 });

@@ -10,7 +10,7 @@ const t0 = Date.UTC(2026, 10, 27, 11, 0, 0);
 const iso = (s: number) => new Date(t0 + s * 1000).toISOString().replace('.000Z', 'Z');
 const policy: RecoveryPolicy = {
   restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 300, maxAttempts: 3, windowSeconds: 3600, healthyResetSeconds: 600 },
-  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi', proactive: false },
   onExhausted: 'Hold',
 };
 const crash = (pod: string, restarts: number): Failure => ({

@@ -10,7 +10,7 @@ const iso = (s: number) => new Date(t0 + s * 1000).toISOString().replace('.000Z'
 
 const basePolicy: RecoveryPolicy = {
   restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 300, maxAttempts: 3, windowSeconds: 3600, healthyResetSeconds: 600 },
-  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi', proactive: false },
   onExhausted: 'Rollback',
 };
 
@@ -292,7 +292,7 @@ describe('decide: OOM kills with IncreaseMemory', () => {
   });
 
   it('raises by 20 % once that is more than 100Mi', () => {
-    const a = new Agent({ specMemoryLimit: '1Gi', policy: { ...basePolicy, oomKilled: { action: 'IncreaseMemory', maxMemory: '4Gi' } } });
+    const a = new Agent({ specMemoryLimit: '1Gi', policy: { ...basePolicy, oomKilled: { action: 'IncreaseMemory', maxMemory: '4Gi', proactive: false } } });
     assert.deepEqual(a.at(0, [oom('a', 1, '1Gi')]).action, { type: 'IncreaseMemory', from: '1Gi', to: '1229Mi' });
   });
 
@@ -319,7 +319,7 @@ describe('decide: OOM kills with IncreaseMemory', () => {
   });
 
   it('with action None treats an OOM-looping container like any crash loop', () => {
-    const a = new Agent({ policy: { ...basePolicy, oomKilled: { action: 'None', maxMemory: '512Mi' } } });
+    const a = new Agent({ policy: { ...basePolicy, oomKilled: { action: 'None', maxMemory: '512Mi', proactive: false } } });
     assert.equal(a.at(0, [oom('a', 1, '256Mi')]).action.type, 'None');
     assert.deepEqual(a.at(10, [oom('a', 1, '256Mi')]).action, { type: 'RestartPod', pod: 'a', podUid: 'uid-a' });
     assert.equal(a.at(30, [oom('a', 2, '256Mi', { containerState: 'running' })]).action.type, 'None', 'a container mid-retry is the kubelet\'s');
@@ -396,5 +396,36 @@ describe('decide: what clears, and when nothing is done', () => {
     assert.deepEqual(second.recovery, first.recovery);
     assert.deepEqual(second.recovery, { generation: 1, healthySince: iso(0) });
     assert.equal(second.requeueAfterMs, undefined);
+  });
+});
+
+describe('decide: recovery.oomKilled.proactive raises the limit before the kill', () => {
+  const Mi = 2 ** 20;
+  const near = (limit: string, workingSetMi: number) => ({
+    pod: 'a', container: 'agent', workingSetBytes: workingSetMi * Mi, limit, limitBytes: Number.parseInt(limit, 10) * Mi, percent: Math.round((workingSetMi / Number.parseInt(limit, 10)) * 100), readings: 3,
+  });
+  const proactive: RecoveryPolicy = { ...basePolicy, oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi', proactive: true } };
+
+  it('raises by the OOM rule once, for a container near the limit in force, and says it came before a kill', () => {
+    const a = new Agent({ policy: proactive });
+    const d = a.at(0, [], { memoryNearLimit: near('256Mi', 240) });
+    assert.deepEqual(d.action, { type: 'IncreaseMemory', from: '256Mi', to: '356Mi' });
+    assert.equal(a.recovery?.memoryLimit, '356Mi');
+    assert.match(d.events.find((e) => e.reason === 'MemoryIncreased')?.message ?? '', /^memory limit raised from 256Mi to 356Mi before an OOM kill: container agent of pod a stayed near the limit \(240Mi, 94%\)/);
+    // The old pod is still near its old limit until it goes: no second raise.
+    assert.equal(a.at(5, [], { memoryNearLimit: near('256Mi', 250) }).action.type, 'None');
+    assert.equal(a.recovery?.memoryLimit, '356Mi');
+  });
+
+  it('stops at maxMemory, like the raise after a kill', () => {
+    const a = new Agent({ policy: { ...proactive, oomKilled: { ...proactive.oomKilled, maxMemory: '256Mi' } } });
+    assert.equal(a.at(0, [], { memoryNearLimit: near('256Mi', 250) }).action.type, 'None');
+    assert.equal(a.recovery?.memoryLimit, undefined);
+  });
+
+  it('does nothing without proactive, or with action None', () => {
+    assert.equal(new Agent().at(0, [], { memoryNearLimit: near('256Mi', 250) }).action.type, 'None');
+    const none: RecoveryPolicy = { ...proactive, oomKilled: { ...proactive.oomKilled, action: 'None' } };
+    assert.equal(new Agent({ policy: none }).at(0, [], { memoryNearLimit: near('256Mi', 250) }).action.type, 'None');
   });
 });

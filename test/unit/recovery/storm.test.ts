@@ -19,7 +19,7 @@ const t0 = Date.UTC(2026, 10, 30, 0, 0, 0);
 /** The CRD's bounds, each at its most aggressive end (src/api/recovery.ts). */
 const stormPolicy: RecoveryPolicy = {
   restart: { initialBackoffSeconds: 1, maxBackoffSeconds: 1, maxAttempts: 100, windowSeconds: 60, healthyResetSeconds: 10 },
-  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi', proactive: false },
   onExhausted: 'Rollback',
 };
 

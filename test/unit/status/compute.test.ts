@@ -163,7 +163,7 @@ describe('computeStatus', () => {
       deployment: deployment({ revision: 'rev1', image: 'registry.example/agent:v1' }),
       decision: { action: { type: 'None' }, recovery: { generation: 2, rolledBackFrom: 'rev2', rolledBackTo: 'rev1', memoryLimit: '356Mi' }, fresh: [] },
     }));
-    assert.equal(message(s, 'Degraded'), "running revision rev1 (the last healthy) instead of rev2, which kept failing: fix the spec and apply it to clear the rollback; memory limit is 356Mi instead of the spec's 256Mi after OOM kills (recovery.oomKilled, max 512Mi): set resources.limits.memory to 356Mi or more to keep it; any spec change clears the override");
+    assert.equal(message(s, 'Degraded'), "running revision rev1 (the last healthy) instead of rev2, which kept failing: fix the spec and apply it to clear the rollback; memory limit is 356Mi instead of the spec's 256Mi, raised against OOM kills (recovery.oomKilled, max 512Mi): set resources.limits.memory to 356Mi or more to keep it; any spec change clears the override");
     assert.equal(s.image, 'registry.example/agent:v1');
     assert.equal(s.revision, 'rev2', 'revision stays the one the spec asks for');
   });

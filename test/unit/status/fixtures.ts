@@ -8,7 +8,7 @@ export const iso = (s: number) => new Date(t0 + s * 1000).toISOString().replace(
 
 export const policy: RecoveryPolicy = {
   restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 300, maxAttempts: 3, windowSeconds: 3600, healthyResetSeconds: 600 },
-  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi' },
+  oomKilled: { action: 'IncreaseMemory', maxMemory: '512Mi', proactive: false },
   onExhausted: 'Rollback',
 };
 

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -96,6 +97,9 @@ func main() {
 	if s.Exit {
 		time.AfterFunc(s.ExitAfter, func() {
 			log.Info("exiting", "code", s.ExitCode, "after", s.ExitAfter.String())
+			if s.ExitMessage != "" {
+				fmt.Fprintln(os.Stderr, s.ExitMessage)
+			}
 			os.Exit(s.ExitCode)
 		})
 	}
@@ -106,6 +110,12 @@ func main() {
 		a.info.AllocatedMiB = s.AllocMiB
 		a.mu.Unlock()
 		log.Info("allocated", "MiB", s.AllocMiB)
+	}
+	for i := 0; i < s.BusyThreads; i++ {
+		go spin()
+	}
+	if s.GrowMiBPerS > 0 {
+		go grow(log, s.AllocMiB, s.GrowMiBPerS, s.GrowToMiB)
 	}
 	if s.StartDelay > 0 {
 		log.Info("starting slowly", "delay", s.StartDelay.String())
@@ -280,4 +290,39 @@ func (a *agent) writeControl(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("control written", "ready", c.Ready, "live", c.Live)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// spin burns CPU for ever: under a CPU limit the kernel throttles it in
+// nearly every CFS period.
+func spin() {
+	for n := uint64(0); ; n++ {
+		if n == ^uint64(0) {
+			runtime.Gosched()
+		}
+	}
+}
+
+// grow allocates and touches perSecond MiB more every second (in whole
+// MiB, as they add up) until the agent holds toMiB (0: for ever): a leak
+// slow enough to be seen coming.
+func grow(log *slog.Logger, held int, perSecond float64, toMiB int) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	owed := 0.0
+	for range tick.C {
+		owed += perSecond
+		step := int(owed)
+		if toMiB > 0 && held+step > toMiB {
+			step = toMiB - held
+		}
+		if toMiB > 0 && held >= toMiB {
+			log.Info("grown", "MiB", held)
+			return
+		}
+		if step > 0 {
+			allocate(step)
+			held += step
+			owed -= float64(step)
+		}
+	}
 }

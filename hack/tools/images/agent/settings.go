@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,10 @@ type Settings struct {
 	ExitCode    int           // AGENT_EXIT_CODE: exit with this code ...
 	ExitAfter   time.Duration // AGENT_EXIT_AFTER: ... this long after start (set either to exit)
 	Exit        bool
+	ExitMessage string  // AGENT_EXIT_MESSAGE: printed to stderr as is just before that exit (its last words; "\n" starts a line)
+	BusyThreads int     // AGENT_BUSY_THREADS: goroutines that spin for ever (CPU-bound work under a CPU limit)
+	GrowMiBPerS float64 // AGENT_GROW_MIB_PER_SEC: after AGENT_ALLOC_MIB, allocate and touch this much more every second (0.5: 1 MiB every 2 s) ...
+	GrowToMiB   int     // AGENT_GROW_TO_MIB: ... until this much is held in all (0: for ever)
 }
 
 // Probe is how one health endpoint answers: Mode from the start, and
@@ -73,6 +78,10 @@ func ParseSettings(getenv func(string) string) (Settings, error) {
 	s.ExitCode = p.int("AGENT_EXIT_CODE", 0)
 	s.ExitAfter = p.duration("AGENT_EXIT_AFTER")
 	s.Exit = getenv("AGENT_EXIT_CODE") != "" || getenv("AGENT_EXIT_AFTER") != ""
+	s.ExitMessage = strings.ReplaceAll(getenv("AGENT_EXIT_MESSAGE"), `\n`, "\n")
+	s.BusyThreads = p.int("AGENT_BUSY_THREADS", 0)
+	s.GrowMiBPerS = p.float("AGENT_GROW_MIB_PER_SEC")
+	s.GrowToMiB = p.int("AGENT_GROW_TO_MIB", 0)
 	if s.Port < 1 || s.Port > 65535 {
 		p.fail("AGENT_PORT", "a port between 1 and 65535")
 	}
@@ -81,6 +90,12 @@ func ParseSettings(getenv func(string) string) (Settings, error) {
 	}
 	if s.ExitCode < 0 || s.ExitCode > 255 {
 		p.fail("AGENT_EXIT_CODE", "an exit code between 0 and 255")
+	}
+	if s.BusyThreads < 0 || s.BusyThreads > 64 {
+		p.fail("AGENT_BUSY_THREADS", "a number of goroutines from 0 to 64")
+	}
+	if s.GrowMiBPerS < 0 || s.GrowToMiB < 0 {
+		p.fail("AGENT_GROW_MIB_PER_SEC", "MiB per second and MiB, 0 or more (with AGENT_GROW_TO_MIB)")
 	}
 	return s, p.err
 }
@@ -107,6 +122,18 @@ func (p *parser) int(name string, def int) int {
 		p.fail(name, "a whole number")
 	}
 	return n
+}
+
+func (p *parser) float(name string) float64 {
+	v := p.getenv(name)
+	if v == "" {
+		return 0
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		p.fail(name, "a number such as 1 or 0.5")
+	}
+	return f
 }
 
 func (p *parser) duration(name string) time.Duration {

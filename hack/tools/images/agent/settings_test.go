@@ -26,13 +26,15 @@ func TestEveryKnobIsReadFromItsVariable(t *testing.T) {
 		"AGENT_PORT": "9000", "AGENT_START_DELAY": "3s", "AGENT_READY": "hang", "AGENT_READY_FAIL_AFTER": "1m",
 		"AGENT_LIVE": "fail", "AGENT_CONFIG_FILE": "/c/config.json", "SECRET_ENV": "TOKEN", "AGENT_STATE_DIR": "/data",
 		"AGENT_ALLOC_MIB": "200", "AGENT_EXIT_CODE": "3", "AGENT_EXIT_AFTER": "500ms",
+		"AGENT_EXIT_MESSAGE": `token x\nerror: no such host`, "AGENT_BUSY_THREADS": "2", "AGENT_GROW_MIB_PER_SEC": "0.5", "AGENT_GROW_TO_MIB": "190",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := Settings{Port: 9000, StartDelay: 3 * time.Second, Ready: Probe{Mode: Hang, FailAfter: time.Minute}, Live: Probe{Mode: Fail},
 		ConfigFile: "/c/config.json", SecretEnv: "TOKEN", StateDir: "/data", ControlFile: "/data/control",
-		AllocMiB: 200, ExitCode: 3, ExitAfter: 500 * time.Millisecond, Exit: true}
+		AllocMiB: 200, ExitCode: 3, ExitAfter: 500 * time.Millisecond, Exit: true,
+		ExitMessage: "token x\nerror: no such host", BusyThreads: 2, GrowMiBPerS: 0.5, GrowToMiB: 190}
 	if s != want {
 		t.Fatalf("got %+v, want %+v", s, want)
 	}
@@ -62,6 +64,8 @@ func TestABadValueIsAnErrorNamingTheVariableAndWhatItAccepts(t *testing.T) {
 		{"AGENT_LIVE_FAIL_AFTER", "10", "want a duration such as 500ms"},
 		{"AGENT_EXIT_CODE", "300", "want an exit code between 0 and 255"},
 		{"AGENT_ALLOC_MIB", "-1", "AGENT_ALLOC_MIB"},
+		{"AGENT_BUSY_THREADS", "100", "want a number of goroutines from 0 to 64"},
+		{"AGENT_GROW_MIB_PER_SEC", "-2", "AGENT_GROW_MIB_PER_SEC"},
 	} {
 		_, err := ParseSettings(env(map[string]string{tc.name: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

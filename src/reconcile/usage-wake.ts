@@ -1,0 +1,41 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { agentLabel } from '../desired/labels.ts';
+import { resolveSpec } from '../desired/defaults.ts';
+import { labelValue } from '../desired/names.ts';
+import { keyOf } from '../runtime/kube-object.ts';
+import { usageConditionsDiffer, usageVerdicts } from '../status/usage-conditions.ts';
+import type { ContainerUsage } from '../usage/assess.ts';
+import type { Caches } from './caches.ts';
+import { byAgentLabel } from './gather.ts';
+
+/**
+ * After a round of node readings: queue the Agents whose usage verdict now
+ * differs from what their status says. A new reading raises no watch event,
+ * so without this a warning would wait for an unrelated reconcile; and
+ * queueing every Agent on every round would reconcile them all every 15 s for
+ * nothing. The same pure verdict the plan computes decides.
+ */
+export function wakeOnUsageChange(caches: Caches, usage: { usageOf(pods: readonly V1Pod[]): ContainerUsage[] }, pods: readonly V1Pod[], wake: (key: string) => void): void {
+  const agentsSeen = new Set<string>();
+  for (const p of pods) {
+    const label = p.metadata?.labels?.[agentLabel];
+    if (label !== undefined) agentsSeen.add(`${p.metadata?.namespace ?? ''}\0${label}`);
+  }
+  for (const id of agentsSeen) {
+    const [ns, label] = id.split('\0') as [string, string];
+    for (const agent of caches.agents.list(ns).filter((a) => labelValue(a.metadata.name) === label)) {
+      const own = caches.pods.byIndex(ns, byAgentLabel, label).filter((p) => p.metadata?.namespace === ns);
+      const readings = usage.usageOf(own);
+      if (!readings.length) continue;
+      let recovery;
+      try {
+        recovery = resolveSpec(agent.spec).recovery;
+      } catch {
+        // A spec the schema refuses: its reconcile reports that; no warning to raise here.
+        continue;
+      }
+      const v = usageVerdicts(readings, agent.status?.conditions, recovery);
+      if (usageConditionsDiffer(v, agent.status?.conditions, agent.metadata.generation ?? 0)) wake(keyOf(ns, agent.metadata.name));
+    }
+  }
+}
