@@ -88,7 +88,7 @@ export function schedule(o: ScheduleOptions): Fault[] {
   const out: Fault[] = [];
   classes.forEach((cls, i) => {
     const at = round(o.warmupSeconds + i * slot + rand() * slot * 0.8);
-    const endsAt = round(at + (releaseClasses.has(cls) ? o.humanAfterSeconds : o.causeSeconds));
+    const endsAt = at + (releaseClasses.has(cls) ? o.humanAfterSeconds : o.causeSeconds);
     const agent = agents.find((a) => (free.get(a) ?? 0) <= at);
     if (agent === undefined) throw new Error(`no agent free for fault ${i} at ${at} s: raise --agents or lower the fault rate`);
     free.set(agent, endsAt + o.settleSeconds);
@@ -105,4 +105,4 @@ function shuffle<T>(xs: T[], rand: () => number): void {
   }
 }
 
-const round = (s: number) => Math.round(s * 10) / 10;
+const round = (s: number) => Math.round(s);
