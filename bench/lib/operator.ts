@@ -18,6 +18,8 @@ export interface OperatorOptions {
   /** Write a V8 CPU profile of the whole run into this folder (written at exit). */
   cpuProfDir?: string;
   logLevel?: string;
+  /** Extra environment (e.g. LEADER_ELECT, HEALTHY_AFTER_SECONDS); wins over the defaults above. */
+  env?: Record<string, string>;
 }
 
 export interface RunningOperator {
@@ -46,6 +48,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
       LOG_LEVEL: o.logLevel ?? 'info',
       ...(o.workers ? { WORKERS: String(o.workers) } : {}),
+      ...o.env,
     },
     // Straight into the file, not through the bench: if the bench is killed,
     // the operator's stdout must not turn into a broken pipe under its logger.
