@@ -7,8 +7,12 @@
 // abnormal stretch that began while its cause was still there (before the
 // person's revert, or before a passing cause passed); stretches that begin
 // later are the revert's own rollout, not this fault. An agent still abnormal
-// when its window closes never recovered. A release fault that only recovered
-// after the person's revert needed a person; so did one never recovered.
+// when its window closes never recovered. A release fault needed a person
+// unless its recovery held for stableSeconds before the person's revert: a
+// crash-looping container is Ready for the seconds it runs between crashes
+// (on a kubelet as on kwok), so a revert that lands in such a moment must not
+// count as the agent having healed itself; its MTTR is then the revert's. A
+// fault never recovered needed a person too.
 import { quantile } from '../lib/stats.ts';
 import { faultClasses, releaseClasses, type Fault, type FaultClass } from './schedule.ts';
 
@@ -41,6 +45,9 @@ export interface ArmFigures {
   needsHumanShare: number;
 }
 
+/** Longer than the kubelet's first crash back-off (10 s): a recovery that held this long was not a pause between crashes. */
+export const stableSeconds = 15;
+
 export function outcomes(faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number): FaultOutcome[] {
   return faults.map((fault) => {
     const next = faults.filter((f) => f.agent === fault.agent && f.at > fault.at).reduce((m, f) => Math.min(m, f.at), runEnd);
@@ -49,8 +56,11 @@ export function outcomes(faults: readonly Fault[], stretches: ReadonlyMap<number
     if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, impacted: true, needsHuman: true };
     const caused = inWindow.filter((s) => s.from < fault.endsAt);
     if (caused.length === 0) return { fault, mttr: 0, impacted: false, needsHuman: false };
-    const mttr = caused.at(-1)!.to! - fault.at;
-    return { fault, mttr, impacted: true, needsHuman: releaseClasses.has(fault.class) && fault.at + mttr > fault.endsAt };
+    const recovered = caused.at(-1)!.to!;
+    if (releaseClasses.has(fault.class) && recovered + stableSeconds > fault.endsAt) {
+      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, impacted: true, needsHuman: true };
+    }
+    return { fault, mttr: recovered - fault.at, impacted: true, needsHuman: false };
   });
 }
 

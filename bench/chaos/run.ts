@@ -4,6 +4,8 @@
 // cluster, the report and the plots; test/e2e/chaos.test.ts runs it short.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type CoreV1Event } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readAuditWrites } from '../../test/support/audit.ts';
 import { onCleanup } from '../lib/cleanup.ts';
 import type { ArmName, ChaosOptions } from './args.ts';
@@ -122,6 +124,11 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     const fig = figures(arm.name, o.agents, faults, toStretches(samples), runEnd);
     const op = operators.get(arm.name);
     const events = op ? (await c.core.listNamespacedEvent({ namespace: arm.namespace })).items : [];
+    if (op) {
+      // for reading a run afterwards (--keep): what the operator recorded per Agent, and its Events
+      const agents = await c.custom.listNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents' }) as { items: unknown[] };
+      writeFileSync(join(workDir, `agents-${arm.name}.json`), JSON.stringify({ agents: agents.items, events }, null, 1));
+    }
     const stepEvents = events.filter((e) => ['RestartedPod', 'MemoryIncreased', 'RolledBack'].includes(e.reason ?? '') && e.source?.component !== 'kubelet');
     const r: ArmResult = { figures: fig, samples, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [] };
     if (op) r.operator = { starts: op.starts, crashes: op.crashes };

@@ -13,6 +13,8 @@ describe('chaos figures', () => {
     { name: 'recovery is the end of the last stretch begun before the revert', fault: bad(0, 10, 100), stretches: [{ from: 12, to: 15 }, { from: 17, to: 22 }], mttr: 12, needsHuman: false },
     { name: "the revert's own rollout blip is not this fault", fault: bad(0, 10, 100), stretches: [{ from: 12, to: 20 }, { from: 101, to: 102 }], mttr: 10, needsHuman: false },
     { name: 'a release fault that lasted until the revert needed a person', fault: bad(0, 10, 100), stretches: [{ from: 12, to: 105 }], mttr: 95, needsHuman: true },
+    { name: 'a recovery that had not held 15 s when the person reverted needed the person', fault: bad(0, 10, 100), stretches: [{ from: 12, to: 88 }, { from: 90, to: 98 }], mttr: 90, needsHuman: true },
+    { name: 'a recovery that held 15 s before the revert was the fleet healing itself', fault: bad(0, 10, 100), stretches: [{ from: 12, to: 84 }], mttr: 74, needsHuman: false },
     { name: 'a passing cause that lasted past its end recovered without a person', fault: transient(0, 10, 40), stretches: [{ from: 11, to: 50 }], mttr: 40, needsHuman: false },
     { name: 'an agent still abnormal at the end never recovered', fault: transient(0, 10, 40), stretches: [{ from: 11, to: undefined }], mttr: undefined, needsHuman: true },
     { name: 'stretches before the onset do not count', fault: transient(0, 10, 40), stretches: [{ from: 1, to: 5 }], mttr: 0, needsHuman: false },
