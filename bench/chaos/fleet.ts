@@ -4,7 +4,7 @@
 // a change to the pod template that carries its failure with it (the kwok
 // stages in hack/kwok/stages.yaml fail pods by annotation), so a rollback or a
 // person's revert really removes it and a memory raise really cures an OOM.
-import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type V1Container, type V1EnvVar } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type V1Container, type V1EnvVar, type V1Probe } from '@kubernetes/client-node';
 import type { Fault, FaultClass } from './schedule.ts';
 
 export type ArmKind = 'plain' | 'operator';
@@ -31,6 +31,8 @@ export interface Release {
   env?: V1EnvVar[];
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** a readiness probe (Agent: spec.health.readiness; plain: the container's readinessProbe) */
+  readiness?: V1Probe;
 }
 
 const image = 'registry.example/agent:1.0';
@@ -48,13 +50,16 @@ export function releaseFor(cls: FaultClass, id: number): Release | undefined {
     case 'bad-release': case 'operator-kill': case 'leader-failover':
       return { image: `registry.example/agent:2.${id}`, annotations: fault('CrashLoopBackOff') };
     case 'bad-config': return { env: [{ name: 'AGENT_CONFIG', value: `broken-${id}` }], annotations: fault('CrashLoopBackOff', { 'fault.agent-operator.dev/exit-code': '78' }) };
-    case 'strict-probe': return { env: [{ name: 'PROBE_TIMEOUT_MS', value: '1' }], annotations: fault('NotReady') };
+    // a readiness probe the agent cannot pass (the NotReady stage plays its failures); without a probe a kubelet never marks a running container unready
+    case 'strict-probe': return { readiness: strictProbe, annotations: fault('NotReady') };
     // the kubelet stand-in in bench/chaos/kubelet.ts keeps these pods from becoming ready until the cause ends
     case 'secret-missing': return { env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: secretName(id), key: 'token' } } }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
     case 'late-dependency': return { env: [{ name: 'UPSTREAM', value: `svc-f${id}` }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
     case 'transient-crash': return undefined;
   }
 }
+
+const strictProbe: V1Probe = { exec: { command: ['/agent', 'check', '--timeout=1ms'] }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 };
 
 export const secretName = (id: number) => `chaos-secret-f${id}`;
 
@@ -64,6 +69,7 @@ function container(r: Release = {}): V1Container {
     name: 'agent', image: r.image ?? image,
     resources: { requests: { cpu: '10m', memory: `${Math.min(64, limit)}Mi` }, limits: { memory: `${limit}Mi` } },
     env: [...baseEnv, ...(r.env ?? [])],
+    ...(r.readiness ? { readinessProbe: r.readiness } : {}),
   };
 }
 
@@ -105,7 +111,7 @@ export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release |
   }
   const podTemplate = r?.labels || r?.annotations ? { labels: r.labels ?? null, annotations: r.annotations ?? null } : null;
   await c.custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', name,
-    body: { spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, podTemplate } } }, mergePatch());
+    body: { spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, podTemplate, health: r?.readiness ? { readiness: r.readiness } : null } } }, mergePatch());
 }
 
 export type { Fault };
