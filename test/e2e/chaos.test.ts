@@ -37,9 +37,11 @@ describe('make chaos, short', () => {
     if (!cluster().clusterDir) return t.skip('the fault stages and the audit log come with the local control plane only');
     await installCRD(cluster());
     const audit = auditLogPath(cluster())!;
+    // The person reverts after 60 s: a release applied while the SIGKILLed operator's successor waits out the
+    // 15 s lease is rolled out only once it leads, and a revert before then would leave it nothing to remedy.
     const run = await runChaos([
       '--agents', '10', '--minutes', '0.5', '--rate', '18', '--arms', 'plain,fast', '--seed', '7',
-      '--warmup', '20', '--human-after', '25', '--cause', '15', '--settle', '15',
+      '--warmup', '20', '--human-after', '60', '--cause', '15', '--settle', '15',
       '--no-plots', '--audit-log', audit, '--out', join(cluster().clusterDir!, 'chaos-out'),
     ]);
     const last = run.stdout.trim().split('\n').at(-1) ?? '';
