@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection chaos \
         cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
@@ -75,6 +75,9 @@ bench: deps tools ## agent-operator side by side with a Go controller-runtime ba
 
 bench-detection: deps tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
 	node bench/detection.ts $(BENCH_ARGS)
+
+chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; --help lists all)
+	node bench/chaos.ts $(CHAOS_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)
 	-for d in .cluster/*/; do [ -d "$$d" ] && hack/cluster down --dir "$$d" || true; done

@@ -20,6 +20,8 @@ export interface OperatorOptions {
   logLevel?: string;
   /** Another program to run instead of `node src/main.ts` (the Go baseline), with the same environment. */
   command?: string;
+  /** Extra environment (e.g. LEADER_ELECT, HEALTHY_AFTER_SECONDS); wins over the defaults above. */
+  env?: Record<string, string>;
 }
 
 export interface RunningOperator {
@@ -49,6 +51,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
       LOG_LEVEL: o.logLevel ?? 'info',
       ...(o.workers ? { WORKERS: String(o.workers) } : {}),
+      ...o.env,
     },
     // Straight into the file, not through the bench: if the bench is killed,
     // the operator's stdout must not turn into a broken pipe under its logger.

@@ -127,7 +127,8 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    Stalled. A revision becomes \`lastHealthyRevision\` after 60 s fully ready
    with no failure. A revision that has never been healthy and fails (other
    than by OOM kills) while a healthy one exists is a failed release: with
-   Rollback it is rolled back at the first step, without restarts.
+   Rollback it is rolled back at the first step, without restarts, or as
+   soon as the kubelet's retry of its crashed container failed too.
 5. **Clearing**: a new spec generation clears the override, the rollback and
    the attempts (event RecoveryCleared). Nothing is done for an Unmanaged Agent,
    and nothing while the Deployment is still replacing pods of a rollout and

@@ -54,7 +54,11 @@ export function auditUnavailable(cluster: Cluster): string | undefined {
 /** Write requests matching the filter, oldest first; undefined when the cluster has no readable audit log. */
 export async function auditWrites(cluster: Cluster, filter: WriteFilter = {}): Promise<AuditEvent[] | undefined> {
   const path = auditLogPath(cluster);
-  if (!path) return undefined;
+  return path ? readAuditWrites(path, filter) : undefined;
+}
+
+/** Write requests matching the filter in the audit log at path, oldest first (make chaos reads its cluster's log this way). */
+export async function readAuditWrites(path: string, filter: WriteFilter = {}): Promise<AuditEvent[]> {
   const text = await readFile(path, 'utf8');
   const verbs = filter.verbs ?? WRITE_VERBS;
   const since = filter.since?.getTime();

@@ -93,6 +93,23 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(a.recovery!.restartAttempts, undefined, 'no pod of it was deleted');
   });
 
+  it("rolls a failed release back as soon as the kubelet's retry of it failed too, not after the first step's wait", () => {
+    // make chaos (issue 12): waiting out the 10 s step made every bad release's MTTR 16-17 s; the kubelet's own
+    // retry has already been spent once its container waits in CrashLoopBackOff after a restart
+    const a = new Agent();
+    assert.equal(a.at(0, [crash('a', 0, { revision: 'rev2', containerState: 'running' })]).action.type, 'None', 'the first death: the kubelet retries');
+    assert.equal(a.at(1, [crash('a', 1, { revision: 'rev2', containerState: 'running' })]).action.type, 'None', 'its retry is running');
+    assert.deepEqual(a.at(3, [crash('a', 1, { revision: 'rev2' })]).action, { type: 'Rollback', from: 'rev2', to: 'rev1' });
+    assert.equal(a.recovery!.restartAttempts, undefined, 'no pod of it was deleted');
+    // a proven revision keeps its restart schedule: the kubelet gets the whole first step
+    const b = new Agent({ lastHealthyRevision: 'rev2' });
+    assert.equal(b.at(0, [crash('a', 1)]).action.type, 'None');
+    assert.equal(b.at(3, [crash('a', 1)]).action.type, 'None');
+    // an image that cannot be pulled has no kubelet retry spent yet: the step waits as before
+    const c = new Agent();
+    assert.equal(c.at(3, [{ ...pullFailure('a'), revision: 'rev2' }]).action.type, 'None');
+  });
+
   it('restarts a new revision on the schedule when onExhausted is Hold (there is nothing to roll back to by policy)', () => {
     const a = new Agent({ policy: { ...basePolicy, onExhausted: 'Hold' } });
     a.at(0, [crash('a', 1, { revision: 'rev2' })]);

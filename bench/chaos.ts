@@ -1,0 +1,73 @@
+// make chaos: the seed's headline measured. A fleet of agents in each arm
+// (plain Deployments; the operator with its defaults; the operator with its
+// fastest safe settings), one seeded schedule of faults played against every
+// arm at once, health measured from pods once a second; then a table, CSV
+// files and PNG plots (hack/tools/chaosplot). docs/chaos.md has the classes,
+// the default mix and how each figure is computed.
+// Usage: node bench/chaos.ts --help
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { parseArgs, usage, type ChaosOptions } from './chaos/args.ts';
+import { runChaos } from './chaos/run.ts';
+import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
+import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
+import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+
+const origin = performance.now();
+const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+
+async function main(o: ChaosOptions): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'agent-operator-chaos-'));
+  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
+  let kubeconfig = process.env['BENCH_KUBECONFIG'];
+  if (!kubeconfig) {
+    const nodes = nodesFor(o.agents * o.arms.length * 2);
+    log(`starting a local control plane with ${nodes} kwok nodes in ${work}/cluster`);
+    const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
+    kubeconfig = cluster.kubeconfig;
+    o.auditLog ??= join(cluster.dir!, 'audit', 'audit.log');
+  }
+  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
+  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+  const load = loadavg()[0] ?? 0;
+  const r = await runChaos(kubeconfig, o, work, log);
+  const machine = `${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start`;
+  process.stdout.write(`\nmake chaos ${new Date().toISOString()} (${machine}); ${o.agents} agents per arm, seed ${o.seed}, ${o.minutes} min of faults at ${o.faultsPerMinute}/min\n`);
+  process.stdout.write(formatTable(r));
+  const out = resolve(o.out);
+  const files = writeCsv(out, r);
+  log(`wrote ${files.join(', ')}`);
+  if (o.plots) {
+    const plot = spawnSync('go', ['run', '.', '--in', out, '--out', out], { cwd: join(repoRoot, 'hack/tools/chaosplot'), stdio: ['ignore', 'inherit', 'inherit'] });
+    if (plot.status !== 0) log(`the plots failed (go run hack/tools/chaosplot exited ${plot.status}); the CSV files are complete`);
+    else for (const f of ['abnormal-over-time.png', 'mttr-by-class.png']) if (existsSync(join(out, f))) log(`wrote ${join(out, f)}`);
+  }
+  const broken = invariantViolations(r);
+  for (const b of broken) log(`INVARIANT: ${b}`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, steps: a.steps, podDeletes: a.podDeletes, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  return broken.length ? 1 : 0;
+}
+
+let options: ChaosOptions;
+try {
+  options = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`chaos: ${(err as Error).message}\n\n${usage}\n`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+cleanupOnSignals(log);
+let code = 1;
+try {
+  code = await main(options);
+} catch (err) {
+  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+} finally {
+  await cleanup(log);
+}
+process.exit(code);

@@ -1,0 +1,114 @@
+// From what the health sampler saw to the figures: abnormal rate, MTTR per
+// fault class, the share of faults that needed a person. Pure (a table test
+// pins each rule in test/unit/chaos-figures.test.ts).
+//
+// An agent is abnormal while it is not fully available (health.ts says how
+// that is judged from its pods). A fault's recovery is the end of the last
+// abnormal stretch that began while its cause was still there (before the
+// person's revert, or before a passing cause passed); stretches that begin
+// later are the revert's own rollout, not this fault. An agent still abnormal
+// when its window closes never recovered. A release fault needed a person
+// unless its recovery held for stableSeconds before the person's revert: a
+// crash-looping container is Ready for the seconds it runs between crashes
+// (on a kubelet as on kwok), so a revert that lands in such a moment must not
+// count as the agent having healed itself; its MTTR is then the revert's. A
+// fault never recovered needed a person too.
+import { quantile } from '../lib/stats.ts';
+import { faultClasses, releaseClasses, type Fault, type FaultClass } from './schedule.ts';
+
+/** Abnormal stretches of one agent, [from, to) in seconds; `to` undefined: still abnormal. */
+export interface Stretch { from: number; to: number | undefined }
+
+export interface FaultOutcome {
+  fault: Fault;
+  /** seconds from onset to recovery; 0: never abnormal; undefined: never recovered */
+  mttr: number | undefined;
+  impacted: boolean;
+  needsHuman: boolean;
+}
+
+export interface ClassFigures {
+  class: FaultClass;
+  faults: number;
+  recovered: number;
+  p50: number | undefined;
+  p95: number | undefined;
+  max: number | undefined;
+  needsHuman: number;
+}
+
+export interface ArmFigures {
+  arm: string;
+  abnormalRate: number;
+  outcomes: FaultOutcome[];
+  classes: ClassFigures[];
+  needsHumanShare: number;
+}
+
+/** Longer than the kubelet's first crash back-off (10 s): a recovery that held this long was not a pause between crashes. */
+export const stableSeconds = 15;
+
+export function outcomes(faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number): FaultOutcome[] {
+  return faults.map((fault) => {
+    const next = faults.filter((f) => f.agent === fault.agent && f.at > fault.at).reduce((m, f) => Math.min(m, f.at), runEnd);
+    const inWindow = (stretches.get(fault.agent) ?? []).filter((s) => (s.to ?? Infinity) > fault.at && s.from < next);
+    const last = inWindow.at(-1);
+    if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, impacted: true, needsHuman: true };
+    const caused = inWindow.filter((s) => s.from < fault.endsAt);
+    if (caused.length === 0) return { fault, mttr: 0, impacted: false, needsHuman: false };
+    const recovered = caused.at(-1)!.to!;
+    if (releaseClasses.has(fault.class) && recovered + stableSeconds > fault.endsAt) {
+      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, impacted: true, needsHuman: true };
+    }
+    return { fault, mttr: recovered - fault.at, impacted: true, needsHuman: false };
+  });
+}
+
+/** Share of agent-seconds in [0, runEnd) spent abnormal. */
+export function abnormalRate(agents: number, stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number): number {
+  let abnormal = 0;
+  for (const list of stretches.values()) {
+    for (const s of list) abnormal += Math.max(0, Math.min(s.to ?? runEnd, runEnd) - Math.max(0, s.from));
+  }
+  return agents > 0 && runEnd > 0 ? abnormal / (agents * runEnd) : 0;
+}
+
+export function figures(arm: string, agents: number, faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number): ArmFigures {
+  const out = outcomes(faults, stretches, runEnd);
+  const classes = faultClasses.flatMap((cls): ClassFigures[] => {
+    const mine = out.filter((o) => o.fault.class === cls);
+    if (mine.length === 0) return [];
+    const times = mine.flatMap((o) => (o.mttr === undefined ? [] : [o.mttr]));
+    return [{
+      class: cls, faults: mine.length, recovered: times.length,
+      p50: times.length ? quantile(times, 0.5) : undefined,
+      p95: times.length ? quantile(times, 0.95) : undefined,
+      max: times.length ? Math.max(...times) : undefined,
+      needsHuman: mine.filter((o) => o.needsHuman).length,
+    }];
+  });
+  return {
+    arm, abnormalRate: abnormalRate(agents, stretches, runEnd), outcomes: out, classes,
+    needsHumanShare: out.length ? out.filter((o) => o.needsHuman).length / out.length : 0,
+  };
+}
+
+/** Health samples (t, abnormal agents) to stretches per agent; samples must be in time order. */
+export function toStretches(samples: readonly { t: number; abnormal: ReadonlySet<number> }[]): Map<number, Stretch[]> {
+  const out = new Map<number, Stretch[]>();
+  const open = new Map<number, Stretch>();
+  for (const { t, abnormal } of samples) {
+    for (const a of abnormal) {
+      if (open.has(a)) continue;
+      const s: Stretch = { from: t, to: undefined };
+      open.set(a, s);
+      out.set(a, [...(out.get(a) ?? []), s]);
+    }
+    for (const [a, s] of open) {
+      if (abnormal.has(a)) continue;
+      s.to = t;
+      open.delete(a);
+    }
+  }
+  return out;
+}

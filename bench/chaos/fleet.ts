@@ -1,0 +1,117 @@
+// The fleet in each arm and what a fault does to it. Every arm gets the same
+// agents and, per fault, the same change: as Agents for the operator arms, as
+// the Deployments a user writes by hand for the plain arm. A release fault is
+// a change to the pod template that carries its failure with it (the kwok
+// stages in hack/kwok/stages.yaml fail pods by annotation), so a rollback or a
+// person's revert really removes it and a memory raise really cures an OOM.
+import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type V1Container, type V1EnvVar, type V1Probe } from '@kubernetes/client-node';
+import type { Fault, FaultClass } from './schedule.ts';
+
+export type ArmKind = 'plain' | 'operator';
+
+export interface Arm {
+  name: string;
+  kind: ArmKind;
+  namespace: string;
+  /** pod label whose value is the agent's name */
+  podLabel: string;
+  /** spec.recovery of every Agent (operator arms) */
+  recovery?: Record<string, unknown>;
+  /** operator environment (operator arms) */
+  operatorEnv?: Record<string, string>;
+}
+
+export const agentName = (i: number) => `agent-${String(i).padStart(3, '0')}`;
+export const agentIndex = (name: string): number | undefined => (/^agent-(\d+)$/.exec(name) ? Number(name.slice(6)) : undefined);
+
+/** What one release changes against the base: the pod template's failure annotations, labels and container. */
+export interface Release {
+  image?: string;
+  memoryLimitMi?: number;
+  env?: V1EnvVar[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  /** a readiness probe (Agent: spec.health.readiness; plain: the container's readinessProbe) */
+  readiness?: V1Probe;
+}
+
+const image = 'registry.example/agent:1.0';
+const memoryLimitMi = 128;
+const baseEnv: V1EnvVar[] = [{ name: 'LOG_LEVEL', value: 'info' }];
+const fault = (inject: string, extra: Record<string, string> = {}) => ({
+  'fault.agent-operator.dev/inject': inject, 'fault.agent-operator.dev/delay': '2s', 'fault.agent-operator.dev/backoff': '10s', ...extra,
+});
+
+/** The release a fault's person applies, or undefined for faults that change no spec (transient crash). */
+export function releaseFor(cls: FaultClass, id: number): Release | undefined {
+  switch (cls) {
+    // 48Mi where the agent needs 90Mi: the default maxMemory (twice the limit, 96Mi) has room for one raise
+    case 'oom': return { memoryLimitMi: 48, env: [{ name: 'RELEASE', value: `f${id}` }], annotations: fault('OOMKilled', { 'fault.agent-operator.dev/oom-below-mi': '90' }) };
+    case 'bad-release': case 'operator-kill': case 'leader-failover':
+      return { image: `registry.example/agent:2.${id}`, annotations: fault('CrashLoopBackOff') };
+    case 'bad-config': return { env: [{ name: 'AGENT_CONFIG', value: `broken-${id}` }], annotations: fault('CrashLoopBackOff', { 'fault.agent-operator.dev/exit-code': '78' }) };
+    // a readiness probe the agent cannot pass (the NotReady stage plays its failures); without a probe a kubelet never marks a running container unready
+    case 'strict-probe': return { readiness: strictProbe, annotations: fault('NotReady') };
+    // the kubelet stand-in in bench/chaos/kubelet.ts keeps these pods from becoming ready until the cause ends
+    case 'secret-missing': return { env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: secretName(id), key: 'token' } } }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
+    case 'late-dependency': return { env: [{ name: 'UPSTREAM', value: `svc-f${id}` }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
+    case 'transient-crash': return undefined;
+  }
+}
+
+const strictProbe: V1Probe = { exec: { command: ['/agent', 'check', '--timeout=1ms'] }, periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 2 };
+
+export const secretName = (id: number) => `chaos-secret-f${id}`;
+
+function container(r: Release = {}): V1Container {
+  const limit = r.memoryLimitMi ?? memoryLimitMi;
+  return {
+    name: 'agent', image: r.image ?? image,
+    resources: { requests: { cpu: '10m', memory: `${Math.min(64, limit)}Mi` }, limits: { memory: `${limit}Mi` } },
+    env: [...baseEnv, ...(r.env ?? [])],
+    ...(r.readiness ? { readinessProbe: r.readiness } : {}),
+  };
+}
+
+const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export interface Clients { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi }
+
+/** Creates agent i in the arm. */
+export async function createAgent(c: Clients, arm: Arm, i: number): Promise<void> {
+  const name = agentName(i);
+  if (arm.kind === 'plain') {
+    const labels = { app: name };
+    await c.apps.createNamespacedDeployment({ namespace: arm.namespace, body: {
+      metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container()] } } },
+    } });
+    return;
+  }
+  const { name: _n, ...ctr } = container();
+  await c.custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', body: {
+    apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
+    spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, ...(arm.recovery ? { recovery: arm.recovery } : {}) },
+  } });
+}
+
+/** Applies a release (or, with undefined, the base spec again: the person's revert). */
+export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release | undefined): Promise<void> {
+  const name = agentName(i);
+  const ctr = container(r);
+  if (arm.kind === 'plain') {
+    const d = await c.apps.readNamespacedDeployment({ name, namespace: arm.namespace });
+    const meta = d.spec!.template.metadata ?? {};
+    // labels/annotations a release added go (null in a merge patch); the selector's label stays
+    const without = (m: Record<string, string> | undefined, keep: Record<string, string>) =>
+      Object.fromEntries(Object.keys(m ?? {}).filter((k) => !(k in keep)).map((k) => [k, null]));
+    const labels = { ...without(meta.labels, { app: '' }), ...r?.labels, app: name };
+    const annotations = { ...without(meta.annotations, {}), ...r?.annotations };
+    await c.apps.patchNamespacedDeployment({ name, namespace: arm.namespace, body: { spec: { template: { metadata: { labels, annotations }, spec: { containers: [ctr] } } } } }, mergePatch());
+    return;
+  }
+  const podTemplate = r?.labels || r?.annotations ? { labels: r.labels ?? null, annotations: r.annotations ?? null } : null;
+  await c.custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', name,
+    body: { spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, podTemplate, health: r?.readiness ? { readiness: r.readiness } : null } } }, mergePatch());
+}
+
+export type { Fault };

@@ -1,0 +1,64 @@
+// The run's figures as a table for the terminal and as CSV files for the plots
+// and the README. Pure apart from writeCsv.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunResult } from './run.ts';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const sec = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(0)} s`);
+
+export function formatTable(r: RunResult): string {
+  const lines: string[] = [];
+  const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const w1 = [10, 10, 7, 12, 7, 12, 12, 16];
+  lines.push(row(['arm', 'abnormal', 'faults', 'needs human', 'steps', 'pod deletes', 'writes/step', 'operator crashes'], w1));
+  for (const a of r.arms) {
+    const f = a.figures;
+    lines.push(row([
+      f.arm, pct(f.abnormalRate), String(f.outcomes.length), pct(f.needsHumanShare), String(a.steps),
+      a.podDeletes === undefined ? '-' : String(a.podDeletes),
+      a.writes === undefined || a.steps === 0 ? '-' : (a.writes / a.steps).toFixed(1),
+      a.operator ? `${a.operator.crashes} (${a.operator.starts} starts)` : '-',
+    ], w1));
+  }
+  lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
+  const classes = [...new Set(r.arms.flatMap((a) => a.figures.classes.map((c) => c.class)))];
+  const w2 = [16, ...r.arms.map(() => 30)];
+  lines.push(row(['class', ...r.arms.map((a) => a.figures.arm)], w2));
+  for (const cls of classes) {
+    lines.push(row([cls, ...r.arms.map((a) => {
+      const c = a.figures.classes.find((x) => x.class === cls);
+      return c ? `${sec(c.p50)} / ${sec(c.p95)} / ${sec(c.max)} (${c.recovered}/${c.faults}, ${c.needsHuman})` : '-';
+    })], w2));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const csv = (rows: (string | number | undefined)[][]) => rows.map((r) => r.map((v) => (v === undefined ? '' : String(v))).join(',')).join('\n') + '\n';
+
+export function writeCsv(dir: string, r: RunResult): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, (string | number | undefined)[][]> = {
+    'summary.csv': [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes'],
+      ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes])],
+    'classes.csv': [['arm', 'class', 'faults', 'recovered', 'p50_s', 'p95_s', 'max_s', 'needs_human'],
+      ...r.arms.flatMap((a) => a.figures.classes.map((c) => [a.figures.arm, c.class, c.faults, c.recovered, c.p50, c.p95, c.max, c.needsHuman]))],
+    'faults.csv': [['arm', 'id', 'class', 'agent', 'at_s', 'ends_at_s', 'mttr_s', 'needs_human'],
+      ...r.arms.flatMap((a) => a.figures.outcomes.map((o) => [a.figures.arm, o.fault.id, o.fault.class, o.fault.agent, o.fault.at, o.fault.endsAt, o.mttr?.toFixed(1), o.needsHuman ? 1 : 0]))],
+    'timeline.csv': [['arm', 't_s', 'abnormal'], ...r.arms.flatMap((a) => a.samples.map((s) => [a.figures.arm, s.t.toFixed(1), s.abnormal.size]))],
+  };
+  for (const [name, rows] of Object.entries(files)) writeFileSync(join(dir, name), csv(rows));
+  return Object.keys(files).map((f) => join(dir, f));
+}
+
+/** Invariants that hold whatever the timings: what the short run in make test asserts. */
+export function invariantViolations(r: RunResult): string[] {
+  const out: string[] = [...r.faultErrors.map((e) => `fault injection failed: ${e}`)];
+  for (const a of r.arms) {
+    const name = a.figures.arm;
+    if (a.operator && a.operator.crashes > 0) out.push(`${name}: the operator crashed ${a.operator.crashes} time(s)`);
+    for (const s of a.repeatedSteps) out.push(`${name}: remediation step taken twice: ${s}`);
+    for (const p of a.podsDeletedTwice) out.push(`${name}: pod ${p} deleted twice`);
+  }
+  return out;
+}
