@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs, usage, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
-import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
+import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 
 const origin = performance.now();
@@ -50,24 +50,4 @@ async function main(o: ChaosOptions): Promise<number> {
   return broken.length ? 1 : 0;
 }
 
-let options: ChaosOptions;
-try {
-  options = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`chaos: ${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
-cleanupOnSignals(log);
-let code = 1;
-try {
-  code = await main(options);
-} catch (err) {
-  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanup(log);
-}
-process.exit(code);
+await runCommand({ name: 'chaos', usage, parse: parseArgs, main, log });

@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
+import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 import { converge } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
@@ -40,7 +40,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
-interface Options { agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
+interface Options { help?: boolean; agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
 
 const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)
   --agents N        Agents per run (default 200)
@@ -60,7 +60,8 @@ function parse(argv: string[]): Options {
       if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${a} must be a whole number from ${min} to ${max}`);
       return v;
     };
-    if (a === '--agents') o.agents = num(1, 20000);
+    if (a === '--help' || a === '-h') o.help = true;
+    else if (a === '--agents') o.agents = num(1, 20000);
     else if (a === '--samples') o.samples = num(0, 20000);
     else if (a === '--rounds') o.rounds = num(1, 10);
     else if (a === '--idle-seconds') o.idleSeconds = num(10, 3600);
@@ -198,20 +199,4 @@ async function main(o: Options): Promise<number> {
   return 0;
 }
 
-let options: Options;
-try {
-  options = parse(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`bench: ${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-cleanupOnSignals(log);
-let code = 1;
-try {
-  code = await main(options);
-} catch (err) {
-  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
-} finally {
-  await cleanup(log);
-}
-process.exit(code);
+await runCommand({ name: 'bench', usage, parse, main, log });

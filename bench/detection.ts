@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, usage, type BenchOptions } from './lib/args.ts';
-import { cleanup, cleanupOnSignals, onCleanup } from './lib/cleanup.ts';
+import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { kubectl, nodesFor, repoRoot, startCluster, type BenchCluster } from './lib/cluster.ts';
 import { converge, type ConvergeResult } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
@@ -196,26 +196,10 @@ function buildResult(x: {
   };
 }
 
-let options: BenchOptions;
-try {
-  options = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`bench: ${(err as Error).message}\n\n${usage}\n`);
-  process.exit(2);
-}
-if (options.help) {
-  process.stdout.write(`${usage}\n`);
-  process.exit(0);
-}
-cleanupOnSignals(log);
-let code = 1;
-try {
-  code = await main(options);
-} catch (err) {
-  log(`FAILED: ${(err as Error).stack ?? String(err)}`);
-  const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
-  if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);
-} finally {
-  await cleanup(log);
-}
-process.exit(code);
+await runCommand({
+  name: 'bench', usage, parse: parseArgs, main, log,
+  onFailure: () => {
+    const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
+    if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);
+  },
+});

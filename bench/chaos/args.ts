@@ -1,4 +1,5 @@
 // Command line of bench/chaos.ts (make chaos). Pure: argv in, options or an error out.
+import { forEachFlag } from '../lib/args.ts';
 import { defaultMix, faultClasses, type FaultClass } from './schedule.ts';
 
 export const armNames = ['plain', 'defaults', 'fast'] as const;
@@ -65,16 +66,7 @@ const numeric: Record<string, [keyof ChaosOptions, number, number]> = {
 
 export function parseArgs(argv: readonly string[]): ChaosOptions {
   const o: ChaosOptions = { ...defaults, mix: { ...defaults.mix }, arms: [...defaults.arms] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq >= 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (flag, value, arg) => {
     if (flag === '--help' || flag === '-h') o.help = true;
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--no-plots') o.plots = false;
@@ -99,6 +91,6 @@ export function parseArgs(argv: readonly string[]): ChaosOptions {
       if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} must be a number from ${min} to ${max}, got ${text}`);
       (o as unknown as Record<string, number>)[key] = n;
     } else throw new Error(`unknown argument ${arg}`);
-  }
+  });
   return o;
 }

@@ -63,18 +63,27 @@ const numeric: Record<string, [keyof BenchOptions, number, number]> = {
   '--nodes': ['nodes', 1, 200],
 };
 
-export function parseArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { ...defaults };
+/**
+ * Walks argv as flags, `--flag value` and `--flag=value` alike, for every
+ * bench command: `value()` takes the flag's value or throws naming the flag.
+ */
+export function forEachFlag(argv: readonly string[], visit: (flag: string, value: () => string, arg: string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const eq = arg.indexOf('=');
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
     const flag = eq >= 0 ? arg.slice(0, eq) : arg;
     const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
+    visit(flag, () => {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
-    };
+    }, arg);
+  }
+}
+
+export function parseArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { ...defaults };
+  forEachFlag(argv, (flag, value, arg) => {
     if (flag === '--help' || flag === '-h') o.help = true;
     else if (flag === '--keep') o.keep = true;
     else if (flag === '--no-restart') o.restart = false;
@@ -87,7 +96,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got ${text}`);
       (o as unknown as Record<string, number>)[key] = n;
     } else throw new Error(`unknown argument ${arg}`);
-  }
+  });
   if (o.samples > o.agents) o.samples = o.agents;
   return o;
 }

@@ -38,3 +38,40 @@ export function cleanupOnSignals(log: (msg: string) => void): void {
     });
   }
 }
+
+/**
+ * What every bench command does around its work: a bad argument exits 2 with
+ * the usage, --help prints it, signals and the end both run the cleanup, and
+ * the process exits with main's code (1 when it threw, after `onFailure`).
+ */
+export async function runCommand<O extends { help?: boolean }>(c: {
+  name: string;
+  usage: string;
+  parse: (argv: string[]) => O;
+  main: (options: O) => Promise<number>;
+  log: (msg: string) => void;
+  onFailure?: () => void;
+}): Promise<never> {
+  let options: O;
+  try {
+    options = c.parse(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${c.name}: ${(err as Error).message}\n\n${c.usage}\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${c.usage}\n`);
+    process.exit(0);
+  }
+  cleanupOnSignals(c.log);
+  let code = 1;
+  try {
+    code = await c.main(options);
+  } catch (err) {
+    c.log(`FAILED: ${(err as Error).stack ?? String(err)}`);
+    c.onFailure?.();
+  } finally {
+    await cleanup(c.log);
+  }
+  process.exit(code);
+}

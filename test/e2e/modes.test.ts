@@ -11,8 +11,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
-import { apply, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
-import { auditUnavailable, auditWrites } from '../support/audit.ts';
+import { apply, getAgent, patchAgentSpec, waitConverged, waitReady } from '../support/agents.ts';
+import { auditUnavailable, operatorWrites } from '../support/audit.ts';
 import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
@@ -41,19 +41,6 @@ spec:
   recovery: { restart: { maxAttempts: 0 }, onExhausted: Rollback }
 `;
 
-async function operatorWrites(since: Date): Promise<string[]> {
-  const events = await auditWrites(cluster(), { userAgent: 'agent-operator', since, namespace: ns });
-  return (events ?? []).map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.name}`);
-}
-
-async function converged(name: string): Promise<void> {
-  await eventually(async () => {
-    const a = await getAgent(cluster(), ns, name);
-    assert.equal(a.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-    assert.equal(a.status?.lastHealthyRevision, a.status?.revision);
-  }, { timeoutMs: 180_000, intervalMs: 1000, message: `Agent ${name} converged` });
-}
-
 async function pods(selector: string): Promise<V1Pod[]> {
   return (await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items;
 }
@@ -67,7 +54,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     assert.ok(nodes >= 2, `the early-stop scenario needs at least 2 untainted nodes, found ${nodes}`);
     await startOperator(cluster(), { namespaces: [ns] });
     await apply(cluster(), ns, { yaml: agents });
-    await Promise.all([converged('node-agent'), converged('wal')]);
+    await Promise.all([waitConverged(cluster(), ns, 'node-agent'), waitConverged(cluster(), ns, 'wal')]);
   });
 
   it('a DaemonSet Agent runs one pod per node and counts nodes: READY is ready/desired nodes', async () => {
@@ -97,7 +84,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     if (why) return t.skip(why);
     const since = new Date();
     await sleep(20_000); // the measurement window itself
-    assert.deepEqual(await operatorWrites(since), []);
+    assert.deepEqual(await operatorWrites(cluster(), ns, since), []);
   });
 
   it('refuses a mode change, naming the fix', async () => {

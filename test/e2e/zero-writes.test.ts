@@ -11,8 +11,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
-import { apply, getAgent } from '../support/agents.ts';
-import { auditUnavailable, auditWrites } from '../support/audit.ts';
+import { apply, getAgent, waitConverged } from '../support/agents.ts';
+import { auditUnavailable, operatorWrites } from '../support/audit.ts';
 import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
@@ -61,21 +61,6 @@ spec:
     annotations: { fault.agent-operator.dev/inject: NotReady }
 `;
 
-/** Writes the operator made in the test namespace since `since` (the audit log names the client by user agent). */
-async function operatorWrites(since: Date): Promise<string[]> {
-  const events = await auditWrites(cluster(), { userAgent: 'agent-operator', since, namespace: ns });
-  return (events ?? []).map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.name}`);
-}
-
-/** Converged: Ready, and the revision recorded as healthy (the status stops changing then). */
-async function converged(name: string): Promise<void> {
-  await eventually(async () => {
-    const a = await getAgent(cluster(), ns, name);
-    assert.equal(a.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
-    assert.equal(a.status?.lastHealthyRevision, a.status?.revision);
-  }, { timeoutMs: 180_000, intervalMs: 1000, message: `Agent ${name} converged` });
-}
-
 describe('a converged Agent causes zero API writes', () => {
   let op: RunningOperator;
   before(async () => {
@@ -83,8 +68,8 @@ describe('a converged Agent causes zero API writes', () => {
     ns = await testNamespace(cluster(), 'zero-writes');
     op = await startOperator(cluster(), { namespaces: [ns] });
     await apply(cluster(), ns, { yaml: agents });
-    await converged('steady');
-    await converged('pair');
+    await waitConverged(cluster(), ns, 'steady');
+    await waitConverged(cluster(), ns, 'pair');
     if (!withFaults()) return;
     await apply(cluster(), ns, { yaml: manyAgent });
     await eventually(async () => {
@@ -101,7 +86,7 @@ describe('a converged Agent causes zero API writes', () => {
     const since = new Date();
     const reconcilesBefore = await op.counter('controller_runtime_reconcile_total', { controller: 'agent' });
     await sleep(60_000); // the measurement window itself, not a wait for a condition
-    assert.deepEqual(await operatorWrites(since), []);
+    assert.deepEqual(await operatorWrites(cluster(), ns, since), []);
     if (withFaults()) {
       const many = await getAgent(cluster(), ns, 'many');
       assert.equal(many.status?.lastFailure?.count, manyReplicas, 'each failing replica counted exactly once');
@@ -122,6 +107,6 @@ describe('a converged Agent causes zero API writes', () => {
     await eventually(async () => (await op.counter('controller_runtime_reconcile_total', { controller: 'agent' })) >= agentCount,
       { message: `the new operator reconciled the ${agentCount} Agents` });
     await sleep(20_000); // requeues and late events settle within this window
-    assert.deepEqual(await operatorWrites(since), []);
+    assert.deepEqual(await operatorWrites(cluster(), ns, since), []);
   });
 });

@@ -58,3 +58,12 @@ export async function agentEvents(cluster: Cluster, namespace: string, name: str
   const list = await cluster.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
   return list.items.sort((a, b) => String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)));
 }
+
+/** Converged: Ready, and the revision recorded as healthy (the status stops changing then). */
+export async function waitConverged(cluster: Cluster, namespace: string, name: string): Promise<void> {
+  await eventually(async () => {
+    const a = await getAgent(cluster, namespace, name);
+    if (a.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') throw new Error(`Agent ${name} is not Ready`);
+    if (a.status?.lastHealthyRevision !== a.status?.revision) throw new Error(`Agent ${name}: revision ${a.status?.revision} not yet recorded healthy (${a.status?.lastHealthyRevision})`);
+  }, { timeoutMs: 180_000, intervalMs: 1000, message: `Agent ${name} converged` });
+}

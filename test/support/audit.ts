@@ -90,3 +90,9 @@ export async function readAuditWrites(path: string, filter: WriteFilter = {}): P
 export async function countWrites(cluster: Cluster, filter: WriteFilter = {}): Promise<number | undefined> {
   return (await auditWrites(cluster, filter))?.length;
 }
+
+/** The operator's writes in one namespace since `since`, a line each ("patch agents/status name"): what a zero-writes assertion compares with []. */
+export async function operatorWrites(cluster: Cluster, namespace: string, since: Date): Promise<string[]> {
+  const events = await auditWrites(cluster, { userAgent: 'agent-operator', since, namespace });
+  return (events ?? []).map((e) => `${e.verb} ${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''} ${e.objectRef?.name}`);
+}
