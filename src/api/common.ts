@@ -10,8 +10,6 @@ export const objectName = (what: string) =>
   });
 
 /** A Secret/ConfigMap data key. */
-export const dataKey = (what: string) =>
-  doc(z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/), { description: `Key in the ${what}.` });
 
 /**
  * A resource quantity; int-or-string like Kubernetes' own fields, so `cpu: 1`

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { deeperThan, maxRenderedConfigBytes } from './bounds.ts';
 import { doc } from './cel.ts';
-import { dataKey, freeForm, objectName } from './common.ts';
+import { freeForm, objectName } from './common.ts';
+import { dataKey } from './syntax.ts';
 
 export const configDefaults = { mountPath: '/etc/agent', fileName: 'config.yaml' } as const;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
-import { dataKey, objectName } from './common.ts';
-import { fieldPath } from './syntax.ts';
+import { objectName } from './common.ts';
+import { dataKey, fieldPath } from './syntax.ts';
 
 /**
  * Names that almost always hold a secret. A literal `value` on such a name

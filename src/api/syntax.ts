@@ -21,6 +21,15 @@ export const portName = checked(
   'IANA service name style: lowercase letters, digits and single dashes, at least one letter, at most 15 characters.',
 );
 
+/** A ConfigMap or Secret key (Kubernetes' IsConfigMapKey): the kubelet refuses '.', '..' and a leading '..' (its own atomic-writer directories). */
+export const dataKey = (what: string) => checked(
+  z.string().min(1).max(253).regex(/^[-._a-zA-Z0-9]+$/),
+  (v) => v !== '.' && !v.startsWith('..'),
+  "self != '.' && !self.startsWith('..')",
+  `${what} key must not be '.' or start with '..' (the kubelet keeps its own files there): name the key as it is in the ${what}, e.g. token or agent.yaml`,
+  `Key in the ${what}: letters, digits, '-', '_' and '.', not '.' and not starting with '..'.`,
+);
+
 /** The pod fields the kubelet resolves for an env var (downward API). */
 export const podFieldPaths = ['metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs'] as const;
 const labelOrAnnotationPath = /^metadata\.(labels|annotations)\['[^']+'\]$/;

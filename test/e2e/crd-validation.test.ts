@@ -55,6 +55,7 @@ const cases: Case[] = [
   { name: 'a node selector key that is not label syntax', spec: { ...valid, podTemplate: { nodeSelector: { 'disk type': 'ssd' } } }, expect: [/spec\.podTemplate\.nodeSelector/, /must be label syntax/] },
   { name: 'minAvailable as text that is no percentage', spec: { ...valid, replicas: 2, disruption: { minAvailable: 'half' } }, expect: [/spec\.disruption\.minAvailable/, /a percentage such as 50%/] },
   { name: 'a storage class name that is no DNS name', spec: { ...valid, storage: { size: '1Gi', storageClassName: 'Fast_SSD' } }, expect: [/spec\.storage\.storageClassName/, /should match/] },
+  { name: 'a Secret key starting with ".."', spec: { ...valid, env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 's', key: '..token' } } }] }, expect: [/spec\.env\[0\]\.valueFrom\.secretKeyRef\.key/, /Secret key must not be '\.' or start with '\.\.'/] },
   { name: 'two topology spread constraints for one key', spec: { ...valid, podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, expect: [/spec\.podTemplate\.topologySpreadConstraints\[1\]/, /Duplicate value/] },
   { name: 'liveness successThreshold above 1', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, successThreshold: 2 } } }, expect: [/spec\.health\.liveness\.successThreshold/, /must be 1/] },
 ];

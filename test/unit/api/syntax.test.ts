@@ -22,6 +22,9 @@ describe('Kubernetes syntax in an Agent', () => {
     ['a node selector key with a space', { podTemplate: { nodeSelector: { 'disk type': 'ssd' } } }, /^podTemplate\.nodeSelector: podTemplate\.nodeSelector must be label syntax/],
     ['minAvailable as text that is no percentage', { disruption: { minAvailable: 'half' } }, /^disruption\.minAvailable: disruption\.minAvailable must be a number of pods or a percentage/],
     ['a storage class with capitals', { storage: { size: '1Gi', storageClassName: 'Fast_SSD' } }, /^storage\.storageClassName: /],
+    ['a Secret key starting with ".." (the kubelet refuses it)', { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 's', key: '..token' } } }] }, /^env\.0\.valueFrom\.secretKeyRef\.key: Secret key must not be '\.' or start with '\.\.'/],
+    ['a ConfigMap key "."', { env: [{ name: 'C', valueFrom: { configMapKeyRef: { name: 'c', key: '.' } } }] }, /^env\.0\.valueFrom\.configMapKeyRef\.key: ConfigMap key must not/],
+    ['a config layer key ".."', { config: { layers: [{ configMap: { name: 'c', key: '..' } }] } }, /^config\.layers\.0\.configMap\.key: ConfigMap key must not/],
     ['a topology spread constraint without whenUnsatisfiable', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone' }] } }, /^podTemplate\.topologySpreadConstraints\.0\.whenUnsatisfiable: /],
   ];
   for (const [title, spec, message] of refused) {
@@ -36,6 +39,7 @@ describe('Kubernetes syntax in an Agent', () => {
     ['minAvailable "2"', { disruption: { minAvailable: '2' } }],
     ['a dotted storage class, or "" for none', { storage: { size: '1Gi', storageClassName: 'fast.ssd-2' } }],
     ['the empty storage class', { storage: { size: '1Gi', storageClassName: '' } }],
+    ['keys with dots where the kubelet takes them', { env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'c', key: '.hidden' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'agent..yaml' } } }] }],
     ['a topology spread constraint with fields beyond the required three', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { a: 'b' } }, minDomains: 2 }] } }],
   ];
   for (const [title, spec] of accepted) {
