@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { doc } from './cel.ts';
-import { intOrString } from './common.ts';
 
 /** The workload kind an Agent becomes. */
 export const modes = ['Deployment', 'DaemonSet', 'StatefulSet'] as const;
@@ -19,18 +18,56 @@ export const ModeField = doc(z.enum(modes).optional(), {
   description: 'The workload the Agent becomes: Deployment (default; interchangeable replicas), DaemonSet (one pod per matching node: log forwarders, node metrics; nodes are chosen with podTemplate.nodeSelector/affinity/tolerations, spec.replicas does not apply) or StatefulSet (stable names and one volume per replica from spec.storage: agents with a buffer or WAL). Fixed once set: create a new Agent to change it.',
 });
 
+/** 0 or 0%: what Kubernetes counts as "no pods" for a rolling-update bound. */
+const isZero = (v: number | string | undefined) => v === 0 || v === '0%' || (typeof v === 'string' && /^0+%$/.test(v));
+const zeroCel = (f: string) => `(string(${f}) == '0' || string(${f}).matches('^0+%$'))`;
+
+/**
+ * Kubernetes takes a DaemonSet rollout that surges or one that takes pods
+ * down, never both and never neither. Returns what is wrong, or undefined;
+ * the same check runs as CEL on the CRD (the rules below).
+ */
+export function daemonSetBoundsProblem(u: { maxUnavailable?: number | string | undefined; maxSurge?: number | string | undefined } | undefined): string | undefined {
+  if (!u) return undefined;
+  if (u.maxUnavailable !== undefined && u.maxSurge !== undefined && isZero(u.maxUnavailable) === isZero(u.maxSurge)) return bothMessage;
+  if (u.maxUnavailable !== undefined && u.maxSurge === undefined && isZero(u.maxUnavailable)) return zeroMessage;
+  return undefined;
+}
+const bothMessage = 'daemonSet.updateStrategy: set exactly one of maxUnavailable and maxSurge above 0 (Kubernetes replaces a node\'s pod either by surging or by taking it down first, not both, and a rollout with neither never proceeds)';
+const zeroMessage = 'daemonSet.updateStrategy.maxUnavailable 0 needs maxSurge above 0 (the rollout could never proceed): raise one of them';
+
+/** Rolling-update bound: a number of nodes or a percentage of them (Kubernetes refuses any other text, and more than 100%). */
+const rollingBound = (description: string) => {
+  const message = 'daemonSet.updateStrategy bounds must be a number of nodes or a percentage from 0% to 100%, such as 1 or 10%';
+  const pct = /^([0-9]|[1-9][0-9]|100)%$/;
+  return doc(z.union([z.string().max(4).refine((v) => pct.test(v), { message }), z.int().min(0)]), {
+    description, ext: { 'x-kubernetes-int-or-string': true },
+    rules: [{ rule: "type(self) == int || string(self).matches('^([0-9]|[1-9][0-9]|100)%$')", message }],
+  });
+};
+
 export const DaemonSetOptions = doc(z.object({
   updateStrategy: doc(z.object({
-    maxUnavailable: intOrString(`Nodes whose pod may be down during an update (number or percentage). Default ${daemonSetDefaults.maxUnavailable}.`).optional(),
-    maxSurge: intOrString(`Nodes that may run the new pod beside the old one during an update (number or percentage). Default ${daemonSetDefaults.maxSurge}; when set above 0, maxUnavailable must be 0 or set.`).optional(),
+    maxUnavailable: rollingBound(`Nodes whose pod may be down during an update (number or percentage). Default ${daemonSetDefaults.maxUnavailable}, or 0 when maxSurge is above 0.`).optional(),
+    maxSurge: rollingBound(`Nodes that may run the new pod beside the old one during an update (number or percentage). Default ${daemonSetDefaults.maxSurge}. Exactly one of maxUnavailable and maxSurge is above 0.`).optional(),
   }).optional(), { description: 'The DaemonSet RollingUpdate bounds: how much of the fleet a bad revision can reach before the operator rolls it back.' }),
+}).superRefine((o, ctx) => {
+  const problem = daemonSetBoundsProblem(o.updateStrategy);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem, path: ['updateStrategy'] });
 }), {
   description: 'DaemonSet mode only.',
-  rules: [{
-    rule: '!has(self.updateStrategy) || !has(self.updateStrategy.maxUnavailable) || !has(self.updateStrategy.maxSurge) || self.updateStrategy.maxUnavailable != 0 || self.updateStrategy.maxSurge != 0',
-    message: 'daemonSet.updateStrategy.maxUnavailable and maxSurge cannot both be 0 (the rollout could never proceed): raise one of them',
-    fieldPath: '.updateStrategy',
-  }],
+  rules: [
+    {
+      rule: `!has(self.updateStrategy) || !has(self.updateStrategy.maxUnavailable) || !has(self.updateStrategy.maxSurge) || ${zeroCel('self.updateStrategy.maxUnavailable')} != ${zeroCel('self.updateStrategy.maxSurge')}`,
+      message: bothMessage,
+      fieldPath: '.updateStrategy',
+    },
+    {
+      rule: `!has(self.updateStrategy) || !has(self.updateStrategy.maxUnavailable) || has(self.updateStrategy.maxSurge) || !${zeroCel('self.updateStrategy.maxUnavailable')}`,
+      message: zeroMessage,
+      fieldPath: '.updateStrategy.maxUnavailable',
+    },
+  ],
 });
 export type DaemonSetOptions = z.infer<typeof DaemonSetOptions>;
 

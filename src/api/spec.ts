@@ -97,6 +97,12 @@ export const AgentSpec = doc(
         fieldPath: '.replicas',
       },
       {
+        // One claim for every node's pod: with ReadWriteOnce only the pods on one node could ever mount it.
+        rule: "!has(self.mode) || self.mode != 'DaemonSet' || !has(self.storage) || (has(self.storage.accessModes) && (self.storage.accessModes.exists(m, m == 'ReadWriteMany') || self.storage.accessModes.exists(m, m == 'ReadOnlyMany')))",
+        message: 'spec.storage in DaemonSet mode would be one ReadWriteOnce volume for the pods of every node (all but one node\'s would wait forever): keep per-node state in a podTemplate.volumes hostPath the administrator grants, or set storage.accessModes: [ReadWriteMany] for one shared volume',
+        fieldPath: '.storage',
+      },
+      {
         rule: "!has(self.recovery) || !has(self.recovery.oomKilled) || !has(self.recovery.oomKilled.maxMemory) || !has(self.resources) || !has(self.resources.limits) || !has(self.resources.limits.memory) || quantity(string(self.recovery.oomKilled.maxMemory)).compareTo(quantity(string(self.resources.limits.memory))) >= 0",
         message: 'recovery.oomKilled.maxMemory must be at least resources.limits.memory: raise maxMemory or lower the limit',
         fieldPath: '.recovery.oomKilled.maxMemory',

@@ -89,6 +89,8 @@ export interface ResolvedSpec {
   managementState: 'Managed' | 'Unmanaged';
 }
 
+const surges = (v: number | string | undefined) => v !== undefined && v !== 0 && !/^0+%$/.test(String(v));
+
 /** Pure: the input is cloned first, so the result never aliases (and no builder can mutate) the Agent. */
 export function resolveSpec(input: AgentSpec): ResolvedSpec {
   const spec = structuredClone(input);
@@ -97,7 +99,8 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
   const resolved: ResolvedSpec = {
     mode: spec.mode ?? 'Deployment',
     daemonSet: {
-      maxUnavailable: spec.daemonSet?.updateStrategy?.maxUnavailable ?? daemonSetDefaults.maxUnavailable,
+      // A surge with the default unavailability would be both at once, which Kubernetes refuses.
+      maxUnavailable: spec.daemonSet?.updateStrategy?.maxUnavailable ?? (surges(spec.daemonSet?.updateStrategy?.maxSurge) ? 0 : daemonSetDefaults.maxUnavailable),
       maxSurge: spec.daemonSet?.updateStrategy?.maxSurge ?? daemonSetDefaults.maxSurge,
     },
     statefulSet: { podManagementPolicy: spec.statefulSet?.podManagementPolicy ?? statefulSetDefaults.podManagementPolicy },

@@ -25,6 +25,10 @@ describe('Kubernetes syntax in an Agent', () => {
     ['a Secret key starting with ".." (the kubelet refuses it)', { env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 's', key: '..token' } } }] }, /^env\.0\.valueFrom\.secretKeyRef\.key: Secret key must not be '\.' or start with '\.\.'/],
     ['a ConfigMap key "."', { env: [{ name: 'C', valueFrom: { configMapKeyRef: { name: 'c', key: '.' } } }] }, /^env\.0\.valueFrom\.configMapKeyRef\.key: ConfigMap key must not/],
     ['a config layer key ".."', { config: { layers: [{ configMap: { name: 'c', key: '..' } }] } }, /^config\.layers\.0\.configMap\.key: ConfigMap key must not/],
+    ['a DaemonSet update that both surges and takes pods down', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxUnavailable: '10%', maxSurge: 1 } } }, /^daemonSet\.updateStrategy: .*not both/],
+    ['a DaemonSet update with neither', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxUnavailable: 0, maxSurge: '0%' } } }, /^daemonSet\.updateStrategy: .*never proceeds/],
+    ['a DaemonSet maxUnavailable of 0 alone', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxUnavailable: '0%' } } }, /^daemonSet\.updateStrategy: daemonSet\.updateStrategy\.maxUnavailable 0 needs maxSurge/],
+    ['a DaemonSet bound above 100%', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxSurge: '150%' } } }, /^daemonSet\.updateStrategy\.maxSurge: .*from 0% to 100%/],
     ['a topology spread constraint without whenUnsatisfiable', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone' }] } }, /^podTemplate\.topologySpreadConstraints\.0\.whenUnsatisfiable: /],
   ];
   for (const [title, spec, message] of refused) {
@@ -40,6 +44,8 @@ describe('Kubernetes syntax in an Agent', () => {
     ['a dotted storage class, or "" for none', { storage: { size: '1Gi', storageClassName: 'fast.ssd-2' } }],
     ['the empty storage class', { storage: { size: '1Gi', storageClassName: '' } }],
     ['keys with dots where the kubelet takes them', { env: [{ name: 'A', valueFrom: { configMapKeyRef: { name: 'c', key: '.hidden' } } }, { name: 'B', valueFrom: { secretKeyRef: { name: 's', key: 'agent..yaml' } } }] }],
+    ['a DaemonSet that surges without saying maxUnavailable', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxSurge: '25%' } } }],
+    ['a DaemonSet that takes 10% of nodes down and says maxSurge 0', { mode: 'DaemonSet', daemonSet: { updateStrategy: { maxUnavailable: '10%', maxSurge: 0 } } }],
     ['a topology spread constraint with fields beyond the required three', { podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { a: 'b' } }, minDomains: 2 }] } }],
   ];
   for (const [title, spec] of accepted) {

@@ -21,6 +21,15 @@ describe('resolveSpec', () => {
     assert.deepEqual(r.health, { defaulted: false });
   });
 
+  it('takes no DaemonSet pod down during an update that surges, one node at a time otherwise (Kubernetes refuses both at once)', () => {
+    const ds = (updateStrategy: Record<string, number | string>) => resolve(minimal.mode('DaemonSet').spec({ daemonSet: { updateStrategy } })).daemonSet;
+    assert.deepEqual(ds({}), { maxUnavailable: 1, maxSurge: 0 });
+    assert.deepEqual(ds({ maxSurge: 1 }), { maxUnavailable: 0, maxSurge: 1 });
+    assert.deepEqual(ds({ maxSurge: '10%' }), { maxUnavailable: 0, maxSurge: '10%' });
+    assert.deepEqual(ds({ maxSurge: '0%' }), { maxUnavailable: 1, maxSurge: '0%' });
+    assert.deepEqual(ds({ maxUnavailable: '20%' }), { maxUnavailable: '20%', maxSurge: 0 });
+  });
+
   it('does not change the Agent it reads', () => {
     const a = minimal.port('http', 8080).inlineConfig({ a: 1 }).storage('1Gi').build();
     const before = structuredClone(a);
