@@ -39,11 +39,11 @@ describe('generated specs', () => {
       outcomes.objects += p.apply.length;
       // The plan of a first reconcile always reports a status for generation 1.
       assert.equal(p.status?.observedGeneration, 1);
-      // A buildable managed Agent gets its Deployment, or the operator's pod
-      // policy holds it, and then the status says so: Stalled, with a message.
-      if (desired.ok && spec.managementState !== 'Unmanaged' && !p.apply.some((o) => o.kind === 'Deployment')) {
+      // A buildable managed Agent gets its workload (of its mode's kind), or the
+      // operator's pod policy holds it, and then the status says so: Stalled, with a message.
+      if (desired.ok && spec.managementState !== 'Unmanaged' && !p.apply.some((o) => o.kind === (spec.mode ?? 'Deployment'))) {
         const stalled = p.status?.conditions?.find((c) => c.type === 'Stalled');
-        assert.equal(stalled?.status, 'True', 'a managed Agent without a Deployment is reported Stalled');
+        assert.equal(stalled?.status, 'True', 'a managed Agent without its workload is reported Stalled');
         assert.ok((stalled?.message ?? '').length > 0, 'the Stalled condition says why');
         outcomes.held++;
       }
