@@ -97,6 +97,22 @@ export const modeRules = [
     fieldPath: '.mode',
     reason: 'FieldValueForbidden' as const,
   },
+  // A StatefulSet's volumeClaimTemplates are immutable (the apiserver refuses
+  // any change but replicas, template, updateStrategy, minReadySeconds and
+  // the claim retention policy), and spec.storage is its one claim template:
+  // refused here, with the way to grow, instead of an ApplyFailed later.
+  {
+    rule: `${modeOf('self')} != 'StatefulSet' || has(self.storage) == has(oldSelf.storage)`,
+    message: 'spec.storage cannot be added to or removed from a StatefulSet-mode Agent (a StatefulSet\'s volumeClaimTemplates are immutable): create a new Agent with the storage it needs',
+    fieldPath: '.storage',
+    reason: 'FieldValueForbidden' as const,
+  },
+  {
+    rule: `${modeOf('self')} != 'StatefulSet' || !has(self.storage) || !has(oldSelf.storage) || quantity(string(self.storage.size)).compareTo(quantity(string(oldSelf.storage.size))) == 0`,
+    message: 'spec.storage.size cannot change on a StatefulSet-mode Agent (a StatefulSet\'s volumeClaimTemplates are immutable): to grow the volumes, expand each claim (kubectl patch pvc agent-state-<agent>-<ordinal>, where the storage class allows expansion) and keep this size, or create a new Agent with the new size',
+    fieldPath: '.storage.size',
+    reason: 'FieldValueForbidden' as const,
+  },
   {
     rule: `${modeOf('self')} != 'DaemonSet' || !has(self.replicas)`,
     message: 'spec.replicas does not apply in DaemonSet mode (one pod per matching node): remove it, and choose nodes with podTemplate.nodeSelector, affinity or tolerations',

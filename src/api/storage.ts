@@ -7,7 +7,7 @@ export const storageDefaults = { mountPath: '/var/lib/agent', accessModes: ['Rea
 
 export const Storage = doc(
   z.object({
-    size: quantity('Requested volume size, e.g. 1Gi. More than 0; may grow (if the storage class allows expansion), never shrink.', { field: 'storage.size', example: '1Gi', min: 'positive' }),
+    size: quantity('Requested volume size, e.g. 1Gi. More than 0; may grow (if the storage class allows expansion), never shrink. Fixed in StatefulSet mode (its claim template is immutable): expand the claims themselves.', { field: 'storage.size', example: '1Gi', min: 'positive' }),
     storageClassName: storageClassName('Storage class; the cluster default when unset. Fixed once set.').optional(),
     accessModes: doc(z.array(z.enum(['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany', 'ReadOnlyMany'])).min(1).max(4).optional(), {
       description: 'Default [ReadWriteOnce]. ReadWriteOnce forces the Recreate strategy (a rolling update would deadlock on the volume).',

@@ -116,6 +116,34 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
     assert.ok(err, 'shrinking storage was accepted');
     assert.match(refusal(err), /spec\.storage\.size.*can only grow/s);
   });
+
+  it('refuses changing the storage of a StatefulSet-mode Agent, naming the fix, and lets a Deployment-mode Agent grow', async () => {
+    const create = (name: string, spec: Record<string, unknown>) => cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec } });
+    const patch = (name: string, spec: Record<string, unknown>) => cluster().custom.patchNamespacedCustomObject(
+      { group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name, body: { spec } }, mergePatch(),
+    ).then(() => undefined, (e: unknown) => refusal(e));
+    await Promise.all([
+      create('wal', { ...valid, mode: 'StatefulSet', replicas: 2, storage: { size: '1Gi' } }),
+      create('wal-none', { ...valid, mode: 'StatefulSet' }),
+      create('grows', { ...valid, storage: { size: '1Gi' } }),
+    ]);
+    const [grown, added, removed, same, retention, deploymentGrown] = await Promise.all([
+      patch('wal', { storage: { size: '2Gi' } }),
+      patch('wal-none', { storage: { size: '1Gi' } }),
+      patch('wal', { storage: null }),
+      // The same size written another way is no change (the apiserver compares quantities).
+      patch('wal', { storage: { size: '1024Mi' } }),
+      // What is not in the volumeClaimTemplate may change.
+      patch('wal', { storage: { size: '1Gi', retainOnDelete: false, mountPath: '/var/lib/wal' } }),
+      patch('grows', { storage: { size: '2Gi' } }),
+    ]);
+    assert.match(grown ?? 'accepted', /spec\.storage\.size.*StatefulSet.*expand each claim.*or create a new Agent/s);
+    assert.match(added ?? 'accepted', /spec\.storage.*cannot be added to or removed from a StatefulSet-mode Agent.*create a new Agent/s);
+    assert.match(removed ?? 'accepted', /spec\.storage.*cannot be added to or removed from a StatefulSet-mode Agent/s);
+    assert.equal(same, undefined);
+    assert.equal(retention, undefined);
+    assert.equal(deploymentGrown, undefined, 'a Deployment-mode Agent\'s one claim may still grow');
+  });
 });
 
 /** The apiserver's own words: the Status message kubectl prints. */

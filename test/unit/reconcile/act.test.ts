@@ -20,14 +20,14 @@ function observed(a: Agent, now = t0): Observed {
   };
 }
 
-/** The apiserver as far as act talks to it: applies of Deployments are refused with `refusal`. */
-function world(refusal: Error | undefined) {
+/** The apiserver as far as act talks to it: applies of the workload (`refusedKind`) are refused with `refusal`. */
+function world(refusal: Error | undefined, refusedKind = 'Deployment') {
   const statuses: AgentStatus[] = [];
   const events: { type: string; reason: string; message: string }[] = [];
   const applied: string[] = [];
   const io: KubeIO = {
     apply: async (obj) => {
-      if (refusal && obj.kind === 'Deployment') throw refusal;
+      if (refusal && obj.kind === refusedKind) throw refusal;
       applied.push(obj.kind);
       return obj;
     },
@@ -66,6 +66,26 @@ describe('act: a write the apiserver refuses', () => {
     assert.equal(event?.type, 'Warning');
     assert.match(event!.message, /images from unsigned\.example are not allowed here/);
   });
+
+  // What the apiserver says when a StatefulSet's immutable fields change (the
+  // CRD refuses the storage changes that used to get here, but a field it does
+  // not know about still can): reported the same way in every mode.
+  const immutable = new KubeApiError(422, 'StatefulSet.apps "wal" is invalid: spec: Forbidden: updates to statefulset spec for fields other than \'replicas\', \'ordinals\', \'template\', \'updateStrategy\', \'persistentVolumeClaimRetentionPolicy\' and \'minReadySeconds\' are forbidden', { reason: 'Invalid' });
+  for (const [mode, refusal] of [['StatefulSet', immutable], ['DaemonSet', denied]] as const) {
+    it(`reports a refused ${mode} apply as ApplyFailed with the apiserver's words, never as a silent retry`, async () => {
+      const a = agent('wal').mode(mode).port('http', 2020).build();
+      const w = world(refusal, mode);
+      const result = await act(a, plan(observed(a)), w.deps);
+      assert.equal(result.applyFailed, true);
+      assert.deepEqual(w.applied, ['Service']);
+      const ready = w.statuses[0]?.conditions?.find((c) => c.type === 'Ready');
+      assert.equal(ready?.reason, 'ApplyFailed');
+      assert.match(ready!.message, new RegExp(`^applying ${mode} wal was refused \\(HTTP 422 Invalid\\): `));
+      const event = w.events.find((e) => e.reason === 'ApplyFailed');
+      assert.equal(event?.type, 'Warning');
+      assert.ok(event!.message.includes(refusal.message), event!.message);
+    });
+  }
 
   it('the same refusal again writes no status and no event', async () => {
     const a = agent('fwd').port('http', 2020).build();
