@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection chaos \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes chaos \
         cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
@@ -75,6 +75,9 @@ bench: deps tools ## agent-operator side by side with a Go controller-runtime ba
 
 bench-detection: deps tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
 	node bench/detection.ts $(BENCH_ARGS)
+
+bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
+	node bench/modes.ts $(BENCH_ARGS)
 
 chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; --help lists all)
 	node bench/chaos.ts $(CHAOS_ARGS)

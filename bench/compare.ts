@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { installCRD, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 import { converge } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
 import { measureDetection, spread } from './lib/latency.ts';
@@ -174,14 +174,7 @@ async function main(o: Options): Promise<number> {
   const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
   const kube = await Kube.connect(cluster.kubeconfig);
   onCleanup('close connections', () => kube.close());
-  await kubectl(cluster.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  // Polled rather than `kubectl wait`, which fails when it looks before the CRD has any status.
-  for (let i = 0; ; i++) {
-    const crd = await kube.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agents.agent-operator.dev');
-    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-    if (i > 300) throw new Error('the Agent CRD was not Established within 60 s');
-    await sleep(200);
-  }
+  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
   const load = loadavg()[0] ?? 0;
   const order: OperatorKind[] = [];
   for (let r = 0; r < o.rounds; r++) {

@@ -19,7 +19,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, usage, type BenchOptions } from './lib/args.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { kubectl, nodesFor, repoRoot, startCluster, type BenchCluster } from './lib/cluster.ts';
+import { installCRD, nodesFor, startCluster, type BenchCluster } from './lib/cluster.ts';
 import { converge, type ConvergeResult } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
 import { restartOperator, type RestartResult } from './lib/restart.ts';
@@ -60,8 +60,7 @@ async function main(o: BenchOptions): Promise<number> {
   onCleanup('close connections', () => kube.close());
   if (!external && !['127.0.0.1', 'localhost', '[::1]'].includes(kube.server.hostname)) throw new Error(`expected a loopback apiserver, got ${kube.server.href}`);
   log('installing the CRD');
-  await kubectl(cluster.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  await kubectl(cluster.kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
   const ns = `agent-bench-${randomBytes(3).toString('hex')}`;
   await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
   if (external) onCleanup(`delete namespace ${ns}`, () => kube.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {}));

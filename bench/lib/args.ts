@@ -81,6 +81,13 @@ export function forEachFlag(argv: readonly string[], visit: (flag: string, value
   }
 }
 
+/** A flag's whole-number value within [min, max], or an error naming the flag. */
+export function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got ${text}`);
+  return n;
+}
+
 export function parseArgs(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = { ...defaults };
   forEachFlag(argv, (flag, value, arg) => {
@@ -91,10 +98,7 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
     else if (flag === '--series') o.seriesFile = value();
     else if (numeric[flag]) {
       const [key, min, max] = numeric[flag];
-      const text = value();
-      const n = Number(text);
-      if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got ${text}`);
-      (o as unknown as Record<string, number>)[key] = n;
+      (o as unknown as Record<string, number>)[key] = wholeNumber(flag, value(), min, max);
     } else throw new Error(`unknown argument ${arg}`);
   });
   if (o.samples > o.agents) o.samples = o.agents;

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { onCleanup } from './cleanup.ts';
+import type { Kube } from './kube.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 const hackCluster = join(repoRoot, 'hack/cluster');
@@ -32,11 +33,12 @@ function run(cmd: string, args: string[], log: (line: string) => void): Promise<
   });
 }
 
-export async function startCluster(dir: string, nodes: number, log: (line: string) => void): Promise<BenchCluster> {
+/** `addons`: hack/cluster's folder of manifests to apply, or none (the default: the Deployment benches need no storage). */
+export async function startCluster(dir: string, nodes: number, log: (line: string) => void, addons = 'none'): Promise<BenchCluster> {
   const started = performance.now();
   // Registered before `up` returns: a Ctrl-C during `up` still downs what it started.
   onCleanup(`hack/cluster down --dir ${dir}`, () => run(hackCluster, ['down', '--dir', dir], log));
-  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', 'none'], log);
+  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', addons], log);
   if (code !== 0) throw new Error(`hack/cluster up failed (exit ${code}); logs in ${dir}/logs`);
   return { kubeconfig: join(dir, 'kubeconfig'), dir, upSeconds: (performance.now() - started) / 1000 };
 }
@@ -51,4 +53,18 @@ export async function kubectl(kubeconfig: string, args: string[], log: (line: st
   });
   const code = await run(bin, ['--kubeconfig', kubeconfig, ...args], log);
   if (code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${code})`);
+}
+
+/**
+ * Applies the Agent CRD and waits until it is Established, polled rather than
+ * `kubectl wait`, which fails when it looks before the CRD has any status.
+ */
+export async function installCRD(kubeconfig: string, kube: Kube, log: (line: string) => void): Promise<void> {
+  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], log);
+  for (let i = 0; ; i++) {
+    const crd = await kube.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agents.agent-operator.dev');
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
+    if (i > 300) throw new Error('the Agent CRD was not Established within 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }

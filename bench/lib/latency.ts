@@ -59,16 +59,22 @@ export function spread<T>(items: readonly T[], count: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor(i * step)]!);
 }
 
+/** One sample: an Agent, and the pod of it to OOM-kill (default: any ready one; a fleet Agent names each pod). */
+export type DetectionTarget = string | { agent: string; pod: string };
+
 export async function measureDetection(kube: Kube, obs: Observer, ns: string, opts: {
-  agents: readonly string[]; concurrency: number; perSampleTimeoutMs: number; deadline: number; progress: (msg: string) => void;
+  agents: readonly DetectionTarget[]; concurrency: number; perSampleTimeoutMs: number; deadline: number; progress: (msg: string) => void;
   /** false for an operator that records no events (the Go baseline): a sample ends with the status. */
   expectEvent?: boolean;
 }): Promise<SampleResult[]> {
   const expectEvent = opts.expectEvent ?? true;
   const results: SampleResult[] = [];
-  await pool(opts.agents, opts.concurrency, async (agent) => {
+  await pool(opts.agents, opts.concurrency, async (target) => {
     if (performance.now() > opts.deadline) return;
-    const pod = [...obs.pods.values()].find((p) => p.metadata.labels?.['agent-operator.dev/agent'] === agent && podReady(p));
+    const agent = typeof target === 'string' ? target : target.agent;
+    const pod = typeof target === 'string'
+      ? [...obs.pods.values()].find((p) => p.metadata.labels?.['agent-operator.dev/agent'] === agent && podReady(p))
+      : [obs.pods.get(target.pod)].find((p) => p !== undefined && podReady(p));
     if (!pod) return;
     const podName = pod.metadata.name;
     const r: SampleResult = { agent, pod: podName, writeRtt: Number.NaN };
@@ -84,7 +90,9 @@ export async function measureDetection(kube: Kube, obs: Observer, ns: string, op
       }
     });
     const offEvent = obs.onEvent((type, e, at) => {
-      if (r.eventMs === undefined && type === 'ADDED' && e.involvedObject?.name === agent && e.reason === 'OOMKilled' && e.type === 'Warning' && at >= t0) {
+      if (r.eventMs === undefined && type === 'ADDED' && e.involvedObject?.name === agent && e.reason === 'OOMKilled' && e.type === 'Warning' && at >= t0
+        // A fleet Agent's Events differ by pod: this sample's names its pod.
+        && (typeof target === 'string' || e.message?.includes(podName) === true)) {
         r.eventMs = at - t0;
         check();
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseArgs } from '../../../bench/lib/args.ts';
 import { nodesFor } from '../../../bench/lib/cluster.ts';
 import { oomKilledStatuses, spread } from '../../../bench/lib/latency.ts';
+import { parseModesArgs } from '../../../bench/lib/modes-args.ts';
 
 describe('bench options', () => {
   it('defaults to 1000 Agents and 200 samples, one at a time', () => {
@@ -58,5 +59,22 @@ describe('the OOM kill the bench writes', () => {
       terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', containerID: 'containerd://old' },
     });
     assert.notEqual(cs?.containerID, 'containerd://old');
+  });
+});
+
+describe('bench-modes options', () => {
+  it('defaults to a DaemonSet on 200 nodes and a 10-replica StatefulSet, 20 samples each, a minute idle', () => {
+    const o = parseModesArgs([]);
+    assert.deepEqual([o.nodes, o.replicas, o.samples, o.idleSeconds], [200, 10, 20, 60]);
+  });
+
+  it('takes each size as --flag value or --flag=value', () => {
+    const o = parseModesArgs(['--nodes', '50', '--replicas=3', '--samples', '5', '--idle-seconds=0', '--keep']);
+    assert.deepEqual([o.nodes, o.replicas, o.samples, o.idleSeconds, o.keep], [50, 3, 5, 0, true]);
+  });
+
+  it('refuses more nodes than hack/cluster registers, and unknown flags, naming the flag', () => {
+    assert.throws(() => parseModesArgs(['--nodes', '201']), /--nodes must be a whole number from 1 to 200, got 201/);
+    assert.throws(() => parseModesArgs(['--agents', '5']), /unknown argument --agents/);
   });
 });
