@@ -34,7 +34,17 @@ async function main(o: ChaosOptions): Promise<number> {
   const real = o.realNode > 0 ? { image: imageRefs([await hackOutput('build-images', ['--print'])])['AGENT'] ?? '' } : undefined;
   if (real && !real.image) throw new Error('--real-node: hack/build-images --print names no AGENT_IMAGE');
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+  // kubectl wait fails at once ("status.conditions accessor error: <nil>") when it reads the CRD
+  // before the apiserver has written its first condition: a few tries.
+  for (let i = 1; ; i++) {
+    try {
+      await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+      break;
+    } catch (err) {
+      if (i >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   const load = loadavg()[0] ?? 0;
   const r = await runChaos(kubeconfig, o, work, log, real);
   const machine = `${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start`;
