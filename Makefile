@@ -76,7 +76,7 @@ bench: deps tools ## agent-operator side by side with a Go controller-runtime ba
 bench-detection: deps tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
 	node bench/detection.ts $(BENCH_ARGS)
 
-chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; --help lists all)
+chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; "--real-node 6" adds agents on the real node, root; --help lists all)
 	node bench/chaos.ts $(CHAOS_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)
