@@ -79,7 +79,7 @@ bench-detection: deps tools ## agent-operator alone, in detail: detection latenc
 bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
 	node bench/modes.ts $(BENCH_ARGS)
 
-chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; --help lists all)
+chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; "--real-node 6" adds agents on the real node, root; --help lists all)
 	node bench/chaos.ts $(CHAOS_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)

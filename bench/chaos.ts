@@ -13,7 +13,8 @@ import { parseArgs, usage, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { hackOutput, kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { imageRefs } from '../test/support/real-node.ts';
 
 const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
@@ -24,17 +25,30 @@ async function main(o: ChaosOptions): Promise<number> {
   let kubeconfig = process.env['BENCH_KUBECONFIG'];
   if (!kubeconfig) {
     const nodes = nodesFor(o.agents * o.arms.length * 2);
-    log(`starting a local control plane with ${nodes} kwok nodes in ${work}/cluster`);
-    const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
+    log(`starting a local control plane with ${nodes} kwok nodes${o.realNode ? ' and the real node' : ''} in ${work}/cluster`);
+    const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`), { realNode: o.realNode > 0 });
     kubeconfig = cluster.kubeconfig;
     o.auditLog ??= join(cluster.dir!, 'audit', 'audit.log');
   }
+  // The test agent's image as hack/build-images built it: what hack/cluster --real-node loads into the node.
+  const real = o.realNode > 0 ? { image: imageRefs([await hackOutput('build-images', ['--print'])])['AGENT'] ?? '' } : undefined;
+  if (real && !real.image) throw new Error('--real-node: hack/build-images --print names no AGENT_IMAGE');
   await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+  // kubectl wait fails at once ("status.conditions accessor error: <nil>") when it reads the CRD
+  // before the apiserver has written its first condition: a few tries.
+  for (let i = 1; ; i++) {
+    try {
+      await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
+      break;
+    } catch (err) {
+      if (i >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   const load = loadavg()[0] ?? 0;
-  const r = await runChaos(kubeconfig, o, work, log);
+  const r = await runChaos(kubeconfig, o, work, log, real);
   const machine = `${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start`;
-  process.stdout.write(`\nmake chaos ${new Date().toISOString()} (${machine}); ${o.agents} agents per arm, seed ${o.seed}, ${o.minutes} min of faults at ${o.faultsPerMinute}/min\n`);
+  process.stdout.write(`\nmake chaos ${new Date().toISOString()} (${machine}); ${o.agents} agents per arm${o.realNode ? ` + ${o.realNode} on the real node` : ''}, seed ${o.seed}, ${o.minutes} min of faults at ${o.faultsPerMinute}/min\n`);
   process.stdout.write(formatTable(r));
   const out = resolve(o.out);
   const files = writeCsv(out, r);
@@ -46,7 +60,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, steps: a.steps, podDeletes: a.podDeletes, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

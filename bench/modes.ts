@@ -76,7 +76,7 @@ async function main(o: ModesOptions): Promise<number> {
   onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
 
   log(`starting a local control plane with ${o.nodes} kwok nodes in ${work}/cluster`);
-  const cluster = await startCluster(join(work, 'cluster'), o.nodes, (l) => log(`  ${l}`), join(repoRoot, 'hack/cluster-addons'));
+  const cluster = await startCluster(join(work, 'cluster'), o.nodes, (l) => log(`  ${l}`), { addons: join(repoRoot, 'hack/cluster-addons') });
   const kube = await Kube.connect(cluster.kubeconfig);
   onCleanup('close connections', () => kube.close());
   await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));

@@ -1,5 +1,6 @@
 // Command line of bench/chaos.ts (make chaos). Pure: argv in, options or an error out.
 import { forEachFlag } from '../lib/args.ts';
+import { realNodeMix } from './real-node.ts';
 import { defaultMix, faultClasses, type FaultClass } from './schedule.ts';
 
 export const armNames = ['plain', 'defaults', 'fast'] as const;
@@ -7,6 +8,8 @@ export type ArmName = (typeof armNames)[number];
 
 export interface ChaosOptions {
   agents: number;
+  /** agents per arm on the real node (bench/chaos/real-node.ts); 0: none */
+  realNode: number;
   minutes: number;
   seed: number;
   faultsPerMinute: number;
@@ -30,13 +33,20 @@ each arm, health measured from pods once a second; prints a table and writes
 CSV files and PNG plots. Starts a local control plane with kwok nodes unless
 BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures.
 
-  --agents N               agents per arm (default 100)
+  --agents N               agents per arm on kwok nodes (default 100)
+  --real-node N            also N agents per arm on the real node (default 0): the real
+                           test agent, real OOM kills and crashes, the kubelet's own
+                           back-off; figures reported apart, and the OOM kills the
+                           proactive memory raise prevents (memory-growth) counted.
+                           Starts the local control plane with --real-node (root,
+                           one per machine: hold its lock, docs/chaos.md)
   --minutes M              the fault phase, minutes (default 10); the run adds
                            warmup before and human-after + settle after it
   --seed S                 schedule seed (default 1); same seed, same faults
   --rate R                 faults per minute, whole fleet (default 3)
-  --mix class=w,...        class weights (default ${Object.entries(defaultMix).map(([k, v]) => `${k}=${v}`).join(',')});
+  --mix class=w,...        kwok class weights (default ${Object.entries(defaultMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')});
                            unnamed classes keep their default, 0 leaves a class out
+                           (the real node's mix is fixed: ${Object.entries(realNodeMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')})
   --arms a,b               arms to run (default plain,defaults,fast):
                              plain     Deployments as users write them, no operator
                              defaults  the operator and Agents with its defaults
@@ -53,13 +63,13 @@ BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures
 Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.`;
 
 const defaults: ChaosOptions = {
-  agents: 100, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, arms: [...armNames],
+  agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, arms: [...armNames],
   warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60,
   out: 'chaos-out', auditLog: undefined, plots: true, keep: false, help: false,
 };
 
 const numeric: Record<string, [keyof ChaosOptions, number, number]> = {
-  '--agents': ['agents', 1, 2000], '--minutes': ['minutes', 0.25, 600], '--seed': ['seed', 0, 2 ** 31],
+  '--agents': ['agents', 1, 2000], '--real-node': ['realNode', 0, 15], '--minutes': ['minutes', 0.25, 600], '--seed': ['seed', 0, 2 ** 31],
   '--rate': ['faultsPerMinute', 0.1, 600], '--warmup': ['warmupSeconds', 0, 3600],
   '--human-after': ['humanAfterSeconds', 1, 86400], '--cause': ['causeSeconds', 1, 3600], '--settle': ['settleSeconds', 0, 3600],
 };
@@ -79,7 +89,8 @@ export function parseArgs(argv: readonly string[]): ChaosOptions {
     } else if (flag === '--mix') {
       for (const part of value().split(',')) {
         const [k, w] = part.split('=');
-        if (!(faultClasses as readonly string[]).includes(k ?? '')) throw new Error(`--mix: unknown class ${k}; choose from ${faultClasses.join(', ')}`);
+        if (!(faultClasses as readonly string[]).includes(k ?? '')) throw new Error(`--mix: unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`);
+        if (defaultMix[k as FaultClass] === 0) throw new Error(`--mix: ${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N`);
         const n = Number(w);
         if (!(n >= 0) || w === undefined || w === '') throw new Error(`--mix: ${k} needs a weight of 0 or more, like ${k}=10`);
         o.mix[k as FaultClass] = n;

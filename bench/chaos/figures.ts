@@ -23,6 +23,13 @@ export interface FaultOutcome {
   fault: Fault;
   /** seconds from onset to recovery; 0: never abnormal; undefined: never recovered */
   mttr: number | undefined;
+  /**
+   * Seconds the agent was abnormal in that time (the stretches the MTTR
+   * counts): less than the MTTR when the agent served in between, as one
+   * whose memory raise (after a kill, or before it) rolled a pod out a minute
+   * after the onset.
+   */
+  abnormalSeconds: number;
   impacted: boolean;
   needsHuman: boolean;
 }
@@ -35,6 +42,8 @@ export interface ClassFigures {
   p95: number | undefined;
   max: number | undefined;
   needsHuman: number;
+  /** abnormal seconds per fault, mean */
+  abnormalSeconds: number;
 }
 
 export interface ArmFigures {
@@ -52,15 +61,16 @@ export function outcomes(faults: readonly Fault[], stretches: ReadonlyMap<number
   return faults.map((fault) => {
     const next = faults.filter((f) => f.agent === fault.agent && f.at > fault.at).reduce((m, f) => Math.min(m, f.at), runEnd);
     const inWindow = (stretches.get(fault.agent) ?? []).filter((s) => (s.to ?? Infinity) > fault.at && s.from < next);
+    const down = (list: readonly Stretch[]) => list.reduce((n, s) => n + Math.min(s.to ?? next, next) - Math.max(s.from, fault.at), 0);
     const last = inWindow.at(-1);
-    if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, impacted: true, needsHuman: true };
+    if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, abnormalSeconds: down(inWindow), impacted: true, needsHuman: true };
     const caused = inWindow.filter((s) => s.from < fault.endsAt);
-    if (caused.length === 0) return { fault, mttr: 0, impacted: false, needsHuman: false };
+    if (caused.length === 0) return { fault, mttr: 0, abnormalSeconds: 0, impacted: false, needsHuman: false };
     const recovered = caused.at(-1)!.to!;
     if (releaseClasses.has(fault.class) && recovered + stableSeconds > fault.endsAt) {
-      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, impacted: true, needsHuman: true };
+      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: true };
     }
-    return { fault, mttr: recovered - fault.at, impacted: true, needsHuman: false };
+    return { fault, mttr: recovered - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: false };
   });
 }
 
@@ -85,6 +95,7 @@ export function figures(arm: string, agents: number, faults: readonly Fault[], s
       p95: times.length ? quantile(times, 0.95) : undefined,
       max: times.length ? Math.max(...times) : undefined,
       needsHuman: mine.filter((o) => o.needsHuman).length,
+      abnormalSeconds: mine.reduce((n, o) => n + o.abnormalSeconds, 0) / mine.length,
     }];
   });
   return {

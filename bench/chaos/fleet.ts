@@ -5,6 +5,7 @@
 // stages in hack/kwok/stages.yaml fail pods by annotation), so a rollback or a
 // person's revert really removes it and a memory raise really cures an OOM.
 import { PatchStrategy, setHeaderOptions, type AppsV1Api, type CoreV1Api, type CustomObjectsApi, type V1Container, type V1EnvVar, type V1Probe } from '@kubernetes/client-node';
+import { onRealNode } from '../../test/support/real-node.ts';
 import type { Fault, FaultClass } from './schedule.ts';
 
 export type ArmKind = 'plain' | 'operator';
@@ -20,6 +21,14 @@ export interface Arm {
   /** operator environment (operator arms) */
   operatorEnv?: Record<string, string>;
 }
+
+/**
+ * Where an agent runs: a kwok node, whose stages play the failures its
+ * release's annotations ask for, or the real node (--real-node), running the
+ * real test agent whose own settings fail it (bench/chaos/real-node.ts).
+ */
+export type Place = { kind: 'kwok' } | { kind: 'real'; image: string };
+const kwok: Place = { kind: 'kwok' };
 
 export const agentName = (i: number) => `agent-${String(i).padStart(3, '0')}`;
 export const agentIndex = (name: string): number | undefined => (/^agent-(\d+)$/.exec(name) ? Number(name.slice(6)) : undefined);
@@ -56,6 +65,7 @@ export function releaseFor(cls: FaultClass, id: number): Release | undefined {
     case 'secret-missing': return { env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: secretName(id), key: 'token' } } }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
     case 'late-dependency': return { env: [{ name: 'UPSTREAM', value: `svc-f${id}` }], labels: { 'chaos.agent-operator.dev/waits-for': `f${id}` } };
     case 'transient-crash': return undefined;
+    case 'memory-growth': throw new Error('memory-growth is played on the real node only (bench/chaos/real-node.ts)');
   }
 }
 
@@ -63,10 +73,10 @@ const strictProbe: V1Probe = { exec: { command: ['/agent', 'check', '--timeout=1
 
 export const secretName = (id: number) => `chaos-secret-f${id}`;
 
-function container(r: Release = {}): V1Container {
+function container(r: Release = {}, place: Place = kwok): V1Container {
   const limit = r.memoryLimitMi ?? memoryLimitMi;
   return {
-    name: 'agent', image: r.image ?? image,
+    name: 'agent', image: r.image ?? (place.kind === 'real' ? place.image : image),
     resources: { requests: { cpu: '10m', memory: `${Math.min(64, limit)}Mi` }, limits: { memory: `${limit}Mi` } },
     env: [...baseEnv, ...(r.env ?? [])],
     ...(r.readiness ? { readinessProbe: r.readiness } : {}),
@@ -78,26 +88,32 @@ const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePat
 export interface Clients { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi }
 
 /** Creates agent i in the arm. */
-export async function createAgent(c: Clients, arm: Arm, i: number): Promise<void> {
+export async function createAgent(c: Clients, arm: Arm, i: number, place: Place = kwok): Promise<void> {
   const name = agentName(i);
+  const placement = place.kind === 'real' ? onRealNode : {};
   if (arm.kind === 'plain') {
     const labels = { app: name };
     await c.apps.createNamespacedDeployment({ namespace: arm.namespace, body: {
-      metadata: { name, labels }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [container()] } } },
+      metadata: { name, labels },
+      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { ...structuredClone(placement), containers: [container({}, place)] } } },
     } });
     return;
   }
-  const { name: _n, ...ctr } = container();
+  const { name: _n, ...ctr } = container({}, place);
   await c.custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', body: {
     apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
-    spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, ...(arm.recovery ? { recovery: arm.recovery } : {}) },
+    spec: {
+      image: ctr.image, resources: ctr.resources, env: ctr.env,
+      ...(place.kind === 'real' ? { podTemplate: structuredClone(placement) } : {}),
+      ...(arm.recovery ? { recovery: arm.recovery } : {}),
+    },
   } });
 }
 
 /** Applies a release (or, with undefined, the base spec again: the person's revert). */
-export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release | undefined): Promise<void> {
+export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release | undefined, place: Place = kwok): Promise<void> {
   const name = agentName(i);
-  const ctr = container(r);
+  const ctr = container(r, place);
   if (arm.kind === 'plain') {
     const d = await c.apps.readNamespacedDeployment({ name, namespace: arm.namespace });
     const meta = d.spec!.template.metadata ?? {};
@@ -109,7 +125,10 @@ export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release |
     await c.apps.patchNamespacedDeployment({ name, namespace: arm.namespace, body: { spec: { template: { metadata: { labels, annotations }, spec: { containers: [ctr] } } } } }, mergePatch());
     return;
   }
-  const podTemplate = r?.labels || r?.annotations ? { labels: r.labels ?? null, annotations: r.annotations ?? null } : null;
+  // a merge patch: the real node's placement is restated, or null would remove it with the rest
+  const podTemplate = place.kind === 'real'
+    ? { ...structuredClone(onRealNode), labels: r?.labels ?? null, annotations: r?.annotations ?? null }
+    : r?.labels || r?.annotations ? { labels: r.labels ?? null, annotations: r.annotations ?? null } : null;
   await c.custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', name,
     body: { spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, podTemplate, health: r?.readiness ? { readiness: r.readiness } : null } } }, mergePatch());
 }

@@ -6,6 +6,7 @@
 // serving old one counts, because the agent is failing to run what was asked.
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { agentIndex, type Arm } from './fleet.ts';
+import type { OomKill } from './real-node.ts';
 
 export interface HealthSample { t: number; abnormal: Set<number> }
 
@@ -22,20 +23,52 @@ export function abnormalAgents(pods: readonly V1Pod[], podLabel: string, agents:
   return abnormal;
 }
 
-export interface Sampler { samples: Map<string, HealthSample[]>; stop(): Promise<void>; errors: number }
+/**
+ * The OOM kills a pod list shows, each known by the dead container's ID (one
+ * per container instance on a kubelet), else by pod, container and finish
+ * time: the current state when it has just died, the last state once it has
+ * restarted. A list once a second sees every kill, since the kubelet's
+ * back-off keeps a restart at least 10 s after the kill.
+ */
+export function oomTerminations(pods: readonly V1Pod[], podLabel: string): { key: string; agent: number }[] {
+  const out: { key: string; agent: number }[] = [];
+  for (const p of pods) {
+    const agent = agentIndex(p.metadata?.labels?.[podLabel] ?? '');
+    if (agent === undefined) continue;
+    for (const cs of p.status?.containerStatuses ?? []) {
+      for (const t of [cs.state?.terminated, cs.lastState?.terminated]) {
+        if (t?.reason !== 'OOMKilled') continue;
+        out.push({ agent, key: t.containerID ?? `${p.metadata?.uid}/${cs.name}/${String(t.finishedAt)}` });
+      }
+    }
+  }
+  return out;
+}
+
+export interface Sampler {
+  samples: Map<string, HealthSample[]>;
+  /** per arm: every OOM kill seen, by its key (oomTerminations), first seen at t */
+  oomKills: Map<string, Map<string, OomKill>>;
+  stop(): Promise<void>;
+  errors: number;
+}
 
 /** Samples every arm every intervalMs; t is seconds since origin (performance.now() ms). */
 export function sampleHealth(core: CoreV1Api, arms: readonly Arm[], agents: number, origin: number, intervalMs = 1000): Sampler {
   const samples = new Map(arms.map((a) => [a.name, [] as HealthSample[]]));
   let stopped = false;
-  const s: Sampler = { samples, errors: 0, stop: async () => { stopped = true; await loop; } };
+  const oomKills = new Map(arms.map((a) => [a.name, new Map<string, OomKill>()]));
+  const s: Sampler = { samples, oomKills, errors: 0, stop: async () => { stopped = true; await loop; } };
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now();
       await Promise.all(arms.map(async (arm) => {
         try {
           const pods = await core.listNamespacedPod({ namespace: arm.namespace });
-          samples.get(arm.name)!.push({ t: (started - origin) / 1000, abnormal: abnormalAgents(pods.items, arm.podLabel, agents) });
+          const t = (started - origin) / 1000;
+          samples.get(arm.name)!.push({ t, abnormal: abnormalAgents(pods.items, arm.podLabel, agents) });
+          const seen = oomKills.get(arm.name)!;
+          for (const k of oomTerminations(pods.items, arm.podLabel)) if (!seen.has(k.key)) seen.set(k.key, { agent: k.agent, t });
         } catch {
           s.errors++;
         }

@@ -2,6 +2,7 @@
 // and the README. Pure apart from writeCsv.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ArmFigures } from './figures.ts';
 import type { RunResult } from './run.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -22,31 +23,65 @@ export function formatTable(r: RunResult): string {
     ], w1));
   }
   lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
-  const classes = [...new Set(r.arms.flatMap((a) => a.figures.classes.map((c) => c.class)))];
-  const w2 = [16, ...r.arms.map(() => 30)];
-  lines.push(row(['class', ...r.arms.map((a) => a.figures.arm)], w2));
-  for (const cls of classes) {
-    lines.push(row([cls, ...r.arms.map((a) => {
-      const c = a.figures.classes.find((x) => x.class === cls);
-      return c ? `${sec(c.p50)} / ${sec(c.p95)} / ${sec(c.max)} (${c.recovered}/${c.faults}, ${c.needsHuman})` : '-';
-    })], w2));
+  lines.push(...mttrRows(r.arms.map((a) => a.figures)));
+  const real = r.arms.flatMap((a) => (a.realNode ? [{ arm: a.figures.arm, ...a.realNode }] : []));
+  if (real.length) {
+    lines.push('', `The real node's agents (real kernel, kubelet and back-off): abnormal / faults / needs human, OOM kills by the class of the release`);
+    const w3 = [10, 10, 7, 12, 26];
+    lines.push(row(['arm', 'abnormal', 'faults', 'needs human', 'OOM kills (oom, memory-growth)'], w3));
+    for (const g of real) {
+      lines.push(row([g.arm, pct(g.figures.abnormalRate), String(g.figures.outcomes.length), pct(g.figures.needsHumanShare),
+        `${g.oomKills['oom'] ?? 0}, ${g.oomKills['memory-growth'] ?? 0}`], w3));
+    }
+    lines.push(...mttrRows(real.map((g) => g.figures)));
+    lines.push('abnormal seconds per fault (the MTTR counts from the onset to the last abnormal moment; an agent can serve in between)');
+    lines.push(...mttrRows(real.map((g) => g.figures), (c) => `${c.abnormalSeconds.toFixed(1)} s`));
+    const growth = r.realNodeFaults.filter((f) => f.class === 'memory-growth').length;
+    const by = (arm: string) => real.find((g) => g.arm === arm)?.oomKills['memory-growth'];
+    const before = by('defaults');
+    const after = by('fast');
+    if (growth > 0 && before !== undefined && after !== undefined) {
+      lines.push('', `OOM kills prevented by the proactive memory raise (${growth} memory-growth faults, same schedule): ${before - after} (defaults, proactive off: ${before}; fast, proactive on: ${after}${by('plain') === undefined ? '' : `; plain: ${by('plain')}`})`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
 
+function mttrRows(arms: readonly ArmFigures[], cell = (c: ArmFigures['classes'][number]) => `${sec(c.p50)} / ${sec(c.p95)} / ${sec(c.max)} (${c.recovered}/${c.faults}, ${c.needsHuman})`): string[] {
+  const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const classes = [...new Set(arms.flatMap((a) => a.classes.map((c) => c.class)))];
+  const w2 = [16, ...arms.map(() => 30)];
+  return [row(['class', ...arms.map((a) => a.arm)], w2), ...classes.map((cls) => row([cls, ...arms.map((a) => {
+    const c = a.classes.find((x) => x.class === cls);
+    return c ? cell(c) : '-';
+  })], w2))];
+}
+
 const csv = (rows: (string | number | undefined)[][]) => rows.map((r) => r.map((v) => (v === undefined ? '' : String(v))).join(',')).join('\n') + '\n';
+
+const classesCsv = (arms: readonly ArmFigures[]) => [['arm', 'class', 'faults', 'recovered', 'p50_s', 'p95_s', 'max_s', 'needs_human', 'abnormal_s_per_fault'],
+  ...arms.flatMap((f) => f.classes.map((c) => [f.arm, c.class, c.faults, c.recovered, c.p50, c.p95, c.max, c.needsHuman, c.abnormalSeconds.toFixed(1)]))];
+const faultsCsv = (arms: readonly ArmFigures[]) => [['arm', 'id', 'class', 'agent', 'at_s', 'ends_at_s', 'mttr_s', 'needs_human', 'abnormal_s'],
+  ...arms.flatMap((f) => f.outcomes.map((o) => [f.arm, o.fault.id, o.fault.class, o.fault.agent, o.fault.at, o.fault.endsAt, o.mttr?.toFixed(1), o.needsHuman ? 1 : 0, o.abnormalSeconds.toFixed(1)]))];
 
 export function writeCsv(dir: string, r: RunResult): string[] {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, (string | number | undefined)[][]> = {
     'summary.csv': [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes'],
       ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes])],
-    'classes.csv': [['arm', 'class', 'faults', 'recovered', 'p50_s', 'p95_s', 'max_s', 'needs_human'],
-      ...r.arms.flatMap((a) => a.figures.classes.map((c) => [a.figures.arm, c.class, c.faults, c.recovered, c.p50, c.p95, c.max, c.needsHuman]))],
-    'faults.csv': [['arm', 'id', 'class', 'agent', 'at_s', 'ends_at_s', 'mttr_s', 'needs_human'],
-      ...r.arms.flatMap((a) => a.figures.outcomes.map((o) => [a.figures.arm, o.fault.id, o.fault.class, o.fault.agent, o.fault.at, o.fault.endsAt, o.mttr?.toFixed(1), o.needsHuman ? 1 : 0]))],
+    'classes.csv': classesCsv(r.arms.map((a) => a.figures)),
+    'faults.csv': faultsCsv(r.arms.map((a) => a.figures)),
     'timeline.csv': [['arm', 't_s', 'abnormal'], ...r.arms.flatMap((a) => a.samples.map((s) => [a.figures.arm, s.t.toFixed(1), s.abnormal.size]))],
+    'oom-kills.csv': [['arm', 'place', 'class', 'oom_kills'], ...r.arms.flatMap((a) => [['kwok', a.oomKills] as const, ['real-node', a.realNode?.oomKills] as const]
+      .flatMap(([place, kills]) => Object.entries(kills ?? {}).map(([cls, n]) => [a.figures.arm, place, cls, n])))],
   };
+  const real = r.arms.flatMap((a) => (a.realNode ? [a.realNode.figures] : []));
+  if (real.length) {
+    files['real-node-summary.csv'] = [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'oom_kills_oom', 'oom_kills_memory_growth'],
+      ...r.arms.flatMap((a) => (a.realNode ? [[a.figures.arm, a.realNode.figures.abnormalRate, a.realNode.figures.outcomes.length, a.realNode.figures.needsHumanShare, a.realNode.oomKills['oom'] ?? 0, a.realNode.oomKills['memory-growth'] ?? 0]] : []))];
+    files['real-node-classes.csv'] = classesCsv(real);
+    files['real-node-faults.csv'] = faultsCsv(real);
+  }
   for (const [name, rows] of Object.entries(files)) writeFileSync(join(dir, name), csv(rows));
   return Object.keys(files).map((f) => join(dir, f));
 }

@@ -7,24 +7,46 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readAuditWrites } from '../../test/support/audit.ts';
+import { realNodeName } from '../../test/support/real-node.ts';
 import { onCleanup } from '../lib/cleanup.ts';
 import type { ArmName, ChaosOptions } from './args.ts';
 import { startCause, type Cause } from './causes.ts';
 import { figures, toStretches, type ArmFigures } from './figures.ts';
 import { abnormalAgents, sampleHealth, type HealthSample } from './health.ts';
-import { agentName, applyRelease, createAgent, releaseFor, type Arm, type Clients } from './fleet.ts';
+import { agentName, applyRelease, createAgent, releaseFor, type Arm, type Clients, type Place } from './fleet.ts';
+import { oomKillsByClass, realNodeSchedule, realRelease } from './real-node.ts';
 import { startArmOperator, type ArmOperator } from './operators.ts';
-import { operatorClasses, releaseClasses, schedule, type Fault } from './schedule.ts';
+import { operatorClasses, releaseClasses, schedule, type Fault, type FaultClass } from './schedule.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The fast arm: the shortest settings the operator accepts as safe (docs/chaos.md says why each). */
-export const fastRecovery = { restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 40, healthyResetSeconds: 60 } };
+/**
+ * The fast arm: the shortest settings the operator accepts as safe (docs/chaos.md
+ * says why each), and the proactive memory raise, which acts only where the
+ * operator reads a kubelet's cAdvisor metrics (the real node, --real-node).
+ */
+export const fastRecovery = {
+  restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 40, healthyResetSeconds: 60 },
+  oomKilled: { action: 'IncreaseMemory', proactive: true },
+};
 export const fastEnv = { HEALTHY_AFTER_SECONDS: '15' };
+/** Both operator arms read the node metrics when real-node agents run, so only proactive differs for memory-growth. */
+export const nodeMetricsEnv = { NODE_METRICS: 'true', NODE_METRICS_INTERVAL_SECONDS: '5' };
+
+/** The figures of one group of agents (the kwok ones, or the real node's). */
+export interface GroupResult {
+  figures: ArmFigures;
+  /** OOM kills the kubelet reported, by the fault class of the release the agent ran ('none': before its first fault) */
+  oomKills: Partial<Record<FaultClass | 'none', number>>;
+}
 
 export interface ArmResult {
+  /** the kwok agents' figures, health samples and OOM kills */
   figures: ArmFigures;
   samples: HealthSample[];
+  oomKills: GroupResult['oomKills'];
+  /** the real node's agents (--real-node) */
+  realNode?: GroupResult;
   operator?: { starts: number; crashes: number };
   /** operator writes (audit log) during the fault phase; undefined without an audit log */
   writes?: number;
@@ -36,18 +58,27 @@ export interface ArmResult {
   podsDeletedTwice: string[];
 }
 
-export interface RunResult { faults: Fault[]; runEnd: number; arms: ArmResult[]; sampleErrors: number; faultErrors: string[] }
+export interface RunResult { faults: Fault[]; realNodeFaults: Fault[]; runEnd: number; arms: ArmResult[]; sampleErrors: number; faultErrors: string[] }
 
-export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: string, log: (m: string) => void): Promise<RunResult> {
+/** real: the test agent's image on the real node, when o.realNode > 0. */
+export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: string, log: (m: string) => void, real?: { image: string }): Promise<RunResult> {
+  if (o.realNode > 0 && !real) throw new Error('--real-node needs the real node and its test agent image');
+  const total = o.agents + o.realNode;
+  const placeOf = (i: number): Place => (i >= o.agents && real ? { kind: 'real', image: real.image } : { kind: 'kwok' });
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const c: Clients = { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+  if (o.realNode > 0) {
+    const node = await c.core.readNode({ name: realNodeName }).catch(() => undefined);
+    if (!node?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) throw new Error(`--real-node: the cluster has no Ready node ${realNodeName} (hack/cluster up --real-node)`);
+  }
   const suffix = randomBytes(3).toString('hex');
   const arms: Arm[] = o.arms.map((name: ArmName): Arm => ({
     name, kind: name === 'plain' ? 'plain' : 'operator', namespace: `chaos-${name}-${suffix}`,
     podLabel: name === 'plain' ? 'app' : 'agent-operator.dev/agent',
     ...(name === 'fast' ? { recovery: fastRecovery, operatorEnv: fastEnv } : {}),
   }));
+  if (o.realNode > 0) for (const arm of arms) if (arm.kind === 'operator') arm.operatorEnv = { ...arm.operatorEnv, ...nodeMetricsEnv };
   for (const arm of arms) {
     await c.core.createNamespace({ body: { metadata: { name: arm.namespace, labels: { 'chaos.agent-operator.dev/run': suffix } } } });
     onCleanup(`delete namespace ${arm.namespace}`, () => c.core.deleteNamespace({ name: arm.namespace }).catch(() => {}));
@@ -66,28 +97,27 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     onCleanup(`stop the operators of arm ${arm.name}`, () => op.stop());
   }
 
-  log(`creating ${o.agents} agents in each of ${arms.length} arms`);
-  const jobs = arms.flatMap((arm) => Array.from({ length: o.agents }, (_, i) => () => createAgent(c, arm, i)));
+  log(`creating ${o.agents} agents${o.realNode ? ` and ${o.realNode} on the real node` : ''} in each of ${arms.length} arms`);
+  const jobs = arms.flatMap((arm) => Array.from({ length: total }, (_, i) => () => createAgent(c, arm, i, placeOf(i))));
   await pool(jobs, 8);
   const readyBy = performance.now() + 600_000;
   for (;;) {
-    const left = await Promise.all(arms.map(async (arm) => abnormalAgents((await c.core.listNamespacedPod({ namespace: arm.namespace })).items, arm.podLabel, o.agents).size));
+    const left = await Promise.all(arms.map(async (arm) => abnormalAgents((await c.core.listNamespacedPod({ namespace: arm.namespace })).items, arm.podLabel, total).size));
     if (left.every((n) => n === 0)) break;
     if (performance.now() > readyBy) throw new Error(`the fleet was not ready within 600 s: ${left.join('/')} agents not ready per arm`);
     await sleep(2000);
   }
 
   const faultSeconds = o.minutes * 60;
-  const faults = schedule({
-    seed: o.seed, agents: o.agents, warmupSeconds: o.warmupSeconds, faultSeconds,
-    faults: Math.max(1, Math.round(o.faultsPerMinute * o.minutes)), mix: o.mix,
-    humanAfterSeconds: o.humanAfterSeconds, causeSeconds: o.causeSeconds, settleSeconds: o.settleSeconds,
-  });
+  const shape = { warmupSeconds: o.warmupSeconds, faultSeconds, humanAfterSeconds: o.humanAfterSeconds, causeSeconds: o.causeSeconds, settleSeconds: o.settleSeconds };
+  const kwokFaults = schedule({ ...shape, seed: o.seed, agents: o.agents, faults: Math.max(1, Math.round(o.faultsPerMinute * o.minutes)), mix: o.mix });
+  const realFaults = o.realNode > 0 ? realNodeSchedule({ ...shape, seed: o.seed, agents: o.realNode, firstAgent: o.agents, firstId: kwokFaults.length }) : [];
+  const faults = [...kwokFaults, ...realFaults].sort((a, b) => a.at - b.at);
   const runEnd = Math.max(o.warmupSeconds + faultSeconds, ...faults.map((f) => f.endsAt)) + o.settleSeconds;
   const origin = performance.now();
   const startedAt = new Date();
-  log(`fleet ready; ${faults.length} faults over ${faultSeconds} s after ${o.warmupSeconds} s of warmup; the run ends at ${runEnd.toFixed(0)} s`);
-  const sampler = sampleHealth(c.core, arms, o.agents, origin);
+  log(`fleet ready; ${kwokFaults.length} faults${realFaults.length ? ` (and ${realFaults.length} on the real node)` : ''} over ${faultSeconds} s after ${o.warmupSeconds} s of warmup; the run ends at ${runEnd.toFixed(0)} s`);
+  const sampler = sampleHealth(c.core, arms, total, origin);
   onCleanup('stop the health sampler', () => sampler.stop());
 
   const faultErrors: string[] = [];
@@ -95,8 +125,9 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   const guard = (what: string, p: Promise<unknown>) => p.catch((e: unknown) => { faultErrors.push(`${what}: ${(e as Error).message}`); log(`${what} FAILED: ${(e as Error).message}`); });
   const played = faults.map(async (f) => {
     await at(f.at);
-    log(`fault ${f.id} ${f.class} on ${agentName(f.agent)}`);
-    const release = releaseFor(f.class, f.id);
+    const place = placeOf(f.agent);
+    log(`fault ${f.id} ${f.class} on ${agentName(f.agent)}${place.kind === 'real' ? ' (real node)' : ''}`);
+    const release = place.kind === 'real' ? realRelease(f.class, f.id) : releaseFor(f.class, f.id);
     const causes: (Cause | undefined)[] = [];
     await Promise.all(arms.map(async (arm) => {
       if (operatorClasses.has(f.class) && operators.has(arm.name)) {
@@ -104,13 +135,13 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
         void guard(`fault ${f.id} ${f.class} ${arm.name}`, f.class === 'operator-kill' ? op.kill() : op.failover());
       }
       causes.push(startCause(c.core, arm, f));
-      if (release) await guard(`fault ${f.id} release ${arm.name}`, applyRelease(c, arm, f.agent, release));
+      if (release) await guard(`fault ${f.id} release ${arm.name}`, applyRelease(c, arm, f.agent, release, place));
     }));
     await at(f.endsAt);
     log(`fault ${f.id} ${f.class} on ${agentName(f.agent)}: ${releaseClasses.has(f.class) ? 'the person reverts' : 'the cause ends'}`);
     await Promise.all([
       ...causes.map((cause, k) => cause && guard(`fault ${f.id} end ${arms[k]!.name}`, cause.end())),
-      ...(releaseClasses.has(f.class) ? arms.map((arm) => guard(`fault ${f.id} revert ${arm.name}`, applyRelease(c, arm, f.agent, undefined))) : []),
+      ...(releaseClasses.has(f.class) ? arms.map((arm) => guard(`fault ${f.id} revert ${arm.name}`, applyRelease(c, arm, f.agent, undefined, place))) : []),
     ]);
   });
   await Promise.all(played);
@@ -120,8 +151,19 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
 
   const results: ArmResult[] = [];
   for (const arm of arms) {
-    const samples = sampler.samples.get(arm.name)!.filter((s) => s.t <= runEnd);
-    const fig = figures(arm.name, o.agents, faults, toStretches(samples), runEnd);
+    const all = sampler.samples.get(arm.name)!.filter((s) => s.t <= runEnd);
+    const kills = [...sampler.oomKills.get(arm.name)!.values()].filter((k) => k.t <= runEnd);
+    const group = (from: number, to: number, mine: Fault[]): GroupResult => {
+      const samples = all.map((s) => ({ t: s.t, abnormal: new Set([...s.abnormal].filter((a) => a >= from && a < to)) }));
+      const stretches = new Map([...toStretches(samples)].map(([a, list]) => [a - from, list]));
+      const shifted = mine.map((f) => ({ ...f, agent: f.agent - from }));
+      return {
+        figures: figures(arm.name, to - from, shifted, stretches, runEnd),
+        oomKills: Object.fromEntries(oomKillsByClass(kills.filter((k) => k.agent >= from && k.agent < to), mine)),
+      };
+    };
+    const kwok = group(0, o.agents, kwokFaults);
+    const samples = all.map((s) => ({ t: s.t, abnormal: new Set([...s.abnormal].filter((a) => a < o.agents)) }));
     const op = operators.get(arm.name);
     const events = op ? (await c.core.listNamespacedEvent({ namespace: arm.namespace })).items : [];
     if (op) {
@@ -130,7 +172,8 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       writeFileSync(join(workDir, `agents-${arm.name}.json`), JSON.stringify({ agents: agents.items, events }, null, 1));
     }
     const stepEvents = events.filter((e) => ['RestartedPod', 'MemoryIncreased', 'RolledBack'].includes(e.reason ?? '') && e.source?.component !== 'kubelet');
-    const r: ArmResult = { figures: fig, samples, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [] };
+    const r: ArmResult = { figures: kwok.figures, samples, oomKills: kwok.oomKills, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [] };
+    if (o.realNode > 0) r.realNode = group(o.agents, total, realFaults);
     if (op) r.operator = { starts: op.starts, crashes: op.crashes };
     if (o.auditLog && op) {
       const writes = await readAuditWrites(o.auditLog, { userAgent: 'agent-operator/', namespace: arm.namespace, since: startedAt });
@@ -143,7 +186,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     }
     results.push(r);
   }
-  return { faults, runEnd, arms: results, sampleErrors: sampler.errors, faultErrors };
+  return { faults: kwokFaults, realNodeFaults: realFaults, runEnd, arms: results, sampleErrors: sampler.errors, faultErrors };
 }
 
 const count = (events: readonly CoreV1Event[]) => events.reduce((n, e) => n + (e.count ?? 1), 0);

@@ -33,24 +33,29 @@ function run(cmd: string, args: string[], log: (line: string) => void): Promise<
   });
 }
 
-/** `addons`: hack/cluster's folder of manifests to apply, or none (the default: the Deployment benches need no storage). */
-export async function startCluster(dir: string, nodes: number, log: (line: string) => void, addons = 'none'): Promise<BenchCluster> {
+/** `addons`: hack/cluster's folder of manifests to apply, or none (the default: the Deployment benches need no storage); realNode: also the real node (hack/cluster up --real-node: root, one per machine). */
+export async function startCluster(dir: string, nodes: number, log: (line: string) => void, o: { addons?: string; realNode?: boolean } = {}): Promise<BenchCluster> {
   const started = performance.now();
   // Registered before `up` returns: a Ctrl-C during `up` still downs what it started.
   onCleanup(`hack/cluster down --dir ${dir}`, () => run(hackCluster, ['down', '--dir', dir], log));
-  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', addons], log);
+  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', o.addons ?? 'none', ...(o.realNode ? ['--real-node'] : [])], log);
   if (code !== 0) throw new Error(`hack/cluster up failed (exit ${code}); logs in ${dir}/logs`);
   return { kubeconfig: join(dir, 'kubeconfig'), dir, upSeconds: (performance.now() - started) / 1000 };
 }
 
-/** kubectl from hack/build-tools' cache, for applying the CRD. */
-export async function kubectl(kubeconfig: string, args: string[], log: (line: string) => void): Promise<void> {
-  const bin = await new Promise<string>((done, fail) => {
-    const child = spawn(join(repoRoot, 'hack/build-tools'), ['--print'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The stdout of one of the repo's hack scripts (e.g. hack/build-images --print). */
+export function hackOutput(script: string, args: string[]): Promise<string> {
+  return new Promise<string>((done, fail) => {
+    const child = spawn(join(repoRoot, 'hack', script), args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('close', (code) => (code === 0 ? done(join(out.trim(), 'kubectl')) : fail(new Error('hack/build-tools --print failed'))));
+    child.on('close', (code) => (code === 0 ? done(out.trim()) : fail(new Error(`hack/${script} ${args.join(' ')} failed (exit ${code})`))));
   });
+}
+
+/** kubectl from hack/build-tools' cache, for applying the CRD. */
+export async function kubectl(kubeconfig: string, args: string[], log: (line: string) => void): Promise<void> {
+  const bin = join(await hackOutput('build-tools', ['--print']), 'kubectl');
   const code = await run(bin, ['--kubeconfig', kubeconfig, ...args], log);
   if (code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${code})`);
 }

@@ -52,19 +52,25 @@ export interface RealNodeImages {
 export function realNodeImages(cluster: Cluster): RealNodeImages {
   const dir = cluster.clusterDir ?? process.env.E2E_CLUSTER_DIR;
   if (!dir) throw new Error('the real node\'s images are known only on a hack/cluster control plane (no cluster dir)');
-  const refs: Record<string, string> = {};
-  for (const folder of readFileSync(join(dir, 'real-node/images-dirs'), 'utf8').split('\n').filter(Boolean)) {
-    for (const line of readFileSync(join(folder, 'images.env'), 'utf8').split('\n')) {
-      const m = /^([A-Z_]+)_IMAGE=(.+)$/.exec(line.trim());
-      if (m) refs[m[1]!] = m[2]!;
-    }
-  }
+  const refs = imageRefs(readFileSync(join(dir, 'real-node/images-dirs'), 'utf8').split('\n').filter(Boolean));
   const find = (key: string) => {
     const ref = refs[key];
     if (!ref) throw new Error(`no ${key}_IMAGE in the real node's images.env files (${JSON.stringify(refs)})`);
     return ref;
   };
   return { agent: find('AGENT'), nodeExporter: find('NODE_EXPORTER'), operator: find('OPERATOR') };
+}
+
+/** NAME -> image reference, from the images.env of each folder hack/build-images made (AGENT_IMAGE=... gives AGENT). */
+export function imageRefs(folders: readonly string[]): Record<string, string> {
+  const refs: Record<string, string> = {};
+  for (const folder of folders) {
+    for (const line of readFileSync(join(folder, 'images.env'), 'utf8').split('\n')) {
+      const m = /^([A-Z_]+)_IMAGE=(.+)$/.exec(line.trim());
+      if (m) refs[m[1]!] = m[2]!;
+    }
+  }
+  return refs;
 }
 
 /** What the test agent reports on GET /info (hack/tools/images/agent/main.go). */

@@ -34,6 +34,14 @@ describe('chaos figures', () => {
     assert.equal(second!.mttr, 10);
   });
 
+  it("counts a fault's abnormal seconds apart from its MTTR: an agent serving between two blips was down only for the blips", () => {
+    const [o] = outcomes([{ ...bad(0, 10, 240), class: 'memory-growth' }], one([{ from: 12, to: 14 }, { from: 100, to: 101 }, { from: 241, to: 243 }]), 300);
+    assert.equal(o!.mttr, 91);
+    assert.equal(o!.abnormalSeconds, 3, 'the revert\'s own blip is not counted either');
+    const [never] = outcomes([transient(0, 10, 40)], one([{ from: 5, to: undefined }]), 100);
+    assert.equal(never!.abnormalSeconds, 90, 'from the onset to the end');
+  });
+
   it('counts abnormal agent-seconds over the whole run', () => {
     const s = new Map<number, Stretch[]>([[0, [{ from: 0, to: 10 }]], [1, [{ from: 90, to: undefined }]]]);
     assert.equal(abnormalRate(10, s, 100), 20 / 1000);
