@@ -1,4 +1,5 @@
 import type { Agent } from '../api/agent.ts';
+import type { AgentStatus } from '../api/status.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
 import { usageWarnings, type Metrics, type UsageWarning } from '../observability/metrics.ts';
@@ -8,9 +9,19 @@ import { withBlocker } from '../status/blocked.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
 
-// Act: carry out a Plan. Objects first, then status, then the pod delete, then
-// events (handed to the recorder, not awaited). Each write is one the plan found necessary; a converged Agent
-// reaches none of them.
+// Act: carry out a Plan, in this order:
+//   1. the status, first when it records a failure seen for the first time
+//      (plan's `fresh`): detection is the status, and the remedy's apply
+//      (a raised memory limit, a rollback) must not delay it;
+//   2. the owned objects;
+//   3. otherwise the status, after the objects: a status that names a new
+//      generation or revision is written only once the workload carries it,
+//      so a reader (kstatus, Argo CD, Flux) never sees Current before the apply;
+//   4. the pod delete; 5. events, handed to the recorder and not awaited.
+// Every status write carries the resourceVersion of the Agent it was computed
+// from, so a plan made from a stale Agent fails with 409 at its status write;
+// written first, that fence stops the whole stale plan before any other write.
+// Each write is one the plan found necessary; a converged Agent reaches none of them.
 
 export interface ActDeps {
   io: KubeIO;
@@ -22,10 +33,21 @@ export interface ActDeps {
 export interface ActResult {
   /** The apiserver refused an apply: the status says so, and the Agent is retried on a timer. */
   applyFailed: boolean;
+  /** The Agent as the apiserver stored it after the last status write (own-status-writes.ts), with the version that write replaced. */
+  written?: { replaced: string[]; stored: Agent | undefined };
 }
 
 export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResult> {
   const ns = agent.metadata.namespace ?? '';
+  let written: ActResult['written'];
+  const writeStatus = async (status: AgentStatus) => {
+    const over = written ? written.stored?.metadata?.resourceVersion : agent.metadata.resourceVersion;
+    const stored = await deps.io.patchAgentStatus(ns, agent.metadata.name, status, over) as Agent | undefined;
+    // A write without a precondition proves nothing about what came before it.
+    written = { replaced: over ? [...(written?.replaced ?? []), over] : [], stored };
+  };
+  const statusFirst = p.status !== undefined && p.fresh.length > 0;
+  if (statusFirst) await writeStatus(p.status!);
   const refused: string[] = [];
   for (const obj of p.apply) {
     deps.log.debug({ object: `${obj.kind}/${obj.metadata.name}` }, 'applying');
@@ -44,21 +66,22 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
     deps.log.info({ object: `${ref.kind}/${ref.name}` }, 'removing an owned object the spec no longer asks for');
     await deps.io.remove(ref);
   }
-  let status = p.status;
+  // What the status is now: the one read, or the one written first.
+  const current = statusFirst ? p.status : agent.status;
+  let status = statusFirst ? undefined : p.status;
   let events = [...p.events];
   if (refused.length) {
-    // Laid over the status as computed, against the status as read: the same
-    // refusal again writes nothing and announces nothing.
-    const blocked = withBlocker(p.computed, agent.status, { reason: 'ApplyFailed', message: refused.join('; ') }, agent.metadata.generation ?? 0, p.now);
-    status = statusChanged(agent.status, blocked) ? blocked : undefined;
-    // The plan announced the transitions of the status it computed; the status written is this one.
-    const planned = new Set(transitionEvents(agent.status, p.computed).map((e) => e.message));
-    events = [...events.filter((e) => !planned.has(e.message)), ...transitionEvents(agent.status, blocked)];
+    // Laid over the status as computed, against the status as it stands: the
+    // same refusal again writes nothing and announces nothing.
+    const blocked = withBlocker(p.computed, current, { reason: 'ApplyFailed', message: refused.join('; ') }, agent.metadata.generation ?? 0, p.now);
+    status = statusChanged(current, blocked) ? blocked : undefined;
+    // The plan announced the transitions of the status it computed; unless that one was written, the status written is this one.
+    const planned = new Set(statusFirst ? [] : transitionEvents(agent.status, p.computed).map((e) => e.message));
+    events = [...events.filter((e) => !planned.has(e.message)), ...transitionEvents(current, blocked)];
   }
-  // Status before the pod delete, with the Agent's resourceVersion as a
-  // precondition: a plan made from a stale cache fails here (409) before it
-  // deletes anything, so a remediation step is never taken twice.
-  if (status) await deps.io.patchAgentStatus(ns, agent.metadata.name, status, agent.metadata.resourceVersion);
+  // Before the pod delete: a plan made from a stale cache fails here (409)
+  // before it deletes anything, so a remediation step is never taken twice.
+  if (status) await writeStatus(status);
   if (p.deletePod) {
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
     deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
@@ -75,7 +98,7 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   // them (bounded, see EventRecorder) and logs its own errors, so neither this
   // reconcile nor the next one of this Agent waits for an event write.
   for (const e of events) void deps.events.record(target, e.type, e.reason, e.message);
-  return { applyFailed: refused.length > 0 };
+  return { applyFailed: refused.length > 0, ...(written ? { written } : {}) };
 }
 
 /**

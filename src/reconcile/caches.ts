@@ -4,6 +4,7 @@ import type {
 import type { Agent } from '../api/agent.ts';
 import { group, plural, version } from '../api/agent.ts';
 import { operatorName } from '../desired/labels.ts';
+import { endpointSliceForCache, podForCache } from './cache-transforms.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { KubeTransport } from '../runtime/kube-http.ts';
@@ -20,7 +21,7 @@ import type { ReadonlyStore } from '../runtime/store.ts';
 
 const managedBy = `app.kubernetes.io/managed-by=${operatorName}`;
 
-interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: boolean }
+interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: boolean; transform?: (obj: never) => unknown }
 
 const kinds = {
   agents: { resource: { group, version, plural, namespaced: true } },
@@ -30,14 +31,14 @@ const kinds = {
   replicaSets: { resource: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true }, labelSelector: managedBy },
   // The DaemonSet and StatefulSet controllers copy the pod template's labels (ours) onto each revision.
   controllerRevisions: { resource: { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true }, labelSelector: managedBy },
-  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy },
+  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy, transform: podForCache },
   services: { resource: { group: '', version: 'v1', plural: 'services', namespaced: true }, labelSelector: managedBy },
   configMaps: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, labelSelector: managedBy },
   pvcs: { resource: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true }, labelSelector: managedBy },
   pdbs: { resource: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true }, labelSelector: managedBy },
   secretMeta: { resource: { group: '', version: 'v1', plural: 'secrets', namespaced: true }, metadataOnly: true },
   configMapMeta: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, metadataOnly: true },
-  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true } },
+  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true }, transform: endpointSliceForCache },
 } as const satisfies Record<string, Kind>;
 
 type KindName = keyof typeof kinds;
@@ -115,6 +116,7 @@ export function createCaches(opts: CacheOptions): Caches {
         listWatcher,
         logger: opts.logger,
         ...(kind.metadataOnly ? { metadataOnly: true } : {}),
+        ...(kind.transform ? { transform: kind.transform as (obj: KubeObject) => KubeObject } : {}),
         ...(opts.clock ? { clock: opts.clock } : {}),
         ...(opts.random ? { random: opts.random } : {}),
       }));

@@ -3,10 +3,11 @@ import { tooDeepText } from '../api/bounds.ts';
 import type { PodPolicy } from '../policy/pod-policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Reconciler } from '../runtime/controller.ts';
-import { splitKey } from '../runtime/kube-object.ts';
+import { objectKey, splitKey } from '../runtime/kube-object.ts';
 import { act, type ActDeps } from './act.ts';
 import type { Caches } from './caches.ts';
 import { gather, probeCreates, type ReadUsage } from './gather.ts';
+import { OwnStatusWrites } from './own-status-writes.ts';
 import { plan, unsettledRequeueMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
@@ -26,11 +27,17 @@ export interface ReconcilerDeps extends ActDeps {
 }
 
 export function agentReconciler(deps: ReconcilerDeps): Reconciler {
+  // The Agent our last status write stored, read while the informer has not caught up with it (own-status-writes.ts).
+  const own = new OwnStatusWrites();
+  for (const i of deps.caches.agents.informers) {
+    i.addHandler({ onUpdate: (_old, obj) => own.seen(objectKey(obj), obj), onDelete: (obj) => own.seen(objectKey(obj), undefined) });
+  }
   return async (key, ctx) => {
     const { namespace = '', name } = splitKey(key);
-    const cached = deps.caches.agents.get(namespace, name);
+    const fromCache = deps.caches.agents.get(namespace, name);
     // Deleted: owned objects go with it by garbage collection (a retained PVC has no owner reference).
-    if (!cached || cached.metadata.deletionTimestamp) return undefined;
+    if (!fromCache || fromCache.metadata.deletionTimestamp) return undefined;
+    const cached = own.view(key, fromCache);
     const log = ctx.log ?? deps.log;
 
     // What the schema could not refuse (a CRD installed without its rules, an
@@ -47,6 +54,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
       p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
     }
     const done = await act(agent, p, { ...deps, log });
+    if (done.written) own.wrote(key, done.written.replaced, done.written.stored);
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
     // A refused apply is retried on the unsettled timer: the refusal is in status, and a
     // quota freed or a policy changed elsewhere raises no event on the Agent.

@@ -25,6 +25,14 @@ export interface InformerOptions<T extends KubeObject> {
   logger?: Logger;
   /** Keep only apiVersion, kind and metadata of each object. */
   metadataOnly?: boolean;
+  /**
+   * What the cache keeps of each object, applied before it is stored (and
+   * before managedFields are dropped and the copy frozen), as
+   * controller-runtime's cache TransformFunc: strip what no reader uses, so
+   * memory follows what the operator reads, not what the apiserver sends.
+   * Handlers and the store see only the transformed object. Must not mutate its argument.
+   */
+  transform?: (obj: T) => T;
   pageSize?: number;
   /** A watch with no event (bookmarks included) for this long is dead. Bookmarks come about every minute. */
   inactivityTimeoutMs?: number;
@@ -51,6 +59,7 @@ export class Informer<T extends KubeObject> {
   readonly #random: Random;
   readonly #log: Logger;
   readonly #metadataOnly: boolean;
+  readonly #transform: ((obj: T) => T) | undefined;
   readonly #pageSize: number;
   readonly #inactivityMs: number;
   readonly #minWatchTimeout: number;
@@ -74,6 +83,7 @@ export class Informer<T extends KubeObject> {
     this.#random = opts.random ?? mathRandom;
     this.#log = (opts.logger ?? noopLogger).child({ informer: opts.name });
     this.#metadataOnly = opts.metadataOnly ?? false;
+    this.#transform = opts.transform;
     this.#pageSize = opts.pageSize ?? 500;
     this.#inactivityMs = opts.inactivityTimeoutMs ?? 120_000;
     this.#minWatchTimeout = opts.minWatchTimeoutSeconds ?? 300;
@@ -326,7 +336,7 @@ export class Informer<T extends KubeObject> {
         return;
       }
       case 'DELETED': {
-        const obj = toCached(event.object, this.#metadataOnly);
+        const obj = this.#toCached(event.object);
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
         this.#store.delete(objectKey(obj));
         this.#handlers.deleted(obj, { initial: false });
@@ -348,7 +358,7 @@ export class Informer<T extends KubeObject> {
    */
   #cacheable(raw: T): T | undefined {
     try {
-      return toCached(raw, this.#metadataOnly);
+      return this.#toCached(raw);
     } catch (err) {
       try {
         this.#log.error({ err, object: safeKey(raw) }, 'could not cache an object; skipping it');
@@ -357,6 +367,10 @@ export class Informer<T extends KubeObject> {
       }
       return undefined;
     }
+  }
+
+  #toCached(raw: T): T {
+    return toCached(this.#transform ? this.#transform(raw) : raw, this.#metadataOnly);
   }
 
   #contact(): void {

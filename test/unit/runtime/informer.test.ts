@@ -7,7 +7,7 @@ import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
 
 type Seen = Array<[string, string, EventMeta]>;
 
-function setup(opts: { metadataOnly?: boolean; random?: number } = {}) {
+function setup(opts: { metadataOnly?: boolean; random?: number; transform?: (o: TestObject) => TestObject } = {}) {
   const clock = new FakeClock();
   const lw = new FakeListWatcher<TestObject>();
   const informer = new Informer<TestObject>({
@@ -16,6 +16,7 @@ function setup(opts: { metadataOnly?: boolean; random?: number } = {}) {
     clock,
     random: fixedRandom(opts.random ?? 0),
     metadataOnly: opts.metadataOnly ?? false,
+    ...(opts.transform ? { transform: opts.transform } : {}),
   });
   const seen: Seen = [];
   informer.addHandler({
@@ -60,6 +61,24 @@ describe('Informer', () => {
     await clock.flush();
     assert.equal(informer.store.get('ns', 'a'), undefined);
     assert.deepEqual(seen.map(([e, n, m]) => [e, n, m.initial]), [['add', 'a', false], ['update', 'a', false], ['delete', 'a', false]]);
+    await informer.stop();
+  });
+
+  it('keeps what the transform returns, from lists, watch events and deletes alike, and hands handlers only that', async () => {
+    const keepX = (o: TestObject): TestObject => ({ ...o, spec: { x: (o.spec as { x?: number } | undefined)?.x ?? 0 } });
+    const { clock, lw, informer } = setup({ transform: keepX });
+    const handled: unknown[] = [];
+    informer.addHandler({ onAdd: (o) => handled.push(o.spec), onUpdate: (_o, n) => handled.push(n.spec), onDelete: (o) => handled.push(o.spec) });
+    lw.put(obj('a', '5', { spec: { x: 1, big: 'a'.repeat(1000) } }));
+    informer.start();
+    await clock.flush();
+    lw.current!.push({ type: 'MODIFIED', object: obj('a', '6', { spec: { x: 2, big: 'b'.repeat(1000) } }) });
+    await clock.flush();
+    assert.deepEqual(informer.store.get('ns', 'a')!.spec, { x: 2 });
+    assert.throws(() => { (informer.store.get('ns', 'a')!.spec as Record<string, unknown>).x = 3; }, TypeError, 'still frozen');
+    lw.current!.push({ type: 'DELETED', object: obj('a', '7', { spec: { x: 2, big: 'c'.repeat(1000) } }) });
+    await clock.flush();
+    assert.deepEqual(handled, [{ x: 1 }, { x: 2 }, { x: 2 }]);
     await informer.stop();
   });
 

@@ -1,0 +1,104 @@
+// The pod and EndpointSlice caches keep only what the reconciler reads
+// (cache-transforms.ts): the plan made from the stripped objects is the plan
+// made from the whole ones, for every pod situation the detection knows.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1ConfigMap, V1Deployment, V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
+import type { Agent } from '../../../src/api/agent.ts';
+import { withDesiredHash } from '../../../src/kube/apply.ts';
+import { endpointSliceForCache, podForCache } from '../../../src/reconcile/cache-transforms.ts';
+import { evaluateDependencies } from '../../../src/reconcile/dependencies.ts';
+import { plan, type Plan } from '../../../src/reconcile/plan.ts';
+import { agent } from '../../fixtures/agent.ts';
+import { observed, t0 } from '../../fixtures/observed.ts';
+import { PodBuilder } from '../health/pod-fixtures.ts';
+
+const a: Agent = { ...agent('fwd').namespace('team').uid('agent-uid')
+  .resources({ limits: { memory: '256Mi', cpu: '500m' } })
+  .env('LOG_LEVEL', 'debug').secretEnv('TOKEN', 'creds', 'token')
+  .inlineConfig({ outputs: [{ type: 'stdout' }] })
+  .liveness({ httpGet: { path: '/healthz', port: 2020 } })
+  .port('http', 2020)
+  .build() };
+
+const first = plan(observed(a));
+const template = first.apply.find((o) => o.kind === 'Deployment')!;
+const applied = withDesiredHash(template) as unknown as V1Deployment;
+const deployment: V1Deployment = {
+  ...applied, metadata: { ...applied.metadata, uid: 'deploy-uid', generation: 1 },
+  status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 },
+};
+const revision = first.status!.revision!;
+const configMap = first.apply.find((o) => o.kind === 'ConfigMap')!;
+/** An older rendered config that only a pod still mounts: config GC must see that mount through the stripped pod. */
+const older: V1ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fwd-config-old', namespace: 'team', uid: 'cm-old', ownerReferences: [{ apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', name: 'fwd', uid: 'agent-uid', controller: true }] } };
+
+/** A pod as the apiserver sends it: the Deployment's whole template (env, probes, volumes), a node, and a status from the builder. */
+function livePod(name: string, status: PodBuilder, opts: { mounts?: string } = {}): V1Pod {
+  const t = deployment.spec!.template;
+  const built = status.revision(revision).memoryLimit('256Mi').build();
+  const volumes = [...(t.spec!.volumes ?? []), ...(opts.mounts ? [{ name: 'old', configMap: { name: opts.mounts } }] : []),
+    { name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3607 } }] } }];
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { ...t.metadata, name, namespace: 'team', uid: `uid-${name}`, creationTimestamp: built.metadata!.creationTimestamp!, annotations: { ...t.metadata!.annotations } },
+    spec: { ...t.spec!, nodeName: 'node-1', volumes, tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }] },
+    status: built.status!,
+  };
+}
+
+const situations: [string, V1Pod[]][] = [
+  ['a ready pod', [livePod('fwd-1', new PodBuilder('x').restarted({ restartCount: 0, startedSecondsAgo: 3000 }))]],
+  ['an OOM-killed pod (memory raise against the pod\'s limit)', [livePod('fwd-1', new PodBuilder('x').oomKilled({ shownAs: 'state' }))]],
+  ['an OOM kill in a crash loop', [livePod('fwd-1', new PodBuilder('x').oomKilled({ restartCount: 5 }))]],
+  ['a crash loop (restart with backoff)', [livePod('fwd-1', new PodBuilder('x').crashLooping({ restartCount: 4 }))]],
+  ['an image that cannot be pulled', [livePod('fwd-1', new PodBuilder('x').imagePull())]],
+  ['a config error', [livePod('fwd-1', new PodBuilder('x').configError('secret "creds" not found'))]],
+  ['a pod not ready for ten minutes', [livePod('fwd-1', new PodBuilder('x').notReadyFor(600))]],
+  ['an unschedulable pod', [livePod('fwd-1', new PodBuilder('x').unschedulable())]],
+  ['a terminating pod that mounts an older config', [livePod('fwd-1', new PodBuilder('x').terminating(), { mounts: 'fwd-config-old' })]],
+];
+
+const decided = (p: Plan) => ({ apply: p.apply, remove: p.remove, status: p.status, events: p.events, action: p.action, deletePod: p.deletePod, fresh: p.fresh, requeueAfterMs: p.requeueAfterMs });
+
+describe('the pod cache keeps what the plan reads', () => {
+  for (const [name, pods] of situations) {
+    it(`${name}: the same plan from the stripped pods`, () => {
+      const now = new Date(t0.getTime() + 3600_000);
+      const world = (ps: V1Pod[]) => observed({ ...a, status: first.status! }, {
+        deployment, pods: ps, now, configMaps: [configMap as unknown as V1ConfigMap, older],
+      });
+      const whole = plan(world(pods));
+      const stripped = plan(world(pods.map(podForCache)));
+      assert.deepEqual(decided(stripped), decided(whole));
+    });
+  }
+
+  it('drops env, probes, commands and every volume but the ConfigMaps: a fraction of the pod', () => {
+    const pod = livePod('fwd-1', new PodBuilder('x').oomKilled({ shownAs: 'state' }), { mounts: 'fwd-config-old' });
+    const kept = podForCache(pod);
+    const text = JSON.stringify(kept);
+    for (const gone of ['LOG_LEVEL', 'livenessProbe', 'tolerations', 'serviceAccountToken', 'securityContext']) assert.ok(!text.includes(gone), `${gone} is not cached`);
+    assert.deepEqual(kept.spec?.volumes?.map((v) => v.configMap?.name).sort(), [configMap.metadata.name, 'fwd-config-old'].sort());
+    assert.equal(kept.spec?.nodeName, 'node-1');
+    assert.deepEqual(kept.status, pod.status);
+    assert.ok(text.length < JSON.stringify(pod).length * 0.6, `${text.length} of ${JSON.stringify(pod).length} bytes`);
+  });
+});
+
+describe('the EndpointSlice cache keeps each endpoint\'s vote', () => {
+  const slice = (ready: (boolean | undefined)[]): V1EndpointSlice => ({
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+    metadata: { name: 'db-abcde', namespace: 'team', labels: { 'kubernetes.io/service-name': 'db' } },
+    endpoints: ready.map((r, i) => ({ addresses: [`10.0.0.${i}`], nodeName: 'node-1', ...(r === undefined ? {} : { conditions: { ready: r, serving: r, terminating: false } }) })),
+    ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+  });
+  const dependent = agent('app').namespace('team').dependsOnService('db').build();
+  for (const [name, ready] of [['none ready', [false, false]], ['one ready', [false, true]], ['ready unset (ready)', [undefined]], ['no endpoints', []]] as const) {
+    it(`${name}: the same dependency verdict from the stripped slice`, () => {
+      const verdict = (s: V1EndpointSlice) => evaluateDependencies(dependent, { agent: () => undefined, endpointSlices: () => [s] });
+      assert.deepEqual(verdict(endpointSliceForCache(slice([...ready]))), verdict(slice([...ready])));
+      assert.ok(!JSON.stringify(endpointSliceForCache(slice([...ready]))).includes('10.0.0'), 'no addresses');
+    });
+  }
+});
