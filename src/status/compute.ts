@@ -48,8 +48,8 @@ export interface StatusInput {
   now: Date;
   generation: number;
   previous: AgentStatus | undefined;
-  /** The workload, of any kind (see DesiredObjects.deployment). */
-  deployment: Workload | undefined;
+  /** The workload, of any kind (see DesiredObjects.workload). */
+  workload: Workload | undefined;
   /** The kind spec.mode asks for, for the words while none exists yet. Default Deployment. */
   workloadKind?: Mode;
   /** The Agent's pods, for restarts. */
@@ -86,7 +86,7 @@ export const defaultHealthyAfterSeconds = 60;
 export function computeStatus(input: StatusInput): AgentStatus {
   const { generation, desiredReplicas: desired, decision } = input;
   const rec = decision.recovery;
-  const r = readRollout(input.deployment, desired);
+  const r = readRollout(input.workload, desired);
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
   // A DaemonSet's failures are said per node first, bounded for large fleets.

@@ -30,7 +30,7 @@ class Reconciler {
       rolloutInProgress: rollout.inProgress && !revisionFailing(w.pods, rollout.revision, failures),
     });
     const next = computeStatus({
-      now, generation: w.generation, previous: this.status, deployment: w.deployment, pods: w.pods, desiredReplicas: 3, revision: w.revision,
+      now, generation: w.generation, previous: this.status, workload: w.deployment, pods: w.pods, desiredReplicas: 3, revision: w.revision,
       selector: 's', failures, decision, policy, specMemoryLimit: '256Mi', dependencies: { state: 'None' }, missingReferences: [],
       configErrors: [], invalidSpec: [], probesMissing: false, unmanaged: false,
     });
