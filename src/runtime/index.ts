@@ -14,7 +14,7 @@ export { kubeInformer, type KubeInformerOptions } from './kube-informer.ts';
 export { primaryChanged, generationChanged, labelsChanged, annotationsChanged, finalizersChanged, deletionChanged, anyOf, allOf, type Predicate } from './predicates.ts';
 export { toSelf, toControllerOwner, fromIndex, type Mapper } from './mappers.ts';
 export { Controller, TerminalError, isTerminal, type ControllerOptions, type Reconciler, type ReconcileContext, type Result, type ControllerMetrics } from './controller.ts';
-export { LeaderElector, LeaseConflictError, microTime, defaultIdentity, validateTimings, type LeaseStore, type LeaseRecord, type LeaseSpec, type LeaderElectorOptions } from './leader-election.ts';
+export { LeaderElector, LeaseConflictError, defaultIdentity, validateTimings, type LeaseStore, type LeaseRecord, type LeaseSpec, type LeaderElectorOptions } from './leader-election.ts';
 export { KubeLeaseStore } from './lease-store.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { Manager, type ManagerOptions } from './manager.ts';

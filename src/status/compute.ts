@@ -12,12 +12,13 @@ import type { Failure } from '../health/failure.ts';
 import { fleetSummary } from '../health/fleet-summary.ts';
 import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
-import type { Action } from '../recovery/policy.ts';
+import type { Action } from '../recovery/decision.ts';
 import type { RecoveryPolicy } from '../recovery/steps.ts';
 import { setCondition, sortConditions, type ConditionInput } from './conditions.ts';
 import { nextLastFailure, type Blocker } from './last-failure.ts';
-import { readRollout, type Rollout } from './rollout.ts';
-import { toMs } from './time.ts';
+import { readRollout } from './rollout.ts';
+import type { Rollout } from './rollout-summary.ts';
+import { toMs } from '../lib/time.ts';
 import { usageConditions, type UsageVerdicts } from './usage-conditions.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 
