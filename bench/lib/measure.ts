@@ -3,8 +3,21 @@
 import { writeFileSync } from 'node:fs';
 import type { Point, RunningOperator } from './operator.ts';
 import { bucketsOf, deltaOf, sumBy, sumOf, type Sample } from './prom.ts';
-import type { ReconcileStats, Writes } from './report.ts';
 import { bucketDelta, histogramQuantile, summarize } from './stats.ts';
+
+export interface Writes {
+  /** Writes by verb (create, patch, delete, update) in the phase. */
+  byVerb: Record<string, number>;
+  /** Writes by `verb resource`. */
+  byResource: Record<string, number>;
+  total: number;
+  /** total / Agents (convergence) or / samples (latency phase). */
+  per: number;
+  /** Event writes on Agents seen by the bench's watch, by `type reason`. */
+  eventsByReason: Record<string, number>;
+}
+
+export interface ReconcileStats { count: number; meanMs: number; p50Ms: number; p99Ms: number }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const writeVerbs = ['create', 'update', 'patch', 'delete'];

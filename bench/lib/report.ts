@@ -1,20 +1,7 @@
 // The benchmark's output: a table for people on stdout, then one JSON line for machines.
+import type { ReconcileStats, Writes } from './measure.ts';
 import type { RestartResult } from './restart.ts';
 import type { Summary } from './stats.ts';
-
-export interface Writes {
-  /** Writes by verb (create, patch, delete, update) in the phase. */
-  byVerb: Record<string, number>;
-  /** Writes by `verb resource`. */
-  byResource: Record<string, number>;
-  total: number;
-  /** total / Agents (convergence) or / samples (latency phase). */
-  per: number;
-  /** Event writes on Agents seen by the bench's watch, by `type reason`. */
-  eventsByReason: Record<string, number>;
-}
-
-export interface ReconcileStats { count: number; meanMs: number; p50Ms: number; p99Ms: number }
 
 export interface BenchResult {
   date: string;

@@ -2,7 +2,7 @@
 // holding the same caches shows the memory the 1,000 Agents themselves cost
 // (the first process's RSS also carries what the churn of the earlier phases
 // left behind), how long the initial sync and the reconcile of every Agent
-// take, and that they write nothing (Semantics 1: zero writes on re-reconcile).
+// take, and that they write nothing (zero writes when converged, docs/architecture.md).
 import { idleMemory } from './measure.ts';
 import type { RunningOperator } from './operator.ts';
 import { sumOf } from './prom.ts';

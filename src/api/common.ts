@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { deeperThan, maxFreeFormDepth, tooDeepText } from './bounds.ts';
 import { doc } from './cel.ts';
-import { isQuantity, parseQuantity } from './quantity.ts';
+import { isQuantity, parseQuantity } from '../lib/quantity.ts';
 
 /** A DNS-1123 subdomain object name (Secret, ConfigMap, Agent, Service names). */
 export const objectName = (what: string) =>

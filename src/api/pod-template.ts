@@ -3,7 +3,7 @@ import { doc } from './cel.ts';
 import { deeperThan, maxFreeFormDepth, tooDeepText } from './bounds.ts';
 import { freeForm, objectName, stringMap } from './common.ts';
 import { labelMap } from './syntax.ts';
-import { isQuantity, parseQuantity } from './quantity.ts';
+import { isQuantity, parseQuantity } from '../lib/quantity.ts';
 
 export const reservedPrefix = 'agent-operator.dev/';
 

@@ -71,3 +71,6 @@ export const reasons = {
 } as const satisfies Record<FailureReason, string> & Record<string, string>;
 
 export type Reason = keyof typeof reasons;
+
+/** An Event the operator records on an Agent (a remediation step, a condition transition): its reason from this catalogue. */
+export interface AgentEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }

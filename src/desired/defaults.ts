@@ -4,7 +4,7 @@ import { daemonSetDefaults, statefulSetDefaults, type Mode } from '../api/mode.t
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import type { PodTemplate } from '../api/pod-template.ts';
 import { probeDefaults, type Probe } from '../api/probes.ts';
-import { formatMemory, parseQuantity } from '../api/quantity.ts';
+import { formatMemory, parseQuantity } from '../lib/quantity.ts';
 import { recoveryDefaults } from '../api/recovery.ts';
 import { resourceDefaults, type AgentSpec } from '../api/spec.ts';
 import { storageDefaults, type Storage } from '../api/storage.ts';

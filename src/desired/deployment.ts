@@ -4,7 +4,7 @@ import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { deploymentName } from './names.ts';
 import { containerName } from './pod-spec.ts';
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
 export const progressDeadlineSeconds = 600;

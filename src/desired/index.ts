@@ -38,12 +38,8 @@ export interface DesiredWarning { reason: Reason; message: string }
 
 export interface DesiredObjects {
   ok: true;
-  /**
-   * The workload, of the kind spec.mode asks for (a Deployment by default).
-   * Named for the default mode so every consumer of the Deployment reads the
-   * others unchanged; what differs per kind is in src/status/workload-rollout.ts.
-   */
-  deployment: Owned<Workload>;
+  /** The workload, of the kind spec.mode asks for (a Deployment by default); what differs per kind is in src/status/workload-rollout.ts. */
+  workload: Owned<Workload>;
   service?: Owned<V1Service>;
   configMap?: Owned<V1ConfigMap>;
   pvc?: Owned<V1PersistentVolumeClaim>;
@@ -117,7 +113,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const running = inputs.podTemplateOverride ? rollbackTemplate(owner, inputs.podTemplateOverride, inputs.memoryLimitOverride) : template;
   const out: DesiredObjects = {
     ok: true,
-    deployment: workload(owner, spec, running, {
+    workload: workload(owner, spec, running, {
       ...(inputs.holdForDependencies ? { holdForDependencies: true } : {}),
       ...(inputs.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
     }),

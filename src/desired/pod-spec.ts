@@ -3,7 +3,7 @@ import type {
   V1Toleration, V1TopologySpreadConstraint, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 import type { ResolvedResources, ResolvedSpec } from './defaults.ts';
 import { podLabels } from './labels.ts';
 import type { Owner } from './meta.ts';

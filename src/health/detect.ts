@@ -1,5 +1,5 @@
 import type { V1Container, V1ContainerStateTerminated, V1ContainerStatus, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { statusTime, toMs } from '../status/time.ts';
+import { statusTime, toMs } from '../lib/time.ts';
 import type { Failure } from './failure.ts';
 
 // Pod statuses -> failures, read the way the kubelet writes them and VPA reads

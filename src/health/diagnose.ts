@@ -1,4 +1,4 @@
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 import type { Failure } from './failure.ts';
 import { fieldsUsing, type ReferenceSources } from './diagnose-spec.ts';
 import { replicaFailureText } from './replica-failure.ts';

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { toMs } from '../status/time.ts';
+import { toMs } from '../lib/time.ts';
 
 /**
  * How long after a container's death its pod's events are still read to see

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { statusTime, toMs } from '../status/time.ts';
+import { statusTime, toMs } from '../lib/time.ts';
 
 /**
  * Since when every pod of the Agent has been up without a break, by the

@@ -1,6 +1,6 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { revisionAnnotation } from '../api/annotations.ts';
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 import { containerName } from '../desired/pod-spec.ts';
 import type { Failure } from './failure.ts';
 

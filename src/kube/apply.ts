@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { fieldManager } from '../config.ts';
 import { isConflict, isNotFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
-import { sameQuantity } from './quantity.ts';
+import { sameQuantity } from '../lib/quantity.ts';
 
 // Owned objects are written by server-side apply, one field manager, force:
 // no get/create/update branches and no resourceVersion races. A converged Agent

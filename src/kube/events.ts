@@ -2,7 +2,7 @@ import type { Reason } from '../api/reasons.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { noopLogger, type Logger } from '../runtime/logger.ts';
 import type { KubeClient } from './client.ts';
-import { microTime, rfc3339 } from './time.ts';
+import { microTime, statusTime } from '../lib/time.ts';
 
 // Events on the Agent, written as core/v1 Events because that is the API
 // `kubectl describe` lists (CoreV1().Events with an involvedObject field
@@ -192,7 +192,7 @@ export class EventRecorder {
       try {
         await this.#opts.sink.update(s.namespace, s.name, {
           count,
-          lastTimestamp: rfc3339(lastSeen),
+          lastTimestamp: statusTime(lastSeen),
           series: { count, lastObservedTime: microTime(lastSeen) },
         });
         return;
@@ -214,8 +214,8 @@ export class EventRecorder {
       message,
       action,
       count,
-      firstTimestamp: rfc3339(s.firstSeen),
-      lastTimestamp: rfc3339(lastSeen),
+      firstTimestamp: statusTime(s.firstSeen),
+      lastTimestamp: statusTime(lastSeen),
       eventTime: microTime(s.firstSeen),
       ...(count > 1 ? { series: { count, lastObservedTime: microTime(lastSeen) } } : {}),
       reportingComponent: reportingController,

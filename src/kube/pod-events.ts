@@ -1,6 +1,6 @@
 import type { CoreV1EventList } from '@kubernetes/client-node';
 import type { LivenessKill } from '../health/detect.ts';
-import { statusTime, toMs } from '../status/time.ts';
+import { statusTime, toMs } from '../lib/time.ts';
 import type { KubeClient } from './client.ts';
 
 // The one cause the kubelet tells only in an Event: a container killed for a

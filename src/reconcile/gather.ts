@@ -21,8 +21,8 @@ import type { ContainerUsage } from '../usage/assess.ts';
 
 export interface Observed {
   agent: Agent;
-  /** The workload, of the kind spec.mode asks for (named for the default mode; see DesiredObjects.deployment). */
-  deployment?: Workload;
+  /** The workload, of the kind spec.mode asks for (see DesiredObjects.workload). */
+  workload?: Workload;
   /** ReplicaSets of the Agent's Deployment: rollback targets. */
   replicaSets: V1ReplicaSet[];
   /** ControllerRevisions of the Agent's DaemonSet or StatefulSet: rollback targets (revisions.ts reads both kinds). */
@@ -83,10 +83,10 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
 
   const mode = resolveSpec(agent.spec).mode;
   const workloads = { Deployment: caches.deployments, DaemonSet: caches.daemonSets, StatefulSet: caches.statefulSets } as const;
-  const deployment: Workload | undefined = mine(mode, (workloads[mode] as { get(ns: string, name: string): Workload | undefined }).get(ns, workloadName(name)));
+  const workload: Workload | undefined = mine(mode, (workloads[mode] as { get(ns: string, name: string): Workload | undefined }).get(ns, workloadName(name)));
   const label = labelValue(name);
-  const ownedByWorkload = (o: { metadata?: { namespace?: string; ownerReferences?: { uid: string }[] } }) => o.metadata?.namespace === ns && deployment !== undefined
-    && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === deployment.metadata?.uid);
+  const ownedByWorkload = (o: { metadata?: { namespace?: string; ownerReferences?: { uid: string }[] } }) => o.metadata?.namespace === ns && workload !== undefined
+    && (o.metadata?.ownerReferences ?? []).some((r) => r.uid === workload.metadata?.uid);
   const replicaSets = mode === 'Deployment' ? caches.replicaSets.byIndex(ns, byAgentLabel, label).filter(ownedByWorkload) : [];
   const controllerRevisions = mode === 'Deployment' ? [] : caches.controllerRevisions.byIndex(ns, byAgentLabel, label).filter(ownedByWorkload);
   const pods = caches.pods.byIndex(ns, byAgentLabel, label).filter((p) => p.metadata?.namespace === ns);
@@ -123,7 +123,7 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
   }
   // In memory (the scraper's readings): no request.
   if (readUsage) out.usage = readUsage(pods);
-  if (deployment) out.deployment = deployment;
+  if (workload) out.workload = workload;
   const service = mine('Service', caches.services.get(ns, serviceName(name)));
   if (service) out.service = service;
   const configMaps = caches.configMaps.byIndex(ns, byAgentLabel, label)
@@ -159,8 +159,9 @@ export async function probeCreates(o: Observed, creates: readonly { apiVersion: 
       out.configMaps = [...(out.configMaps ?? []).filter((cm) => cm.metadata?.name !== c.metadata.name), live as V1ConfigMap];
       continue;
     }
-    const key = ({ Deployment: 'deployment', DaemonSet: 'deployment', StatefulSet: 'deployment', Service: 'service', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const)[c.kind as 'Service'];
-    if (key) (out as unknown as Record<string, unknown>)[key] = live;
+    const slots = { Deployment: 'workload', DaemonSet: 'workload', StatefulSet: 'workload', Service: 'service', PersistentVolumeClaim: 'pvc', PodDisruptionBudget: 'pdb' } as const satisfies Record<string, keyof Observed>;
+    const key: keyof Observed | undefined = slots[c.kind as keyof typeof slots];
+    if (key) Object.assign(out, { [key]: live });
   }
   if (!out.conflicts!.length) delete out.conflicts;
   return out;

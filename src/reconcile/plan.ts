@@ -13,11 +13,14 @@ import { needsApply, type ApplyObject } from '../kube/apply.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
-import { decide, type Action, type AgentEvent } from '../recovery/policy.ts';
+import type { AgentEvent } from '../api/reasons.ts';
+import type { Action } from '../recovery/decision.ts';
+import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
 import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
-import { readRollout, revisionFailing, rolloutHealthy, type Rollout } from '../status/rollout.ts';
+import { readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
+import type { Rollout } from '../status/rollout-summary.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Observed } from './gather.ts';
@@ -90,8 +93,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   }
 
   // spec.replicas, or in DaemonSet mode the nodes the DaemonSet controller schedules on.
-  const desiredCount = desiredPods(spec.replicas, o.deployment);
-  const rollout = readRollout(o.deployment, desiredCount);
+  const desiredCount = desiredPods(spec.replicas, o.workload);
+  const rollout = readRollout(o.workload, desiredCount);
   const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
@@ -128,7 +131,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const rec = { ...decision.recovery, generation, specHash: specKey };
   if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
-  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.deployment.spec?.template ?? {}, spec.mode) : [];
+  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.workload.spec?.template ?? {}, spec.mode) : [];
 
   // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
   const secretDrift = rec.rolledBackTo === undefined ? undefined
@@ -138,7 +141,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
     generation,
     previous,
-    deployment: o.deployment,
+    workload: o.workload,
     workloadKind: spec.mode,
     pods: o.pods,
     desiredReplicas: desiredCount,
@@ -167,13 +170,13 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
-    const held = holdRollout ? lastAppliedTemplate(o.deployment, revisions) : undefined;
+    const held = holdRollout ? lastAppliedTemplate(o.workload, revisions) : undefined;
     // Only a hand edit is reverted: re-applying the template the Deployment
     // still runs would only rewrite our hash annotation, and any annotation
     // change bumps a Deployment's generation.
-    const heldObjects = held && desired.ok && !runsTemplate(o.deployment, held) ? build(rec, held) : undefined;
+    const heldObjects = held && desired.ok && !runsTemplate(o.workload, held) ? build(rec, held) : undefined;
     // The template held to passes the pod policy too (the policy may have tightened since it was applied).
-    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.deployment.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
+    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.workload.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
     const objects = keep ?? desired;
     if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
     if (decision.action.type === 'RestartPod') {
@@ -182,7 +185,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     }
     const applied = objects.ok ? objects.appliedRevision : undefined;
     const stuck = !out.deletePod && !holdRollout && applied !== undefined
-      ? stuckOrderedPod({ kind: o.deployment?.kind, pods: o.pods, appliedRevision: applied, failures })
+      ? stuckOrderedPod({ kind: o.workload?.kind, pods: o.pods, appliedRevision: applied, failures })
       : undefined;
     if (stuck) {
       out.deletePod = { name: stuck.name, uid: stuck.uid };
@@ -219,7 +222,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   // that name, the Deployment would run on their data, so it waits too.
   if (!holdRollout) want(d.configMap as ApplyObject | undefined, o.configMaps?.find((cm) => cm.metadata?.name === d.configMap?.metadata.name));
   if ((!holdRollout || templateHeld) && !conflicting.has('ConfigMap') && !conflicting.has('PersistentVolumeClaim')) {
-    want(d.deployment as ApplyObject, o.deployment);
+    want(d.workload as ApplyObject, o.workload);
   }
   // clusterIP is immutable: a switch between ClusterIP and Headless deletes the
   // Service, and the reconcile that follows the delete event creates the new one.
@@ -239,7 +242,7 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   gone(o.pdb, d.pdb, 'policy/v1', 'PodDisruptionBudget');
   // Held: what the held template mounts is kept by its ReplicaSet anyway, but nothing is collected until the hold ends.
   if (!holdRollout) {
-    const drop = configMapsToDelete({ owned: o.configMaps ?? [], revisions: pastRevisions(o).map((r) => r.template), pods: o.pods, workload: o.deployment, desired: d.configMap?.metadata.name });
+    const drop = configMapsToDelete({ owned: o.configMaps ?? [], revisions: pastRevisions(o).map((r) => r.template), pods: o.pods, workload: o.workload, desired: d.configMap?.metadata.name });
     for (const cm of drop) out.remove.push({ apiVersion: 'v1', kind: 'ConfigMap', name: cm.name, namespace: ns, ...(cm.uid ? { uid: cm.uid } : {}) });
   }
 }

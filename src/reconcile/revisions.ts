@@ -16,14 +16,14 @@ export interface PastRevision {
 }
 
 export interface RevisionSources {
-  deployment?: Workload | undefined;
+  workload?: Workload | undefined;
   replicaSets: readonly V1ReplicaSet[];
   controllerRevisions?: readonly V1ControllerRevision[] | undefined;
 }
 
 export function pastRevisions(o: RevisionSources): PastRevision[] {
   const created = (m: { creationTimestamp?: Date | string } | undefined) => new Date(m?.creationTimestamp ?? 0).getTime();
-  if (o.deployment?.kind === 'DaemonSet' || o.deployment?.kind === 'StatefulSet') {
+  if (o.workload?.kind === 'DaemonSet' || o.workload?.kind === 'StatefulSet') {
     return (o.controllerRevisions ?? []).flatMap((cr) => {
       const template = controllerRevisionTemplate(cr);
       return template ? [{ template, created: created(cr.metadata), number: cr.revision }] : [];

@@ -1,7 +1,7 @@
 import type { RecoveryStatus } from '../api/status.ts';
 import type { Failure } from '../health/failure.ts';
-import { formatDuration } from '../status/time.ts';
-import { formatMemory } from '../api/quantity.ts';
+import { formatDuration } from '../lib/time.ts';
+import { formatMemory } from '../lib/quantity.ts';
 import type { MemoryFinding } from '../usage/assess.ts';
 
 // What the operator did and what is in force, in words: event messages for

@@ -1,7 +1,7 @@
 import type { RecoveryStatus } from '../api/status.ts';
 import type { Failure } from '../health/failure.ts';
-import { statusTime, toMs } from '../status/time.ts';
-import type { AgentEvent } from './policy.ts';
+import { statusTime, toMs } from '../lib/time.ts';
+import type { AgentEvent } from '../api/reasons.ts';
 import * as say from './explain.ts';
 import { act, set } from './record.ts';
 import { backoffMs, type RecoveryPolicy } from './steps.ts';

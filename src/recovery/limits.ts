@@ -1,7 +1,7 @@
 import { remediationLimits } from '../api/recovery.ts';
 import type { RecoveryStatus } from '../api/status.ts';
-import { statusTime, toMs } from '../status/time.ts';
-import type { Decision } from './policy.ts';
+import { statusTime, toMs } from '../lib/time.ts';
+import type { Decision } from './decision.ts';
 import { set } from './record.ts';
 
 // Bounds on remediation that no spec can lift. The CRD admits a policy

@@ -1,7 +1,8 @@
 import { holdAnnotation, resumeAnnotation, rollbackAnnotation } from '../api/annotations.ts';
 import type { RecoveryStatus } from '../api/status.ts';
-import { toMs } from '../status/time.ts';
-import type { Action, AgentEvent } from './policy.ts';
+import { toMs } from '../lib/time.ts';
+import type { AgentEvent } from '../api/reasons.ts';
+import type { Action } from './decision.ts';
 import { act, set } from './record.ts';
 
 // Requests a human makes through the Agent's annotations (hold, resume,

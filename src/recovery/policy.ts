@@ -1,10 +1,11 @@
-import { parseQuantity } from '../api/quantity.ts';
-import type { Reason } from '../api/reasons.ts';
+import { parseQuantity } from '../lib/quantity.ts';
+import type { AgentEvent } from '../api/reasons.ts';
 import type { RecoveryStatus } from '../api/status.ts';
 import { diagnose, type DiagnoseContext, type MemoryContext } from '../health/diagnose.ts';
 import type { ReferenceSources } from '../health/diagnose-spec.ts';
 import { countNew, type Failure } from '../health/failure.ts';
-import { statusTime, statusTimeCeil, toMs } from '../status/time.ts';
+import { statusTime, statusTimeCeil, toMs } from '../lib/time.ts';
+import type { Action, Decision } from './decision.ts';
 import * as say from './explain.ts';
 import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { resetDueInMs, trackHealth } from './healthy.ts';
@@ -62,15 +63,6 @@ import type { MemoryFinding } from '../usage/assess.ts';
 // they follow the restart schedule (the kubelet restarts fast at first, so
 // counting each kill as an attempt spent them all in seconds).
 
-export type Action =
-  | { type: 'None' }
-  | { type: 'RestartPod'; pod: string; podUid?: string }
-  | { type: 'IncreaseMemory'; from: string; to: string }
-  | { type: 'Rollback'; from: string; to: string }
-  | { type: 'Hold' };
-
-export interface AgentEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }
-
 export interface DecideInput {
   policy: RecoveryPolicy;
   generation: number;
@@ -100,21 +92,6 @@ export interface DecideInput {
   manual?: { requests: ManualRequests; available: readonly string[] } | undefined;
   /** A container whose working set stays near its memory limit (src/usage/assess.ts), for recovery.oomKilled.proactive. */
   memoryNearLimit?: MemoryFinding | undefined;
-}
-
-export interface Decision {
-  action: Action;
-  /** The next status.recovery. */
-  recovery: RecoveryStatus;
-  /** Failures counted for the first time now (for status.lastFailure and metrics). */
-  fresh: Failure[];
-  events: AgentEvent[];
-  /** Come back then even if nothing changes (a step is due, or attempts reset). */
-  requeueAfterMs?: number;
-  /** The memory limit the Deployment carries: the override, else the spec's. */
-  memoryLimit: string;
-  /** The revision the Deployment runs: the rollback target, else the spec's. */
-  runRevision: string;
 }
 
 export function decide(input: DecideInput): Decision {

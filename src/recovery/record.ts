@@ -1,5 +1,5 @@
 import type { RecoveryStatus } from '../api/status.ts';
-import { statusTime } from '../status/time.ts';
+import { statusTime } from '../lib/time.ts';
 
 // Writing to the RecoveryStatus the policy returns.
 

@@ -1,5 +1,5 @@
 import type { Failure } from '../health/failure.ts';
-import type { Decision } from './policy.ts';
+import type { Decision } from './decision.ts';
 import { act } from './record.ts';
 
 /**

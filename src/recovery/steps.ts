@@ -1,5 +1,5 @@
 import type { ResolvedRecovery } from '../desired/defaults.ts';
-import { formatMemory, parseQuantity } from '../api/quantity.ts';
+import { formatMemory, parseQuantity } from '../lib/quantity.ts';
 import { minBackoffSeconds } from './limits.ts';
 
 // The arithmetic of remediation: the backoff schedule and the OOM raise.

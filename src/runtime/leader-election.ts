@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mathRandom, realClock, type Clock, type Random } from './clock.ts';
 import { noopLogger, type Logger } from './logger.ts';
+import { microTime } from '../lib/time.ts';
 
 // Lease-based leader election with client-go's algorithm: a lease counts as
 // expired when its record has not changed for leaseDuration *as observed on our
@@ -68,11 +69,6 @@ const JITTER = 1.2;
  * spread enough, and a takeover stays within LeaseDuration + RetryPeriod.
  */
 const POLL_JITTER = 0.2;
-
-/** Formats epoch ms as a Kubernetes MicroTime; the apiserver rejects 3-digit fractions with 400. */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
 
 export function defaultIdentity(): string {
   return `${hostname()}_${randomUUID()}`;

@@ -12,12 +12,13 @@ import type { Failure } from '../health/failure.ts';
 import { fleetSummary } from '../health/fleet-summary.ts';
 import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
-import type { Action } from '../recovery/policy.ts';
+import type { Action } from '../recovery/decision.ts';
 import type { RecoveryPolicy } from '../recovery/steps.ts';
 import { setCondition, sortConditions, type ConditionInput } from './conditions.ts';
 import { nextLastFailure, type Blocker } from './last-failure.ts';
-import { readRollout, type Rollout } from './rollout.ts';
-import { toMs } from './time.ts';
+import { readRollout } from './rollout.ts';
+import type { Rollout } from './rollout-summary.ts';
+import { toMs } from '../lib/time.ts';
 import { usageConditions, type UsageVerdicts } from './usage-conditions.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 
@@ -48,8 +49,8 @@ export interface StatusInput {
   now: Date;
   generation: number;
   previous: AgentStatus | undefined;
-  /** The workload, of any kind (see DesiredObjects.deployment). */
-  deployment: Workload | undefined;
+  /** The workload, of any kind (see DesiredObjects.workload). */
+  workload: Workload | undefined;
   /** The kind spec.mode asks for, for the words while none exists yet. Default Deployment. */
   workloadKind?: Mode;
   /** The Agent's pods, for restarts. */
@@ -86,7 +87,7 @@ export const defaultHealthyAfterSeconds = 60;
 export function computeStatus(input: StatusInput): AgentStatus {
   const { generation, desiredReplicas: desired, decision } = input;
   const rec = decision.recovery;
-  const r = readRollout(input.deployment, desired);
+  const r = readRollout(input.workload, desired);
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
   // A DaemonSet's failures are said per node first, bounded for large fleets.

@@ -1,6 +1,6 @@
 import type { Reason } from '../api/reasons.ts';
 import { conditionTypes, type Condition, type ConditionType } from '../api/status.ts';
-import { statusTime } from './time.ts';
+import { statusTime } from '../lib/time.ts';
 
 /** A condition as computed, before lastTransitionTime is settled. */
 export interface ConditionInput {

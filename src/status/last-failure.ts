@@ -1,10 +1,10 @@
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 import type { FailureReason, Reason } from '../api/reasons.ts';
 import type { AgentStatus, LastFailure } from '../api/status.ts';
 import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
 import type { Failure } from '../health/failure.ts';
-import type { Action } from '../recovery/policy.ts';
-import { statusTime } from './time.ts';
+import type { Action } from '../recovery/decision.ts';
+import { statusTime } from '../lib/time.ts';
 
 /** Something the operator sees that keeps the Agent from its spec: reason and words. */
 export interface Blocker { reason: Reason; message: string }

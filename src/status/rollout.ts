@@ -2,33 +2,8 @@ import type { V1DaemonSet, V1Deployment, V1Pod, V1StatefulSet } from '@kubernete
 import type { Failure } from '../health/failure.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 import type { Workload } from '../desired/workload.ts';
+import type { Rollout } from './rollout-summary.ts';
 import { readDaemonSetRollout, readStatefulSetRollout } from './workload-rollout.ts';
-
-/** What the Agent's Deployment says about its rollout, read once for the status and the policy. */
-export interface Rollout {
-  exists: boolean;
-  /** The workload's kind (spec.mode); absent when there is none yet. */
-  kind?: 'Deployment' | 'DaemonSet' | 'StatefulSet';
-  /** The Deployment controller has seen the latest template and replica count. */
-  observed: boolean;
-  /** Every desired replica is updated and available and no old pod is left (kubectl rollout status's rule). */
-  complete: boolean;
-  /** Rolling (or scaling) and still within progressDeadlineSeconds: the policy leaves it alone. */
-  inProgress: boolean;
-  /** The Deployment's Progressing condition says ProgressDeadlineExceeded. */
-  deadlineExceeded: boolean;
-  deadlineMessage?: string;
-  replicas: number;
-  readyReplicas: number;
-  updatedReplicas: number;
-  availableReplicas: number;
-  /** DaemonSet only: nodes running the Agent's pod that should not (numberMisscheduled). */
-  misscheduledReplicas?: number;
-  /** The revision annotation on the Deployment's pod template: what it rolls out. */
-  revision?: string;
-  /** The agent container's image in the Deployment's pod template. */
-  image?: string;
-}
 
 export function readRollout(workload: Workload | undefined, desiredReplicas: number, containerName = 'agent'): Rollout {
   if (!workload) {

@@ -1,5 +1,5 @@
 import { canonicalJson } from '../lib/canonical-json.ts';
-import type { Reason } from '../api/reasons.ts';
+import type { AgentEvent, Reason } from '../api/reasons.ts';
 import type { AgentStatus, Condition, ConditionType } from '../api/status.ts';
 import { sortConditions } from './conditions.ts';
 
@@ -19,8 +19,6 @@ function canonical(status: AgentStatus): string {
   return canonicalJson(copy);
 }
 
-
-export interface TransitionEvent { type: 'Normal' | 'Warning'; reason: Reason; message: string }
 
 /**
  * Which condition transitions are worth an Event, and which status is bad.
@@ -54,8 +52,8 @@ const progressing = new Set<string>(['RolloutInProgress', 'Reconciling']);
  * previous condition) only a real problem and Ready=True are announced: a new
  * Agent that is still starting up is not news.
  */
-export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus): TransitionEvent[] {
-  const events: (TransitionEvent & { condition: ConditionType })[] = [];
+export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus): AgentEvent[] {
+  const events: (AgentEvent & { condition: ConditionType })[] = [];
   for (const { type, bad, skip } of watched) {
     const now = find(next.conditions, type);
     if (!now || skip?.(now)) continue;
@@ -79,7 +77,7 @@ const echoesOfReady = new Set<ConditionType>(['Available', 'Progressing']);
  * three events (Ready, Available, RolloutComplete) for one fact. Their
  * Warnings, and their Normal events when Ready does not change, stay.
  */
-function withoutEchoes(events: (TransitionEvent & { condition: ConditionType })[]): TransitionEvent[] {
+function withoutEchoes(events: (AgentEvent & { condition: ConditionType })[]): AgentEvent[] {
   const readyNormal = events.some((e) => e.condition === 'Ready' && e.type === 'Normal');
   return events
     .filter((e) => !(readyNormal && e.type === 'Normal' && echoesOfReady.has(e.condition)))

@@ -1,4 +1,4 @@
-import { formatMemory } from '../api/quantity.ts';
+import { formatMemory } from '../lib/quantity.ts';
 import type { Condition } from '../api/status.ts';
 import type { ResolvedRecovery } from '../desired/defaults.ts';
 import { assessCpu, assessMemory, usageThresholds as th, type ContainerUsage, type CpuFinding, type MemoryFinding, type Verdict } from '../usage/assess.ts';

@@ -1,7 +1,7 @@
 import type { V1DaemonSet, V1StatefulSet } from '@kubernetes/client-node';
 import { revisionAnnotation } from '../api/annotations.ts';
 import type { Workload } from '../desired/workload.ts';
-import type { Rollout } from './rollout.ts';
+import type { Rollout } from './rollout-summary.ts';
 
 // The Rollout summary of a DaemonSet and a StatefulSet, in the Deployment's
 // terms, so the status, the Ready rule and the recovery policy read one shape

@@ -1,4 +1,4 @@
-import { parseQuantity } from '../api/quantity.ts';
+import { parseQuantity } from '../lib/quantity.ts';
 
 // Readings of an Agent's containers over time -> two warnings: the memory
 // working set stays near the limit (the OOM kill is coming), and the CPU

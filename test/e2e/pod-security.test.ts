@@ -68,7 +68,7 @@ const cases: [string, AgentBuilder][] = [
 function podOf(a: AgentBuilder, name: string): V1Pod {
   const d = desiredObjects(a.build(), { referenceDigests: {}, configLayers: [] });
   assert.ok(d.ok, `the operator cannot build ${name}: ${d.ok ? '' : d.message}`);
-  const t = d.deployment.spec!.template;
+  const t = d.workload.spec!.template;
   return { apiVersion: 'v1', kind: 'Pod', metadata: { ...t.metadata, name }, spec: t.spec! };
 }
 

@@ -1,4 +1,4 @@
-// A bad new revision end to end (issue 4, second "Done when"; issue 17
+// A bad new revision end to end (issue 17
 // defects 1 and 2): v1 runs healthy long enough to become lastHealthyRevision;
 // v2's pods crash right after they start. As on a real node, v2 never becomes
 // available (minReadySeconds outlasts its running moments), so the rollout

@@ -1,4 +1,4 @@
-// OOMKilled end to end (issue 4, first "Done when"): an agent whose pods the
+// OOMKilled end to end: an agent whose pods the
 // kernel keeps killing gets more memory per OOM kill by the documented rule,
 // max(+20%, +100Mi) rounded up to whole Mi, until recovery.oomKilled.maxMemory;
 // kills at the cap follow the restart schedule (not one attempt per kernel

@@ -1,4 +1,4 @@
-// One failing pod out of three (issue 4, fourth "Done when"): the Agent is
+// One failing pod out of three: the Agent is
 // still Available (two replicas serve, one is needed) but Degraded, naming the
 // failing pod; Ready is False with the failure's reason, as item 4 of the
 // Ready rule says (src/status/compute.ts `readyRule`, quoted in docs/api.md).

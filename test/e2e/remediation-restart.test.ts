@@ -1,5 +1,5 @@
-// The operator killed in the middle of a restart schedule (issue 4, third
-// "Done when"; Semantics 6: the schedule lives in status). A crash-looping
+// The operator killed in the middle of a restart schedule (the
+// schedule lives in status, so a new process resumes it). A crash-looping
 // agent is restarted on a 10 s / 10 s / 12 s schedule (3 s and 6 s asked,
 // lifted to the 10 s floor) by four operator
 // processes in turn, each killed with SIGKILL at a different point: while the

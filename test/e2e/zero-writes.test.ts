@@ -1,4 +1,4 @@
-// Semantics 1: a converged Agent causes zero API writes — while the operator
+// Zero writes when converged (docs/architecture.md): a converged Agent causes zero API writes — while the operator
 // runs, and across an operator restart (the new process re-reads everything
 // and finds nothing to change). Measured from the apiserver's audit log, so
 // every write counts, whichever client made it. "Converged" includes an Agent

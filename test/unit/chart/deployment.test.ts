@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseQuantity } from '../../../src/api/quantity.ts';
+import { parseQuantity } from '../../../src/lib/quantity.ts';
 import { one, releaseNamespace, skipWithoutHelm as skip, template, type K8sObject } from './helm.ts';
 
 interface Container {

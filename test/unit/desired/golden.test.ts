@@ -103,7 +103,7 @@ describe('golden desired objects', () => {
     it(`${c.name}: ${c.about}`, () => {
       const r = desiredObjects(c.agent.build(), c.inputs);
       assert.ok(r.ok, r.ok ? '' : r.message);
-      const docs = [r.deployment, r.service, r.configMap, r.pvc, r.pdb].filter((o) => o !== undefined);
+      const docs = [r.workload, r.service, r.configMap, r.pvc, r.pdb].filter((o) => o !== undefined);
       const text = [
         `# ${c.name}: ${c.about}\n# revision: ${r.revision}\n# warnings: ${r.warnings.map((w) => w.reason).join(', ') || 'none'}\n`,
         ...docs.map((d) => stringify(d, { lineWidth: 0 })),

@@ -39,7 +39,7 @@ describe('desiredObjects', () => {
     const a = agent('all').namespace('obs').port('http', 80).replicas(2).inlineConfig({ a: 1 }).storage('1Gi', { accessModes: ['ReadWriteMany'] }).build();
     const r = desiredObjects(a, noInputs);
     assert.ok(r.ok);
-    const objects = [r.deployment, r.service, r.configMap, r.pvc, r.pdb];
+    const objects = [r.workload, r.service, r.configMap, r.pvc, r.pdb];
     assert.equal(objects.filter(Boolean).length, 5);
     for (const o of objects) {
       assert.ok(o?.apiVersion && o.kind && o.metadata?.name, JSON.stringify(o?.metadata));
@@ -71,7 +71,7 @@ describe('desiredObjects', () => {
   it('applies the memory override to the Deployment', () => {
     const r = desiredObjects(agent('oom').build(), { ...noInputs, memoryLimitOverride: '384Mi' });
     assert.ok(r.ok);
-    assert.equal(r.deployment.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '384Mi');
+    assert.equal(r.workload.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '384Mi');
   });
 
   it('counts the pods of a memory raise available as soon as they are Ready: the pods they replace are being OOM-killed', () => {
@@ -83,7 +83,7 @@ describe('desiredObjects', () => {
     for (const [title, inputs, expected] of cases) {
       const r = desiredObjects(agent('oom').build(), { ...noInputs, ...inputs });
       assert.ok(r.ok, title);
-      assert.equal(r.deployment.spec?.minReadySeconds, expected, title);
+      assert.equal(r.workload.spec?.minReadySeconds, expected, title);
     }
   });
 
@@ -94,9 +94,9 @@ describe('desiredObjects', () => {
     };
     const r = desiredObjects(agent('rb').image('new:2').replicas(3).build(), { ...noInputs, podTemplateOverride: old });
     assert.ok(r.ok);
-    assert.equal(r.deployment.spec?.template.spec?.containers[0]?.image, 'old:1');
-    assert.equal(r.deployment.spec?.template.metadata?.labels?.['pod-template-hash'], undefined);
-    assert.equal((r.deployment as V1Deployment).spec?.replicas, 3);
+    assert.equal(r.workload.spec?.template.spec?.containers[0]?.image, 'old:1');
+    assert.equal(r.workload.spec?.template.metadata?.labels?.['pod-template-hash'], undefined);
+    assert.equal((r.workload as V1Deployment).spec?.replicas, 3);
     assert.equal(r.appliedRevision, '0123456789');
     assert.notEqual(r.revision, r.appliedRevision, 'revision stays what the spec asks for');
   });

@@ -72,6 +72,6 @@ describe('revision', () => {
   it('is the revision annotation on the pod template', () => {
     const r = desiredObjects(forwarder.build(), inputs);
     assert.ok(r.ok);
-    assert.equal(r.deployment.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], r.revision);
+    assert.equal(r.workload.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], r.revision);
   });
 });

@@ -59,22 +59,22 @@ test('kstatus reads the Argo CD fixtures as Current when Ready, InProgress while
 
 test('the status the operator writes reads Current, InProgress or Failed as its conditions say', { skip }, () => {
   const hold: Partial<StatusInput> = {
-    deployment: deployment({ ready: 2 }), failures: [crash('agent-b')],
+    workload: deployment({ ready: 2 }), failures: [crash('agent-b')],
     decision: { action: { type: 'Hold' }, recovery: { generation: 2, lastAction: 'Hold', restartAttempts: 3 }, fresh: [] },
   };
   const cases: Record<string, { input: Partial<StatusInput>; status: string }> = {
     'all-ready': { input: {}, status: 'Current' },
     'memory-override': { input: { decision: { action: { type: 'None' }, recovery: { generation: 2, memoryLimit: '356Mi' }, fresh: [] } }, status: 'Current' },
-    'rolling-out': { input: { deployment: deployment({ updated: 1, ready: 3, progressing: 'ReplicaSetUpdated' }) }, status: 'InProgress' },
-    'deployment-behind': { input: { deployment: deployment({ observed: false }) }, status: 'InProgress' },
-    'secret-missing': { input: { deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }, status: 'InProgress' },
+    'rolling-out': { input: { workload: deployment({ updated: 1, ready: 3, progressing: 'ReplicaSetUpdated' }) }, status: 'InProgress' },
+    'deployment-behind': { input: { workload: deployment({ observed: false }) }, status: 'InProgress' },
+    'secret-missing': { input: { workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }, status: 'InProgress' },
     // a failure being remediated is not yet a verdict: Ready False, nothing stalled
-    'one-pod-crashing': { input: { deployment: deployment({ ready: 2 }), failures: [crash('agent-b')] }, status: 'InProgress' },
+    'one-pod-crashing': { input: { workload: deployment({ ready: 2 }), failures: [crash('agent-b')] }, status: 'InProgress' },
     'rollback-in-force': {
-      input: { deployment: deployment({ revision: 'rev1' }), decision: { action: { type: 'None' }, recovery: { generation: 2, lastAction: 'Rollback', rolledBackFrom: 'rev2', rolledBackTo: 'rev1' }, fresh: [] } },
+      input: { workload: deployment({ revision: 'rev1' }), decision: { action: { type: 'None' }, recovery: { generation: 2, lastAction: 'Rollback', rolledBackFrom: 'rev2', rolledBackTo: 'rev1' }, fresh: [] } },
       status: 'InProgress',
     },
-    'deadline-exceeded': { input: { deployment: deployment({ updated: 1, ready: 2, progressing: 'ProgressDeadlineExceeded' }) }, status: 'Failed' },
+    'deadline-exceeded': { input: { workload: deployment({ updated: 1, ready: 2, progressing: 'ProgressDeadlineExceeded' }) }, status: 'Failed' },
     'recovery-exhausted': { input: hold, status: 'Failed' },
     'invalid-config': { input: { configErrors: [{ layer: 0, problem: 'line 3: bad indentation' }] }, status: 'Failed' },
   };

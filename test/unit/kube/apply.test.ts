@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { apply, contains, desiredHash, desiredHashAnnotation, needsApply, objectPath, remove, withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
-import { sameQuantity } from '../../../src/kube/quantity.ts';
+import { sameQuantity } from '../../../src/lib/quantity.ts';
 import { conflict, fakeClient, notFound } from './fake-http.ts';
 
 /** A Deployment as the desired builder would produce it. */

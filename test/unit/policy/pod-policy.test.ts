@@ -9,7 +9,7 @@ import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 function template(a: AgentBuilder): V1PodTemplateSpec {
   const d = desiredObjects(a.build(), { referenceDigests: {}, configLayers: [] });
   assert.ok(d.ok);
-  return d.deployment.spec!.template;
+  return d.workload.spec!.template;
 }
 
 const policy = (level: PodPolicy['level'], allowedServiceAccounts: string[] = []): PodPolicy => ({ level, allowedServiceAccounts });

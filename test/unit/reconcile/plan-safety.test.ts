@@ -63,6 +63,15 @@ describe('plan: names the Agent needs that are taken', () => {
     assert.ok(!plan(o).apply.some((x) => x.kind === 'Service'), 'already as desired: no write');
   });
 
+  it('treats its own workload found behind a create as the observed workload, so it is not applied again', async () => {
+    const a = agent('fwd').build();
+    const first = plan(observed(a));
+    const workload = withDesiredHash(first.apply.find((x) => x.kind === 'Deployment')!);
+    const o = await probeCreates(observed(a), first.creates, reader({ 'Deployment/fwd': workload }));
+    assert.equal(o.workload, workload);
+    assert.ok(!plan(o).apply.some((x) => x.kind === 'Deployment'), 'already as desired: no write');
+  });
+
   it('adopts a retained claim that has both its label and its agent-name annotation', async () => {
     const a = agent('fwd').storage('1Gi', { retainOnDelete: true }).build();
     const first = plan(observed(a));
@@ -92,7 +101,7 @@ describe('plan: a held rollout keeps the template last applied', () => {
 
   it('reverts a hand edit made during the hold to the template of the oldest ReplicaSet with the applied revision', () => {
     const { edited, replicaSets } = world();
-    const p = plan(observed(a, { deployment: edited, replicaSets, references: missing }));
+    const p = plan(observed(a, { workload: edited, replicaSets, references: missing }));
     const d = p.apply.find((o) => o.kind === 'Deployment') as unknown as V1Deployment | undefined;
     assert.ok(d, 'the Deployment is applied back');
     assert.equal(d.spec?.template.spec?.containers[0]?.image, 'example.com/agent:1.0');
@@ -100,7 +109,7 @@ describe('plan: a held rollout keeps the template last applied', () => {
     assert.equal(condition(p, 'Ready')?.reason, 'SecretNotFound', 'still held');
     // Once it holds that template, nothing more is written.
     const settled = withDesiredHash(d as unknown as ApplyObject) as unknown as V1Deployment;
-    assert.ok(!plan(observed(a, { deployment: settled, replicaSets, references: missing })).apply.some((o) => o.kind === 'Deployment'));
+    assert.ok(!plan(observed(a, { workload: settled, replicaSets, references: missing })).apply.some((o) => o.kind === 'Deployment'));
   });
 
   it('writes nothing while the Deployment still runs the held template (the apiserver\'s defaults and pod-template-hash notwithstanding)', () => {
@@ -113,14 +122,14 @@ describe('plan: a held rollout keeps the template last applied', () => {
     const rsTemplate = structuredClone(live.spec!.template);
     rsTemplate.metadata = { ...rsTemplate.metadata, labels: { ...rsTemplate.metadata?.labels, 'pod-template-hash': '5d8f7c' } };
     const rs: V1ReplicaSet = { metadata: { name: 'held-5d8f7c', namespace: 'default', uid: 'rs', creationTimestamp: new Date('2026-11-27T09:00:00Z'), annotations: { 'deployment.kubernetes.io/revision': '1' } }, spec: { replicas: 1, selector: {}, template: rsTemplate } };
-    const p = plan(observed(a, { deployment: live, replicaSets: [rs], references: missing }));
+    const p = plan(observed(a, { workload: live, replicaSets: [rs], references: missing }));
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'), 'no apply: it would only rewrite the hash annotation, which bumps a Deployment\'s generation');
     assert.equal(condition(p, 'Ready')?.reason, 'SecretNotFound');
   });
 
   it('without the ReplicaSet yet, holds the Deployment as it is', () => {
     const { edited } = world();
-    const p = plan(observed(a, { deployment: edited, references: missing }));
+    const p = plan(observed(a, { workload: edited, references: missing }));
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
   });
 });

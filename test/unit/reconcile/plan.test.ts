@@ -56,7 +56,7 @@ describe('plan', () => {
     const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
     const revision = first.status!.revision!;
     const at = (t: number) => {
-      const p = plan(observed(a, { deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
+      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
       a = { ...a, status: p.status ?? a.status };
     };
     at(1);
@@ -72,7 +72,7 @@ describe('plan', () => {
     const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
     const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
     const revision = first.status!.revision!;
-    const world = (now: Date) => observed(a, { deployment, service, pods: [readyPod('fwd-1', revision)], now });
+    const world = (now: Date) => observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now });
 
     // Status follows the world until the revision has been healthy long enough...
     let p = plan(world(later(1)));
@@ -195,11 +195,11 @@ describe('plan', () => {
     const first = plan(observed(a));
     const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
     const root = agent('fwd').port('http', 2020).generation(2).podTemplate({ securityContext: { pod: { runAsNonRoot: false, runAsUser: 0 } } }).build();
-    const held = plan(observed(root, { deployment }), [], { level: 'restricted', allowedServiceAccounts: [] });
+    const held = plan(observed(root, { workload: deployment }), [], { level: 'restricted', allowedServiceAccounts: [] });
     assert.ok(!held.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(held.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
     // The same spec is within baseline, the default level: it rolls out.
-    assert.ok(plan(observed(root, { deployment })).apply.some((o) => o.kind === 'Deployment'));
+    assert.ok(plan(observed(root, { workload: deployment })).apply.some((o) => o.kind === 'Deployment'));
   });
 
   it('an Agent naming a ServiceAccount is refused unless the operator allows that ServiceAccount', () => {

@@ -16,16 +16,16 @@ const rs = (rev: string, n: number): V1ReplicaSet => ({
 
 describe('pastRevisions', () => {
   it('reads a DaemonSet\'s earlier templates from its ControllerRevisions, without the patch directive', () => {
-    const got = pastRevisions({ deployment: { kind: 'DaemonSet' }, replicaSets: [rs('x', 9)], controllerRevisions: [cr('r1', 1), cr('r2', 2)] });
+    const got = pastRevisions({ workload: { kind: 'DaemonSet' }, replicaSets: [rs('x', 9)], controllerRevisions: [cr('r1', 1), cr('r2', 2)] });
     assert.deepEqual(got, [{ template: template('r1'), created: 1000, number: 1 }, { template: template('r2'), created: 2000, number: 2 }]);
   });
   it('reads a StatefulSet\'s the same way', () => {
-    assert.equal(pastRevisions({ deployment: { kind: 'StatefulSet' }, replicaSets: [], controllerRevisions: [cr('r1', 1)] })[0]?.template.spec?.containers[0]?.image, 'img:r1');
+    assert.equal(pastRevisions({ workload: { kind: 'StatefulSet' }, replicaSets: [], controllerRevisions: [cr('r1', 1)] })[0]?.template.spec?.containers[0]?.image, 'img:r1');
   });
   it('reads a Deployment\'s from its ReplicaSets and ignores ControllerRevisions', () => {
-    assert.deepEqual(pastRevisions({ deployment: { kind: 'Deployment' }, replicaSets: [rs('r3', 3)], controllerRevisions: [cr('r1', 1)] }), [{ template: template('r3'), created: 3000, number: 3 }]);
+    assert.deepEqual(pastRevisions({ workload: { kind: 'Deployment' }, replicaSets: [rs('r3', 3)], controllerRevisions: [cr('r1', 1)] }), [{ template: template('r3'), created: 3000, number: 3 }]);
   });
   it('skips a ControllerRevision with no template in it', () => {
-    assert.deepEqual(pastRevisions({ deployment: { kind: 'DaemonSet' }, replicaSets: [], controllerRevisions: [{ metadata: {}, revision: 1, data: {} }] }), []);
+    assert.deepEqual(pastRevisions({ workload: { kind: 'DaemonSet' }, replicaSets: [], controllerRevisions: [{ metadata: {}, revision: 1, data: {} }] }), []);
   });
 });

@@ -18,7 +18,7 @@ const v2 = { ...base.image('registry.example/a:2').build(), metadata: { ...v1.me
 function rsOf(a: typeof v1, digest: string): { rs: V1ReplicaSet; revision: string } {
   const d = desiredObjects(a, { referenceDigests: { 'Secret/creds/token': digest }, configLayers: [] });
   assert.ok(d.ok);
-  return { rs: { metadata: { name: `a-${d.revision}`, namespace: 'default' }, spec: { selector: {}, template: d.deployment.spec!.template } }, revision: d.revision };
+  return { rs: { metadata: { name: `a-${d.revision}`, namespace: 'default' }, spec: { selector: {}, template: d.workload.spec!.template } }, revision: d.revision };
 }
 
 /** v2's pod, crash-looping since long enough for the first step to be due. */

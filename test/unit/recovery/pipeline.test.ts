@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { AgentStatus } from '../../../src/api/status.ts';
 import { detectFailures } from '../../../src/health/detect.ts';
-import { decide, type Decision } from '../../../src/recovery/policy.ts';
+import type { Decision } from '../../../src/recovery/decision.ts';
+import { decide } from '../../../src/recovery/policy.ts';
 import { computeStatus } from '../../../src/status/compute.ts';
 import { readRollout, revisionFailing, rolloutHealthy } from '../../../src/status/rollout.ts';
 import { statusChanged, transitionEvents } from '../../../src/status/transitions.ts';
@@ -30,7 +31,7 @@ class Reconciler {
       rolloutInProgress: rollout.inProgress && !revisionFailing(w.pods, rollout.revision, failures),
     });
     const next = computeStatus({
-      now, generation: w.generation, previous: this.status, deployment: w.deployment, pods: w.pods, desiredReplicas: 3, revision: w.revision,
+      now, generation: w.generation, previous: this.status, workload: w.deployment, pods: w.pods, desiredReplicas: 3, revision: w.revision,
       selector: 's', failures, decision, policy, specMemoryLimit: '256Mi', dependencies: { state: 'None' }, missingReferences: [],
       configErrors: [], invalidSpec: [], probesMissing: false, unmanaged: false,
     });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { RecoveryStatus } from '../../../src/api/status.ts';
 import type { Failure } from '../../../src/health/failure.ts';
-import { decide, type Decision, type DecideInput } from '../../../src/recovery/policy.ts';
+import type { Decision } from '../../../src/recovery/decision.ts';
+import { decide, type DecideInput } from '../../../src/recovery/policy.ts';
 import type { RecoveryPolicy } from '../../../src/recovery/steps.ts';
 
 const t0 = Date.UTC(2026, 10, 27, 11, 0, 0);

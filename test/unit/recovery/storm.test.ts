@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import type { RecoveryStatus } from '../../../src/api/status.ts';
 import type { Failure } from '../../../src/health/failure.ts';
 import { maxPodDeletionsPerHour, minBackoffSeconds } from '../../../src/recovery/limits.ts';
-import { decide, type Decision } from '../../../src/recovery/policy.ts';
+import type { Decision } from '../../../src/recovery/decision.ts';
+import { decide } from '../../../src/recovery/policy.ts';
 import type { RecoveryPolicy } from '../../../src/recovery/steps.ts';
 import { unsettledRequeueMs } from '../../../src/reconcile/plan.ts';
 

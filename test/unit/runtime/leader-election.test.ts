@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeaderElector, LeaseConflictError, microTime, validateTimings } from '../../../src/runtime/leader-election.ts';
+import { LeaderElector, LeaseConflictError, validateTimings } from '../../../src/runtime/leader-election.ts';
+import { microTime } from '../../../src/lib/time.ts';
 import { FakeLeaseStore } from './fake-lease-store.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 

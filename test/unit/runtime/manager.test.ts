@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
-import { microTime } from '../../../src/runtime/leader-election.ts';
+import { microTime } from '../../../src/lib/time.ts';
 import { Manager } from '../../../src/runtime/manager.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeLeaseStore } from './fake-lease-store.ts';

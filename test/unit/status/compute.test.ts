@@ -23,7 +23,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'one failing pod out of three: Available, Degraded naming the pod, not Ready',
-      input: { deployment: deployment({ ready: 2 }), failures: [crash('agent-b')] }, phase: 'Degraded',
+      input: { workload: deployment({ ready: 2 }), failures: [crash('agent-b')] }, phase: 'Degraded',
       conditions: {
         Ready: 'False CrashLoopBackOff', Available: 'True Available', Progressing: 'False RolloutComplete', Degraded: 'True CrashLoopBackOff',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'False Reconciled', Stalled: 'False Reconciled',
@@ -31,7 +31,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'a rollout within its deadline: Progressing and Reconciling',
-      input: { deployment: deployment({ updated: 1, ready: 3, progressing: 'ReplicaSetUpdated' }) }, phase: 'Progressing',
+      input: { workload: deployment({ updated: 1, ready: 3, progressing: 'ReplicaSetUpdated' }) }, phase: 'Progressing',
       conditions: {
         Ready: 'False RolloutInProgress', Available: 'True Available', Progressing: 'True RolloutInProgress', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'True RolloutInProgress', Stalled: 'False Reconciled',
@@ -39,7 +39,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'a Deployment that has not seen its new generation yet is still reconciling',
-      input: { deployment: deployment({ observed: false }) }, phase: 'Progressing',
+      input: { workload: deployment({ observed: false }) }, phase: 'Progressing',
       conditions: {
         Ready: 'False RolloutInProgress', Available: 'True Available', Progressing: 'True RolloutInProgress', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'True RolloutInProgress', Stalled: 'False Reconciled',
@@ -47,7 +47,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'a rollout past its deadline: Stalled, Failed',
-      input: { deployment: deployment({ updated: 1, ready: 2, progressing: 'ProgressDeadlineExceeded' }) }, phase: 'Failed',
+      input: { workload: deployment({ updated: 1, ready: 2, progressing: 'ProgressDeadlineExceeded' }) }, phase: 'Failed',
       conditions: {
         Ready: 'False ProgressDeadlineExceeded', Available: 'True Available', Progressing: 'False ProgressDeadlineExceeded', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'False ProgressDeadlineExceeded', Stalled: 'True ProgressDeadlineExceeded',
@@ -55,7 +55,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'a missing Secret holds the rollout while the old revision keeps running',
-      input: { deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }, phase: 'Progressing',
+      input: { workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }, phase: 'Progressing',
       conditions: {
         Ready: 'False SecretNotFound', Available: 'True Available', Progressing: 'False RolloutComplete', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'True SecretNotFound', Stalled: 'False Reconciled',
@@ -63,7 +63,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'waiting for a dependency before any pod: Pending',
-      input: { deployment: undefined, dependencies: { state: 'Waiting', waits: [{ kind: 'Agent', name: 'db', state: 'NotReady' }] } }, phase: 'Pending',
+      input: { workload: undefined, dependencies: { state: 'Waiting', waits: [{ kind: 'Agent', name: 'db', state: 'NotReady' }] } }, phase: 'Pending',
       conditions: {
         Ready: 'False DependencyNotReady', Available: 'False DependencyNotReady', Progressing: 'False DependencyNotReady', Degraded: 'False Healthy',
         DependenciesReady: 'False DependencyNotReady', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'True DependencyNotReady', Stalled: 'False Reconciled',
@@ -71,7 +71,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'a dependency cycle: Stalled, Failed',
-      input: { deployment: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }, phase: 'Failed',
+      input: { workload: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }, phase: 'Failed',
       conditions: {
         Ready: 'False DependencyCycle', Available: 'False DependencyCycle', Progressing: 'False DependencyCycle', Degraded: 'False Healthy',
         DependenciesReady: 'False DependencyCycle', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'False DependencyCycle', Stalled: 'True DependencyCycle',
@@ -88,7 +88,7 @@ describe('computeStatus', () => {
     {
       name: 'a rollback in force: Degraded, not Ready, though everything running is ready',
       input: {
-        deployment: deployment({ revision: 'rev1', image: 'registry.example/agent:v1' }),
+        workload: deployment({ revision: 'rev1', image: 'registry.example/agent:v1' }),
         decision: { action: { type: 'None' }, recovery: { generation: 2, lastAction: 'Rollback', rolledBackFrom: 'rev2', rolledBackTo: 'rev1' }, fresh: [] },
       },
       phase: 'Degraded',
@@ -108,7 +108,7 @@ describe('computeStatus', () => {
     {
       name: 'the operator holds: Stalled, Failed',
       input: {
-        deployment: deployment({ ready: 2 }), failures: [crash('agent-b')],
+        workload: deployment({ ready: 2 }), failures: [crash('agent-b')],
         decision: { action: { type: 'Hold' }, recovery: { generation: 2, lastAction: 'Hold', restartAttempts: 3 }, fresh: [] },
       },
       phase: 'Failed',
@@ -127,7 +127,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'scaled to zero: Ready, nothing runs by request',
-      input: { desiredReplicas: 0, deployment: deployment({ replicas: 0 }) }, phase: 'Running',
+      input: { desiredReplicas: 0, workload: deployment({ replicas: 0 }) }, phase: 'Running',
       conditions: {
         Ready: 'True ScaledToZero', Available: 'True ScaledToZero', Progressing: 'False RolloutComplete', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'False Reconciled', Stalled: 'False Reconciled',
@@ -135,7 +135,7 @@ describe('computeStatus', () => {
     },
     {
       name: 'too few available replicas: not Available',
-      input: { deployment: deployment({ ready: 0 }), minAvailable: 2 }, phase: 'Pending',
+      input: { workload: deployment({ ready: 0 }), minAvailable: 2 }, phase: 'Pending',
       conditions: {
         Ready: 'False Unavailable', Available: 'False Unavailable', Progressing: 'False RolloutComplete', Degraded: 'False Healthy',
         DependenciesReady: 'True NoDependencies', ProbesConfigured: 'True ProbesConfigured', Reconciling: 'False Reconciled', Stalled: 'False Reconciled',
@@ -152,7 +152,7 @@ describe('computeStatus', () => {
   }
 
   it('names the failing pod in Degraded, and counts 2/3 ready', () => {
-    const s = computeStatus(statusInput({ deployment: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
+    const s = computeStatus(statusInput({ workload: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
     assert.equal(message(s, 'Degraded'), 'container agent of pod agent-b keeps exiting (last exit code 1, 3 restarts) and the kubelet is backing off: read why with kubectl logs agent-b -c agent --previous');
     assert.equal(message(s, 'Ready'), `2/3 replicas ready at revision rev2: ${message(s, 'Degraded')}`);
     assert.equal(s.readyText, '2/3');
@@ -160,7 +160,7 @@ describe('computeStatus', () => {
 
   it('says during a rollback what runs, what failed and how to clear it, and shows the image running', () => {
     const s = computeStatus(statusInput({
-      deployment: deployment({ revision: 'rev1', image: 'registry.example/agent:v1' }),
+      workload: deployment({ revision: 'rev1', image: 'registry.example/agent:v1' }),
       decision: { action: { type: 'None' }, recovery: { generation: 2, rolledBackFrom: 'rev2', rolledBackTo: 'rev1', memoryLimit: '356Mi' }, fresh: [] },
     }));
     assert.equal(message(s, 'Degraded'), "running revision rev1 (the last healthy) instead of rev2, which kept failing: fix the spec and apply it to clear the rollback; memory limit is 356Mi instead of the spec's 256Mi, raised against OOM kills (recovery.oomKilled, max 512Mi): set resources.limits.memory to 356Mi or more to keep it; any spec change clears the override");
@@ -169,26 +169,26 @@ describe('computeStatus', () => {
   });
 
   it('says which revision runs while a missing Secret holds the new one back', () => {
-    const s = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }));
+    const s = computeStatus(statusInput({ workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }));
     assert.equal(message(s, 'Progressing'), 'revision rev1 rolled out');
     assert.equal(message(s, 'Ready'), 'Secret agent-creds has no key token: add the key or fix the reference; the rollout is held until then and what runs keeps running');
   });
 
   it('is not Ready while the Deployment still carries another revision', () => {
-    const s = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }) }));
+    const s = computeStatus(statusInput({ workload: deployment({ revision: 'rev1' }) }));
     assert.equal(summary(s).Ready, 'False RolloutInProgress');
   });
 
   it('names the revision being rolled out, not the one the Deployment still runs', () => {
-    const s = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }) }));
+    const s = computeStatus(statusInput({ workload: deployment({ revision: 'rev1' }) }));
     assert.equal(message(s, 'Ready'), 'rolling out revision rev2: the Deployment still runs revision rev1');
-    const rolling = computeStatus(statusInput({ deployment: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
+    const rolling = computeStatus(statusInput({ workload: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
     assert.equal(message(rolling, 'Ready'), 'rolling out revision rev2: 1/3 updated, 3/3 available');
   });
 
   it('counts ready replicas at the revision from its own pods: an old pod that serves is not the new revision ready', () => {
     const pods = [pod('old').revision('rev1').build(), pod('new').revision('rev2').crashLooping().build()];
-    const s = computeStatus(statusInput({ desiredReplicas: 1, deployment: deployment({ replicas: 2, ready: 1, updated: 1, available: 1, progressing: 'ReplicaSetUpdated' }), pods, failures: [crash('new')] }));
+    const s = computeStatus(statusInput({ desiredReplicas: 1, workload: deployment({ replicas: 2, ready: 1, updated: 1, available: 1, progressing: 'ReplicaSetUpdated' }), pods, failures: [crash('new')] }));
     assert.match(message(s, 'Ready'), /^0\/1 replicas ready at revision rev2 \(1 ready at an older revision\)/);
   });
 
@@ -215,15 +215,15 @@ describe('computeStatus', () => {
   });
 
   it('writes nothing when recomputed from its own output', () => {
-    const first = computeStatus(statusInput({ deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
-    const later = computeStatus(statusInput({ now: new Date(t0 + 60_000), previous: JSON.parse(JSON.stringify(first)), deployment: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
+    const first = computeStatus(statusInput({ workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
+    const later = computeStatus(statusInput({ now: new Date(t0 + 60_000), previous: JSON.parse(JSON.stringify(first)), workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds' }] }));
     assert.equal(statusChanged(first, later), false);
     assert.deepEqual(later.lastFailure, { reason: 'SecretNotFound', message: first.lastFailure!.message, time: iso(0), count: 1 });
   });
 
   it('keeps lastTransitionTime while a condition holds and moves it when it flips', () => {
     const first = computeStatus(statusInput());
-    const later = computeStatus(statusInput({ now: new Date(t0 + 60_000), previous: first, deployment: deployment({ ready: 2 }), failures: [crash('b')] }));
+    const later = computeStatus(statusInput({ now: new Date(t0 + 60_000), previous: first, workload: deployment({ ready: 2 }), failures: [crash('b')] }));
     const ltt = (s: AgentStatus, t: string) => s.conditions!.find((c) => c.type === t)!.lastTransitionTime;
     assert.equal(ltt(later, 'Available'), iso(0));
     assert.equal(ltt(later, 'Ready'), iso(60));
@@ -244,7 +244,7 @@ describe('computeStatus', () => {
   it('describes the OOM kill that raised the limit with the raise', () => {
     const oom = { ...crash('b'), reason: 'OOMKilled' as const, exitCode: 137, memoryLimit: '256Mi' };
     const s = computeStatus(statusInput({
-      failures: [oom], deployment: deployment({ ready: 2 }),
+      failures: [oom], workload: deployment({ ready: 2 }),
       decision: { action: { type: 'IncreaseMemory', from: '256Mi', to: '356Mi' }, recovery: { generation: 2, memoryLimit: '356Mi' }, fresh: [oom] },
     }));
     assert.equal(s.lastFailure!.message, 'container agent of pod b was OOMKilled (exit 137) at limit 256Mi; raised to 356Mi (recovery.oomKilled, max 512Mi)');

@@ -59,7 +59,7 @@ export const crash = (pod: string, o: Partial<Failure> = {}): Failure => ({
 
 export function statusInput(o: Partial<StatusInput> = {}): StatusInput {
   return {
-    now: new Date(t0), generation: 2, previous: undefined, deployment: deployment(), pods: [], desiredReplicas: 3,
+    now: new Date(t0), generation: 2, previous: undefined, workload: deployment(), pods: [], desiredReplicas: 3,
     revision: 'rev2', selector: 'app.kubernetes.io/name=agent', failures: [],
     decision: { action: { type: 'None' }, recovery: { generation: 2 }, fresh: [] },
     policy, specMemoryLimit: '256Mi', dependencies: { state: 'None' }, missingReferences: [], configErrors: [], invalidSpec: [],

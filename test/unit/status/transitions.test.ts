@@ -6,8 +6,8 @@ import { statusChanged, transitionEvents } from '../../../src/status/transitions
 import { crash, deployment, statusInput, t0 } from './fixtures.ts';
 
 const healthy = computeStatus(statusInput());
-const failing = computeStatus(statusInput({ previous: healthy, now: new Date(t0 + 60_000), deployment: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
-const starting = computeStatus(statusInput({ deployment: deployment({ updated: 0, ready: 0, progressing: 'ReplicaSetUpdated' }) }));
+const failing = computeStatus(statusInput({ previous: healthy, now: new Date(t0 + 60_000), workload: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
+const starting = computeStatus(statusInput({ workload: deployment({ updated: 0, ready: 0, progressing: 'ReplicaSetUpdated' }) }));
 
 describe('statusChanged', () => {
   it('ignores the order of conditions and absent-vs-undefined fields', () => {
@@ -46,18 +46,18 @@ describe('transitionEvents', () => {
 
   it('announces a new Agent that is Ready at once, or has a real problem', () => {
     assert.deepEqual(transitionEvents(undefined, healthy).map((e) => `${e.type} ${e.reason}`), ['Normal Ready']);
-    const held = computeStatus(statusInput({ deployment: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }));
+    const held = computeStatus(statusInput({ workload: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }));
     assert.deepEqual(transitionEvents(undefined, held).map((e) => `${e.type} ${e.reason}`), [
       'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle',
     ], 'Ready, Available, Stalled, DependenciesReady');
   });
 
   it('announces a rollout starting and finishing as Normal, and a missed deadline as Warning', () => {
-    const rolling = computeStatus(statusInput({ previous: healthy, deployment: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
+    const rolling = computeStatus(statusInput({ previous: healthy, workload: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
     assert.deepEqual(transitionEvents(healthy, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress'], 'Ready says it; Progressing would echo it');
     const done = computeStatus(statusInput({ previous: rolling }));
     assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready'], 'Ready names the revision; RolloutComplete would echo it');
-    const stuck = computeStatus(statusInput({ previous: rolling, deployment: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
+    const stuck = computeStatus(statusInput({ previous: rolling, workload: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
     assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded'], 'Stalled; Ready was False already');
   });
 

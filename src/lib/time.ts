@@ -1,13 +1,20 @@
-// How times are written to and read from status.
+// Kubernetes has two timestamp types on the wire. Time (metav1.Time) is
+// RFC 3339 in whole seconds; MicroTime (Lease acquire/renew times, Event
+// eventTime and series) must have exactly 6 fractional digits: the apiserver
+// rejects Date#toISOString's 3 with a 400.
 //
-// metav1.Time serialises with whole seconds. A status written with
-// milliseconds reads back without them, so it would differ from the next
-// computed status on every reconcile and be written again forever. Every time
-// the operator writes is therefore rounded to whole seconds here.
+// A status written with milliseconds reads back without them, so it would
+// differ from the next computed status on every reconcile and be written
+// again forever: every Time the operator writes is rounded to whole seconds.
 
-/** RFC 3339 with whole seconds, rounded down (for "happened at"). */
-export function statusTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+/** `2026-11-27T11:00:00.123000Z` */
+export function microTime(at: Date | number): string {
+  return new Date(at).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** `2026-11-27T11:00:00Z`: RFC 3339 with whole seconds, rounded down (for "happened at"). */
+export function statusTime(at: Date | number): string {
+  return new Date(Math.floor(new Date(at).getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 /** RFC 3339 with whole seconds, rounded up (for "not before", so rounding never makes a wait shorter). */
