@@ -31,7 +31,7 @@ import { modesUsage, parseModesArgs, type ModesOptions } from './lib/modes-args.
 import { Observer, podReady } from './lib/observe.ts';
 import { startOperator } from './lib/operator.ts';
 import { deltaOf, sumOf, type Sample } from './lib/prom.ts';
-import type { ReconcileStats, Writes } from './lib/report.ts';
+import type { ReconcileStats, Writes } from './lib/measure.ts';
 import { summarize, type Summary } from './lib/stats.ts';
 
 const origin = performance.now();

@@ -56,7 +56,7 @@ function oomKilled(): { a: Agent; p: ReturnType<typeof plan> } {
   };
   const a: Agent = { ...fresh, status: first.status! };
   const pod = new PodBuilder('fwd-1').revision(first.status!.revision!).oomKilled({ shownAs: 'state' }).build();
-  return { a, p: plan(observed(a, { deployment, pods: [pod], now: new Date(t0.getTime() + 60_000) })) };
+  return { a, p: plan(observed(a, { workload: deployment, pods: [pod], now: new Date(t0.getTime() + 60_000) })) };
 }
 
 describe('act: the order of a reconcile\'s writes', () => {

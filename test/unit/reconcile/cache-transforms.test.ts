@@ -66,7 +66,7 @@ describe('the pod cache keeps what the plan reads', () => {
     it(`${name}: the same plan from the stripped pods`, () => {
       const now = new Date(t0.getTime() + 3600_000);
       const world = (ps: V1Pod[]) => observed({ ...a, status: first.status! }, {
-        deployment, pods: ps, now, configMaps: [configMap as unknown as V1ConfigMap, older],
+        workload: deployment, pods: ps, now, configMaps: [configMap as unknown as V1ConfigMap, older],
       });
       const whole = plan(world(pods));
       const stripped = plan(world(pods.map(podForCache)));
