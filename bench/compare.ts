@@ -24,7 +24,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { installCRD, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { defaultServiceAccount, installCRD, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 import { converge } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
 import { measureDetection, spread } from './lib/latency.ts';
@@ -96,10 +96,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
   const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
   log(`run ${n}: ${kind} in namespace ${ns}`);
   await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  for (let i = 0; !(await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false)); i++) {
-    if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
-    await sleep(200);
-  }
+  await defaultServiceAccount(kube, ns);
   const obs = new Observer();
   await obs.start(kube, ns);
   const op = await startOperator({

@@ -19,7 +19,7 @@ import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs, usage, type BenchOptions } from './lib/args.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { installCRD, nodesFor, startCluster, type BenchCluster } from './lib/cluster.ts';
+import { defaultServiceAccount, installCRD, nodesFor, startCluster, type BenchCluster } from './lib/cluster.ts';
 import { converge, type ConvergeResult } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
 import { restartOperator, type RestartResult } from './lib/restart.ts';
@@ -64,12 +64,7 @@ async function main(o: BenchOptions): Promise<number> {
   const ns = `agent-bench-${randomBytes(3).toString('hex')}`;
   await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
   if (external) onCleanup(`delete namespace ${ns}`, () => kube.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {}));
-  for (let i = 0; ; i++) {
-    const ok = await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false);
-    if (ok) break;
-    if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
-    await sleep(200);
-  }
+  await defaultServiceAccount(kube, ns);
   const obs = new Observer();
   await obs.start(kube, ns);
   onCleanup('stop watches', () => obs.stop());

@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { installCRD, repoRoot, startCluster } from './lib/cluster.ts';
+import { defaultServiceAccount, installCRD, repoRoot, startCluster } from './lib/cluster.ts';
 import { Kube } from './lib/kube.ts';
 import { measureDetection, spread, type SampleResult } from './lib/latency.ts';
 import { idleMemory, quiet, reconciles, writes } from './lib/measure.ts';
@@ -82,10 +82,7 @@ async function main(o: ModesOptions): Promise<number> {
   await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
   const ns = `agent-bench-${randomBytes(3).toString('hex')}`;
   await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  for (let i = 0; !(await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false)); i++) {
-    if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
-    await sleep(200);
-  }
+  await defaultServiceAccount(kube, ns);
   const obs = new Observer();
   await obs.start(kube, ns);
   onCleanup('stop watches', () => obs.stop());

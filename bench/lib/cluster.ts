@@ -73,3 +73,11 @@ export async function installCRD(kubeconfig: string, kube: Kube, log: (line: str
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** A new namespace takes pods only once its default ServiceAccount exists (the controller-manager creates it a moment later). */
+export async function defaultServiceAccount(kube: Kube, ns: string): Promise<void> {
+  for (let i = 0; !(await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false)); i++) {
+    if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
