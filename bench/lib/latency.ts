@@ -13,6 +13,7 @@
 // T0 is taken before the request, so the latencies include the bench's own
 // write round trip (reported separately): an upper bound, never flattering.
 import { createHash } from 'node:crypto';
+import { statusTime } from '../../src/lib/time.ts';
 import { pool } from './converge.ts';
 import type { Kube } from './kube.ts';
 import { podReady, type ContainerStatus, type Observer, type PodObject } from './observe.ts';
@@ -26,11 +27,9 @@ export interface SampleResult {
   eventMs?: number;
 }
 
-export const rfc3339 = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-
 /** The containerStatuses a kubelet writes after a container's first OOM kill (and immediate restart). */
 export function oomKilledStatuses(pod: PodObject, nowMs: number): ContainerStatus[] {
-  const now = rfc3339(nowMs);
+  const now = statusTime(nowMs);
   return (pod.status?.containerStatuses ?? []).map((cs) => {
     const restarts = (cs.restartCount ?? 0) + 1;
     const id = createHash('sha256').update(`${pod.metadata.uid ?? pod.metadata.name}/${cs.name}/${restarts}/bench`).digest('hex');
