@@ -9,7 +9,7 @@
 // pod never stops serving, and the rollback names the validator's words.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
@@ -125,22 +125,45 @@ describe('config reload modes on the real node', () => {
     assert.equal(loaded.HTTP.info.config.sha256, sha256((await cluster().core.readNamespacedConfigMap({ namespace: ns, name: 'reload-http-config' })).data!['config.yaml']!));
   });
 
-  it('Restart with validate: a layer the agent would refuse stops the new pod in its init container, the running pod keeps serving, and the rollback names the reason', { timeout: 180_000 }, async (t) => {
+  it('Restart with validate: a layer the agent would refuse stops the new pod in its init container, the running pod keeps serving, and status names the validator\'s words; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 180_000 }, async (t) => {
     if (!(await requireRealNode(t, cluster()))) return;
-    const serving = await onlyPod('Restart');
-    await apply(cluster(), ns, { yaml: layer('Restart', 'level: debug\nagent: { reject: no such output plugin }\n') });
-    const agent = await eventually(async () => {
-      const a = await getAgent(cluster(), ns, nameOf('Restart'));
-      assert.ok(a.status?.recovery?.rolledBackTo, `not rolled back yet: ${JSON.stringify(a.status?.lastFailure)}`);
-      return a;
-    }, { timeoutMs: 150_000, intervalMs: 500, message: 'the rollback' });
-    assert.match(agent.status?.lastFailure?.lastWords ?? '', /config rejected: no such output plugin/);
-    assert.equal(agent.status?.lastFailure?.container, 'validate-config');
-    // The pod that ran before the edit never stopped: the refused file never reached it.
-    const still = await onlyPod('Restart');
-    assert.equal(still.pod.metadata?.uid, serving.pod.metadata?.uid);
-    assert.equal(container(still.pod)?.restartCount, container(serving.pod)?.restartCount);
-    assert.equal(still.info.config.values['level'], 'debug');
-    assert.equal(still.info.config.values['agent.reject'], undefined);
+    await Promise.all([refusedByValidation(), withoutTheAnnotation(t)]);
   });
 });
+
+/**
+ * The InPlace Agent made Unmanaged, and its ConfigMap edited by hand: no pod
+ * annotation, so the file reaches the process only when the kubelet syncs
+ * the pod on its own (syncFrequency, 10 s on the real node, 1 min by default).
+ */
+async function withoutTheAnnotation(t: { diagnostic(message: string): void }): Promise<void> {
+  await cluster().custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents', namespace: ns, name: nameOf('InPlace'), body: { spec: { managementState: 'Unmanaged' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await eventually(async () => assert.equal(condition(await getAgent(cluster(), ns, nameOf('InPlace')), 'Reconciling')?.reason, 'Unmanaged'), { timeoutMs: 30_000, message: 'Unmanaged' });
+  const before = await onlyPod('InPlace');
+  const editedAt = Date.now();
+  await cluster().core.patchNamespacedConfigMap({ namespace: ns, name: 'reload-inplace-config', body: { data: { 'config.yaml': 'level: warn\n' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const info = await eventually(async () => {
+    const i = await agentInfo(cluster(), ns, before.pod.metadata!.name!);
+    return i.config.values['level'] === 'warn' ? i : false;
+  }, { timeoutMs: 150_000, intervalMs: 100, message: 'the hand-edited file in the process' });
+  t.diagnostic(`edit -> loaded without the pod annotation (the kubelet's own sync): ${((Date.parse(info.configLoadedAt) - editedAt) / 1000).toFixed(2)} s`);
+}
+
+async function refusedByValidation(): Promise<void> {
+  const serving = await onlyPod('Restart');
+  await apply(cluster(), ns, { yaml: layer('Restart', 'level: debug\nagent: { reject: no such output plugin }\n') });
+  const agent = await eventually(async () => {
+    const a = await getAgent(cluster(), ns, nameOf('Restart'));
+    assert.equal(a.status?.lastFailure?.container, 'validate-config', `not reported yet: ${JSON.stringify(a.status?.lastFailure)}`);
+    return a;
+  }, { timeoutMs: 90_000, intervalMs: 500, message: 'the validation failure in status' });
+  assert.match(agent.status?.lastFailure?.lastWords ?? '', /config rejected: no such output plugin/);
+  assert.equal(agent.status?.lastFailure?.exitCode, 78);
+  assert.equal(agent.status?.lastFailure?.container, 'validate-config');
+  // The pod that ran before the edit never stopped: the refused file never reached it.
+  const still = await onlyPod('Restart');
+  assert.equal(still.pod.metadata?.uid, serving.pod.metadata?.uid);
+  assert.equal(container(still.pod)?.restartCount, container(serving.pod)?.restartCount);
+  assert.equal(still.info.config.values['level'], 'debug');
+  assert.equal(still.info.config.values['agent.reject'], undefined);
+}
