@@ -28,7 +28,7 @@ import { findCondition, setCondition, sortConditions, type ConditionInput } from
 // agent reloads the file it already has): the operator cannot tell when a
 // pod read its file, only what it told it.
 
-/** Wait after telling a pod before its reload call: the kubelet's sync and atomic file swap (on the real node the whole edit -> loaded of InPlace took 0.8-1.8 s, README). */
+/** Wait after telling a pod before its reload call: the kubelet's sync and atomic file swap (on the real node the whole edit -> loaded of InPlace took 0.7-1.8 s, README). */
 export const settleMs = 2_000;
 /** Reload calls for one config per pod before it counts as failed. */
 export const maxReloadAttempts = 3;

@@ -13,7 +13,7 @@ import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
-import { apply, condition, getAgent, waitReady } from '../support/agents.ts';
+import { apply, condition, getAgent, waitConverged, waitReady } from '../support/agents.ts';
 import { eventually } from '../support/wait.ts';
 import { agentInfo, onRealNode, readyPods, realNodeImages, requireRealNode, sha256, type AgentInfo } from '../support/real-node.ts';
 
@@ -125,7 +125,7 @@ describe('config reload modes on the real node', () => {
     assert.equal(loaded.HTTP.info.config.sha256, sha256((await cluster().core.readNamespacedConfigMap({ namespace: ns, name: 'reload-http-config' })).data!['config.yaml']!));
   });
 
-  it('Restart with validate: a layer the agent would refuse stops the new pod in its init container, the running pod keeps serving, and status names the validator\'s words; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 180_000 }, async (t) => {
+  it('Restart with validate: a layer the agent would refuse stops the new pod in its init container, the running pod keeps serving, status names the validator\'s words and the release is rolled back; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 180_000 }, async (t) => {
     if (!(await requireRealNode(t, cluster()))) return;
     await Promise.all([refusedByValidation(), withoutTheAnnotation(t)]);
   });
@@ -150,6 +150,9 @@ async function withoutTheAnnotation(t: { diagnostic(message: string): void }): P
 }
 
 async function refusedByValidation(): Promise<void> {
+  // A rollback needs a healthy revision to go back to: the edited one, once it has run healthy.
+  await waitConverged(cluster(), ns, nameOf('Restart'));
+  const healthy = (await getAgent(cluster(), ns, nameOf('Restart'))).status?.revision;
   const serving = await onlyPod('Restart');
   await apply(cluster(), ns, { yaml: layer('Restart', 'level: debug\nagent: { reject: no such output plugin }\n') });
   const agent = await eventually(async () => {
@@ -160,6 +163,12 @@ async function refusedByValidation(): Promise<void> {
   assert.match(agent.status?.lastFailure?.lastWords ?? '', /config rejected: no such output plugin/);
   assert.equal(agent.status?.lastFailure?.exitCode, 78);
   assert.equal(agent.status?.lastFailure?.container, 'validate-config');
+  const rolled = await eventually(async () => {
+    const a = await getAgent(cluster(), ns, nameOf('Restart'));
+    assert.equal(a.status?.recovery?.rolledBackTo, healthy, `not rolled back yet: ${JSON.stringify(a.status?.recovery)}`);
+    return a;
+  }, { timeoutMs: 60_000, intervalMs: 500, message: 'the rollback to the healthy revision' });
+  assert.equal(condition(rolled, 'Ready')?.reason, 'RolledBack');
   // The pod that ran before the edit never stopped: the refused file never reached it.
   const still = await onlyPod('Restart');
   assert.equal(still.pod.metadata?.uid, serving.pod.metadata?.uid);
