@@ -33,9 +33,9 @@ describe('spec.config.reload', () => {
       assert.equal(one.configMap!.metadata.name, 'shipper-config');
       assert.equal(one.configMap!.immutable, undefined, 'mutable: the kubelet refreshes the file from it');
       assert.notDeepEqual(one.configMap!.data, two.configMap!.data);
-      assert.deepEqual(one.deployment.spec?.template, two.deployment.spec?.template, 'no new ReplicaSet');
+      assert.deepEqual(one.workload.spec?.template, two.workload.spec?.template, 'no new ReplicaSet');
       assert.equal(one.revision, two.revision);
-      const mount = one.deployment.spec?.template.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'agent-config');
+      const mount = one.workload.spec?.template.spec?.containers[0]?.volumeMounts?.find((m) => m.name === 'agent-config');
       assert.equal(mount?.subPath, undefined, 'never subPath: a subPath file is never refreshed');
       assert.equal(one.config?.hash, createHash('sha256').update(one.configMap!.data!['config.yaml']!).digest('hex'), 'the hash is the sha256 of the file the agent reads');
       assert.notEqual(one.config?.hash, two.config?.hash);
@@ -72,7 +72,7 @@ describe('spec.config.reload', () => {
 describe('spec.config.validate', () => {
   it('runs the command in an init container of the agent image, with the config mount and the file path in CONFIG_FILE', () => {
     const r = built(base.storage('1Gi').config({ mountPath: '/fluent-bit/etc/', fileName: 'fluent-bit.yaml', validate: { command: ['fluent-bit', '--dry-run', '-c', '$(CONFIG_FILE)'] } }));
-    const pod = r.deployment.spec!.template.spec!;
+    const pod = r.workload.spec!.template.spec!;
     const [init] = pod.initContainers ?? [];
     assert.equal(pod.initContainers?.length, 1);
     assert.equal(init?.name, 'validate-config');
@@ -86,6 +86,6 @@ describe('spec.config.validate', () => {
   });
 
   it('without validate there is no init container', () => {
-    assert.equal(built(base).deployment.spec?.template.spec?.initContainers, undefined);
+    assert.equal(built(base).workload.spec?.template.spec?.initContainers, undefined);
   });
 });

@@ -30,7 +30,7 @@ describe('plan with reload HTTP', () => {
   // As the apiserver holds them after our apply (with the desired-hash annotation apply adds).
   const applied = <T>(x: unknown) => withDesiredHash(x as ApplyObject) as unknown as T;
   const o = (layer: string) => observed(a, {
-    deployment: applied<Workload>(before.deployment), service: applied(before.service), pods: [pod], configMaps: [applied<V1ConfigMap>(before.configMap)],
+    workload: applied<Workload>(before.workload), service: applied(before.service), pods: [pod], configMaps: [applied<V1ConfigMap>(before.configMap)],
     references: { digests: {}, missing: [], configMapTexts: { 'shipper-base/base.yaml': layer } },
   });
 
