@@ -92,7 +92,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     await startOperator(cluster(), { namespaces: [ns] });
     const image = realNodeImages(cluster()).agent;
     // The reload Agents come up beside the others; their scenario waits for them itself.
-    await apply(cluster(), ns, { yaml: reloadModes.flatMap((m) => [reloadLayer(m, 'level: info\n'), reloadAgentYaml(m, image)]).join('\n---\n') });
+    await apply(cluster(), ns, { yaml: [...reloadModes.map((m) => [m, reloadName(m)] as const), ['Restart', validated] as const].flatMap(([m, n]) => [reloadLayer(n, 'level: info\n'), reloadAgentYaml(m, image, n)]).join('\n---\n') });
     const agents = { 'bad-release': 2, 'late-crash': 2, unready: 1, 'liveness-kill': 1, 'bad-config': 2 };
     for (const [name, replicas] of Object.entries(agents)) {
       await apply(cluster(), ns, { yaml: agentYaml(name, image, replicas, {}, name === 'bad-config' ? configLayer({ level: 'info' }) : {}) });
@@ -221,12 +221,11 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     assert.match(agent.status?.lastFailure?.message ?? '', /liveness/i);
     assert.doesNotMatch(agent.status?.lastFailure?.message ?? '', /exit code 0/, 'not "keeps exiting (last exit code 0)"');
   });
-  // One subtest beside the others; its two steps in order (the second edits the release the first made healthy).
-  describe('config reload modes', { concurrency: false }, () => {
-    it('a layer edit reaches the running agent without a restart with InPlace and HTTP, and by a new pod with Restart', { timeout: 240_000 }, async (t) => {
+  describe('config reload', () => {
+    it('a layer edit reaches the running agent without a restart with InPlace and HTTP, and by a new pod with Restart; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 240_000 }, async (t) => {
       if (skipped || !(await requireRealNode(t, cluster()))) return;
       await Promise.all(reloadModes.map((m) => waitReady(cluster(), ns, reloadName(m), 180_000)));
-      const first = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => [m, await onlyPod(m)] as const))) as Record<ReloadMode, Seen>;
+      const first = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => [m, await onlyPod(reloadName(m))] as const))) as Record<ReloadMode, Seen>;
       for (const m of reloadModes) assert.equal(first[m].info.config.values['level'], 'info');
       const replicaSets = async (m: ReloadMode) => (await cluster().apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: `app.kubernetes.io/instance=${reloadName(m)}` })).items.length;
 
@@ -234,7 +233,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
       const editedAt = {} as Record<ReloadMode, number>;
       for (const m of reloadModes) {
         editedAt[m] = Date.now();
-        await apply(cluster(), ns, { yaml: reloadLayer(m, 'level: debug\n') });
+        await apply(cluster(), ns, { yaml: reloadLayer(reloadName(m), 'level: debug\n') });
       }
       const loaded = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => {
         const seen = await eventually(async () => {
@@ -270,11 +269,12 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
         assert.equal(a.status?.revision, a.status?.lastHealthyRevision, 'the revision did not move');
       }, { timeoutMs: 30_000, message: `${reloadName(m)} status.config` })));
       assert.equal(loaded.HTTP.info.config.sha256, sha256((await cluster().core.readNamespacedConfigMap({ namespace: ns, name: 'reload-http-config' })).data!['config.yaml']!));
+      await withoutTheAnnotation(t);
     });
 
-    it('Restart with validate: a layer the agent would refuse stops the new pod in its init container, the serving pod keeps serving and the release is rolled back; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 180_000 }, async (t) => {
+    it('validate: a layer the agent would refuse stops the new pod in its init container, the serving pod keeps serving and the release is rolled back', { timeout: 180_000 }, async (t) => {
       if (skipped || !(await requireRealNode(t, cluster()))) return;
-      await Promise.all([refusedByValidation(), withoutTheAnnotation(t)]);
+      await refusedByValidation();
     });
   });
 });
@@ -283,18 +283,21 @@ const reloadModes = ['Restart', 'InPlace', 'HTTP'] as const;
 type ReloadMode = (typeof reloadModes)[number];
 const reloadName = (mode: ReloadMode) => `reload-${mode.toLowerCase()}`;
 
-function reloadLayer(mode: ReloadMode, text: string): string {
-  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${reloadName(mode)}-layer` }, data: { 'layer.yaml': text } });
+/** A Restart Agent with spec.config.validate, healthy since before(): the validation scenario runs beside the modes one. */
+const validated = 'reload-validate';
+
+function reloadLayer(name: string, text: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-layer` }, data: { 'layer.yaml': text } });
 }
 
-function reloadAgentYaml(mode: ReloadMode, image: string): string {
+function reloadAgentYaml(mode: ReloadMode, image: string, name: string): string {
   return JSON.stringify({
-    apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: reloadName(mode) },
+    apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
     spec: {
       image, ports: [{ name: 'http', containerPort: 8080 }],
       env: mode === 'InPlace' ? [{ name: 'AGENT_CONFIG_WATCH', value: '100ms' }] : [],
       config: {
-        layers: [{ configMap: { name: `${reloadName(mode)}-layer`, key: 'layer.yaml' } }, { inline: { mode } }],
+        layers: [{ configMap: { name: `${name}-layer`, key: 'layer.yaml' } }, { inline: { mode } }],
         reload: mode === 'HTTP' ? { mode, http: { path: '/reload' } } : { mode },
         ...(mode === 'Restart' ? { validate: { command: ['/agent', 'check', '$(CONFIG_FILE)'] } } : {}),
       },
@@ -305,9 +308,9 @@ function reloadAgentYaml(mode: ReloadMode, image: string): string {
 
 interface Seen { pod: V1Pod; info: AgentInfo }
 
-async function onlyPod(mode: ReloadMode): Promise<Seen> {
-  const pods = await readyPods(cluster(), ns, reloadName(mode));
-  assert.equal(pods.length, 1, `one Ready pod of ${reloadName(mode)}`);
+async function onlyPod(name: string): Promise<Seen> {
+  const pods = await readyPods(cluster(), ns, name);
+  assert.equal(pods.length, 1, `one Ready pod of ${name}`);
   return { pod: pods[0]!, info: await agentInfo(cluster(), ns, pods[0]!.metadata!.name!) };
 }
 
@@ -321,7 +324,7 @@ const agentContainer = (p: V1Pod) => p.status?.containerStatuses?.find((c) => c.
 async function withoutTheAnnotation(t: { diagnostic(message: string): void }): Promise<void> {
   await cluster().custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents', namespace: ns, name: reloadName('InPlace'), body: { spec: { managementState: 'Unmanaged' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   await eventually(async () => assert.equal(condition(await getAgent(cluster(), ns, reloadName('InPlace')), 'Reconciling')?.reason, 'Unmanaged'), { timeoutMs: 30_000, message: 'Unmanaged' });
-  const serving = await onlyPod('InPlace');
+  const serving = await onlyPod(reloadName('InPlace'));
   const editedAt = Date.now();
   await cluster().core.patchNamespacedConfigMap({ namespace: ns, name: 'reload-inplace-config', body: { data: { 'config.yaml': 'level: warn\n' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   const info = await eventually(async () => {
@@ -332,28 +335,28 @@ async function withoutTheAnnotation(t: { diagnostic(message: string): void }): P
 }
 
 async function refusedByValidation(): Promise<void> {
-  // A rollback needs a healthy revision to go back to: the edited one, once it has run healthy.
-  await waitConverged(cluster(), ns, reloadName('Restart'));
-  const healthy = (await getAgent(cluster(), ns, reloadName('Restart'))).status?.revision;
-  const serving = await onlyPod('Restart');
-  await apply(cluster(), ns, { yaml: reloadLayer('Restart', 'level: debug\nagent: { reject: no such output plugin }\n') });
+  // A rollback needs a healthy revision to go back to: the first one, once it has run healthy.
+  await waitConverged(cluster(), ns, validated);
+  const healthy = (await getAgent(cluster(), ns, validated)).status?.revision;
+  const serving = await onlyPod(validated);
+  await apply(cluster(), ns, { yaml: reloadLayer(validated, 'level: debug\nagent: { reject: no such output plugin }\n') });
   const agent = await eventually(async () => {
-    const a = await getAgent(cluster(), ns, reloadName('Restart'));
+    const a = await getAgent(cluster(), ns, validated);
     assert.equal(a.status?.lastFailure?.container, 'validate-config', `not reported yet: ${JSON.stringify(a.status?.lastFailure)}`);
     return a;
   }, { timeoutMs: 90_000, intervalMs: 500, message: 'the validation failure in status' });
   assert.match(agent.status?.lastFailure?.lastWords ?? '', /config rejected: no such output plugin/);
   assert.equal(agent.status?.lastFailure?.exitCode, 78);
   const rolled = await eventually(async () => {
-    const a = await getAgent(cluster(), ns, reloadName('Restart'));
+    const a = await getAgent(cluster(), ns, validated);
     assert.equal(a.status?.recovery?.rolledBackTo, healthy, `not rolled back yet: ${JSON.stringify(a.status?.recovery)}`);
     return a;
   }, { timeoutMs: 60_000, intervalMs: 500, message: 'the rollback to the healthy revision' });
   assert.equal(condition(rolled, 'Ready')?.reason, 'RolledBack');
   // The pod that ran before the edit never stopped: the refused file never reached it.
-  const still = await onlyPod('Restart');
+  const still = await onlyPod(validated);
   assert.equal(still.pod.metadata?.uid, serving.pod.metadata?.uid);
   assert.equal(agentContainer(still.pod)?.restartCount, agentContainer(serving.pod)?.restartCount);
-  assert.equal(still.info.config.values['level'], 'debug');
+  assert.equal(still.info.config.values['level'], 'info');
   assert.equal(still.info.config.values['agent.reject'], undefined);
 }
