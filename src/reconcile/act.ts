@@ -16,11 +16,13 @@ import { httpReload, type CallReload } from '../kube/reload-call.ts';
 //   1. the status, first when it records a failure seen for the first time
 //      (plan's `fresh`): detection is the status, and the remedy's apply
 //      (a raised memory limit, a rollback) must not delay it;
-//   2. the owned objects;
+//   2. the owned objects, then (reload InPlace/HTTP, no apply refused) the
+//      pods told the config their ConfigMap now holds;
 //   3. otherwise the status, after the objects: a status that names a new
 //      generation or revision is written only once the workload carries it,
 //      so a reader (kstatus, Argo CD, Flux) never sees Current before the apply;
-//   4. the pod delete; 5. events, handed to the recorder and not awaited.
+//   4. the pod delete, then the reload calls (HTTP), each outcome recorded
+//      on its pod; 5. events, handed to the recorder and not awaited.
 // Every status write carries the resourceVersion of the Agent it was computed
 // from, so a plan made from a stale Agent fails with 409 at its status write;
 // written first, that fence stops the whole stale plan before any other write.

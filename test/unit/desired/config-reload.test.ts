@@ -42,6 +42,18 @@ describe('spec.config.reload', () => {
     });
   }
 
+  for (const workload of ['DaemonSet', 'StatefulSet'] as const) {
+    it(`InPlace in ${workload} mode: a layer change leaves the ${workload}'s pod template as it is (no new ControllerRevision), and its pods mount <agent>-config`, () => {
+      const a = base.mode(workload).config({ reload: { mode: 'InPlace' } });
+      const one = built(a);
+      const two = built(a, 'level: debug\n');
+      assert.equal(one.workload.kind, workload);
+      assert.deepEqual(one.workload.spec?.template, two.workload.spec?.template);
+      assert.equal(one.revision, two.revision);
+      assert.deepEqual(one.workload.spec?.template.spec?.volumes?.find((v) => v.name === 'agent-config')?.configMap, { name: 'shipper-config' });
+    });
+  }
+
   it('a Secret env change is still a new revision with InPlace', () => {
     const a = base.config({ reload: { mode: 'InPlace' } }).secretEnv('TOKEN', 'shipper-token', 'token');
     const r = (digest: string) => desiredObjects(a.build(), { ...inputs('x: 1\n'), referenceDigests: { ...inputs('x: 1\n').referenceDigests, 'Secret/shipper-token/token': digest } });
