@@ -20,3 +20,14 @@ export const holdAnnotation = 'agent-operator.dev/hold';
 export const resumeAnnotation = 'agent-operator.dev/resume';
 /** `to=<revision> generation=<n> at=<RFC3339>`: run that revision (one the Deployment still has a ReplicaSet for) until the spec changes. */
 export const rollbackAnnotation = 'agent-operator.dev/rollback';
+
+// Pod annotations the operator writes on running pods (reload InPlace/HTTP,
+// src/reconcile/config-reload.ts). On pods, not on the template: a template
+// change would roll the pods, the very thing these modes avoid.
+
+/** sha256 of the rendered config the pod was told about; the update itself makes the kubelet sync the pod and rewrite the mounted file at once. */
+export const configHashAnnotation = 'agent-operator.dev/config-hash';
+/** RFC3339: when the pod was told (the HTTP reload call waits a moment after it, for the kubelet). */
+export const configToldAtAnnotation = 'agent-operator.dev/config-told-at';
+/** HTTP mode, JSON `{"hash","ok","failures","at","error"}`: the last reload call's outcome for that hash. */
+export const configReloadAnnotation = 'agent-operator.dev/config-reload';

@@ -50,6 +50,10 @@ export const reasons = {
   PodSecurityViolation: "The pod the Agent asks for breaks the operator's pod policy: the Pod Security Standards level (--pod-security-level) or a ServiceAccount not in --allowed-service-accounts. The message names each field and what is allowed; the rollout is held and what runs keeps running.",
   ProbesMissing: 'No probes: the agent has no ports and no health spec, so a hung agent goes unnoticed.',
   ProbesConfigured: 'Liveness/readiness probes are in place.',
+  // config reload (spec.config.reload InPlace/HTTP)
+  ConfigReloaded: 'reload InPlace/HTTP: every pod has been given the current config (HTTP: and its reload call succeeded).',
+  ConfigReloadPending: 'reload InPlace/HTTP: the current config is on its way to some pods (the kubelet refreshes the mounted file; HTTP: the reload call follows).',
+  ConfigReloadFailed: "reload HTTP: a pod's reload endpoint failed 3 times for the current config; with onFailure RestartPod the operator deleted the pod so it starts on the current file.",
   // resource usage (the kubelet's cAdvisor metrics, with --node-metrics): warnings, Ready is unaffected
   MemoryNearLimit: "A container's memory working set has stayed at 90% of its limit or more for 2 of cAdvisor's readings in a row (10-15 s apart): the kernel OOM-kills it at the limit. Raise resources.limits.memory, or set recovery.oomKilled.proactive: true so the operator raises it first. Clears below 80%.",
   MemoryWithinLimit: "Every container's memory working set is below 90% of its limit (or has fallen back below 80%).",

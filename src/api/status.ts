@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { doc } from './cel.ts';
 import { failureReasons } from './reasons.ts';
 import { remediationLimits } from './recovery.ts';
+import { reloadModes } from './config.ts';
 
-export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured', 'MemoryNearLimit', 'CPUThrottled'] as const;
+export const conditionTypes = ['Ready', 'Available', 'Progressing', 'Degraded', 'DependenciesReady', 'Reconciling', 'Stalled', 'ProbesConfigured', 'MemoryNearLimit', 'CPUThrottled', 'ConfigReloaded'] as const;
 export type ConditionType = (typeof conditionTypes)[number];
 
 export const Condition = z.object({
@@ -48,6 +49,22 @@ export const RecoveryStatus = doc(z.object({
 }), { description: 'What the operator has done about failures, and its schedule.' });
 export type RecoveryStatus = z.infer<typeof RecoveryStatus>;
 
+/** Pods listed in status.config.pods at most; the rest are counted in podsOmitted. */
+export const maxConfigPods = 64;
+
+export const ConfigStatus = doc(z.object({
+  hash: doc(z.string().max(64), { description: 'sha256 of the rendered config file the spec asks for (what an agent that digests its file reports).' }),
+  reload: z.enum(reloadModes),
+  pods: doc(z.array(z.object({
+    name: z.string().max(253),
+    hash: doc(z.string().max(64).optional(), { description: 'The config the operator told this pod it has (the agent-operator.dev/config-hash pod annotation, set after the ConfigMap held it); absent: not told yet.' }),
+    reload: doc(z.enum(['Succeeded', 'Failed', 'Pending']).optional(), { description: 'HTTP mode: the reload call for the current hash.' }),
+    message: z.string().max(1024).optional(),
+  })).max(maxConfigPods), { description: `The pods, by name (at most ${maxConfigPods}).` }),
+  podsOmitted: z.int().min(0).optional(),
+}), { description: 'reload InPlace/HTTP: which config each pod has been given. The revision does not change with the config in these modes.' });
+export type ConfigStatus = z.infer<typeof ConfigStatus>;
+
 export const phases = ['Pending', 'Progressing', 'Running', 'Degraded', 'Failed', 'Unmanaged'] as const;
 export type Phase = (typeof phases)[number];
 
@@ -69,5 +86,6 @@ export const AgentStatus = doc(z.object({
   conditions: doc(z.array(Condition).max(16).optional(), { description: 'Ready summarises; Reconciling/Stalled follow kstatus.', ext: { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } }),
   lastFailure: LastFailure.optional(),
   recovery: RecoveryStatus.optional(),
+  config: ConfigStatus.optional(),
 }), { description: 'Observed state, written only by the operator.' });
 export type AgentStatus = z.infer<typeof AgentStatus>;

@@ -52,7 +52,7 @@ export function parseLayer(text: string): ParseResult {
  * (undefined for inline layers). Messages name the layer, its ConfigMap and
  * key, and the fix; they never quote the content.
  */
-export function renderConfig(config: ResolvedConfig, layerTexts: readonly (string | undefined)[]): ConfigResult {
+export function renderConfig(config: Pick<ResolvedConfig, 'fileName' | 'layers'>, layerTexts: readonly (string | undefined)[]): ConfigResult {
   const mappings: Mapping[] = [];
   for (const [i, layer] of config.layers.entries()) {
     if (layer.inline) {

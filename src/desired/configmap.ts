@@ -2,7 +2,7 @@ import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { ResolvedConfig } from './defaults.ts';
 import { canonicalJson, sha256Hex } from './hash.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
-import { configMapName } from './names.ts';
+import { configMapName, liveConfigMapName } from './names.ts';
 
 /** The content hash of a rendered config: file name and bytes (a rename is another file for the agent). */
 export function configHash(fileName: string, content: string): string {
@@ -16,11 +16,28 @@ export function configHash(fileName: string, content: string): string {
  * kubelet need not watch it).
  */
 export function configMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
+  if (config.reload.mode !== 'Restart') return liveConfigMap(owner, config, content);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: objectMeta(owner, configMapName(owner.name, configHash(config.fileName, content))),
     immutable: true,
+    data: { [config.fileName]: content },
+  };
+}
+
+/**
+ * InPlace and HTTP reload: one mutable ConfigMap under a fixed name, so the
+ * pod template never changes with the config (no new ReplicaSet or
+ * ControllerRevision) and the kubelet rewrites the mounted file in the
+ * running pods when its content changes (src/reconcile/config-reload.ts
+ * makes that prompt).
+ */
+function liveConfigMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: objectMeta(owner, liveConfigMapName(owner.name)),
     data: { [config.fileName]: content },
   };
 }

@@ -1,4 +1,4 @@
-import { configDefaults, type ConfigLayer } from '../api/config.ts';
+import { configDefaults, reloadDefaults, type ConfigLayer, type ConfigReload, type ReloadMode } from '../api/config.ts';
 import { failoverDefaults } from '../api/failover.ts';
 import { daemonSetDefaults, statefulSetDefaults, type Mode } from '../api/mode.ts';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
@@ -38,7 +38,19 @@ export interface ResolvedHealth {
   defaulted: boolean;
 }
 
-export interface ResolvedConfig { mountPath: string; fileName: string; layers: ConfigLayer[] }
+export interface ResolvedReload {
+  mode: ReloadMode;
+  /** Mode HTTP only; `port` is undefined when neither the spec nor spec.ports names one (the builder refuses that). */
+  http?: { port: number | undefined; path: string; method: 'POST' | 'PUT' | 'GET' };
+  onFailure: 'RestartPod' | 'Report';
+}
+export interface ResolvedConfig {
+  mountPath: string;
+  fileName: string;
+  layers: ConfigLayer[];
+  reload: ResolvedReload;
+  validate?: { command: string[] };
+}
 
 export type AccessMode = NonNullable<Storage['accessModes']>[number];
 export interface ResolvedStorage {
@@ -127,7 +139,9 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
       mountPath: spec.config.mountPath ?? configDefaults.mountPath,
       fileName: spec.config.fileName ?? configDefaults.fileName,
       layers: spec.config.layers,
+      reload: resolveReload(spec.config.reload, ports),
     };
+    if (spec.config.validate) resolved.config.validate = { command: spec.config.validate.command };
   }
   if (spec.storage) {
     resolved.storage = {
@@ -252,4 +266,17 @@ function resolveRecovery(r: AgentSpec['recovery'], resources: ResolvedResources)
     },
     onExhausted: r?.onExhausted ?? recoveryDefaults.onExhausted,
   };
+}
+
+function resolveReload(reload: ConfigReload | undefined, ports: readonly { containerPort: number; protocol?: string | undefined }[]): ResolvedReload {
+  const mode = reload?.mode ?? reloadDefaults.mode;
+  const out: ResolvedReload = { mode, onFailure: reload?.onFailure ?? reloadDefaults.onFailure };
+  if (mode === 'HTTP') {
+    out.http = {
+      port: reload?.http?.port ?? ports.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.containerPort,
+      path: reload?.http?.path ?? reloadDefaults.path,
+      method: reload?.http?.method ?? reloadDefaults.method,
+    };
+  }
+  return out;
 }

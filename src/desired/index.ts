@@ -5,7 +5,7 @@ import type { Agent } from '../api/agent.ts';
 import type { Reason } from '../api/reasons.ts';
 import { renderConfig } from './config.ts';
 import { configMap } from './configmap.ts';
-import { resolveSpec, type ResolvedSpec } from './defaults.ts';
+import { resolveSpec, type ResolvedReload, type ResolvedSpec } from './defaults.ts';
 import { rollbackTemplate } from './deployment.ts';
 import { sha256Hex } from './hash.ts';
 import { revisionAnnotation } from './labels.ts';
@@ -46,6 +46,13 @@ export interface DesiredObjects {
   pdb?: Owned<V1PodDisruptionBudget>;
   /** The revision the spec asks for (status.revision). */
   revision: string;
+  /**
+   * The rendered config: sha256 of the file's bytes (what an agent that
+   * digests its file reports) and how it reaches running pods. With InPlace
+   * and HTTP it is not part of the revision, so the reconciler carries it to
+   * the pods itself (src/reconcile/config-reload.ts).
+   */
+  config?: { hash: string; reload: ResolvedReload; configMapName: string };
   /** The revision in the Deployment: `revision`, or the override's while rolled back. */
   appliedRevision: string;
   warnings: DesiredWarning[];
@@ -79,8 +86,11 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const owner = ownerOf(agent);
   const spec = resolveSpec(agent.spec);
 
+  // InPlace/HTTP: the config reaches running pods without a new revision, so
+  // neither the rendered file nor a ConfigMap read only as a layer is in it.
+  const inPlace = spec.config !== undefined && spec.config.reload.mode !== 'Restart';
   const digests: Record<string, string> = {};
-  for (const key of digestKeys(references(agent.spec))) {
+  for (const key of digestKeys(references(inPlace ? { ...agent.spec, config: undefined } : agent.spec))) {
     const digest = inputs.referenceDigests[key];
     if (digest !== undefined) digests[key] = digest;
   }
@@ -90,7 +100,10 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
     const result = renderConfig(spec.config, inputs.configLayers);
     if (!result.ok) return result;
     rendered = result.content;
-    digests[renderedConfigDigestKey] = sha256Hex(rendered);
+    if (!inPlace) digests[renderedConfigDigestKey] = sha256Hex(rendered);
+    if (spec.config.reload.http && spec.config.reload.http.port === undefined) {
+      return { ok: false, reason: 'InvalidSpec', message: 'spec.config.reload.mode is HTTP but no port is known: set spec.config.reload.http.port, or add a TCP port to spec.ports' };
+    }
   }
 
   const cm = spec.config && rendered !== undefined ? configMap(owner, spec.config, rendered) : undefined;
@@ -124,6 +137,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   const svc = service(owner, spec);
   if (svc) out.service = svc;
   if (cm) out.configMap = cm;
+  if (cm && spec.config && rendered !== undefined) out.config = { hash: sha256Hex(rendered), reload: spec.config.reload, configMapName: cm.metadata.name };
   // A StatefulSet makes a claim per replica from its volumeClaimTemplates.
   if (spec.storage && spec.mode !== 'StatefulSet') out.pvc = pvc(owner, spec.storage);
   const budget = pdb(owner, spec);
@@ -153,4 +167,4 @@ export type { Owned, Owner } from './meta.ts';
 export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
 export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
 export type { Workload } from './workload.ts';
-export { deploymentName, workloadName, serviceName, configMapName, legacyConfigMapName, pvcName, pdbName } from './names.ts';
+export { deploymentName, workloadName, serviceName, configMapName, legacyConfigMapName, liveConfigMapName, pvcName, pdbName } from './names.ts';

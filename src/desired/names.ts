@@ -63,13 +63,18 @@ export function configMapName(agentName: string, contentHash: string): string {
 }
 
 /**
- * The one fixed-name ConfigMap releases before content addressing wrote
- * (`<agent>-config`). Still owned by the Agent after an upgrade; garbage
- * collection (config-gc.ts) deletes it once no ReplicaSet mounts it.
+ * The one fixed-name, mutable ConfigMap (`<agent>-config`): what reload modes
+ * InPlace and HTTP mount (configmap.ts), and what releases before content
+ * addressing wrote for every Agent. An old one is still owned by the Agent
+ * after an upgrade; garbage collection (config-gc.ts) deletes it once
+ * nothing mounts it and the spec does not ask for it.
  */
-export function legacyConfigMapName(agentName: string): string {
+export function liveConfigMapName(agentName: string): string {
   return withSuffix(agentName, suffixes.config);
 }
+
+/** The name releases before content addressing wrote: the same as the in-place one. */
+export const legacyConfigMapName = liveConfigMapName;
 
 /** The state volume claim: `<agent>-state`, a DNS-1123 subdomain. */
 export function pvcName(agentName: string): string {

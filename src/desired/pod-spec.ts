@@ -13,6 +13,8 @@ import { containerProbe, type ProbeKind } from './probes.ts';
 import { containerSecurityContext, podSecurityContext } from './security.ts';
 
 export const containerName = 'agent';
+/** The init container that runs spec.config.validate.command. */
+export const validateContainerName = 'validate-config';
 /** Volume names the operator reserves in the pod; a podTemplate volume with one of them is refused. */
 export const configVolume = 'agent-config';
 export const stateVolume = 'agent-state';
@@ -63,6 +65,7 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateO
 
   const pt = spec.podTemplate;
   const pod: V1PodSpec = { containers: [container] };
+  if (spec.config?.validate) pod.initContainers = [validateContainer(spec, container)];
   if (storage.volumes.length) pod.volumes = storage.volumes;
   const podSecurity = podSecurityContext(pt.securityContext, { storage: spec.storage !== undefined });
   if (podSecurity) pod.securityContext = podSecurity;
@@ -83,6 +86,29 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateO
   const metadata: V1ObjectMeta = { labels: podLabels(owner.name, pt.labels) };
   if (pt.annotations && Object.keys(pt.annotations).length) metadata.annotations = { ...pt.annotations };
   return { ok: true, template: { metadata, spec: pod } };
+}
+
+/**
+ * The agent image's own check of the rendered file, before the agent starts:
+ * the same image, resources and security context as the agent, the config
+ * mount only, and the file's path in $(CONFIG_FILE) (the kubelet expands it
+ * in the command). A non-zero exit keeps the agent from starting on that
+ * file; its output is the init container's termination message (last words).
+ */
+function validateContainer(spec: ResolvedSpec, agent: V1Container): V1Container {
+  const config = spec.config!;
+  const out: V1Container = {
+    name: validateContainerName,
+    image: spec.image,
+    command: config.validate!.command,
+    env: [{ name: 'CONFIG_FILE', value: `${config.mountPath.replace(/\/+$/, '')}/${config.fileName}` }],
+    volumeMounts: (agent.volumeMounts ?? []).filter((m) => m.name === configVolume),
+    resources: agent.resources!,
+    terminationMessagePolicy: agent.terminationMessagePolicy!,
+  };
+  if (spec.imagePullPolicy) out.imagePullPolicy = spec.imagePullPolicy;
+  if (agent.securityContext) out.securityContext = agent.securityContext;
+  return out;
 }
 
 /**
@@ -155,6 +181,8 @@ function storageVolumes(owner: Owner, spec: ResolvedSpec, configMapName: string 
   const problems: (string | undefined)[] = [];
   if (spec.config) {
     if (configMapName === undefined) throw new TypeError('podTemplate: spec.config is set but no rendered-config ConfigMap name was given');
+    // A directory mount, never subPath: the kubelet rewrites a directory's files
+    // when the ConfigMap changes (reload InPlace/HTTP), a subPath file never.
     problems.push(addVolume({ name: configVolume, configMap: { name: configMapName } }, 'spec.config'));
     problems.push(addMount({ name: configVolume, mountPath: spec.config.mountPath, readOnly: true }, 'spec.config.mountPath'));
   }

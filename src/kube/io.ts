@@ -1,7 +1,7 @@
 import type { AgentStatus } from '../api/status.ts';
 import { apply, read, remove, type ApplyObject, type OwnedObjectRef } from './apply.ts';
 import type { KubeClient } from './client.ts';
-import { deletePod, type DeletePodResult } from './pods.ts';
+import { deletePod, patchPodAnnotations, type DeletePodResult } from './pods.ts';
 import { readLivenessKills } from './pod-events.ts';
 import type { LivenessKill } from '../health/detect.ts';
 import { apiObjectReader, readReferencedDigests, type ReferencedDigests, type References } from './secrets.ts';
@@ -23,6 +23,8 @@ export interface KubeIO {
   /** With `resourceVersion`, a status computed from an older Agent is refused (409). */
   patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
   deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
+  /** Merges annotations into the pod with that uid (reload InPlace/HTTP); a pod gone or replaced is 'gone'. */
+  patchPodAnnotations(namespace: string, name: string, uid: string, annotations: Record<string, string>): Promise<'patched' | 'gone'>;
   /** Digests of the referenced Secrets and ConfigMaps; `toScrub` comes back in `scrubbed` with their Secret values replaced. */
   readReferencedDigests(namespace: string, refs: References, toScrub?: Readonly<Record<string, string>>): Promise<ReferencedDigests>;
   /** The kubelet's liveness kills announced in the pod's events. */
@@ -37,6 +39,7 @@ export function kubeIO(client: KubeClient): KubeIO {
     remove: (ref) => remove(client, ref),
     patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
     deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
+    patchPodAnnotations: (namespace, name, uid, annotations) => patchPodAnnotations(client, namespace, name, uid, annotations),
     readReferencedDigests: (namespace, refs, toScrub) => readReferencedDigests(reader, namespace, refs, toScrub),
     readLivenessKills: (namespace, pod) => readLivenessKills(client, namespace, pod),
   };

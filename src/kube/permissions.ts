@@ -45,7 +45,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'apps', resource: 'statefulsets', verbs: applied, why: 'owned, applied (spec.mode StatefulSet)' },
   { scope: 'watched', group: 'apps', resource: 'replicasets', verbs: ['list', 'watch'], why: 'rollback reads the pod templates of earlier revisions' },
   { scope: 'watched', group: 'apps', resource: 'controllerrevisions', verbs: ['list', 'watch'], why: 'rollback reads the pod templates of earlier DaemonSet and StatefulSet revisions' },
-  { scope: 'watched', group: '', resource: 'pods', verbs: ['list', 'watch', 'delete'], why: 'health; delete is the RestartPod remediation' },
+  { scope: 'watched', group: '', resource: 'pods', verbs: ['list', 'watch', 'delete', 'patch'], why: 'health; delete is the RestartPod remediation; patch sets only the agent-operator.dev/config-* annotations on the Agent\'s own pods (reload InPlace/HTTP): the update makes the kubelet rewrite the mounted config at once, where its periodic sync takes up to a minute or two' },
   { scope: 'watched', group: '', resource: 'services', verbs: [...applied, 'delete'], why: 'owned; deleted when the ports go or ClusterIP<->Headless switches' },
   { scope: 'watched', group: '', resource: 'configmaps', verbs: [...applied, 'delete'], why: 'owned rendered configs, one immutable ConfigMap per content (deleted once no ReplicaSet mounts one); get: also referenced config layers' },
   { scope: 'watched', group: '', resource: 'persistentvolumeclaims', verbs: applied, why: 'owned state volume, never deleted by the operator' },

@@ -1,5 +1,5 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from '../runtime/api-error.ts';
+import { isConflict, isNotFound, KubeApiError } from '../runtime/api-error.ts';
 import { call, type KubeClient } from './client.ts';
 
 /**
@@ -23,6 +23,28 @@ export async function deletePod(client: KubeClient, namespace: string, name: str
   } catch (err) {
     if (isNotFound(err)) return 'gone';
     if (isConflict(err)) return 'replaced';
+    throw err;
+  }
+}
+
+/**
+ * Merges annotations into one pod's metadata (JSON merge patch: nothing else
+ * is sent, so no other field is claimed or touched). The uid in the body is a
+ * precondition: a replacement pod under the same name is refused (the uid is
+ * immutable), never annotated. A pod gone or replaced is not an error: the
+ * next reconcile sees the pods as they are.
+ */
+export async function patchPodAnnotations(client: KubeClient, namespace: string, name: string, uid: string, annotations: Record<string, string>): Promise<'patched' | 'gone'> {
+  try {
+    await client.request({
+      method: 'PATCH',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+      body: { metadata: { uid, annotations } },
+      contentType: 'application/merge-patch+json',
+    });
+    return 'patched';
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err) || (err instanceof KubeApiError && err.status === 422)) return 'gone';
     throw err;
   }
 }

@@ -8,16 +8,21 @@ import type { Logger } from '../runtime/logger.ts';
 import { withBlocker } from '../status/blocked.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
+import { recordOutcome } from './config-reload.ts';
+import { configReloadAnnotation } from '../api/annotations.ts';
+import { httpReload, type CallReload } from '../kube/reload-call.ts';
 
 // Act: carry out a Plan, in this order:
 //   1. the status, first when it records a failure seen for the first time
 //      (plan's `fresh`): detection is the status, and the remedy's apply
 //      (a raised memory limit, a rollback) must not delay it;
-//   2. the owned objects;
+//   2. the owned objects, then (reload InPlace/HTTP, no apply refused) the
+//      pods told the config their ConfigMap now holds;
 //   3. otherwise the status, after the objects: a status that names a new
 //      generation or revision is written only once the workload carries it,
 //      so a reader (kstatus, Argo CD, Flux) never sees Current before the apply;
-//   4. the pod delete; 5. events, handed to the recorder and not awaited.
+//   4. the pod delete, then the reload calls (HTTP), each outcome recorded
+//      on its pod; 5. events, handed to the recorder and not awaited.
 // Every status write carries the resourceVersion of the Agent it was computed
 // from, so a plan made from a stale Agent fails with 409 at its status write;
 // written first, that fence stops the whole stale plan before any other write.
@@ -28,6 +33,8 @@ export interface ActDeps {
   events: Pick<EventRecorder, 'record'>;
   metrics: Pick<Metrics, 'failures' | 'remediations'> & Partial<Pick<Metrics, 'usageWarnings'>>;
   log: Logger;
+  /** reload HTTP: the call to a pod's reload endpoint (default: straight to the pod IP, src/kube/reload-call.ts). */
+  callReload?: CallReload;
 }
 
 export interface ActResult {
@@ -66,6 +73,13 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
     deps.log.info({ object: `${ref.kind}/${ref.name}` }, 'removing an owned object the spec no longer asks for');
     await deps.io.remove(ref);
   }
+  // Told only once the ConfigMap they mount holds the content (applied above, not refused).
+  if (!refused.length) {
+    for (const pod of p.tellPods ?? []) {
+      const result = await deps.io.patchPodAnnotations(ns, pod.name, pod.uid, pod.annotations);
+      deps.log.debug({ pod: pod.name, result }, 'told a pod its new config');
+    }
+  }
   // What the status is now: the one read, or the one written first.
   const current = statusFirst ? p.status : agent.status;
   let status = statusFirst ? undefined : p.status;
@@ -85,6 +99,14 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   if (p.deletePod) {
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
     deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
+  }
+  if (p.reloadCalls?.length) {
+    const call = deps.callReload ?? defaultReload;
+    await Promise.all(p.reloadCalls.map(async (c) => {
+      const outcome = await call(c);
+      if (!outcome.ok) deps.log.warn({ pod: c.name, url: c.url, error: outcome.error }, 'a reload call failed');
+      await deps.io.patchPodAnnotations(ns, c.name, c.uid, { [configReloadAnnotation]: recordOutcome(c, outcome, p.now) });
+    }));
   }
   if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
   for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
@@ -119,3 +141,5 @@ function refusalText(kind: string, name: string, err: KubeApiError): string {
     : 'fix what the apiserver names (an admission policy or webhook, a ResourceQuota, or the spec field it rejects)';
   return `applying ${kind} ${name} was refused (HTTP ${err.status}${err.reason ? ` ${err.reason}` : ''}): ${said}: ${fix}`;
 }
+
+const defaultReload = httpReload();

@@ -30,6 +30,7 @@ import { configMapsToDelete } from './config-gc.ts';
 import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
 import { readManualRequests } from '../recovery/manual.ts';
 import { pastRevisions, type PastRevision } from './revisions.ts';
+import { planConfigReload, withConfigReload, type PodToTell, type ReloadCall } from './config-reload.ts';
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
@@ -46,6 +47,10 @@ export interface Plan {
   remove: OwnedRef[];
   /** A failing pod to delete (RestartPod), guarded by uid. */
   deletePod?: { name: string; uid: string };
+  /** reload InPlace/HTTP: pods to annotate with the config they now have (after the ConfigMap apply). */
+  tellPods?: PodToTell[];
+  /** reload HTTP: reload endpoints to call, each outcome recorded on its pod. */
+  reloadCalls?: ReloadCall[];
   /** The next status, only when it differs from the current one. */
   status?: AgentStatus;
   /** The status as computed, written or not (act lays an apply refusal over it). */
@@ -136,7 +141,13 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
   const secretDrift = rec.rolledBackTo === undefined ? undefined
     : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, revisions).podTemplateOverride, o.references.digests, o.references.missing));
-  const status = computeStatus({
+  // A missing reference, an invalid spec or a refused pod holds the rollout (planObjects).
+  const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
+  // The config reaches running pods (reload InPlace/HTTP) only when this reconcile applies the spec's ConfigMap.
+  const reload = !unmanaged && !holdRollout && desired.ok && desired.config && desired.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
+    ? planConfigReload({ pods: o.pods, config: desired.config, previous, generation, now })
+    : undefined;
+  const status = withConfigReload(computeStatus({
     now,
     ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
     generation,
@@ -162,14 +173,13 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     unmanaged,
     spec: agent.spec,
     usage,
-  });
+  }), reload, now);
 
   const conflicts = o.conflicts ?? [];
   const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
-  const events = decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e));
+  const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? [])];
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
-    const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
     const held = holdRollout ? lastAppliedTemplate(o.workload, revisions) : undefined;
     // Only a hand edit is reverted: re-applying the template the Deployment
     // still runs would only rewrite our hash annotation, and any annotation
@@ -183,6 +193,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
       const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
       if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
     }
+    if (reload?.tell.length) out.tellPods = reload.tell;
+    if (reload?.calls.length) out.reloadCalls = reload.calls;
+    if (reload?.restart && !out.deletePod) out.deletePod = { name: reload.restart.name, uid: reload.restart.uid };
     const applied = objects.ok ? objects.appliedRevision : undefined;
     const stuck = !out.deletePod && !holdRollout && applied !== undefined
       ? stuckOrderedPod({ kind: o.workload?.kind, pods: o.pods, appliedRevision: applied, failures })
@@ -199,7 +212,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
-  const requeue = [decision.requeueAfterMs, detectionDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  const requeue = [decision.requeueAfterMs, detectionDue, reload?.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }

@@ -62,6 +62,8 @@ const cases: Case[] = [
   { name: 'a storage class name that is no DNS name', spec: { ...valid, storage: { size: '1Gi', storageClassName: 'Fast_SSD' } }, expect: [/spec\.storage\.storageClassName/, /should match/] },
   { name: 'a Secret key starting with ".."', spec: { ...valid, env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 's', key: '..token' } } }] }, expect: [/spec\.env\[0\]\.valueFrom\.secretKeyRef\.key/, /Secret key must not be '\.' or start with '\.\.'/] },
   { name: 'two topology spread constraints for one key', spec: { ...valid, podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, expect: [/spec\.podTemplate\.topologySpreadConstraints\[1\]/, /Duplicate value/] },
+  { name: 'a reload endpoint without reload mode HTTP', spec: { ...valid, config: { layers: [{ inline: { a: 1 } }], reload: { mode: 'InPlace', http: { port: 8080 } } } }, expect: [/spec\.config\.reload\.http/, /used only with mode HTTP: set mode: HTTP or remove http/] },
+  { name: 'an unknown reload mode', spec: { ...valid, config: { layers: [{ inline: { a: 1 } }], reload: { mode: 'Hot' } } }, expect: [/spec\.config\.reload\.mode/, /Unsupported value: "Hot"/] },
   { name: 'liveness successThreshold above 1', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, successThreshold: 2 } } }, expect: [/spec\.health\.liveness\.successThreshold/, /must be 1/] },
 ];
 
@@ -91,7 +93,7 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
       env: [{ name: 'API_TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'token' } } }, { name: 'MODE', value: 'fast' }, { name: 'SECRET_ENV', value: 'AGENT_TOKEN' }, { name: 'DB_PASSWORD', value: '$(PW)' }, { name: 'EMPTY_TOKEN', value: '' },
         { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } }, { name: 'APP', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app.kubernetes.io/name']" } } }],
       envFrom: [{ configMapRef: { name: 'c' }, prefix: 'CFG_' }],
-      config: { layers: [{ configMap: { name: 'c', key: 'base.yaml' } }, { inline: { a: { b: 1 } } }] },
+      config: { layers: [{ configMap: { name: 'c', key: 'base.yaml' } }, { inline: { a: { b: 1 } } }], reload: { mode: 'HTTP', http: { port: 8080, path: '/api/v2/reload', method: 'PUT' }, onFailure: 'Report' }, validate: { command: ['agent', 'check', '$(CONFIG_FILE)'] } },
       storage: { size: '1Gi', storageClassName: 'fast.ssd-2' },
       disruption: { minAvailable: '50%' },
       dependsOn: [{ service: 'db' }],

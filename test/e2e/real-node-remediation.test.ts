@@ -8,17 +8,25 @@
 // this: its faulted pods become Ready at once. The scenarios run side by side
 // (each its own Agent), after one shared wait for their first revisions to
 // count as healthy (HEALTHY_AFTER_SECONDS, 10 s for the e2e operators).
+// Beside them, spec.config.reload (issue 10): one layer edit, made to three
+// Agents that differ only in their reload mode, reaches a new process
+// (Restart) or the running one (InPlace: the agent watches its file; HTTP:
+// the operator calls its reload endpoint) with no restart, no new container
+// and no new ReplicaSet; the time from the edit to the process reporting the
+// new config (the test agent's configLoadedAt) is printed per mode (README).
+// Then spec.config.validate: a layer the agent would refuse stops the new pod
+// in its init container, the serving pod never stops, and it is rolled back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
-import { agentEvents, apply, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
+import { agentEvents, apply, condition, getAgent, patchAgentSpec, waitConverged, waitReady } from '../support/agents.ts';
 import { eventually } from '../support/wait.ts';
 import { auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
-import { agentInfo, onRealNode, readyPods, realNodeImages, requireRealNode } from '../support/real-node.ts';
+import { agentInfo, onRealNode, readyPods, realNodeImages, requireRealNode, sha256, type AgentInfo } from '../support/real-node.ts';
 
 const cluster = useCluster({ realNode: true });
 let ns: string;
@@ -83,6 +91,8 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     if (!node) { skipped = true; return; }
     await startOperator(cluster(), { namespaces: [ns] });
     const image = realNodeImages(cluster()).agent;
+    // The reload Agents come up beside the others; their scenario waits for them itself.
+    await apply(cluster(), ns, { yaml: [...reloadModes.map((m) => [m, reloadName(m)] as const), ['Restart', validated] as const].flatMap(([m, n]) => [reloadLayer(n, 'level: info\n'), reloadAgentYaml(m, image, n)]).join('\n---\n') });
     const agents = { 'bad-release': 2, 'late-crash': 2, unready: 1, 'liveness-kill': 1, 'bad-config': 2 };
     for (const [name, replicas] of Object.entries(agents)) {
       await apply(cluster(), ns, { yaml: agentYaml(name, image, replicas, {}, name === 'bad-config' ? configLayer({ level: 'info' }) : {}) });
@@ -211,4 +221,142 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     assert.match(agent.status?.lastFailure?.message ?? '', /liveness/i);
     assert.doesNotMatch(agent.status?.lastFailure?.message ?? '', /exit code 0/, 'not "keeps exiting (last exit code 0)"');
   });
+  describe('config reload', () => {
+    it('a layer edit reaches the running agent without a restart with InPlace and HTTP, and by a new pod with Restart; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 240_000 }, async (t) => {
+      if (skipped || !(await requireRealNode(t, cluster()))) return;
+      await Promise.all(reloadModes.map((m) => waitReady(cluster(), ns, reloadName(m), 180_000)));
+      const first = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => [m, await onlyPod(reloadName(m))] as const))) as Record<ReloadMode, Seen>;
+      for (const m of reloadModes) assert.equal(first[m].info.config.values['level'], 'info');
+      const replicaSets = async (m: ReloadMode) => (await cluster().apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: `app.kubernetes.io/instance=${reloadName(m)}` })).items.length;
+
+      // The same edit for all three, each timed from just before its own apply.
+      const editedAt = {} as Record<ReloadMode, number>;
+      for (const m of reloadModes) {
+        editedAt[m] = Date.now();
+        await apply(cluster(), ns, { yaml: reloadLayer(reloadName(m), 'level: debug\n') });
+      }
+      const loaded = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => {
+        const seen = await eventually(async () => {
+          for (const pod of await readyPods(cluster(), ns, reloadName(m))) {
+            const info = await agentInfo(cluster(), ns, pod.metadata!.name!).catch(() => undefined);
+            if (info?.config.values['level'] === 'debug') return { pod, info };
+          }
+          return false;
+        }, { timeoutMs: 120_000, intervalMs: 100, message: `${reloadName(m)} reporting level debug` });
+        return [m, seen] as const;
+      }))) as Record<ReloadMode, Seen>;
+      const took = (m: ReloadMode) => (Date.parse(loaded[m].info.configLoadedAt) - editedAt[m]) / 1000;
+      t.diagnostic(`edit -> loaded: ${reloadModes.map((m) => `${m} ${took(m).toFixed(2)} s`).join(', ')}`);
+
+      assert.notEqual(loaded.Restart.pod.metadata?.uid, first.Restart.pod.metadata?.uid, 'Restart: a new pod');
+      assert.equal(await replicaSets('Restart'), 2, 'Restart: a new ReplicaSet');
+      for (const m of ['InPlace', 'HTTP'] as const) {
+        const was = first[m]; const now = loaded[m];
+        assert.equal(now.pod.metadata?.uid, was.pod.metadata?.uid, `${m}: the same pod`);
+        assert.equal(agentContainer(now.pod)?.containerID, agentContainer(was.pod)?.containerID, `${m}: the same container`);
+        assert.equal(agentContainer(now.pod)?.restartCount, agentContainer(was.pod)?.restartCount, `${m}: no restart`);
+        assert.equal(now.info.pid, was.info.pid);
+        assert.equal(now.info.startedAt, was.info.startedAt, `${m}: the same process`);
+        assert.equal(now.info.configLoads, 2, `${m}: loaded once more, in place`);
+        assert.equal(await replicaSets(m), 1, `${m}: no new ReplicaSet`);
+      }
+      // What the operator says: each pod was given the hash the process reports; HTTP: its reload call succeeded.
+      await Promise.all((['InPlace', 'HTTP'] as const).map((m) => eventually(async () => {
+        const a = await getAgent(cluster(), ns, reloadName(m));
+        assert.equal(a.status?.config?.hash, loaded[m].info.config.sha256);
+        assert.deepEqual(a.status?.config?.pods, [{ name: loaded[m].pod.metadata!.name!, hash: loaded[m].info.config.sha256, ...(m === 'HTTP' ? { reload: 'Succeeded' } : {}) }]);
+        assert.equal(condition(a, 'ConfigReloaded')?.status, 'True');
+        assert.equal(a.status?.revision, a.status?.lastHealthyRevision, 'the revision did not move');
+      }, { timeoutMs: 30_000, message: `${reloadName(m)} status.config` })));
+      assert.equal(loaded.HTTP.info.config.sha256, sha256((await cluster().core.readNamespacedConfigMap({ namespace: ns, name: 'reload-http-config' })).data!['config.yaml']!));
+      await withoutTheAnnotation(t);
+    });
+
+    it('validate: a layer the agent would refuse stops the new pod in its init container, the serving pod keeps serving and the release is rolled back', { timeout: 180_000 }, async (t) => {
+      if (skipped || !(await requireRealNode(t, cluster()))) return;
+      await refusedByValidation();
+    });
+  });
 });
+
+const reloadModes = ['Restart', 'InPlace', 'HTTP'] as const;
+type ReloadMode = (typeof reloadModes)[number];
+const reloadName = (mode: ReloadMode) => `reload-${mode.toLowerCase()}`;
+
+/** A Restart Agent with spec.config.validate, healthy since before(): the validation scenario runs beside the modes one. */
+const validated = 'reload-validate';
+
+function reloadLayer(name: string, text: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-layer` }, data: { 'layer.yaml': text } });
+}
+
+function reloadAgentYaml(mode: ReloadMode, image: string, name: string): string {
+  return JSON.stringify({
+    apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
+    spec: {
+      image, ports: [{ name: 'http', containerPort: 8080 }],
+      env: mode === 'InPlace' ? [{ name: 'AGENT_CONFIG_WATCH', value: '100ms' }] : [],
+      config: {
+        layers: [{ configMap: { name: `${name}-layer`, key: 'layer.yaml' } }, { inline: { mode } }],
+        reload: mode === 'HTTP' ? { mode, http: { path: '/reload' } } : { mode },
+        ...(mode === 'Restart' ? { validate: { command: ['/agent', 'check', '$(CONFIG_FILE)'] } } : {}),
+      },
+      podTemplate: onRealNode,
+    },
+  });
+}
+
+interface Seen { pod: V1Pod; info: AgentInfo }
+
+async function onlyPod(name: string): Promise<Seen> {
+  const pods = await readyPods(cluster(), ns, name);
+  assert.equal(pods.length, 1, `one Ready pod of ${name}`);
+  return { pod: pods[0]!, info: await agentInfo(cluster(), ns, pods[0]!.metadata!.name!) };
+}
+
+const agentContainer = (p: V1Pod) => p.status?.containerStatuses?.find((c) => c.name === 'agent');
+
+/**
+ * The InPlace Agent made Unmanaged, and its ConfigMap edited by hand: no pod
+ * annotation, so the file reaches the process only when the kubelet syncs
+ * the pod on its own (syncFrequency, 10 s on the real node, 1 min by default).
+ */
+async function withoutTheAnnotation(t: { diagnostic(message: string): void }): Promise<void> {
+  await cluster().custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents', namespace: ns, name: reloadName('InPlace'), body: { spec: { managementState: 'Unmanaged' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await eventually(async () => assert.equal(condition(await getAgent(cluster(), ns, reloadName('InPlace')), 'Reconciling')?.reason, 'Unmanaged'), { timeoutMs: 30_000, message: 'Unmanaged' });
+  const serving = await onlyPod(reloadName('InPlace'));
+  const editedAt = Date.now();
+  await cluster().core.patchNamespacedConfigMap({ namespace: ns, name: 'reload-inplace-config', body: { data: { 'config.yaml': 'level: warn\n' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const info = await eventually(async () => {
+    const i = await agentInfo(cluster(), ns, serving.pod.metadata!.name!);
+    return i.config.values['level'] === 'warn' ? i : false;
+  }, { timeoutMs: 150_000, intervalMs: 100, message: 'the hand-edited file in the process' });
+  t.diagnostic(`edit -> loaded without the pod annotation (the kubelet's own sync): ${((Date.parse(info.configLoadedAt) - editedAt) / 1000).toFixed(2)} s`);
+}
+
+async function refusedByValidation(): Promise<void> {
+  // A rollback needs a healthy revision to go back to: the first one, once it has run healthy.
+  await waitConverged(cluster(), ns, validated);
+  const healthy = (await getAgent(cluster(), ns, validated)).status?.revision;
+  const serving = await onlyPod(validated);
+  await apply(cluster(), ns, { yaml: reloadLayer(validated, 'level: debug\nagent: { reject: no such output plugin }\n') });
+  const agent = await eventually(async () => {
+    const a = await getAgent(cluster(), ns, validated);
+    assert.equal(a.status?.lastFailure?.container, 'validate-config', `not reported yet: ${JSON.stringify(a.status?.lastFailure)}`);
+    return a;
+  }, { timeoutMs: 90_000, intervalMs: 500, message: 'the validation failure in status' });
+  assert.match(agent.status?.lastFailure?.lastWords ?? '', /config rejected: no such output plugin/);
+  assert.equal(agent.status?.lastFailure?.exitCode, 78);
+  const rolled = await eventually(async () => {
+    const a = await getAgent(cluster(), ns, validated);
+    assert.equal(a.status?.recovery?.rolledBackTo, healthy, `not rolled back yet: ${JSON.stringify(a.status?.recovery)}`);
+    return a;
+  }, { timeoutMs: 60_000, intervalMs: 500, message: 'the rollback to the healthy revision' });
+  assert.equal(condition(rolled, 'Ready')?.reason, 'RolledBack');
+  // The pod that ran before the edit never stopped: the refused file never reached it.
+  const still = await onlyPod(validated);
+  assert.equal(still.pod.metadata?.uid, serving.pod.metadata?.uid);
+  assert.equal(agentContainer(still.pod)?.restartCount, agentContainer(serving.pod)?.restartCount);
+  assert.equal(still.info.config.values['level'], 'info');
+  assert.equal(still.info.config.values['agent.reject'], undefined);
+}

@@ -85,6 +85,9 @@ export interface AgentInfo {
   stateFile: string;
   stateError?: string;
   config: { path: string; sha256?: string; keys: string[]; values: Record<string, string>; error?: string };
+  /** How often the process loaded its config (1 at start, +1 per reload that changed it), and when it last did. */
+  configLoads: number;
+  configLoadedAt: string;
   secret?: { env: string; set: boolean; sha256?: string };
   allocatedMiB: number;
   ready: string;

@@ -28,10 +28,10 @@
 - apiGroups: ["apps"]
   resources: ["controllerrevisions"]
   verbs: ["list", "watch"]
-# health; delete is the RestartPod remediation
+# health; delete is the RestartPod remediation; patch sets only the agent-operator.dev/config-* annotations on the Agent's own pods (reload InPlace/HTTP): the update makes the kubelet rewrite the mounted config at once, where its periodic sync takes up to a minute or two
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["delete", "list", "watch"]
+  verbs: ["delete", "list", "patch", "watch"]
 # owned; deleted when the ports go or ClusterIP<->Headless switches
 - apiGroups: [""]
   resources: ["services"]

@@ -57,7 +57,7 @@ describe('bounds on free-form fields', () => {
 });
 
 describe('renderConfig bounds', () => {
-  const config = (layers: ResolvedConfig['layers']): ResolvedConfig => ({ mountPath: '/etc/agent', fileName: 'config.yaml', layers });
+  const config = (layers: ResolvedConfig['layers']): ResolvedConfig => ({ mountPath: '/etc/agent', fileName: 'config.yaml', layers, reload: { mode: 'Restart', onFailure: 'RestartPod' } });
 
   it('refuses a ConfigMap layer nested 10,000 levels deep instead of overflowing the stack', () => {
     const text = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;

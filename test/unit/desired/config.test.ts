@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { maxRenderedBytes, parseLayer, render, renderConfig } from '../../../src/desired/config.ts';
 import type { ResolvedConfig } from '../../../src/desired/defaults.ts';
 
-const config = (layers: ResolvedConfig['layers'], fileName = 'config.yaml'): ResolvedConfig => ({ mountPath: '/etc/agent', fileName, layers });
+const config = (layers: ResolvedConfig['layers'], fileName = 'config.yaml'): ResolvedConfig => ({ mountPath: '/etc/agent', fileName, layers, reload: { mode: 'Restart', onFailure: 'RestartPod' } });
 const cm = (name: string, key: string) => ({ configMap: { name, key } });
 
 describe('parseLayer', () => {

@@ -65,6 +65,7 @@ async function everyCall(): Promise<Set<Call>> {
   }
   await io.patchAgentStatus('ns', 'a', { phase: 'Ready' } as never, '7');
   await io.deletePod('ns', 'p', 'u');
+  await io.patchPodAnnotations('ns', 'p', 'u', { 'agent-operator.dev/config-hash': 'h' });
   await io.readReferencedDigests('ns', { secrets: [{ name: 's', key: 'key' }], configMaps: [{ name: 'c', key: 'key' }] });
   await io.readLivenessKills('ns', { uid: 'u' });
   const events = apiEventSink(client);

@@ -33,6 +33,7 @@ function recording(opts: { statusAnswer?: Error; refuse?: string } = {}) {
       return { metadata: { name: 'fwd', resourceVersion: `${Number(resourceVersion) + 1}` }, status };
     },
     deletePod: async () => { calls.push('delete pod'); return 'deleted'; },
+    patchPodAnnotations: async (_ns, name) => { calls.push(`annotate ${name}`); return 'patched'; },
     readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
     readLivenessKills: async () => [],
   };

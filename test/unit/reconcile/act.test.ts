@@ -36,6 +36,7 @@ function world(refusal: Error | undefined, refusedKind = 'Deployment') {
     remove: async () => {},
     patchAgentStatus: async (_ns, _n, status) => { statuses.push(status); },
     deletePod: async () => 'deleted',
+    patchPodAnnotations: async () => 'patched',
     readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
   };
   const deps = {
@@ -134,5 +135,36 @@ describe('act: events off the critical path', () => {
     assert.equal(result, 'returned');
     assert.equal(w.statuses.length, 1, 'the status was written');
     assert.ok(recorded >= 1, 'the event was handed to the recorder');
+  });
+});
+
+describe('act: reload InPlace/HTTP', () => {
+  const a = agent('fwd').port('http', 2020).build();
+  const reloadPlan = (p: ReturnType<typeof plan>) => ({
+    ...p,
+    tellPods: [{ name: 'fwd-1', uid: 'u1', annotations: { 'agent-operator.dev/config-hash': 'h' } }],
+    reloadCalls: [{ name: 'fwd-2', uid: 'u2', url: 'http://10.0.0.2:2020/-/reload', method: 'POST', hash: 'h', failures: 1 }],
+  });
+  function recording(refusal: Error | undefined) {
+    const w = world(refusal);
+    const patches: [string, Record<string, string>][] = [];
+    const calls: string[] = [];
+    const deps = { ...w.deps, io: { ...w.deps.io, patchPodAnnotations: async (_ns: string, name: string, _uid: string, ann: Record<string, string>) => { patches.push([name, ann]); return 'patched' as const; } }, callReload: async (c: { url: string; method: string }) => { calls.push(`${c.method} ${c.url}`); return { ok: false, error: 'HTTP 500' }; } };
+    return { deps, patches, calls };
+  }
+
+  it('tells the pods, calls the reload endpoints and records each outcome on its pod', async () => {
+    const r = recording(undefined);
+    await act(a, reloadPlan(plan(observed(a))), r.deps);
+    assert.deepEqual(r.calls, ['POST http://10.0.0.2:2020/-/reload']);
+    assert.deepEqual(r.patches[0], ['fwd-1', { 'agent-operator.dev/config-hash': 'h' }]);
+    assert.equal(r.patches[1]?.[0], 'fwd-2');
+    assert.deepEqual(JSON.parse(r.patches[1]![1]['agent-operator.dev/config-reload']!), { hash: 'h', ok: false, failures: 2, at: t0.toISOString(), error: 'HTTP 500' });
+  });
+
+  it('tells no pod when an apply was refused (the ConfigMap may not hold the new file)', async () => {
+    const r = recording(denied);
+    await act(a, reloadPlan(plan(observed(a))), r.deps);
+    assert.deepEqual(r.patches.map(([n]) => n), ['fwd-2'], 'only the outcome of a call due from before');
   });
 });

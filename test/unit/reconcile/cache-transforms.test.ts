@@ -59,7 +59,7 @@ const situations: [string, V1Pod[]][] = [
   ['a terminating pod that mounts an older config', [livePod('fwd-1', new PodBuilder('x').terminating(), { mounts: 'fwd-config-old' })]],
 ];
 
-const decided = (p: Plan) => ({ apply: p.apply, remove: p.remove, status: p.status, events: p.events, action: p.action, deletePod: p.deletePod, fresh: p.fresh, requeueAfterMs: p.requeueAfterMs });
+const decided = (p: Plan) => ({ apply: p.apply, remove: p.remove, status: p.status, events: p.events, action: p.action, deletePod: p.deletePod, fresh: p.fresh, requeueAfterMs: p.requeueAfterMs, tellPods: p.tellPods, reloadCalls: p.reloadCalls });
 
 describe('the pod cache keeps what the plan reads', () => {
   for (const [name, pods] of situations) {
@@ -84,6 +84,40 @@ describe('the pod cache keeps what the plan reads', () => {
     assert.deepEqual(kept.status, pod.status);
     assert.ok(text.length < JSON.stringify(pod).length * 0.6, `${text.length} of ${JSON.stringify(pod).length} bytes`);
   });
+});
+
+describe('the pod cache keeps what the config reload reads (spec.config.reload HTTP)', () => {
+  // The policy reads the pods' config-* annotations, Ready condition, IP, node and ConfigMap volumes.
+  const h: Agent = { ...a, spec: { ...a.spec, config: { ...a.spec.config!, reload: { mode: 'HTTP' } } } };
+  const hFirst = plan(observed(h));
+  const hApplied = withDesiredHash(hFirst.apply.find((o) => o.kind === 'Deployment')!) as unknown as V1Deployment;
+  const hDeployment: V1Deployment = { ...hApplied, metadata: { ...hApplied.metadata, uid: 'deploy-uid', generation: 1 }, status: deployment.status! };
+  const hash = hFirst.computed.config!.hash;
+  const toldAt = t0.toISOString();
+  const record = (failures: number) => JSON.stringify({ hash, ok: false, failures, at: toldAt, error: 'HTTP 500' });
+  const reloadPod = (name: string, annotations: Record<string, string>): V1Pod => {
+    const t = hDeployment.spec!.template;
+    const built = new PodBuilder('x').revision(hFirst.status!.revision!).restarted({ restartCount: 0, startedSecondsAgo: 3000 }).build();
+    return {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { ...t.metadata, name, namespace: 'team', uid: `uid-${name}`, creationTimestamp: built.metadata!.creationTimestamp!, annotations: { ...t.metadata!.annotations, ...annotations } },
+      spec: { ...t.spec!, nodeName: 'node-1', tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' }] },
+      status: { ...built.status!, podIP: '10.1.2.3' },
+    };
+  };
+  const reloadSituations: [string, V1Pod[], (p: Plan) => unknown][] = [
+    ['a pod not told the config yet is told', [reloadPod('fwd-1', {})], (p) => p.tellPods?.length],
+    ['a told pod gets its reload call', [reloadPod('fwd-1', { 'agent-operator.dev/config-hash': hash, 'agent-operator.dev/config-told-at': toldAt })], (p) => p.reloadCalls?.[0]?.url],
+    ['a pod whose reload failed 3 times is restarted', [reloadPod('fwd-1', { 'agent-operator.dev/config-hash': hash, 'agent-operator.dev/config-told-at': toldAt, 'agent-operator.dev/config-reload': record(3) })], (p) => p.deletePod?.name],
+  ];
+  for (const [name, pods, acted] of reloadSituations) {
+    it(`${name}: the same plan from the stripped pods`, () => {
+      const world = (ps: V1Pod[]) => observed({ ...h, status: hFirst.status! }, { workload: hDeployment, pods: ps, now: new Date(t0.getTime() + 3600_000) });
+      const whole = plan(world(pods));
+      assert.ok(acted(whole), 'the situation makes the reload act');
+      assert.deepEqual(decided(plan(world(pods.map(podForCache)))), decided(whole));
+    });
+  }
 });
 
 describe('the EndpointSlice cache keeps each endpoint\'s vote', () => {

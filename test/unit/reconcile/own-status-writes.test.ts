@@ -77,6 +77,7 @@ function laggingWorld(initial: Agent) {
       return stored;
     },
     deletePod: async () => 'deleted',
+    patchPodAnnotations: async () => 'patched',
     readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
     readLivenessKills: async () => [],
   };

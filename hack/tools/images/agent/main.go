@@ -39,6 +39,8 @@ type Info struct {
 	StateFile    string        `json:"stateFile"`
 	StateError   string        `json:"stateError,omitempty"`
 	Config       ConfigReport  `json:"config"`
+	ConfigLoads  int           `json:"configLoads"`
+	ConfigAt     time.Time     `json:"configLoadedAt"`
 	Secret       *SecretReport `json:"secret,omitempty"`
 	AllocatedMiB int           `json:"allocatedMiB"`
 	Ready        Mode          `json:"ready"`
@@ -70,6 +72,9 @@ type agent struct {
 var ballast [][]byte
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "check" {
+		os.Exit(check(os.Args[2], os.Stderr))
+	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	s, err := ParseSettings(os.Getenv)
 	if err != nil {
@@ -93,6 +98,9 @@ func main() {
 	if why, refused := Rejected(a.info.Config); refused {
 		log.Error("config rejected", "file", s.ConfigFile, "sha256", a.info.Config.SHA256, "why", why)
 		os.Exit(78)
+	}
+	if s.ConfigWatch > 0 {
+		go a.watchConfig(s.ConfigWatch)
 	}
 	if s.Exit {
 		time.AfterFunc(s.ExitAfter, func() {
@@ -152,6 +160,7 @@ func (a *agent) gather() Info {
 	default:
 		info.Config = ConfigReport{Path: s.ConfigFile, Keys: []string{}, Values: map[string]string{}, Error: err.Error()}
 	}
+	info.ConfigLoads, info.ConfigAt = 1, time.Now().UTC()
 	if s.SecretEnv != "" {
 		value, set := os.LookupEnv(s.SecretEnv)
 		info.Secret = &SecretReport{Env: s.SecretEnv, Set: set}
@@ -208,6 +217,7 @@ func (a *agent) routes() http.Handler {
 		io.WriteString(w, c.Format())
 	})
 	mux.HandleFunc("POST /control", a.writeControl)
+	mux.HandleFunc("POST /reload", a.reload)
 	return mux
 }
 
@@ -325,4 +335,85 @@ func grow(log *slog.Logger, held int, perSecond float64, toMiB int) {
 			owed -= float64(step)
 		}
 	}
+}
+
+// loadConfig reads the config file again and, unless it asks to be refused
+// (RejectKey), makes it the one in force, as an agent's hot reload does: a
+// config it rejects leaves the running one in place. changed is false when
+// the bytes are those already loaded.
+func (a *agent) loadConfig() (report ConfigReport, changed bool, err error) {
+	content, err := os.ReadFile(a.settings.ConfigFile)
+	if err != nil {
+		return ConfigReport{}, false, err
+	}
+	report = ReportConfig(a.settings.ConfigFile, content)
+	if why, refused := Rejected(report); refused {
+		return report, false, fmt.Errorf("config rejected: %s", why)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if report.SHA256 == a.info.Config.SHA256 {
+		return report, false, nil
+	}
+	a.info.Config, a.info.ConfigLoads, a.info.ConfigAt = report, a.info.ConfigLoads+1, time.Now().UTC()
+	return report, true, nil
+}
+
+// watchConfig polls the file (the kubelet swaps a ConfigMap volume's files
+// atomically, through a symlink, so a read never sees half a file).
+func (a *agent) watchConfig(every time.Duration) {
+	last := ""
+	for range time.Tick(every) {
+		report, changed, err := a.loadConfig()
+		switch {
+		case err != nil && report.SHA256 != last:
+			a.log.Error("config reload refused", "sha256", report.SHA256, "error", err.Error())
+		case changed:
+			a.log.Info("config reloaded", "sha256", report.SHA256, "by", "watch")
+		}
+		last = report.SHA256
+	}
+}
+
+// reload is the HTTP reload endpoint (as fluent-bit's /api/v2/reload or
+// Prometheus' /-/reload): 200 with the config in force, 400 when the file
+// is refused (the old config stays), 500 when it cannot be read.
+func (a *agent) reload(w http.ResponseWriter, r *http.Request) {
+	report, changed, err := a.loadConfig()
+	if err != nil {
+		status := http.StatusInternalServerError
+		if report.SHA256 != "" {
+			status = http.StatusBadRequest
+		}
+		a.log.Error("config reload refused", "sha256", report.SHA256, "error", err.Error(), "by", "http")
+		http.Error(w, err.Error(), status)
+		return
+	}
+	if changed {
+		a.log.Info("config reloaded", "sha256", report.SHA256, "by", "http")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(report)
+}
+
+// check is `agent check FILE`, the agent's own validator (as `fluent-bit
+// --dry-run`): exit 0 for a config it would load, 78 (EX_CONFIG) with the
+// reason on stderr for one it would refuse, 66 (EX_NOINPUT) when unreadable.
+// spec.config.validate runs it in an init container.
+func check(file string, stderr io.Writer) int {
+	content, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "cannot read %s: %v\n", file, err)
+		return 66
+	}
+	report := ReportConfig(file, content)
+	if report.Error != "" {
+		fmt.Fprintf(stderr, "%s: %s\n", file, report.Error)
+		return 78
+	}
+	if why, refused := Rejected(report); refused {
+		fmt.Fprintf(stderr, "config rejected: %s\n", why)
+		return 78
+	}
+	return 0
 }

@@ -24,10 +24,11 @@ type Settings struct {
 	ExitCode    int           // AGENT_EXIT_CODE: exit with this code ...
 	ExitAfter   time.Duration // AGENT_EXIT_AFTER: ... this long after start (set either to exit)
 	Exit        bool
-	ExitMessage string  // AGENT_EXIT_MESSAGE: printed to stderr as is just before that exit (its last words; "\n" starts a line)
-	BusyThreads int     // AGENT_BUSY_THREADS: goroutines that spin for ever (CPU-bound work under a CPU limit)
-	GrowMiBPerS float64 // AGENT_GROW_MIB_PER_SEC: after AGENT_ALLOC_MIB, allocate and touch this much more every second (0.5: 1 MiB every 2 s) ...
-	GrowToMiB   int     // AGENT_GROW_TO_MIB: ... until this much is held in all (0: for ever)
+	ExitMessage string        // AGENT_EXIT_MESSAGE: printed to stderr as is just before that exit (its last words; "\n" starts a line)
+	BusyThreads int           // AGENT_BUSY_THREADS: goroutines that spin for ever (CPU-bound work under a CPU limit)
+	GrowMiBPerS float64       // AGENT_GROW_MIB_PER_SEC: after AGENT_ALLOC_MIB, allocate and touch this much more every second (0.5: 1 MiB every 2 s) ...
+	GrowToMiB   int           // AGENT_GROW_TO_MIB: ... until this much is held in all (0: for ever)
+	ConfigWatch time.Duration // AGENT_CONFIG_WATCH: poll the config file this often and reload it when its bytes change (0: read once at start; POST /reload always works)
 }
 
 // Probe is how one health endpoint answers: Mode from the start, and
@@ -75,6 +76,7 @@ func ParseSettings(getenv func(string) string) (Settings, error) {
 		s.ControlFile = v
 	}
 	s.AllocMiB = p.int("AGENT_ALLOC_MIB", 0)
+	s.ConfigWatch = p.duration("AGENT_CONFIG_WATCH")
 	s.ExitCode = p.int("AGENT_EXIT_CODE", 0)
 	s.ExitAfter = p.duration("AGENT_EXIT_AFTER")
 	s.Exit = getenv("AGENT_EXIT_CODE") != "" || getenv("AGENT_EXIT_AFTER") != ""

@@ -27,6 +27,7 @@ func TestEveryKnobIsReadFromItsVariable(t *testing.T) {
 		"AGENT_LIVE": "fail", "AGENT_CONFIG_FILE": "/c/config.json", "SECRET_ENV": "TOKEN", "AGENT_STATE_DIR": "/data",
 		"AGENT_ALLOC_MIB": "200", "AGENT_EXIT_CODE": "3", "AGENT_EXIT_AFTER": "500ms",
 		"AGENT_EXIT_MESSAGE": `token x\nerror: no such host`, "AGENT_BUSY_THREADS": "2", "AGENT_GROW_MIB_PER_SEC": "0.5", "AGENT_GROW_TO_MIB": "190",
+		"AGENT_CONFIG_WATCH": "100ms",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +35,7 @@ func TestEveryKnobIsReadFromItsVariable(t *testing.T) {
 	want := Settings{Port: 9000, StartDelay: 3 * time.Second, Ready: Probe{Mode: Hang, FailAfter: time.Minute}, Live: Probe{Mode: Fail},
 		ConfigFile: "/c/config.json", SecretEnv: "TOKEN", StateDir: "/data", ControlFile: "/data/control",
 		AllocMiB: 200, ExitCode: 3, ExitAfter: 500 * time.Millisecond, Exit: true,
-		ExitMessage: "token x\nerror: no such host", BusyThreads: 2, GrowMiBPerS: 0.5, GrowToMiB: 190}
+		ExitMessage: "token x\nerror: no such host", BusyThreads: 2, GrowMiBPerS: 0.5, GrowToMiB: 190, ConfigWatch: 100 * time.Millisecond}
 	if s != want {
 		t.Fatalf("got %+v, want %+v", s, want)
 	}
