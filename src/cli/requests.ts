@@ -1,4 +1,5 @@
 import { holdAnnotation, resumeAnnotation, rollbackAnnotation } from '../api/annotations.ts';
+import { statusTime } from '../lib/time.ts';
 import type { AgentObject } from './view.ts';
 
 // hold / resume / rollback as annotation changes (docs/operations.md,
@@ -12,16 +13,15 @@ export type Request =
 
 export type Annotate = { ok: true; set: Record<string, string>; remove: string[]; summary: string } | { ok: false; error: string };
 
-const stamp = (now: Date) => now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export function annotate(agent: AgentObject, req: Request, now: Date): Annotate {
   const name = agent.metadata.name;
   switch (req.kind) {
     case 'hold':
-      return { ok: true, set: { [holdAnnotation]: `by=${req.by} at=${stamp(now)}` }, remove: [], summary: `${name}: remediation paused until \`kubectl agent resume ${name}\`` };
+      return { ok: true, set: { [holdAnnotation]: `by=${req.by} at=${statusTime(now)}` }, remove: [], summary: `${name}: remediation paused until \`kubectl agent resume ${name}\`` };
     case 'resume':
       return {
-        ok: true, set: { [resumeAnnotation]: `at=${stamp(now)}` }, remove: agent.metadata.annotations?.[holdAnnotation] !== undefined ? [holdAnnotation] : [],
+        ok: true, set: { [resumeAnnotation]: `at=${statusTime(now)}` }, remove: agent.metadata.annotations?.[holdAnnotation] !== undefined ? [holdAnnotation] : [],
         summary: `${name}: remediation resumed${agent.status?.recovery?.lastAction === 'Hold' ? '; the operator\'s hold is lifted and restart attempts start over' : ''}`,
       };
     case 'rollback': {
@@ -33,7 +33,7 @@ export function annotate(agent: AgentObject, req: Request, now: Date): Annotate 
       const generation = agent.metadata.generation;
       if (generation === undefined) return { ok: false, error: `${name} has no metadata.generation` };
       return {
-        ok: true, set: { [rollbackAnnotation]: `to=${to} generation=${generation} at=${stamp(now)}` }, remove: [],
+        ok: true, set: { [rollbackAnnotation]: `to=${to} generation=${generation} at=${statusTime(now)}` }, remove: [],
         summary: `${name}: rollback to revision ${to} requested; it holds until the spec changes (\`kubectl agent why ${name}\` shows when it is done)`,
       };
     }

@@ -1,6 +1,7 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { revisionAnnotation } from '../api/annotations.ts';
 import { parseQuantity } from '../lib/quantity.ts';
+import { statusTime } from '../lib/time.ts';
 import { containerName } from '../desired/pod-spec.ts';
 import type { Failure } from './failure.ts';
 
@@ -35,7 +36,7 @@ export function detectReplicaFailures(replicaSets: readonly V1ReplicaSet[], memo
     if (limit !== undefined && memoryOverride !== undefined && parseQuantity(String(limit)) === parseQuantity(memoryOverride)) f.refusedRaise = true;
     const revision = rs.spec?.template?.metadata?.annotations?.[revisionAnnotation];
     if (revision !== undefined) f.revision = revision;
-    if (c.lastTransitionTime !== undefined) f.since = new Date(c.lastTransitionTime).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (c.lastTransitionTime !== undefined) f.since = statusTime(new Date(c.lastTransitionTime));
     out.push(f);
   }
   return out;
