@@ -85,9 +85,9 @@ const localCluster = only !== 'unit' && process.env.E2E_USE_KUBECONFIG !== '1';
 const realNode = localCluster ? realNodeVerdict() : undefined;
 const hostStep = realNode?.ok ? run('real node on this host', 'node', nodeTest(['test/host/**/*.test.ts']), process.env, only === 'all') : undefined;
 
-// The e2e cluster comes up beside the unit tests: they keep one core busy,
-// and `up` mostly waits on processes starting (16 s saved from the run). It
-// starts once the host test is done, since that test needs the real node to itself.
+// The e2e cluster comes up beside the typecheck and unit tests: `up` mostly
+// waits on processes starting, and its 16 s no longer follow the unit tests.
+// It starts once the host test is done: that test needs the real node to itself.
 const e2eEnv: NodeJS.ProcessEnv = { ...process.env };
 let clusterDir: string | undefined;
 let clusterUp: Promise<number> | undefined;
