@@ -222,8 +222,8 @@ async function runAsServiceAccount(release: string, releaseNs: string, watch: st
   try {
     const started = op.logs().find((l) => l.msg === 'agent-operator starting');
     assert.deepEqual(started?.namespaces, watch.length ? watch : 'all', 'cluster mode watches every namespace, namespaced mode only its own');
-    await coreScenario(ns);
-    await editsThatDelete(ns);
+    // Different Agents (the examples; "editor"): at once, so their waits overlap in this runs-alone file.
+    await Promise.all([coreScenario(ns), editsThatDelete(ns)]);
     const lease = await cluster().kubectl(['get', 'lease', await leaseName(release, releaseNs), '-n', releaseNs, '-o', 'jsonpath={.spec.holderIdentity}']);
     assert.ok(lease.stdout.trim(), 'the operator holds the chart\'s Lease in the release namespace');
     const problems = permissionProblems(op, ns);

@@ -5,7 +5,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { useCluster, repoRoot } from '../support/cluster.ts';
@@ -68,6 +68,8 @@ describe('kubectl agent', () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'plugin');
     pluginDir = installPlugin();
+    const dir = pluginDir;
+    cluster().onTeardown(() => rmSync(dir, { recursive: true, force: true }));
     await startOperator(cluster(), { namespaces: [ns] });
   });
 

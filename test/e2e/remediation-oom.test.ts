@@ -41,7 +41,10 @@ const spec = {
   },
 };
 
-describe('an agent that is OOMKilled over and over', () => {
+// The two Agents run at once (describe concurrency; their own pods, events and
+// watches): the rollback case waits ~25 s for its revision to turn healthy and
+// be used up, which overlaps the first case instead of following it (102 s -> ~70 s).
+describe('an agent that is OOMKilled over and over', { concurrency: true }, () => {
   const injectors: FaultInjector[] = [];
   const seen = new Map<string, { memoryLimits: string[]; deploymentLimits: string[]; generations: Set<number> }>();
   const of = (agent: string) => {
@@ -151,6 +154,8 @@ describe('an agent that is OOMKilled over and over', () => {
     assert.deepEqual(ready.spec.resources, spec.resources);
   });
 
+  // These three follow one another: each reads what the one before left.
+  describe(`${grower}, healthy at v1 first`, { concurrency: false }, () => {
   it('with a healthy revision to go back to, rolls back to it once the raises are used up', async () => {
     const v1 = await eventually(async () => {
       const a = await getAgent(grower);
@@ -211,6 +216,7 @@ describe('an agent that is OOMKilled over and over', () => {
     const d3 = await cluster().apps.readNamespacedDeployment({ name: grower, namespace: ns });
     assert.equal(d3.spec?.template.spec?.containers[0]?.image, 'registry.example/grower:3.0');
     assert.equal(d3.spec?.template.spec?.containers[0]?.resources?.limits?.['memory'], '256Mi', "the spec's limit again");
+  });
   });
 });
 

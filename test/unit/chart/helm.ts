@@ -2,7 +2,7 @@
 // against charts/agent-operator, with Helm's home directories in a throwaway
 // folder so a developer's repositories and plugins never leak in.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -27,14 +27,22 @@ export const skipWithoutHelm = helm
   ? false
   : 'helm is not built yet: run `make tools` (hack/build-tools builds it into the tool cache)';
 
-const home = mkdtempSync(join(tmpdir(), 'agent-operator-helm-'));
-const env = {
-  ...process.env,
-  HELM_CACHE_HOME: join(home, 'cache'),
-  HELM_CONFIG_HOME: join(home, 'config'),
-  HELM_DATA_HOME: join(home, 'data'),
-  KUBECONFIG: join(home, 'no-kubeconfig'),
-};
+let helmEnv: NodeJS.ProcessEnv | undefined;
+/** Helm's homes in one temp folder per test process, made on first use and removed on exit (it was left behind, one per run). */
+function env(): NodeJS.ProcessEnv {
+  if (!helmEnv) {
+    const home = mkdtempSync(join(tmpdir(), 'agent-operator-helm-'));
+    process.once('exit', () => rmSync(home, { recursive: true, force: true }));
+    helmEnv = {
+      ...process.env,
+      HELM_CACHE_HOME: join(home, 'cache'),
+      HELM_CONFIG_HOME: join(home, 'config'),
+      HELM_DATA_HOME: join(home, 'data'),
+      KUBECONFIG: join(home, 'no-kubeconfig'),
+    };
+  }
+  return helmEnv;
+}
 
 /**
  * The Kubernetes version the local control plane runs. `go install` builds
@@ -48,7 +56,7 @@ export interface HelmResult { status: number; stdout: string; stderr: string }
 export function runHelm(args: string[]): HelmResult {
   if (!helm) throw new Error('helm is missing');
   const offline = args[0] === 'template' || args[0] === 'lint';
-  const r = spawnSync(helm, offline ? [...args, '--kube-version', kubeVersion] : args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(helm, offline ? [...args, '--kube-version', kubeVersion] : args, { env: env(), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
