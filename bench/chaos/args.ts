@@ -52,7 +52,8 @@ BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures
                              defaults  the operator and Agents with its defaults
                              fast      the operator with its fastest safe settings
   --warmup S               seconds before the first fault (default 75: the defaults
-                           arm's revisions need HEALTHY_AFTER_SECONDS=60 to count healthy)
+                           arm's revisions count healthy, so can be rolled back to,
+                           minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)
   --human-after S          a person reverts a bad release this long after it (default 240)
   --cause S                a passing cause (transient crash, late Secret or dependency) lasts this long (default 30)
   --settle S               after the last revert, and between two faults of one agent (default 60)

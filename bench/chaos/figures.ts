@@ -32,6 +32,8 @@ export interface FaultOutcome {
   abnormalSeconds: number;
   impacted: boolean;
   needsHuman: boolean;
+  /** The abnormal stretches the MTTR counts, for reading where its seconds went (faults.csv). */
+  stretches: Stretch[];
 }
 
 export interface ClassFigures {
@@ -63,14 +65,14 @@ export function outcomes(faults: readonly Fault[], stretches: ReadonlyMap<number
     const inWindow = (stretches.get(fault.agent) ?? []).filter((s) => (s.to ?? Infinity) > fault.at && s.from < next);
     const down = (list: readonly Stretch[]) => list.reduce((n, s) => n + Math.min(s.to ?? next, next) - Math.max(s.from, fault.at), 0);
     const last = inWindow.at(-1);
-    if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, abnormalSeconds: down(inWindow), impacted: true, needsHuman: true };
+    if (last && (last.to === undefined || last.to >= next)) return { fault, mttr: undefined, abnormalSeconds: down(inWindow), impacted: true, needsHuman: true, stretches: inWindow };
     const caused = inWindow.filter((s) => s.from < fault.endsAt);
-    if (caused.length === 0) return { fault, mttr: 0, abnormalSeconds: 0, impacted: false, needsHuman: false };
+    if (caused.length === 0) return { fault, mttr: 0, abnormalSeconds: 0, impacted: false, needsHuman: false, stretches: [] };
     const recovered = caused.at(-1)!.to!;
     if (releaseClasses.has(fault.class) && recovered + stableSeconds > fault.endsAt) {
-      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: true };
+      return { fault, mttr: Math.max(recovered, fault.endsAt) - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: true, stretches: caused };
     }
-    return { fault, mttr: recovered - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: false };
+    return { fault, mttr: recovered - fault.at, abnormalSeconds: down(caused), impacted: true, needsHuman: false, stretches: caused };
   });
 }
 

@@ -2,7 +2,7 @@
 // and the README. Pure apart from writeCsv.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArmFigures } from './figures.ts';
+import type { ArmFigures, FaultOutcome } from './figures.ts';
 import type { RunResult } from './run.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -61,8 +61,11 @@ const csv = (rows: (string | number | undefined)[][]) => rows.map((r) => r.map((
 
 const classesCsv = (arms: readonly ArmFigures[]) => [['arm', 'class', 'faults', 'recovered', 'p50_s', 'p95_s', 'max_s', 'needs_human', 'abnormal_s_per_fault'],
   ...arms.flatMap((f) => f.classes.map((c) => [f.arm, c.class, c.faults, c.recovered, c.p50, c.p95, c.max, c.needsHuman, c.abnormalSeconds.toFixed(1)]))];
-const faultsCsv = (arms: readonly ArmFigures[]) => [['arm', 'id', 'class', 'agent', 'at_s', 'ends_at_s', 'mttr_s', 'needs_human', 'abnormal_s'],
-  ...arms.flatMap((f) => f.outcomes.map((o) => [f.arm, o.fault.id, o.fault.class, o.fault.agent, o.fault.at, o.fault.endsAt, o.mttr?.toFixed(1), o.needsHuman ? 1 : 0, o.abnormalSeconds.toFixed(1)]))];
+const faultsCsv = (arms: readonly ArmFigures[]) => [['arm', 'id', 'class', 'agent', 'at_s', 'ends_at_s', 'mttr_s', 'needs_human', 'abnormal_s', 'abnormal_stretches_s'],
+  ...arms.flatMap((f) => f.outcomes.map((o) => [f.arm, o.fault.id, o.fault.class, o.fault.agent, o.fault.at, o.fault.endsAt, o.mttr?.toFixed(1), o.needsHuman ? 1 : 0, o.abnormalSeconds.toFixed(1), stretchesText(o)]))];
+
+/** The stretches an MTTR counts, in seconds after the onset ("0.4-8.4 24.4-25.4"; no end: still abnormal), to see where its seconds went. */
+export const stretchesText = (o: FaultOutcome) => o.stretches.map((s) => `${(s.from - o.fault.at).toFixed(1)}-${s.to === undefined ? '' : (s.to - o.fault.at).toFixed(1)}`).join(' ');
 
 export function writeCsv(dir: string, r: RunResult): string[] {
   mkdirSync(dir, { recursive: true });

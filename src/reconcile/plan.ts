@@ -18,7 +18,7 @@ import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
 import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
-import { computeStatus, type DependencyState as StatusDependencies } from '../status/compute.ts';
+import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
 import type { Rollout } from '../status/rollout-summary.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
@@ -212,7 +212,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
-  const requeue = [decision.requeueAfterMs, detectionDue, reload?.requeueAfterMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, o.pods, now, healthyAfterSeconds);
+  const requeue = [decision.requeueAfterMs, detectionDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }

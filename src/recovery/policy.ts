@@ -171,12 +171,14 @@ export function decide(input: DecideInput): Decision {
   const failedRelease = policy.onExhausted === 'Rollback' && input.lastHealthyRevision !== undefined && input.lastHealthyRevision !== running
     && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled');
   // A failed release whose kubelet retry has failed too (the container died
-  // again and waits in its back-off) is rolled back now: the step's wait is
-  // for the kubelet's retry, and that is spent. Waiting the rest of the step
-  // only kept a bad release's crashing pod around (make chaos: bad-release
-  // MTTR 16-17 s, the step being 10 s of it), the way a canary that failed its
-  // check is aborted at once rather than retried.
-  if (failedRelease && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled' && f.containerState === 'waiting' && (f.restartCount ?? 0) >= 1)) {
+  // again: terminated or waiting in its back-off) is rolled back now: the
+  // step's wait is for the kubelet's retry, and that is spent. Waiting the
+  // rest of the step only kept a bad release's crashing pod around (make
+  // chaos: bad-release MTTR 16-17 s, the step being 10 s of it), the way a
+  // canary that failed its check is aborted at once rather than retried. A
+  // real kubelet reports the dead retry as terminated until its next pod sync
+  // (up to 10 s later) says CrashLoopBackOff, so terminated counts the same.
+  if (failedRelease && remediable.some((f) => f.revision === running && f.reason !== 'OOMKilled' && retryDied(f))) {
     return exhaust(input, rec, events, remediable, now, finish, false);
   }
 
@@ -271,6 +273,11 @@ function exhaust(
   act(rec, 'Hold', now);
   events.push({ type: 'Warning', reason: 'RecoveryExhausted', message: say.exhaustedText(why, target, failing, input.policy.restart.healthyResetSeconds, usedUp) });
   return finish({ type: 'Hold' });
+}
+
+/** The container died after the kubelet had restarted it at least once: its own retry is spent. */
+function retryDied(f: Failure): boolean {
+  return (f.containerState === 'waiting' || f.containerState === 'terminated') && (f.restartCount ?? 0) >= 1;
 }
 
 function countAttempt(rec: RecoveryStatus, policy: RecoveryPolicy, now: number): void {

@@ -262,13 +262,30 @@ function deadlineText(input: StatusInput, r: Rollout, failureText: string | unde
 
 /** The revision running counts as healthy once it has been complete, ready and failure-free for healthyAfterSeconds. */
 function healthyRevision(input: StatusInput, r: Rollout, active: readonly Failure[]): string | undefined {
-  // The pods' own record bounds the operator's: a crash it did not see breaks the stretch too.
-  const seen = toMs(input.decision.recovery.healthySince);
-  const podsUp = toMs(readySince(input.pods));
-  const since = seen === undefined || podsUp === undefined ? seen : Math.max(seen, podsUp);
+  const since = healthyStretchStart(input.decision.recovery, input.pods);
   if (since === undefined || active.length || !r.complete || input.desiredReplicas === 0) return undefined;
   if (input.now.getTime() - since < (input.healthyAfterSeconds ?? defaultHealthyAfterSeconds) * 1000) return undefined;
   return r.revision ?? runRevision(input);
+}
+
+/** The pods' own record bounds the operator's: a crash it did not see breaks the stretch too. */
+function healthyStretchStart(rec: RecoveryStatus | undefined, pods: readonly V1Pod[]): number | undefined {
+  const seen = toMs(rec?.healthySince);
+  const podsUp = toMs(readySince(pods));
+  return seen === undefined || podsUp === undefined ? seen : Math.max(seen, podsUp);
+}
+
+/**
+ * How long until the revision running healthy now will have been so for
+ * healthyAfterSeconds and becomes lastHealthyRevision: the reconcile is due
+ * then. Left to the periodic requeue (15 s) it came up to 15 s late, and a
+ * bad release in that gap had no revision to roll back to (make chaos).
+ */
+export function healthyRevisionDueInMs(status: AgentStatus, pods: readonly V1Pod[], now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
+  if (status.revision === undefined || status.lastHealthyRevision === status.revision) return undefined;
+  const since = healthyStretchStart(status.recovery, pods);
+  const due = since === undefined ? undefined : since + healthyAfterSeconds * 1000 - now.getTime();
+  return due !== undefined && due > 0 ? due : undefined;
 }
 
 /**

@@ -39,9 +39,12 @@ describe('make chaos, short', () => {
     const audit = auditLogPath(cluster())!;
     // The person reverts after 60 s: a release applied while the SIGKILLed operator's successor waits out the
     // 15 s lease is rolled out only once it leads, and a revert before then would leave it nothing to remedy.
+    // The 25 s warm-up: a revision becomes the rollback target minReadySeconds (5) + the fast arm's
+    // HEALTHY_AFTER_SECONDS (15) after its pods are Ready, plus a reconcile's latency; with 20 s the first
+    // faults sometimes found none and were restarted instead of rolled back.
     const run = await runChaos([
       '--agents', '10', '--minutes', '0.5', '--rate', '18', '--arms', 'plain,fast', '--seed', '7',
-      '--warmup', '20', '--human-after', '60', '--cause', '15', '--settle', '15',
+      '--warmup', '25', '--human-after', '60', '--cause', '15', '--settle', '15',
       '--no-plots', '--audit-log', audit, '--out', join(cluster().clusterDir!, 'chaos-out'),
     ]);
     const last = run.stdout.trim().split('\n').at(-1) ?? '';

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { abnormalRate, figures, outcomes, toStretches, type Stretch } from '../../../bench/chaos/figures.ts';
 import type { Fault } from '../../../bench/chaos/schedule.ts';
+import { stretchesText } from '../../../bench/chaos/report.ts';
 
 const bad = (agent: number, at: number, endsAt: number, id = 0): Fault => ({ id, class: 'bad-release', at, agent, endsAt });
 const transient = (agent: number, at: number, endsAt: number, id = 0): Fault => ({ id, class: 'transient-crash', at, agent, endsAt });
@@ -38,6 +39,7 @@ describe('chaos figures', () => {
     const [o] = outcomes([{ ...bad(0, 10, 240), class: 'memory-growth' }], one([{ from: 12, to: 14 }, { from: 100, to: 101 }, { from: 241, to: 243 }]), 300);
     assert.equal(o!.mttr, 91);
     assert.equal(o!.abnormalSeconds, 3, 'the revert\'s own blip is not counted either');
+    assert.equal(stretchesText(o!), '2.0-4.0 90.0-91.0', 'faults.csv says where the MTTR went, from the onset');
     const [never] = outcomes([transient(0, 10, 40)], one([{ from: 5, to: undefined }]), 100);
     assert.equal(never!.abnormalSeconds, 90, 'from the onset to the end');
   });

@@ -66,6 +66,25 @@ describe('plan', () => {
     assert.equal(a.status?.lastHealthyRevision, revision);
   });
 
+  it('reconciles again the moment the revision has been healthy for healthy-after, not on the next periodic requeue', () => {
+    // make chaos (issue 12): recorded up to 15 s late (the unsettled requeue), a bad release right after
+    // the warm-up found no lastHealthyRevision and was restarted instead of rolled back
+    let a = agent('fwd').port('http', 2020).build();
+    const first = plan(observed(a));
+    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
+    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
+    const revision = first.status!.revision!;
+    const at = (t: number) => {
+      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
+      a = { ...a, status: p.status ?? a.status };
+      return p;
+    };
+    at(1);
+    assert.equal(at(5).requeueAfterMs, 6000, 'seen healthy from 1 s: recorded at 11 s');
+    assert.equal(at(11).status?.lastHealthyRevision, revision);
+    assert.equal(at(12).requeueAfterMs, undefined, 'settled: nothing more to wait for');
+  });
+
   it('a converged Agent plans no write at all', () => {
     let a = agent('fwd').port('http', 2020).build();
     const first = plan(observed(a));

@@ -111,6 +111,19 @@ describe('decide: restart with backoff, then onExhausted', () => {
     assert.equal(c.at(3, [{ ...pullFailure('a'), revision: 'rev2' }]).action.type, 'None');
   });
 
+  it("rolls a failed release back when its retried container has died, before the kubelet reports the back-off", () => {
+    // the real node (issue 12): a kubelet writes the dead retry as terminated (restartCount 1) and turns it into
+    // waiting/CrashLoopBackOff only at its next pod sync, up to 10 s later; make chaos's bad release waited out the step
+    const a = new Agent();
+    assert.equal(a.at(0, [crash('a', 0, { revision: 'rev2', containerState: 'terminated' })]).action.type, 'None', 'the first death: the kubelet retries at once');
+    assert.equal(a.at(1, [crash('a', 1, { revision: 'rev2', containerState: 'running' })]).action.type, 'None', 'its retry is running');
+    assert.deepEqual(a.at(3, [crash('a', 1, { revision: 'rev2', containerState: 'terminated' })]).action, { type: 'Rollback', from: 'rev2', to: 'rev1' });
+    // a proven revision's dead retry still gets the whole first step
+    const b = new Agent({ lastHealthyRevision: 'rev2' });
+    assert.equal(b.at(0, [crash('a', 0, { containerState: 'terminated' })]).action.type, 'None');
+    assert.equal(b.at(3, [crash('a', 1, { containerState: 'terminated' })]).action.type, 'None');
+  });
+
   it('restarts a new revision on the schedule when onExhausted is Hold (there is nothing to roll back to by policy)', () => {
     const a = new Agent({ policy: { ...basePolicy, onExhausted: 'Hold' } });
     a.at(0, [crash('a', 1, { revision: 'rev2' })]);
