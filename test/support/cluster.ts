@@ -60,6 +60,13 @@ export interface UseClusterOptions {
   realNode?: boolean;
   /** always a private local control plane, whatever E2E_KUBECONFIG / E2E_USE_KUBECONFIG say */
   private?: boolean;
+  /**
+   * the node lifecycle and taint eviction controllers run (hack/cluster up
+   * --node-lifecycle): a stopped node is marked lost and its pods evicted.
+   * Only with private: a late heartbeat under load must not evict the pods
+   * of every file sharing a cluster.
+   */
+  nodeLifecycle?: boolean;
 }
 
 /** Registers before/after hooks for the enclosing file or suite; the returned function gives the cluster inside tests and hooks. */
@@ -69,6 +76,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
   const teardown: Array<() => unknown> = [];
 
   before(async () => {
+    if (options.nodeLifecycle && !options.private) throw new Error('useCluster({ nodeLifecycle: true }) needs private: true');
     const external = options.private ? undefined : externalKubeconfig();
     if (external) {
       current = connect(external.path, external.source, teardown);
@@ -77,6 +85,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
     privateParent = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
     const dir = join(privateParent, 'cluster');
     const args = ['up', '--dir', dir, '--nodes', String(options.nodes ?? 3), '--owner-pid', String(process.pid)];
+    if (options.nodeLifecycle) args.push('--node-lifecycle');
     if (options.realNode) {
       const check = await run(join(repoRoot, 'hack/real-node'), ['check']);
       if (check.code === 0) args.push('--real-node');
