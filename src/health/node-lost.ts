@@ -75,14 +75,23 @@ export function nodesToRead(pods: readonly V1Pod[]): string[] {
   return [...names].sort().slice(0, maxNodesRead);
 }
 
-/** One NodeLost failure per pod on a lost node. */
-export function nodeLostFailures(pods: readonly V1Pod[], nodes: readonly NodeView[]): Failure[] {
+/**
+ * One NodeLost failure per pod on a lost node. `kind` is the workload's: a
+ * Deployment's pod being deleted (evicted) is no replica any more, its
+ * ReplicaSet has started a replacement elsewhere, and it stays Terminating
+ * only until the node confirms, which a lost node never does: it would hold
+ * the Agent NotReady next to a Ready replacement. A StatefulSet's is still
+ * the replica (its name is taken until it goes), a DaemonSet's has no other
+ * node: those stay reported.
+ */
+export function nodeLostFailures(pods: readonly V1Pod[], nodes: readonly NodeView[], kind?: string): Failure[] {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const out: Failure[] = [];
   for (const p of pods) {
     const node = byName.get(p.spec?.nodeName ?? '');
     const l = node && lost(node);
     if (!node || !l || p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') continue;
+    if (kind === 'Deployment' && p.metadata?.deletionTimestamp) continue;
     const uid = p.metadata?.uid ?? '';
     const revision = p.metadata?.annotations?.[revisionAnnotation];
     const evicted = p.metadata?.deletionTimestamp ? '; the pod is being deleted and waits for the node to confirm it' : '';

@@ -116,7 +116,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     now,
   });
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
-  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? []))];
+  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? [], o.workload?.kind))];
   const usage = o.usage ? usageVerdicts(o.usage, previous?.conditions, spec.recovery) : undefined;
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,

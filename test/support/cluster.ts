@@ -122,6 +122,16 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
   };
 }
 
+/**
+ * A Cluster for a control plane a test started itself with hack/cluster up
+ * --dir DIR (test/e2e/cluster-script.test.ts): what useCluster() hands out,
+ * with onTeardown's steps collected in `teardown` for the test to run before
+ * its own `down`.
+ */
+export function clusterAt(dir: string, teardown: Array<() => unknown>): Cluster {
+  return connect(join(dir, 'kubeconfig'), 'private', teardown, dir);
+}
+
 function externalKubeconfig(): { path: string; source: 'E2E_KUBECONFIG' | 'KUBECONFIG' } | undefined {
   if (process.env.E2E_KUBECONFIG) return { path: process.env.E2E_KUBECONFIG, source: 'E2E_KUBECONFIG' };
   if (process.env.E2E_USE_KUBECONFIG === '1') {

@@ -73,6 +73,14 @@ describe('NodeLost failures', () => {
     assert.match(f!.message, /being deleted and waits for the node to confirm it/);
   });
 
+  it('skip a Deployment\'s evicted pod (its replacement is the replica now) but keep a StatefulSet\'s and a DaemonSet\'s (still the replica)', () => {
+    const evicted = [pod('a', 'lost', { deleting: true })];
+    assert.deepEqual(nodeLostFailures(evicted, nodes, 'Deployment'), []);
+    assert.equal(nodeLostFailures(evicted, nodes, 'StatefulSet').length, 1);
+    assert.equal(nodeLostFailures(evicted, nodes, 'DaemonSet').length, 1);
+    assert.equal(nodeLostFailures([pod('b', 'lost', { ready: false })], nodes, 'Deployment').length, 1, 'not yet evicted: reported');
+  });
+
   it('skip finished pods', () => {
     assert.deepEqual(nodeLostFailures([pod('a', 'lost', { phase: 'Succeeded' })], nodes), []);
   });

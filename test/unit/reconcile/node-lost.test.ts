@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { nodeView } from '../../../src/health/node-lost.ts';
+import { withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import type { Workload } from '../../../src/desired/workload.ts';
 import { agent } from '../../fixtures/agent.ts';
@@ -54,6 +55,37 @@ describe('a pod on a lost node', () => {
   it('without the node read (no nodes get) is no NodeLost', () => {
     const p = plan(observed(agent('fwd').build(), { pods: [podOnLostNode('fwd-abc')], now: later(5) }));
     assert.notEqual(p.status?.lastFailure?.reason, 'NodeLost');
+  });
+});
+
+describe('a Deployment pod evicted from a lost node', () => {
+  /** The Deployment as stored after the operator's apply, with its replicas all ready again. */
+  const stored = (d: ApplyObject): Workload => {
+    const obj = withDesiredHash(d) as unknown as Workload;
+    return { ...obj, metadata: { ...obj.metadata, uid: 'deploy-uid', generation: 1 }, status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 } } as Workload;
+  };
+
+  // Found by the node-loss e2e (test/e2e/cluster-script.test.ts): the evicted pod stays
+  // Terminating for as long as the node is away (nobody confirms its end), so the Agent
+  // stayed Ready=False/NodeLost with its replacement Ready on another node.
+  it('no longer holds the Agent: once its replacement is Ready elsewhere the Agent is Ready, the loss stays in lastFailure', () => {
+    const a = agent('fwd').build();
+    const first = plan(observed(a));
+    const revision = first.status!.revision!;
+    const workload = stored(first.apply.find((o) => o.kind === 'Deployment')!);
+    const evicted = podOnLostNode('fwd-abc');
+    evicted.metadata = { ...evicted.metadata, deletionTimestamp: later(5), annotations: { 'agent-operator.dev/revision': revision } };
+    const replacement = podOnLostNode('fwd-xyz');
+    replacement.metadata = { ...replacement.metadata, annotations: { 'agent-operator.dev/revision': revision } };
+    replacement.spec = { ...replacement.spec!, nodeName: 'kwok-node-2' };
+    replacement.status = { ...replacement.status, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: later(20) }, { type: 'PodScheduled', status: 'True' }] };
+    const lostEarlier = plan(observed(a, { workload, pods: [{ ...evicted, metadata: { ...evicted.metadata, deletionTimestamp: undefined } }], nodes: [lostNode], now: later(3) }));
+    assert.equal(lostEarlier.status?.lastFailure?.reason, 'NodeLost');
+    const p = plan(observed({ ...a, status: lostEarlier.status! }, { workload, pods: [evicted, replacement], nodes: [lostNode], now: later(30) }));
+    const ready = (p.status ?? lostEarlier.status)?.conditions?.find((c) => c.type === 'Ready');
+    assert.equal(ready?.status, 'True', `${ready?.reason}: ${ready?.message}`);
+    assert.equal((p.status ?? lostEarlier.status)?.lastFailure?.reason, 'NodeLost');
+    assert.equal(p.deletePod, undefined);
   });
 });
 
