@@ -33,14 +33,23 @@ function run(cmd: string, args: string[], log: (line: string) => void): Promise<
   });
 }
 
-/** `addons`: hack/cluster's folder of manifests to apply, or none (the default: the Deployment benches need no storage); realNode: also the real node (hack/cluster up --real-node: root, one per machine). */
-export async function startCluster(dir: string, nodes: number, log: (line: string) => void, o: { addons?: string; realNode?: boolean } = {}): Promise<BenchCluster> {
+/**
+ * `addons`: hack/cluster's folder of manifests to apply, or none (the default: the Deployment benches need no storage); realNode: also the real node (hack/cluster up --real-node: root, one per machine);
+ * nodeLifecycle: the node lifecycle and taint eviction controllers (hack/cluster up --node-lifecycle), for losing a node.
+ */
+export async function startCluster(dir: string, nodes: number, log: (line: string) => void, o: { addons?: string; realNode?: boolean; nodeLifecycle?: boolean } = {}): Promise<BenchCluster> {
   const started = performance.now();
   // Registered before `up` returns: a Ctrl-C during `up` still downs what it started.
   onCleanup(`hack/cluster down --dir ${dir}`, () => run(hackCluster, ['down', '--dir', dir], log));
-  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', o.addons ?? 'none', ...(o.realNode ? ['--real-node'] : [])], log);
+  const code = await run(hackCluster, ['up', '--dir', dir, '--nodes', String(nodes), '--owner-pid', String(process.pid), '--addons', o.addons ?? 'none', ...(o.realNode ? ['--real-node'] : []), ...(o.nodeLifecycle ? ['--node-lifecycle'] : [])], log);
   if (code !== 0) throw new Error(`hack/cluster up failed (exit ${code}); logs in ${dir}/logs`);
   return { kubeconfig: join(dir, 'kubeconfig'), dir, upSeconds: (performance.now() - started) / 1000 };
+}
+
+/** hack/cluster ARGS (e.g. node-stop --dir DIR NODE), its output to log; throws on failure. */
+export async function clusterCommand(args: string[], log: (line: string) => void): Promise<void> {
+  const code = await run(hackCluster, args, log);
+  if (code !== 0) throw new Error(`hack/cluster ${args.join(' ')} failed (exit ${code})`);
 }
 
 /** The stdout of one of the repo's hack scripts (e.g. hack/build-images --print). */

@@ -9,7 +9,7 @@
 export const failureReasons = [
   'OOMKilled', 'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError',
   'ProbeFailure', 'LivenessProbeFailure', 'Unschedulable', 'PVCPending', 'SecretNotFound', 'ConfigMapNotFound',
-  'DependencyNotReady', 'InvalidSpec', 'QuotaExceeded', 'LimitRangeViolation',
+  'DependencyNotReady', 'InvalidSpec', 'QuotaExceeded', 'LimitRangeViolation', 'NodeLost',
 ] as const;
 export type FailureReason = (typeof failureReasons)[number];
 
@@ -30,6 +30,7 @@ export const reasons = {
   InvalidSpec: 'The spec is valid for the schema but cannot be carried out (the message says why).',
   QuotaExceeded: 'The ReplicaSet cannot create pods: a ResourceQuota of the namespace refuses them (FailedCreate); a memory raise that causes it is held, not pushed further.',
   LimitRangeViolation: 'The ReplicaSet cannot create pods: a LimitRange of the namespace refuses their resources (FailedCreate); a memory raise that causes it is held, not pushed further.',
+  NodeLost: 'A pod\'s node stopped heartbeating (its Ready condition is Unknown or False, or it carries the node.kubernetes.io/unreachable or not-ready taint) or its Node object is gone. Reported, not remediated: Kubernetes evicts the pod once its toleration (spec.failover.nodeLostSeconds) runs out and its controller replaces it elsewhere; a StatefulSet pod is released only under spec.failover.releaseStatefulPods.',
   // healthy and progressing states
   Ready: 'All desired replicas run the current revision and are ready.',
   Available: 'At least the minimum of replicas is available.',
@@ -67,6 +68,7 @@ export const reasons = {
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
   RecoveryCleared: 'A new spec generation, or a request (agent-operator.dev/resume, or a rollback back to the spec\'s revision), cleared the previous remediation.',
   RequestRefused: 'A request in an annotation (agent-operator.dev/resume or /rollback) cannot be read or carried out; the message names the annotation and the fix.',
+  StatefulPodReleased: 'StatefulSet mode with spec.failover.releaseStatefulPods: ForceDelete: a pod\'s node was lost for spec.failover.nodeGoneSeconds, so the operator force-deleted the pod (grace period 0) and the StatefulSet controller recreates it on another node. Should the node still run it, two copies may run at once (split brain).',
   StuckPodDeleted: 'StatefulSet mode: a pod of a revision the StatefulSet no longer runs never became Ready and blocked the ordered rollout (the StatefulSet controller waits for it forever); the operator deleted it so it comes back at the current revision.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',

@@ -3,7 +3,7 @@ import { doc } from './cel.ts';
 import { objectName, quantity } from './common.ts';
 import { AgentConfig } from './config.ts';
 import { EnvFromSource, EnvVar } from './env.ts';
-import { Failover } from './failover.ts';
+import { Failover, failoverRules } from './failover.ts';
 import { DaemonSetOptions, ModeField, modeRules, StatefulSetOptions } from './mode.ts';
 import { Health } from './probes.ts';
 import { PodTemplate } from './pod-template.ts';
@@ -91,6 +91,7 @@ export const AgentSpec = doc(
     description: 'Desired state of an agent workload. Defaults are applied by the operator, not stored, so GitOps tools see no drift.',
     rules: [
       ...modeRules,
+      ...failoverRules,
       {
         rule: "(has(self.mode) && self.mode == 'StatefulSet') || !has(self.storage) || !has(self.replicas) || self.replicas <= 1 || (has(self.storage.accessModes) && (self.storage.accessModes.exists(m, m == 'ReadWriteMany') || self.storage.accessModes.exists(m, m == 'ReadOnlyMany')))",
         message: 'replicas > 1 cannot share one ReadWriteOnce volume (pods would wait forever for it): set spec.mode: StatefulSet (on a new Agent) for one volume per replica, or storage.accessModes: [ReadWriteMany] for one shared volume',

@@ -80,7 +80,7 @@ export interface ResolvedSpec {
   /** DaemonSet mode's update bounds (resolved in every mode; only the DaemonSet builder reads them). */
   daemonSet: { maxUnavailable: number | string; maxSurge: number | string };
   statefulSet: { podManagementPolicy: 'OrderedReady' | 'Parallel' };
-  failover: { nodeLostSeconds: number };
+  failover: { nodeLostSeconds: number; releaseStatefulPods: 'Never' | 'ForceDelete'; nodeGoneSeconds: number };
   image: string;
   command?: string[];
   args?: string[];
@@ -116,7 +116,11 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
       maxSurge: spec.daemonSet?.updateStrategy?.maxSurge ?? daemonSetDefaults.maxSurge,
     },
     statefulSet: { podManagementPolicy: spec.statefulSet?.podManagementPolicy ?? statefulSetDefaults.podManagementPolicy },
-    failover: { nodeLostSeconds: spec.failover?.nodeLostSeconds ?? failoverDefaults.nodeLostSeconds },
+    failover: {
+      nodeLostSeconds: spec.failover?.nodeLostSeconds ?? failoverDefaults.nodeLostSeconds,
+      releaseStatefulPods: spec.failover?.releaseStatefulPods ?? failoverDefaults.releaseStatefulPods,
+      nodeGoneSeconds: spec.failover?.nodeGoneSeconds ?? failoverDefaults.nodeGoneSeconds,
+    },
     image: spec.image,
     replicas: spec.replicas ?? 1,
     ports,

@@ -1,8 +1,6 @@
 import type { V1Toleration } from '@kubernetes/client-node';
+import { nodeLostTaints } from '../api/failover.ts';
 import type { ResolvedSpec } from './defaults.ts';
-
-/** The taints the node lifecycle controller puts on a node it has lost. */
-export const nodeLostTaints = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'] as const;
 
 /**
  * The pod's tolerations: the user's, then ours for a lost node. Without ours

@@ -40,6 +40,7 @@ export function diagnose(f: Failure, ctx: DiagnoseContext = {}): string {
     case 'LivenessProbeFailure': return livenessKilled(f);
     case 'Unschedulable': return unschedulable(f);
     case 'PVCPending': return pvcPending(f);
+    case 'NodeLost': return nodeLost(f);
     case 'QuotaExceeded':
     case 'LimitRangeViolation': return replicaFailureText(f, quote);
   }
@@ -155,6 +156,10 @@ function unschedulable(f: Failure): string {
   const said = f.message.replace(/\s*preemption:.*$/s, '').replace(/\.\s*$/, '');
   const fix = schedulingFixes.find(([re]) => re.test(said))?.[1] ?? 'relax the scheduling constraints in podTemplate or add capacity';
   return `pod ${f.pod} unschedulable: ${quote(said)}: ${fix}`;
+}
+
+function nodeLost(f: Failure): string {
+  return `pod ${f.pod} is on a lost node: ${f.message}; Kubernetes evicts it once spec.failover.nodeLostSeconds has passed and a replacement starts on another node (a StatefulSet pod waits for the node, or for spec.failover.releaseStatefulPods): bring node ${f.node} back, or delete the Node object if it is gone for good`;
 }
 
 function pvcPending(f: Failure): string {

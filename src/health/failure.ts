@@ -3,7 +3,7 @@ import type { FailureReason } from '../api/reasons.ts';
 /** The failure classes read from pods, the PVC and ReplicaSets (the rest of FailureReason is seen by the operator itself). */
 export type PodFailureReason = Extract<FailureReason,
   'OOMKilled' | 'CrashLoopBackOff' | 'ImagePullBackOff' | 'ErrImagePull' | 'CreateContainerConfigError' | 'ProbeFailure' | 'LivenessProbeFailure' | 'Unschedulable' | 'PVCPending'
-  | 'QuotaExceeded' | 'LimitRangeViolation'>;
+  | 'QuotaExceeded' | 'LimitRangeViolation' | 'NodeLost'>;
 
 /**
  * One distinct failure seen in the cluster.
@@ -44,6 +44,8 @@ export interface Failure {
    * ended in this failure started. With `since`, how long it was up.
    */
   ranSince?: string;
+  /** NodeLost: the node the pod is bound to. */
+  node?: string;
   /** The image, for pull failures. */
   image?: string;
   /** The container's memory limit from the pod spec, for OOM kills: the limit that was hit; for a refused ReplicaSet, the limit refused. */

@@ -3,6 +3,8 @@ import { apply, read, remove, type ApplyObject, type OwnedObjectRef } from './ap
 import type { KubeClient } from './client.ts';
 import { deletePod, patchPodAnnotations, type DeletePodResult } from './pods.ts';
 import { readLivenessKills } from './pod-events.ts';
+import { readNode } from './nodes.ts';
+import type { V1Node } from '@kubernetes/client-node';
 import type { LivenessKill } from '../health/detect.ts';
 import { apiObjectReader, readReferencedDigests, type ReferencedDigests, type References } from './secrets.ts';
 import { patchAgentStatus } from './status.ts';
@@ -22,13 +24,16 @@ export interface KubeIO {
   /** Call only when the computed status differs from the one read. */
   /** With `resourceVersion`, a status computed from an older Agent is refused (409). */
   patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
-  deletePod(namespace: string, name: string, uid: string): Promise<DeletePodResult>;
+  /** force: grace period 0, the pod object goes at once (a pod on a gone node, whose kubelet never confirms). */
+  deletePod(namespace: string, name: string, uid: string, force?: boolean): Promise<DeletePodResult>;
   /** Merges annotations into the pod with that uid (reload InPlace/HTTP); a pod gone or replaced is 'gone'. */
   patchPodAnnotations(namespace: string, name: string, uid: string, annotations: Record<string, string>): Promise<'patched' | 'gone'>;
   /** Digests of the referenced Secrets and ConfigMaps; `toScrub` comes back in `scrubbed` with their Secret values replaced. */
   readReferencedDigests(namespace: string, refs: References, toScrub?: Readonly<Record<string, string>>): Promise<ReferencedDigests>;
   /** The kubelet's liveness kills announced in the pod's events. */
   readLivenessKills(namespace: string, pod: { uid: string }): Promise<LivenessKill[]>;
+  /** A Node by name; null when it does not exist. */
+  readNode(name: string): Promise<V1Node | null>;
 }
 
 export function kubeIO(client: KubeClient): KubeIO {
@@ -38,9 +43,10 @@ export function kubeIO(client: KubeClient): KubeIO {
     read: (ref) => read(client, ref),
     remove: (ref) => remove(client, ref),
     patchAgentStatus: (namespace, name, status, resourceVersion) => patchAgentStatus(client, namespace, name, status, resourceVersion),
-    deletePod: (namespace, name, uid) => deletePod(client, namespace, name, uid),
+    deletePod: (namespace, name, uid, force) => deletePod(client, namespace, name, uid, force),
     patchPodAnnotations: (namespace, name, uid, annotations) => patchPodAnnotations(client, namespace, name, uid, annotations),
     readReferencedDigests: (namespace, refs, toScrub) => readReferencedDigests(reader, namespace, refs, toScrub),
     readLivenessKills: (namespace, pod) => readLivenessKills(client, namespace, pod),
+    readNode: (name) => readNode(client, name),
   };
 }

@@ -18,7 +18,9 @@ export type Scope =
   /** The leader-election namespace only. */
   | 'lease'
   /** Cluster-scoped, and granted only when the chart's nodeMetrics.enabled is set (--node-metrics). */
-  | 'nodes';
+  | 'nodes'
+  /** Cluster-scoped, granted unless the chart's failover.readNodes is false (then NodeLost goes unreported). */
+  | 'nodeRead';
 
 export interface Permission {
   scope: Scope;
@@ -54,6 +56,7 @@ export const permissions: readonly Permission[] = [
   { scope: 'watched', group: 'discovery.k8s.io', resource: 'endpointslices', verbs: ['list', 'watch'], why: 'dependsOn services: ready endpoints' },
   { scope: 'watched', group: '', resource: 'events', verbs: ['create', 'patch', 'list'], why: 'events on Agents; patch counts a repeat; list: the kubelet\'s Killing events of a pod whose container restarted (liveness diagnosis)' },
   { scope: 'lease', group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], why: 'leader election' },
+  { scope: 'nodeRead', group: '', resource: 'nodes', verbs: ['get'], why: 'NodeLost: the node of a pod that is not Ready (its Ready condition and unreachable/not-ready taints), one GET each, never a watch' },
   { scope: 'nodes', group: '', resource: 'nodes/proxy', verbs: ['get'], why: "opt-in (nodeMetrics.enabled): the kubelet's /metrics/cadvisor through the apiserver, for MemoryNearLimit, CPUThrottled and the proactive memory raise" },
 ];
 

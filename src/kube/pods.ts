@@ -16,9 +16,9 @@ export type DeletePodResult = 'deleted' | 'gone' | 'replaced';
  * pod it saw; by the time the request lands, a StatefulSet-style same-name
  * replacement or a re-created pod must never be the one killed.
  */
-export async function deletePod(client: KubeClient, namespace: string, name: string, uid: string): Promise<DeletePodResult> {
+export async function deletePod(client: KubeClient, namespace: string, name: string, uid: string, force = false): Promise<DeletePodResult> {
   try {
-    await call(() => client.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace, body: { preconditions: { uid } } }));
+    await call(() => client.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace, body: { preconditions: { uid }, ...(force ? { gracePeriodSeconds: 0 } : {}) } }));
     return 'deleted';
   } catch (err) {
     if (isNotFound(err)) return 'gone';

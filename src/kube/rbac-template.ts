@@ -9,6 +9,7 @@ const defines: Record<Scope, string> = {
   watched: 'agent-operator.rules.watched',
   lease: 'agent-operator.rules.lease',
   nodes: 'agent-operator.rules.nodes',
+  nodeRead: 'agent-operator.rules.nodeRead',
 };
 
 export function rbacRulesTemplate(permissions: readonly Permission[] = table): string {
@@ -31,7 +32,7 @@ export function rbacRulesTemplate(permissions: readonly Permission[] = table): s
 /** The same table for docs/operations.md (between its rbac-table markers). */
 export function rbacDocTable(permissions: readonly Permission[] = table): string {
   const rows = permissions.map((p) =>
-    `| ${p.group === '' ? '"" (core)' : p.group} | ${p.resource} | ${[...p.verbs].sort().join(', ')} | ${p.scope === 'lease' ? 'leader-election namespace' : p.scope === 'nodes' ? 'cluster, only with nodeMetrics.enabled' : 'watched namespaces'} | ${p.why} |`);
+    `| ${p.group === '' ? '"" (core)' : p.group} | ${p.resource} | ${[...p.verbs].sort().join(', ')} | ${p.scope === 'lease' ? 'leader-election namespace' : p.scope === 'nodes' ? 'cluster, only with nodeMetrics.enabled' : p.scope === 'nodeRead' ? 'cluster, unless failover.readNodes is false' : 'watched namespaces'} | ${p.why} |`);
   return ['| API group | resource | verbs | where | why |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -97,8 +97,8 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   // before it deletes anything, so a remediation step is never taken twice.
   if (status) await writeStatus(status);
   if (p.deletePod) {
-    const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid);
-    deps.log.info({ pod: p.deletePod.name, result }, 'restarted a failing pod');
+    const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid, p.deletePod.force);
+    deps.log.info({ pod: p.deletePod.name, result, ...(p.deletePod.force ? { force: true } : {}) }, p.deletePod.force ? 'force-deleted a pod of a gone node' : 'restarted a failing pod');
   }
   if (p.reloadCalls?.length) {
     const call = deps.callReload ?? defaultReload;

@@ -1,5 +1,5 @@
 import type {
-  V1ConfigMap, V1ControllerRevision, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
+  V1ConfigMap, V1ControllerRevision, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
 import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
@@ -14,6 +14,7 @@ import { resolveSpec } from '../desired/defaults.ts';
 import type { Caches } from './caches.ts';
 import { evaluateDependencies, type DependencyState } from './dependencies.ts';
 import type { ContainerUsage } from '../usage/assess.ts';
+import { nodesToRead, nodeView, type NodeView } from '../health/node-lost.ts';
 
 // Gather: everything one reconcile decides from, read once up front. Cached
 // objects come from the informers; the content of referenced Secrets and
@@ -50,6 +51,8 @@ export interface Observed {
   lastWords?: Record<string, string>;
   /** The readings of the pods' containers from the node metrics (src/usage), when the operator reads them. */
   usage?: ContainerUsage[];
+  /** The nodes of pods that are not Ready (health/node-lost.ts): lost ones become NodeLost. Read only when such a pod exists. */
+  nodes?: NodeView[];
   /** The kubelet's liveness kills of the Agent's containers, from the pods' recent events (read only when a container restarted). */
   livenessKills?: LivenessKill[];
   now: Date;
@@ -60,6 +63,7 @@ export interface NameConflict { kind: string; name: string; message: string }
 export type ReadDigests = (namespace: string, refs: ReturnType<typeof references>, toScrub?: Readonly<Record<string, string>>) => Promise<ReferencedDigests>;
 export type ReadUsage = (pods: readonly V1Pod[]) => ContainerUsage[];
 export type ReadLivenessKills = (namespace: string, pod: { uid: string }) => Promise<LivenessKill[]>;
+export type ReadNode = (name: string) => Promise<V1Node | null>;
 
 /** Index on pods and ReplicaSets: the Agent label value (a label-safe form of the Agent name). */
 export const byAgentLabel = 'agent-label';
@@ -68,7 +72,7 @@ export const agentLabelIndex = (obj: { metadata?: { labels?: Record<string, stri
   return v === undefined ? [] : [v];
 };
 
-export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills, readUsage?: ReadUsage): Promise<Observed> {
+export async function gather(caches: Caches, readDigests: ReadDigests, agent: Agent, now: Date, readKills?: ReadLivenessKills, readUsage?: ReadUsage, readNode?: ReadNode): Promise<Observed> {
   const ns = agent.metadata.namespace ?? '';
   const name = agent.metadata.name;
   const conflicts: NameConflict[] = [];
@@ -116,6 +120,13 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     // A failed read (an older chart without the events list verb) loses only
     // the finer diagnosis: the death is still a failure, of class CrashLoopBackOff.
     if (ask.length) out.livenessKills = (await Promise.all(ask.map((p) => readKills(ns, p).catch(() => [])))).flat();
+  }
+  // A failed read (a chart with failover.readNodes false: 403) loses only the NodeLost report.
+  const toRead = readNode ? nodesToRead(pods) : [];
+  if (toRead.length) {
+    const read = await Promise.all(toRead.map((n) => readNode!(n).then((node) => nodeView(n, node), () => undefined)));
+    const nodes = read.filter((v): v is NodeView => v !== undefined);
+    if (nodes.length) out.nodes = nodes;
   }
   if (scrubbed) {
     const words = Object.entries(scrubbed).flatMap(([k, text]) => { const t = tailOf(text); return t === undefined ? [] : [[k, t] as const]; });

@@ -18,6 +18,8 @@ import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
 import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
+import { statefulPodToRelease } from '../recovery/release-stateful-pod.ts';
+import { nodeLostFailures, withNodeLost } from '../health/node-lost.ts';
 import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
 import type { Rollout } from '../status/rollout-summary.ts';
@@ -45,8 +47,8 @@ export interface Plan {
   creates: ApplyObject[];
   /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
   remove: OwnedRef[];
-  /** A failing pod to delete (RestartPod), guarded by uid. */
-  deletePod?: { name: string; uid: string };
+  /** A failing pod to delete (RestartPod), guarded by uid; force (grace 0): a StatefulSet pod of a gone node (releaseStatefulPods). */
+  deletePod?: { name: string; uid: string; force?: boolean };
   /** reload InPlace/HTTP: pods to annotate with the config they now have (after the ConfigMap apply). */
   tellPods?: PodToTell[];
   /** reload HTTP: reload endpoints to call, each outcome recorded on its pod. */
@@ -114,7 +116,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     now,
   });
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
-  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...detection.failures];
+  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? [], o.workload?.kind))];
   const usage = o.usage ? usageVerdicts(o.usage, previous?.conditions, spec.recovery) : undefined;
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
@@ -203,6 +205,13 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     if (stuck) {
       out.deletePod = { name: stuck.name, uid: stuck.uid };
       out.events.push({ type: 'Warning', reason: 'StuckPodDeleted', message: `deleted pod ${stuck.name}: it runs revision ${stuck.revision}, never became Ready and blocked the StatefulSet's ordered rollout of revision ${applied}; it comes back at that revision` });
+    }
+    const release = out.deletePod ? undefined : statefulPodToRelease({
+      kind: o.workload?.kind, policy: spec.failover.releaseStatefulPods, nodeGoneSeconds: spec.failover.nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now,
+    });
+    if (release) {
+      out.deletePod = { name: release.name, uid: release.uid, force: true };
+      out.events.push({ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${spec.failover.nodeGoneSeconds}, releaseStatefulPods: ForceDelete); the StatefulSet recreates it on another node. Should ${release.node} still run the old pod, two copies run until it stops` });
     }
   }
   if (statusChanged(previous, blocked)) {

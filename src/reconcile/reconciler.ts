@@ -46,7 +46,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
-    let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage);
+    let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage, deps.io.readNode);
     let p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
     // Names about to be created are read first: what is there and not ours is never overwritten.
     if (p.creates.length) {

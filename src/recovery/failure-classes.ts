@@ -9,7 +9,12 @@ export const restartClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureR
 /** Deleting the pod cannot fix these, but running the last healthy revision may. */
 export const rollbackClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['ImagePullBackOff', 'ErrImagePull', 'CreateContainerConfigError', 'Unschedulable']);
 
-// PVCPending is in neither: no restart or rollback binds a volume, so it is reported only.
+/**
+ * Reported only: no restart or rollback binds a volume (PVCPending), and a
+ * pod on a lost node is Kubernetes' to evict once its toleration runs out
+ * (NodeLost; deleting it sooner would only bypass spec.failover.nodeLostSeconds).
+ */
+export const reportOnlyClasses: ReadonlySet<PodFailureReason> = new Set<PodFailureReason>(['PVCPending', 'NodeLost']);
 
 /**
  * Only a pod the kubelet is holding back, or whose readiness keeps failing;

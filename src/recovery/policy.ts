@@ -7,7 +7,7 @@ import { countNew, type Failure } from '../health/failure.ts';
 import { statusTime, statusTimeCeil, toMs } from '../lib/time.ts';
 import type { Action, Decision } from './decision.ts';
 import * as say from './explain.ts';
-import { byAge, canRestart, restartClasses, rollbackClasses } from './failure-classes.ts';
+import { byAge, canRestart, reportOnlyClasses, restartClasses, rollbackClasses } from './failure-classes.ts';
 import { resetDueInMs, trackHealth } from './healthy.ts';
 import { deletionCeilingReached, recordDeletion, saysCeiling } from './limits.ts';
 import { applyManual, type ManualRequests } from './manual.ts';
@@ -164,7 +164,7 @@ export function decide(input: DecideInput): Decision {
     }
   }
 
-  const remediable = active.filter((f) => f.reason !== 'PVCPending');
+  const remediable = active.filter((f) => !reportOnlyClasses.has(f.reason));
   if (remediable.length === 0) return finish({ type: 'None' });
 
   const running = rec.rolledBackTo ?? input.revision;

@@ -30,7 +30,9 @@ export interface StuckPod { name: string; uid: string; revision: string }
  */
 export function stuckOrderedPod(input: StuckPodInput): StuckPod | undefined {
   if (input.kind !== 'StatefulSet') return undefined;
-  const failing = new Set(input.failures.filter((f) => f.active && f.podUid !== undefined).map((f) => f.podUid));
+  // A pod on a lost node is not broken, its node is: deleting it would not
+  // complete (no kubelet confirms) and is releaseStatefulPods' decision.
+  const failing = new Set(input.failures.filter((f) => f.active && f.podUid !== undefined && f.reason !== 'NodeLost').map((f) => f.podUid));
   const ordinal = (p: V1Pod) => Number(/-(\d+)$/.exec(p.metadata?.name ?? '')?.[1] ?? -1);
   const stuck = input.pods
     .filter((p) => {

@@ -2,6 +2,10 @@
 // refuses a folder whose cluster still runs, `down` leaves no process and no
 // port behind, and a cluster whose owner process dies is downed by its watchdog.
 // Starts its own clusters, whatever cluster the rest of the suite uses.
+// One of the two is up with --node-lifecycle and also hosts the node-loss
+// scenario (issue 11): it needs a cluster of its own (a node that stops
+// heartbeating evicts pods) and this file already starts one, so it costs
+// no extra control plane.
 // e2e: runs alone (starts two more control planes, which starve the shared one on 2 cores)
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,15 +14,24 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, run } from '../support/cluster.ts';
+import { clusterAt, repoRoot, run } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
+import { installCRD, startOperator } from '../support/operator.ts';
+import { testNamespace } from '../support/namespace.ts';
+import { agentEvents, apply, getAgent, waitReady } from '../support/agents.ts';
+import { auditWrites } from '../support/audit.ts';
+import { stopNode } from '../support/node-loss.ts';
+import type { Cluster } from '../support/cluster.ts';
 
 const script = join(repoRoot, 'hack/cluster');
 const parent = mkdtempSync(join(tmpdir(), 'agent-operator-cluster-script-'));
 const UP_TIMEOUT = 45 * 60_000; // a first run builds the binaries
 
 const dirs: string[] = [];
+/** What the node-loss scenario's operator and namespace leave to stop before `down`. */
+const teardown: Array<() => unknown> = [];
 after(async () => {
+  for (const fn of teardown.reverse()) await Promise.resolve().then(fn).catch(() => {});
   // whatever happened above, nothing stays running
   await Promise.all(dirs.map((d) => run(script, ['down', '--dir', d])));
   rmSync(parent, { recursive: true, force: true });
@@ -26,10 +39,10 @@ after(async () => {
 
 interface Started { dir: string; env: Record<string, string>; pids: number[]; ports: number[] }
 
-async function up(name: string, ownerPid = process.pid): Promise<Started> {
+async function up(name: string, ownerPid = process.pid, extra: string[] = ['--nodes', '1']): Promise<Started> {
   const dir = join(parent, name);
   dirs.push(dir);
-  const r = await run(script, ['up', '--dir', dir, '--nodes', '1', '--addons', 'none', '--owner-pid', String(ownerPid)]);
+  const r = await run(script, ['up', '--dir', dir, '--addons', 'none', '--owner-pid', String(ownerPid), ...extra]);
   assert.equal(r.code, 0, `hack/cluster up --dir ${dir} failed:\n${r.stderr}`);
   assert.match(r.stdout, new RegExp(`export KUBECONFIG=${dir}/kubeconfig`));
   const env = Object.fromEntries(
@@ -60,8 +73,11 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-test('two clusters started at once are independent, and down leaves no process and no port behind', { timeout: UP_TIMEOUT }, async () => {
-  const [a, b] = await Promise.all([up('a'), up('b')]);
+let a: Started;
+let b: Started;
+
+test('two clusters started at once are independent', { timeout: UP_TIMEOUT }, async () => {
+  [a, b] = await Promise.all([up('a'), up('b', process.pid, ['--nodes', '2', '--node-lifecycle'])]);
 
   const ports = [...a.ports, ...b.ports];
   assert.ok(ports.every((p) => Number.isInteger(p) && p > 0), `ports ${ports}`);
@@ -94,7 +110,80 @@ test('two clusters started at once are independent, and down leaves no process a
   const again = await run(script, ['up', '--dir', a.dir]);
   assert.notEqual(again.code, 0, 'a second up on a running cluster must refuse');
   assert.match(again.stderr, /already running/);
+});
 
+// The agents of the node-loss scenario: the Deployment's pod is evicted 5 s
+// after the node is marked lost; the StatefulSet's is never evicted within the
+// test (300 s), so the operator's release after 10 s is the only way it goes.
+const nodeLossAgents = `apiVersion: agent-operator.dev/v1alpha1
+kind: Agent
+metadata: { name: fwd }
+spec:
+  image: example.com/fwd:1
+  failover: { nodeLostSeconds: 5 }
+---
+apiVersion: agent-operator.dev/v1alpha1
+kind: Agent
+metadata: { name: wal }
+spec:
+  mode: StatefulSet
+  image: example.com/wal:1
+  failover: { nodeLostSeconds: 300, releaseStatefulPods: ForceDelete, nodeGoneSeconds: 10 }
+`;
+
+test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and a Warning, the operator restarts nothing for it, the Deployment replica and the released StatefulSet replica come back Ready on the other node', { timeout: 300_000 }, async () => {
+  const c: Cluster = clusterAt(b.dir, teardown);
+  await installCRD(c);
+  const ns = await testNamespace(c, 'node-loss');
+  await startOperator(c, { namespaces: [ns] });
+  // Both replicas on one node: the other is cordoned until they run.
+  const [lose, keep] = ['kwok-node-0', 'kwok-node-1'];
+  assert.equal((await c.kubectl(['cordon', keep])).code, 0);
+  await apply(c, ns, { yaml: nodeLossAgents });
+  await Promise.all([waitReady(c, ns, 'fwd', 120_000), waitReady(c, ns, 'wal', 120_000)]);
+  const podsOf = async (agent: string) => (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items;
+  const before = [...await podsOf('fwd'), ...await podsOf('wal')];
+  assert.deepEqual(before.map((p) => p.spec?.nodeName), [lose, lose]);
+  assert.equal((await c.kubectl(['uncordon', keep])).code, 0);
+
+  const since = new Date();
+  const stoppedAt = performance.now();
+  await stopNode(c, lose);
+  const seen: Record<string, string> = {};
+  const recovered = await eventually(async () => {
+    for (const name of ['fwd', 'wal']) {
+      const last = (await getAgent(c, ns, name)).status?.lastFailure;
+      if (last?.reason === 'NodeLost') seen[name] ??= last.message ?? '';
+    }
+    const ready = await Promise.all(['fwd', 'wal'].map(async (name) => (await podsOf(name)).some((p) => p.spec?.nodeName === keep
+      && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))));
+    return ready.every(Boolean) && Object.keys(seen).length === 2 && (performance.now() - stoppedAt) / 1000;
+  }, { timeoutMs: 240_000, intervalMs: 500, message: 'NodeLost reported on both Agents and a replacement of each Ready on the other node' });
+  console.log(`node stopped -> both replicas Ready on ${keep} after ${recovered.toFixed(1)} s`);
+  for (const name of ['fwd', 'wal']) assert.match(seen[name]!, new RegExp(`node ${lose} `), `${name}: status.lastFailure names the node`);
+  await Promise.all([waitReady(c, ns, 'fwd'), waitReady(c, ns, 'wal')]);
+
+  for (const name of ['fwd', 'wal']) {
+    const events = await agentEvents(c, ns, name);
+    const lost = events.filter((e) => e.reason === 'NodeLost');
+    assert.ok(lost.some((e) => e.type === 'Warning' && (e.message ?? '').includes(`node ${lose} `)), `${name}: a Warning NodeLost naming ${lose}: ${JSON.stringify(events.map((e) => [e.reason, e.message]))}`);
+    assert.ok(!events.some((e) => e.reason === 'RestartedPod' || e.reason === 'RecoveryExhausted'), `${name}: the restart policy never acted on a lost node`);
+  }
+  const podDeletes = (await auditWrites(c, { since, namespace: ns, resource: 'pods', verbs: ['delete'] }))?.map((e) => `${e.user.username} (${e.userAgent?.split(' ')[0]}) ${e.objectRef?.name} ${e.responseStatus?.code}`);
+  console.log(`pod deletes since the stop:\n  ${podDeletes?.join('\n  ')}`);
+  const released = (await agentEvents(c, ns, 'wal')).find((e) => e.reason === 'StatefulPodReleased');
+  assert.match(released?.message ?? '', new RegExp(`force-deleted pod wal-0: node ${lose} has been lost`));
+  // The audit log: the operator deleted exactly the StatefulSet's pod, and no pod of the Deployment (Kubernetes evicted that one).
+  // A second attempt from a cache that has not yet seen the deletion is refused by the uid precondition (409): it kills nothing.
+  const deletes = (await auditWrites(c, { userAgent: 'agent-operator', since, namespace: ns, resource: 'pods', verbs: ['delete'] })) ?? [];
+  const code = (e: (typeof deletes)[number]) => e.responseStatus?.code ?? 0;
+  assert.deepEqual(deletes.filter((e) => code(e) < 300).map((e) => e.objectRef?.name), ['wal-0'], 'the operator released wal-0 and deleted nothing else');
+  assert.deepEqual(deletes.filter((e) => code(e) >= 300).map((e) => `${e.objectRef?.name} ${code(e)}`), deletes.filter((e) => code(e) >= 300).map(() => 'wal-0 409'));
+});
+
+test('down leaves no process and no port behind', { timeout: 120_000 }, async () => {
+  for (const fn of teardown.splice(0).reverse()) await fn();
+  const ports = [...a.ports, ...b.ports];
   const downs = await Promise.all([a, b].map((c) => run(script, ['down', '--dir', c.dir])));
   for (const d of downs) assert.equal(d.code, 0, d.stderr);
   for (const c of [a, b]) assert.ok(!existsSync(c.dir), `${c.dir} removed`);

@@ -60,6 +60,13 @@ export interface UseClusterOptions {
   realNode?: boolean;
   /** always a private local control plane, whatever E2E_KUBECONFIG / E2E_USE_KUBECONFIG say */
   private?: boolean;
+  /**
+   * the node lifecycle and taint eviction controllers run (hack/cluster up
+   * --node-lifecycle): a stopped node is marked lost and its pods evicted.
+   * Only with private: a late heartbeat under load must not evict the pods
+   * of every file sharing a cluster.
+   */
+  nodeLifecycle?: boolean;
 }
 
 /** Registers before/after hooks for the enclosing file or suite; the returned function gives the cluster inside tests and hooks. */
@@ -69,6 +76,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
   const teardown: Array<() => unknown> = [];
 
   before(async () => {
+    if (options.nodeLifecycle && !options.private) throw new Error('useCluster({ nodeLifecycle: true }) needs private: true');
     const external = options.private ? undefined : externalKubeconfig();
     if (external) {
       current = connect(external.path, external.source, teardown);
@@ -77,6 +85,7 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
     privateParent = mkdtempSync(join(tmpdir(), 'agent-operator-e2e-'));
     const dir = join(privateParent, 'cluster');
     const args = ['up', '--dir', dir, '--nodes', String(options.nodes ?? 3), '--owner-pid', String(process.pid)];
+    if (options.nodeLifecycle) args.push('--node-lifecycle');
     if (options.realNode) {
       const check = await run(join(repoRoot, 'hack/real-node'), ['check']);
       if (check.code === 0) args.push('--real-node');
@@ -111,6 +120,16 @@ export function useCluster(options: UseClusterOptions = {}): () => Cluster {
     if (!current) throw new Error('useCluster(): the cluster is not there yet; use cluster() inside tests and hooks, not at module level');
     return current;
   };
+}
+
+/**
+ * A Cluster for a control plane a test started itself with hack/cluster up
+ * --dir DIR (test/e2e/cluster-script.test.ts): what useCluster() hands out,
+ * with onTeardown's steps collected in `teardown` for the test to run before
+ * its own `down`.
+ */
+export function clusterAt(dir: string, teardown: Array<() => unknown>): Cluster {
+  return connect(join(dir, 'kubeconfig'), 'private', teardown, dir);
 }
 
 function externalKubeconfig(): { path: string; source: 'E2E_KUBECONFIG' | 'KUBECONFIG' } | undefined {

@@ -73,3 +73,9 @@
   resources: ["nodes/proxy"]
   verbs: ["get"]
 {{- end }}
+{{- define "agent-operator.rules.nodeRead" -}}
+# NodeLost: the node of a pod that is not Ready (its Ready condition and unreachable/not-ready taints), one GET each, never a watch
+- apiGroups: [""]
+  resources: ["nodes"]
+  verbs: ["get"]
+{{- end }}

@@ -4,6 +4,7 @@ import { parseArgs } from '../../../bench/lib/args.ts';
 import { nodesFor } from '../../../bench/lib/cluster.ts';
 import { oomKilledStatuses, spread } from '../../../bench/lib/latency.ts';
 import { parseModesArgs } from '../../../bench/lib/modes-args.ts';
+import { parseNodeLossArgs } from '../../../bench/lib/node-loss-args.ts';
 
 describe('bench options', () => {
   it('defaults to 1000 Agents and 200 samples, one at a time', () => {
@@ -76,5 +77,22 @@ describe('bench-modes options', () => {
   it('refuses more nodes than hack/cluster registers, and unknown flags, naming the flag', () => {
     assert.throws(() => parseModesArgs(['--nodes', '201']), /--nodes must be a whole number from 1 to 200, got 201/);
     assert.throws(() => parseModesArgs(['--agents', '5']), /unknown argument --agents/);
+  });
+});
+
+describe('bench-node-loss options', () => {
+  it('defaults to 2 replicas of each workload on 3 nodes, 900 s in all (the plain Deployment waits 300 s)', () => {
+    const o = parseNodeLossArgs([]);
+    assert.deepEqual([o.replicas, o.nodes, o.timeoutSeconds, o.keep], [2, 3, 900, false]);
+  });
+
+  it('takes --flag value or --flag=value', () => {
+    const o = parseNodeLossArgs(['--replicas', '4', '--nodes=2', '--timeout', '600', '--keep']);
+    assert.deepEqual([o.replicas, o.nodes, o.timeoutSeconds, o.keep], [4, 2, 600, true]);
+  });
+
+  it('refuses a single node (nowhere to fail over to) and unknown flags, naming the flag', () => {
+    assert.throws(() => parseNodeLossArgs(['--nodes', '1']), /--nodes must be a whole number from 2 to 20, got 1/);
+    assert.throws(() => parseNodeLossArgs(['--agents', '5']), /unknown argument --agents/);
   });
 });

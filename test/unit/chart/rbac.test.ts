@@ -16,6 +16,8 @@ function declaredCalls(scope: Scope): Record<string, string[]> {
   return Object.fromEntries(table.filter((p) => p.scope === scope).map((p) => [`${p.group === '' ? 'core' : p.group}/${p.resource}`, [...p.verbs].sort()]));
 }
 const operatorCalls = declaredCalls('watched');
+/** Cluster mode's one ClusterRole: the watched calls and NodeLost's nodes get. */
+const clusterModeCalls = { ...operatorCalls, ...declaredCalls('nodeRead') };
 
 function permissions(rules: PolicyRule[]): Record<string, string[]> {
   const out: Record<string, Set<string>> = {};
@@ -51,7 +53,8 @@ test('no RBAC rule in any mode has a wildcard group, resource, verb or name', { 
 test('cluster mode grants exactly the operator calls through one ClusterRole bound to the chart ServiceAccount', { skip }, () => {
   const objects = template();
   const cr = one(objects, 'ClusterRole') as Role;
-  assert.deepEqual(permissions(cr.rules), operatorCalls);
+  assert.deepEqual(permissions(cr.rules), clusterModeCalls);
+  assert.deepEqual(declaredCalls('nodeRead'), { 'core/nodes': ['get'] });
   const crb = one(objects, 'ClusterRoleBinding') as Binding;
   const sa = one(objects, 'ServiceAccount');
   assert.deepEqual(crb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: cr.metadata.name });
@@ -111,5 +114,14 @@ test('nodeMetrics.enabled adds one ClusterRole granting only the table\'s nodes/
     const binding = one(objects, 'ClusterRoleBinding', 'agent-operator-node-metrics') as Binding;
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
   }
-  for (const role of roles(template())) assert.ok(!JSON.stringify(role.rules).includes('nodes'), `${role.metadata.name} mentions nodes`);
+  for (const role of roles(template({ 'failover.readNodes': false }))) assert.ok(!JSON.stringify(role.rules).includes('nodes'), `${role.metadata.name} mentions nodes`);
+});
+
+test('failover.readNodes: nodes get is in the cluster-mode ClusterRole unless false; namespaced mode gets its own ClusterRole only when true', { skip }, () => {
+  assert.deepEqual(permissions((one(template({ 'failover.readNodes': false }), 'ClusterRole') as Role).rules), operatorCalls);
+  const namespaced = template({ 'watchNamespaces[0]': 'team-a', 'failover.readNodes': true });
+  const role = one(namespaced, 'ClusterRole', 'agent-operator-node-read') as Role;
+  assert.deepEqual(permissions(role.rules), declaredCalls('nodeRead'));
+  const binding = one(namespaced, 'ClusterRoleBinding', 'agent-operator-node-read') as Binding;
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.metadata.name });
 });

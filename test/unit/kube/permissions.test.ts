@@ -68,6 +68,9 @@ async function everyCall(): Promise<Set<Call>> {
   await io.patchPodAnnotations('ns', 'p', 'u', { 'agent-operator.dev/config-hash': 'h' });
   await io.readReferencedDigests('ns', { secrets: [{ name: 's', key: 'key' }], configMaps: [{ name: 'c', key: 'key' }] });
   await io.readLivenessKills('ns', { uid: 'u' });
+  await io.readNode('node-1');
+  // releaseStatefulPods: ForceDelete (grace 0) is the same delete verb
+  await io.deletePod('ns', 'p', 'u', true);
   const events = apiEventSink(client);
   await events.create({ metadata: { name: 'e', namespace: 'ns' } } as never);
   await events.update('ns', 'e', { count: 2, lastTimestamp: 'x' });

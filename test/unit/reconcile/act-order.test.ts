@@ -36,6 +36,7 @@ function recording(opts: { statusAnswer?: Error; refuse?: string } = {}) {
     patchPodAnnotations: async (_ns, name) => { calls.push(`annotate ${name}`); return 'patched'; },
     readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
     readLivenessKills: async () => [],
+    readNode: async () => null,
   };
   const deps = {
     io, log: noopLogger,

@@ -33,6 +33,7 @@ function world(refusal: Error | undefined, refusedKind = 'Deployment') {
     },
     read: async () => undefined,
     readLivenessKills: async () => [],
+    readNode: async () => null,
     remove: async () => {},
     patchAgentStatus: async (_ns, _n, status) => { statuses.push(status); },
     deletePod: async () => 'deleted',

@@ -80,6 +80,7 @@ function laggingWorld(initial: Agent) {
     patchPodAnnotations: async () => 'patched',
     readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
     readLivenessKills: async () => [],
+    readNode: async () => null,
   };
   const empty = { informers: [], get: () => undefined, list: () => [], byIndex: () => [], listAll: () => [], addIndex: () => {} };
   const caches = new Proxy({}, {

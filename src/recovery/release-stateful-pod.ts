@@ -1,0 +1,49 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { lost, type NodeView } from '../health/node-lost.ts';
+import { toMs } from '../lib/time.ts';
+
+export interface ReleaseInput {
+  /** The workload's kind; only a StatefulSet's pod waits for its node forever. */
+  kind: string | undefined;
+  policy: 'Never' | 'ForceDelete';
+  /** spec.failover.nodeGoneSeconds: a node lost this long is gone. */
+  nodeGoneSeconds: number;
+  pods: readonly V1Pod[];
+  nodes: readonly NodeView[];
+  now: Date;
+}
+
+export interface Release { name: string; uid: string; node: string; lostFor?: number }
+
+/**
+ * The StatefulSet pod to force-delete because its node is gone. Kubernetes
+ * never replaces such a pod on its own: eviction only marks it for deletion,
+ * and the deletion completes when the kubelet confirms the containers are
+ * stopped, which a dead node never does. The StatefulSet controller waits
+ * for the name to be free (at most one pod per ordinal), so the replica stays
+ * down until someone force-deletes the pod or deletes the Node.
+ *
+ * Gone (the only evidence there is, and an opinion the user states through
+ * nodeGoneSeconds): the node has been lost at least that long. A deleted Node
+ * object is not acted on: the pod garbage collector force-deletes the pods of
+ * a node that no longer exists by itself.
+ *
+ * One pod per reconcile, the oldest loss first, so a zone outage is released
+ * at the pace the reconciles run, not all at once.
+ */
+export function statefulPodToRelease(input: ReleaseInput): Release | undefined {
+  if (input.kind !== 'StatefulSet' || input.policy !== 'ForceDelete') return undefined;
+  const now = input.now.getTime();
+  const byName = new Map(input.nodes.map((n) => [n.name, n]));
+  const candidates: Release[] = [];
+  for (const p of input.pods) {
+    const node = byName.get(p.spec?.nodeName ?? '');
+    if (!node || node.gone || !p.metadata?.name || !p.metadata.uid) continue;
+    const l = lost(node);
+    const since = toMs(l?.since);
+    // Lost without a time the cluster wrote down: never counted as gone.
+    if (!l || since === undefined || now - since < input.nodeGoneSeconds * 1000) continue;
+    candidates.push({ name: p.metadata.name, uid: p.metadata.uid, node: node.name, lostFor: Math.floor((now - since) / 1000) });
+  }
+  return candidates.sort((a, b) => (b.lostFor ?? 0) - (a.lostFor ?? 0) || a.name.localeCompare(b.name))[0];
+}
