@@ -1,18 +1,16 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ApiException,
-  createConfiguration,
-  IsomorphicFetchHttpLibrary,
-  KubeConfig,
-  ServerConfiguration,
-  setHeaderMiddleware,
-  wrapHttpLibrary,
-  type Configuration,
-  type HttpLibrary,
-  type RequestContext,
-} from '@kubernetes/client-node';
+// The package's small modules by path, never its index: the index loads the
+// whole generated API layer (~60 MiB), see kube-config.ts.
+import type { Configuration, HttpLibrary, KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
+import { createConfiguration } from '@kubernetes/client-node/dist/gen/configuration.js';
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import { wrapHttpLibrary } from '@kubernetes/client-node/dist/gen/http/http.js';
+import { ServerConfiguration } from '@kubernetes/client-node/dist/gen/servers.js';
+import { setHeaderMiddleware } from '@kubernetes/client-node/dist/middleware.js';
+import { kubeConfigClass } from './kube-config.ts';
 import { KubeApiError, type Status } from '../runtime/api-error.ts';
 import { requestSignal } from '../runtime/request-scope.ts';
 import { SharedDispatcher } from '../runtime/shared-dispatcher.ts';
@@ -68,13 +66,14 @@ export interface KubeClientOptions {
  * account is mounted, otherwise ~/.kube/config.
  */
 export function loadKubeConfig(paths: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
-  const kc = new KubeConfig();
+  const Config = kubeConfigClass();
+  const kc = new Config();
   const files = (paths ?? '').split(':').filter((p) => p !== '');
   const [first, ...rest] = files;
   if (first !== undefined) {
     kc.loadFromFile(first);
     for (const file of rest) {
-      const more = new KubeConfig();
+      const more = new Config();
       more.loadFromFile(file);
       kc.mergeConfig(more);
     }

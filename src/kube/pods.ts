@@ -1,6 +1,5 @@
-import { CoreV1Api } from '@kubernetes/client-node';
 import { isConflict, isNotFound, KubeApiError } from '../runtime/api-error.ts';
-import { call, type KubeClient } from './client.ts';
+import type { KubeClient } from './client.ts';
 
 /**
  * - deleted: the pod with that uid is being deleted;
@@ -18,7 +17,11 @@ export type DeletePodResult = 'deleted' | 'gone' | 'replaced';
  */
 export async function deletePod(client: KubeClient, namespace: string, name: string, uid: string, force = false): Promise<DeletePodResult> {
   try {
-    await call(() => client.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace, body: { preconditions: { uid }, ...(force ? { gracePeriodSeconds: 0 } : {}) } }));
+    // A raw request, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
+    await client.request({
+      method: 'DELETE', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
+      body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid }, ...(force ? { gracePeriodSeconds: 0 } : {}) },
+    });
     return 'deleted';
   } catch (err) {
     if (isNotFound(err)) return 'gone';

@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { CoreV1Api } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import { isNotFound } from '../runtime/api-error.ts';
-import { call, type KubeClient } from './client.ts';
+import type { KubeClient } from './client.ts';
 
 // The content of referenced Secret keys and ConfigMap layers goes into the pod
 // template's revision hash, so a rotated key rolls the pods and an unrelated
@@ -73,10 +73,12 @@ export interface ObjectReader {
  * cluster's Secrets: memory stays independent of unrelated Secrets.
  */
 export function apiObjectReader(client: KubeClient): ObjectReader {
-  const core = (): CoreV1Api => client.makeApiClient(CoreV1Api);
+  // Raw GETs, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
+  const get = <T>(kind: 'secrets' | 'configmaps', namespace: string, name: string) =>
+    client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` });
   const orUndefined = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await call(fn);
+      return await fn();
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -84,11 +86,11 @@ export function apiObjectReader(client: KubeClient): ObjectReader {
   };
   return {
     async readSecret(namespace, name) {
-      const s = await orUndefined(() => core().readNamespacedSecret({ name, namespace }));
+      const s = await orUndefined(() => get<V1Secret>('secrets', namespace, name));
       return s && { uid: s.metadata?.uid ?? '', data: s.data ?? {} };
     },
     async readConfigMap(namespace, name) {
-      const c = await orUndefined(() => core().readNamespacedConfigMap({ name, namespace }));
+      const c = await orUndefined(() => get<V1ConfigMap>('configmaps', namespace, name));
       return c && { data: c.data ?? {}, binaryData: c.binaryData ?? {} };
     },
   };

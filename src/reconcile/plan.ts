@@ -25,6 +25,7 @@ import { readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.
 import type { Rollout } from '../status/rollout-summary.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
+import { progressWriteDue } from '../status/progress-writes.ts';
 import type { Observed } from './gather.ts';
 import { usageVerdicts } from '../status/usage-conditions.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
@@ -214,7 +215,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
       out.events.push({ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${spec.failover.nodeGoneSeconds}, releaseStatefulPods: ForceDelete); the StatefulSet recreates it on another node. Should ${release.node} still run the old pod, two copies run until it stops` });
     }
   }
-  if (statusChanged(previous, blocked)) {
+  // A rollout's progress counters alone wait a little for the write that follows (status/progress-writes.ts).
+  const progressDue = statusChanged(previous, blocked) ? progressWriteDue(previous, blocked, now) : undefined;
+  if (statusChanged(previous, blocked) && progressDue === undefined) {
     out.status = blocked;
     out.events.push(...transitionEvents(previous, blocked));
   }
@@ -222,7 +225,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
   const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, o.pods, now, healthyAfterSeconds);
-  const requeue = [decision.requeueAfterMs, detectionDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }

@@ -1,4 +1,7 @@
-import { IsomorphicFetchHttpLibrary, RequestContext, type HttpMethod, type KubeConfig } from '@kubernetes/client-node';
+import type { HttpMethod, KubeConfig } from '@kubernetes/client-node';
+// By path, not the package index (which loads the whole generated API layer, see src/kube/kube-config.ts).
+import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
+import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
 import { KubeApiError, type Status } from './api-error.ts';
 import { userAgent } from '../version.ts';
 import { requestSignal } from './request-scope.ts';

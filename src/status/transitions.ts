@@ -63,7 +63,23 @@ export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatu
     if (!before && !(isBad ? !startingUp.has(now.reason) : type === 'Ready' && now.status === 'True')) continue;
     events.push({ type: isBad && !progressing.has(now.reason) ? 'Warning' : 'Normal', reason: now.reason as Reason, message: `${type} is ${now.status}: ${now.message}`, condition: type });
   }
-  return withoutEchoes(events);
+  return withoutEchoes(events, firstStart(prev, next));
+}
+
+/**
+ * A new Agent's first Ready (it only ever started up before, and no revision
+ * of it has been recorded healthy) is what creating it means, not news: the
+ * Ready condition says when (lastTransitionTime) and with what ("1/1 replicas
+ * ready at revision r"), and `kubectl describe` shows it. Leaving its event
+ * out saves one write per Agent (issue 13: at most 4 writes per new Agent).
+ * Ready after a problem, after a rollout of a changed spec, or after a
+ * Warning the user saw is still announced.
+ */
+function firstStart(prev: AgentStatus | undefined, next: AgentStatus): boolean {
+  const before = find(prev?.conditions, 'Ready');
+  const now = find(next.conditions, 'Ready');
+  return now?.status === 'True' && prev?.lastHealthyRevision === undefined && next.lastHealthyRevision === undefined
+    && (before === undefined || (before.status === 'False' && startingUp.has(before.reason)));
 }
 
 /** Conditions whose Normal events only echo a Normal Ready event of the same write. */
@@ -77,10 +93,11 @@ const echoesOfReady = new Set<ConditionType>(['Available', 'Progressing']);
  * three events (Ready, Available, RolloutComplete) for one fact. Their
  * Warnings, and their Normal events when Ready does not change, stay.
  */
-function withoutEchoes(events: (AgentEvent & { condition: ConditionType })[]): AgentEvent[] {
+function withoutEchoes(events: (AgentEvent & { condition: ConditionType })[], firstStart: boolean): AgentEvent[] {
   const readyNormal = events.some((e) => e.condition === 'Ready' && e.type === 'Normal');
   return events
     .filter((e) => !(readyNormal && e.type === 'Normal' && echoesOfReady.has(e.condition)))
+    .filter((e) => !(firstStart && e.type === 'Normal' && e.condition === 'Ready'))
     .map(({ type, reason, message }) => ({ type, reason, message }));
 }
 

@@ -44,8 +44,8 @@ describe('transitionEvents', () => {
     assert.deepEqual(transitionEvents(undefined, starting), []);
   });
 
-  it('announces a new Agent that is Ready at once, or has a real problem', () => {
-    assert.deepEqual(transitionEvents(undefined, healthy).map((e) => `${e.type} ${e.reason}`), ['Normal Ready']);
+  it('announces a new Agent\'s real problem, but not its Ready at once (the condition says when)', () => {
+    assert.deepEqual(transitionEvents(undefined, healthy).map((e) => `${e.type} ${e.reason}`), []);
     const held = computeStatus(statusInput({ workload: undefined, dependencies: { state: 'Cycle', cycle: ['a', 'b'] } }));
     assert.deepEqual(transitionEvents(undefined, held).map((e) => `${e.type} ${e.reason}`), [
       'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle', 'Warning DependencyCycle',
@@ -53,17 +53,26 @@ describe('transitionEvents', () => {
   });
 
   it('announces a rollout starting and finishing as Normal, and a missed deadline as Warning', () => {
-    const rolling = computeStatus(statusInput({ previous: healthy, workload: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
-    assert.deepEqual(transitionEvents(healthy, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress'], 'Ready says it; Progressing would echo it');
+    const established: AgentStatus = { ...healthy, lastHealthyRevision: 'rev1' };
+    const rolling = computeStatus(statusInput({ previous: established, workload: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
+    assert.deepEqual(transitionEvents(established, rolling).map((e) => `${e.type} ${e.reason}`), ['Normal RolloutInProgress'], 'Ready says it; Progressing would echo it');
     const done = computeStatus(statusInput({ previous: rolling }));
     assert.deepEqual(transitionEvents(rolling, done).map((e) => `${e.type} ${e.reason}`), ['Normal Ready'], 'Ready names the revision; RolloutComplete would echo it');
     const stuck = computeStatus(statusInput({ previous: rolling, workload: deployment({ updated: 1, progressing: 'ProgressDeadlineExceeded' }) }));
     assert.deepEqual(transitionEvents(rolling, stuck).map((e) => `${e.type} ${e.reason}`), ['Warning ProgressDeadlineExceeded'], 'Stalled; Ready was False already');
   });
 
-  it('announces a new Agent becoming Ready with one event, not one per condition that follows it', () => {
+  it('says nothing when a new Agent becomes Ready: not Ready, nor Available or RolloutComplete echoing it', () => {
     const ready = computeStatus(statusInput({ previous: starting, now: new Date(t0 + 30_000) }));
-    assert.deepEqual(transitionEvents(starting, ready).map((e) => `${e.type} ${e.reason}`), ['Normal Ready']);
+    assert.equal(ready.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    assert.deepEqual(transitionEvents(starting, ready).map((e) => `${e.type} ${e.reason}`), []);
+  });
+
+  it('announces a new Agent\'s Ready after a failure (the recovery policy announced the failure)', () => {
+    const crashing = computeStatus(statusInput({ previous: starting, now: new Date(t0 + 30_000), workload: deployment({ ready: 2 }), failures: [crash('agent-b')] }));
+    assert.equal(crashing.conditions?.find((c) => c.type === 'Ready')?.reason, 'CrashLoopBackOff');
+    const recovered = computeStatus(statusInput({ previous: crashing, now: new Date(t0 + 60_000) }));
+    assert.deepEqual(transitionEvents(crashing, recovered).map((e) => `${e.type} ${e.reason}`), ['Normal Ready', 'Normal Healthy']);
   });
 
   it('keeps Available\'s own event when Ready does not change with it', () => {
