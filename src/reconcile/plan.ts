@@ -9,7 +9,8 @@ import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { detectReplicaFailures } from '../health/replica-failure.ts';
-import { needsApply, type ApplyObject } from '../kube/apply.ts';
+import type { ApplyObject } from '../desired/desired-hash.ts';
+import { needsApply } from './needs-apply.ts';
 import { assertNever } from '../lib/assert-never.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
