@@ -110,7 +110,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
 
   // spec.replicas, or in DaemonSet mode the nodes the DaemonSet controller schedules on.
   const desiredCount = desiredPods(spec.replicas, o.workload);
+  // Read once, for the recovery decision and the status alike.
   const rollout = readRollout(o.workload, desiredCount);
+  const podsReadySince = readySince(o.pods);
   const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
@@ -139,7 +141,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     revision,
     lastHealthyRevision: previous?.lastHealthyRevision,
     rolloutInProgress: replacingPods(rollout, desiredCount) && !revisionFailing(o.pods, rollout.revision, failures),
-    readySince: readySince(o.pods),
+    readySince: podsReadySince,
     spec: agent.spec,
     manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(revisions) },
     memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
@@ -167,6 +169,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     workloadKind: spec.mode,
     pods: o.pods,
     desiredReplicas: desiredCount,
+    read: { rollout, readySince: podsReadySince },
     minAvailable: minAvailable(spec, desiredCount),
     revision,
     selector: selectorString(agent.metadata.name),
