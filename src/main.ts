@@ -3,7 +3,6 @@ import { loadConfig, ConfigError, usage } from './config.ts';
 import { EventRecorder, apiEventSink } from './kube/events.ts';
 import { createKubeClient, loadKubeConfig } from './kube/client.ts';
 import { kubeIO } from './kube/io.ts';
-import { assertDeclared } from './kube/permissions.ts';
 import { createLogger } from './observability/logger.ts';
 import { createMetrics } from './observability/metrics.ts';
 import { startHealthServer, startMetricsServer } from './observability/http.ts';
@@ -16,7 +15,6 @@ import { readNodeCadvisor } from './kube/node-metrics.ts';
 import { UsageScraper } from './usage/scraper.ts';
 import { realClock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
-import { KubeHttpClient } from './runtime/kube-http.ts';
 import { KubeLeaseStore } from './runtime/lease-store.ts';
 import { Manager } from './runtime/manager.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
@@ -50,7 +48,7 @@ try {
   process.exit(2);
 }
 const client = createKubeClient({ kubeConfig, metrics });
-const transport = new KubeHttpClient(kubeConfig, { check: assertDeclared });
+const { transport } = client;
 
 const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
 addIndexes(caches);

@@ -116,7 +116,8 @@ function configError(f: Failure, spec: ReferenceSources | undefined): string {
   const m = f.message;
   let match = /couldn't find key (\S+) in (Secret|ConfigMap) [^/\s]+\/(\S+)/.exec(m);
   if (match) {
-    const [, key, kind, name] = match as unknown as [string, string, 'Secret' | 'ConfigMap', string];
+    const [, key = '', found, name = ''] = match;
+    const kind = found === 'Secret' ? 'Secret' : 'ConfigMap';
     const field = fieldsUsing(spec, kind, name, key)[0];
     return `${kind} ${name} has no key ${key}: add the key or fix ${field === undefined ? `the ${kind === 'Secret' ? 'secretKeyRef' : 'configMapKeyRef'} that names it` : `${field}.key`}`;
   }

@@ -1,5 +1,6 @@
 import type { AgentStatus } from '../api/status.ts';
-import { apply, read, remove, type ApplyObject, type OwnedObjectRef } from './apply.ts';
+import type { ApplyObject } from '../desired/desired-hash.ts';
+import { apply, read, remove, type OwnedObjectRef } from './apply.ts';
 import type { KubeClient } from './client.ts';
 import { deletePod, patchPodAnnotations, type DeletePodResult } from './pods.ts';
 import { readLivenessKills } from './pod-events.ts';

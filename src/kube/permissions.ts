@@ -4,8 +4,8 @@ import type { ApiVerb } from '../observability/metrics.ts';
 // the only place a permission is written down.
 // - The chart's rules are rendered from it (hack/generate.ts writes
 //   charts/agent-operator/templates/_rbac-rules.tpl; `--check` fails when stale).
-// - Both HTTP paths (src/kube/client.ts, src/runtime/kube-http.ts as wired in
-//   main.ts) refuse a request the table does not declare, before it is sent:
+// - The one HTTP transport (src/runtime/kube-http.ts, as src/kube/client.ts
+//   wires it) refuses a request the table does not declare, before it is sent:
 //   a new call without its row fails the first unit test that makes it, not
 //   a production install with a 403.
 // - test/unit/kube/permissions.test.ts drives every I/O path and checks the

@@ -77,7 +77,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   const outcomes = new Counter({
     name: 'agent_operator_reconcile_outcomes_total',
-    help: 'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (waiting for a dependency or a missing reference), unmanaged, deleted, error.',
+    help: 'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (the rollout waits for a dependency, a missing reference, a valid spec or a pod the pod policy allows), unmanaged, deleted, error.',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

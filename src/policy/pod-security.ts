@@ -192,7 +192,7 @@ export const checks: readonly Check[] = [
   {
     id: 'restrictedVolumes', level: 'restricted', reason: 'restricted volume types', overrides: ['hostPathVolumes'],
     run: (p) => (p.spec.volumes ?? []).flatMap((v, i) => {
-      const type = Object.keys(v).find((k) => k !== 'name' && (v as unknown as Record<string, unknown>)[k] != null) ?? 'none';
+      const type = Object.entries(v).find(([k, x]) => k !== 'name' && x != null)?.[0] ?? 'none';
       return restrictedVolumeTypes.has(type) ? [] : [{ field: `spec.volumes[${i}].${type}`, value: type, allowed: [...restrictedVolumeTypes].join(', ') }];
     }),
   },

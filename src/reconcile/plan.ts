@@ -9,7 +9,9 @@ import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { detectReplicaFailures } from '../health/replica-failure.ts';
-import { needsApply, type ApplyObject } from '../kube/apply.ts';
+import type { ApplyObject } from '../desired/desired-hash.ts';
+import { needsApply } from './needs-apply.ts';
+import { assertNever } from '../lib/assert-never.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
@@ -37,7 +39,7 @@ import { planConfigReload, withConfigReload, type PodToTell, type ReloadCall } f
 
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
-// Plan with nothing in it (Semantics 1: zero writes on re-reconcile).
+// Plan with nothing in it (docs/architecture.md, "Zero writes when converged").
 
 export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string; uid?: string }
 
@@ -61,6 +63,8 @@ export interface Plan {
   now: Date;
   events: AgentEvent[];
   action: Action;
+  /** The rollout waits (a dependency, a missing reference, an invalid spec, a refused pod): the reconcile's outcome is `held`. */
+  held: boolean;
   /** Failures counted for the first time in this reconcile (metrics). */
   fresh: Failure[];
   requeueAfterMs?: number;
@@ -96,13 +100,19 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const configErrors: ConfigLayerError[] = [];
   const problems = [...invalidSpec];
   if (!desired.ok) {
-    if (desired.reason === 'InvalidConfig') configErrors.push({ layer: -1, problem: desired.message });
-    else if (desired.reason === 'ConfigMapNotFound') { /* reported through references.missing */ } else problems.push(desired.message);
+    switch (desired.reason) {
+      case 'InvalidConfig': configErrors.push({ layer: -1, problem: desired.message }); break;
+      case 'ConfigMapNotFound': break; // reported through references.missing
+      case 'InvalidSpec': problems.push(desired.message); break;
+      default: assertNever(desired.reason);
+    }
   }
 
   // spec.replicas, or in DaemonSet mode the nodes the DaemonSet controller schedules on.
   const desiredCount = desiredPods(spec.replicas, o.workload);
+  // Read once, for the recovery decision and the status alike.
   const rollout = readRollout(o.workload, desiredCount);
+  const podsReadySince = readySince(o.pods);
   const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
@@ -131,7 +141,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     revision,
     lastHealthyRevision: previous?.lastHealthyRevision,
     rolloutInProgress: replacingPods(rollout, desiredCount) && !revisionFailing(o.pods, rollout.revision, failures),
-    readySince: readySince(o.pods),
+    readySince: podsReadySince,
     spec: agent.spec,
     manual: { requests: readManualRequests(agent.metadata.annotations), available: revisionsOf(revisions) },
     memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
@@ -159,6 +169,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     workloadKind: spec.mode,
     pods: o.pods,
     desiredReplicas: desiredCount,
+    read: { rollout, readySince: podsReadySince },
     minAvailable: minAvailable(spec, desiredCount),
     revision,
     selector: selectorString(agent.metadata.name),
@@ -181,7 +192,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const conflicts = o.conflicts ?? [];
   const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
   const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? [])];
-  const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, fresh: decision.fresh, computed: blocked, now };
+  const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, held: holdRollout || holdForDependencies, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     const held = holdRollout ? lastAppliedTemplate(o.workload, revisions) : undefined;
     // Only a hand edit is reverted: re-applying the template the Deployment
@@ -192,10 +203,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.workload.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
     const objects = keep ?? desired;
     if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
-    if (decision.action.type === 'RestartPod') {
-      const pod = o.pods.find((p) => p.metadata?.name === (decision.action as { pod: string }).pod);
-      if (pod?.metadata?.uid) out.deletePod = { name: pod.metadata.name!, uid: pod.metadata.uid };
-    }
+    const restart = podToDelete(decision.action);
+    const pod = restart === undefined ? undefined : o.pods.find((p) => p.metadata?.name === restart);
+    if (pod?.metadata?.uid) out.deletePod = { name: restart!, uid: pod.metadata.uid };
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
     if (reload?.restart && !out.deletePod) out.deletePod = { name: reload.restart.name, uid: reload.restart.uid };
@@ -232,7 +242,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
 
 /**
  * Objects to write. A missing reference, an invalid spec or a pod the pod
- * policy refuses holds the Deployment's pod template at the one last applied (Semantics 4: the running
+ * policy refuses holds the workload's pod template at the one last applied
+ * (docs/architecture.md, "A missing reference holds, never breaks": the running
  * revision stays, and a hand edit meanwhile is reverted) and its ConfigMap as
  * it is; the rest still converge.
  */
@@ -270,6 +281,15 @@ function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boo
   if (!holdRollout) {
     const drop = configMapsToDelete({ owned: o.configMaps ?? [], revisions: pastRevisions(o).map((r) => r.template), pods: o.pods, workload: o.workload, desired: d.configMap?.metadata.name });
     for (const cm of drop) out.remove.push({ apiVersion: 'v1', kind: 'ConfigMap', name: cm.name, namespace: ns, ...(cm.uid ? { uid: cm.uid } : {}) });
+  }
+}
+
+/** The pod an action deletes: only RestartPod's; the others are carried by the objects built (a memory limit, a rollback template) or are nothing to do. */
+function podToDelete(action: Action): string | undefined {
+  switch (action.type) {
+    case 'RestartPod': return action.pod;
+    case 'None': case 'IncreaseMemory': case 'Rollback': case 'Hold': return undefined;
+    default: return assertNever(action);
   }
 }
 

@@ -4,6 +4,7 @@ import type { PodPolicy } from '../policy/pod-policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Reconciler } from '../runtime/controller.ts';
 import { objectKey, splitKey } from '../runtime/kube-object.ts';
+import type { ReconcileOutcome } from '../observability/metrics.ts';
 import { act, type ActDeps } from './act.ts';
 import type { Caches } from './caches.ts';
 import { gather, probeCreates, type ReadUsage } from './gather.ts';
@@ -21,7 +22,7 @@ export interface ReconcilerDeps extends ActDeps {
   podPolicy?: PodPolicy;
   /** Seconds a revision must run healthy before it is the Rollback target (default 60). */
   healthyAfterSeconds?: number;
-  observeOutcome?: (outcome: 'applied' | 'unchanged' | 'unmanaged') => void;
+  observeOutcome?: (outcome: ReconcileOutcome) => void;
   /** The node metrics' readings of pods' containers (src/usage/scraper.ts), when the operator reads them (--node-metrics). */
   readUsage?: ReadUsage;
 }
@@ -33,10 +34,21 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     i.addHandler({ onUpdate: (_old, obj) => own.seen(objectKey(obj), obj), onDelete: (obj) => own.seen(objectKey(obj), undefined) });
   }
   return async (key, ctx) => {
+    try {
+      return await reconcileOne(key, ctx);
+    } catch (err) {
+      deps.observeOutcome?.('error');
+      throw err;
+    }
+  };
+  async function reconcileOne(...[key, ctx]: Parameters<Reconciler>): ReturnType<Reconciler> {
     const { namespace = '', name } = splitKey(key);
     const fromCache = deps.caches.agents.get(namespace, name);
     // Deleted: owned objects go with it by garbage collection (a retained PVC has no owner reference).
-    if (!fromCache || fromCache.metadata.deletionTimestamp) return undefined;
+    if (!fromCache || fromCache.metadata.deletionTimestamp) {
+      deps.observeOutcome?.('deleted');
+      return undefined;
+    }
     const cached = own.view(key, fromCache);
     const log = ctx.log ?? deps.log;
 
@@ -55,12 +67,13 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     }
     const done = await act(agent, p, { ...deps, log });
     if (done.written) own.wrote(key, done.written.replaced, done.written.stored);
-    deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
+    // Held wins over applied: a held Agent may still have its Service or PDB written, but it is not where its spec says.
+    deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.held ? 'held' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
     // A refused apply is retried on the unsettled timer: the refusal is in status, and a
     // quota freed or a policy changed elsewhere raises no event on the Agent.
     const requeue = done.applyFailed ? Math.min(p.requeueAfterMs ?? unsettledRequeueMs, unsettledRequeueMs) : p.requeueAfterMs;
     return requeue !== undefined ? { requeueAfter: requeue } : undefined;
-  };
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
 import { labelValue } from '../desired/names.ts';
 import { referencedNames, references } from '../desired/references.ts';
 import type { Controller } from '../runtime/controller.ts';
-import type { Informer } from '../runtime/informer.ts';
+import type { InformerView } from '../runtime/informer.ts';
 import { keyOf, objectKey, type KubeObject } from '../runtime/kube-object.ts';
 import type { Mapper } from '../runtime/mappers.ts';
 import type { Predicate } from '../runtime/predicates.ts';
@@ -54,12 +54,11 @@ function readyOf(obj: KubeObject): string | undefined {
 }
 
 /** The controller only reads metadata through mappers, so every informer is watched as KubeObject. */
-function informersOf(...caches: NamespacedCache<KubeObject>[]): Informer<KubeObject>[] {
-  return caches.flatMap((c) => c.informers as unknown as Informer<KubeObject>[]);
+function informersOf(...caches: { informers: readonly InformerView<KubeObject>[] }[]): InformerView<KubeObject>[] {
+  return caches.flatMap((c) => c.informers);
 }
 
-export function wireWatches(ctl: Controller, c0: Caches): void {
-  const c = c0 as unknown as Record<keyof Caches, NamespacedCache<KubeObject>> & { agents: NamespacedCache<Agent & KubeObject> };
+export function wireWatches(ctl: Controller, c: Caches): void {
   const owner = { group, kind };
   for (const i of informersOf(c.agents)) {
     ctl.forPrimary(i);

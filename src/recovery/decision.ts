@@ -22,8 +22,4 @@ export interface Decision {
   events: AgentEvent[];
   /** Come back then even if nothing changes (a step is due, or attempts reset). */
   requeueAfterMs?: number;
-  /** The memory limit the Deployment carries: the override, else the spec's. */
-  memoryLimit: string;
-  /** The revision the Deployment runs: the rollback target, else the spec's. */
-  runRevision: string;
 }

@@ -116,11 +116,7 @@ export function decide(input: DecideInput): Decision {
       ...(input.spec ? { spec: input.spec } : {}),
     });
     const failureEvents = fresh.map((f): AgentEvent => ({ type: 'Warning', reason: f.reason, message: diagnose(f, ctx(f)) }));
-    const decision: Decision = {
-      action, recovery: rec, fresh, events: [...failureEvents, ...events],
-      memoryLimit: rec.memoryLimit ?? input.specMemoryLimit,
-      runRevision: rec.rolledBackTo ?? input.revision,
-    };
+    const decision: Decision = { action, recovery: rec, fresh, events: [...failureEvents, ...events] };
     const wait = requeueAfterMs ?? resetDueInMs(rec, policy, healthy, now);
     if (wait !== undefined) decision.requeueAfterMs = Math.max(0, wait);
     return decision;

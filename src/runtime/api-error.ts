@@ -35,18 +35,18 @@ export class KubeApiError extends Error {
 }
 
 /** 410 Gone / reason Expired: the resourceVersion is older than etcd keeps; relist. */
-export function isGone(err: unknown): boolean {
+export function isGone(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && (err.status === 410 || err.reason === 'Expired' || err.reason === 'Gone');
 }
 
-export function isTooManyRequests(err: unknown): boolean {
+export function isTooManyRequests(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.status === 429;
 }
 
-export function isConflict(err: unknown): boolean {
+export function isConflict(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.status === 409;
 }
 
-export function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.status === 404;
 }

@@ -2,7 +2,7 @@ import { isConflict } from './api-error.ts';
 import { randomUUID } from 'node:crypto';
 import type { RateLimiter } from './backoff.ts';
 import { mathRandom, realClock, spreadAround, type Clock, type Random, type TimerHandle } from './clock.ts';
-import type { Informer, InformerHandler } from './informer.ts';
+import type { InformerHandler, InformerView } from './informer.ts';
 import { splitKey, type KubeObject } from './kube-object.ts';
 import { noopLogger, type Logger } from './logger.ts';
 import { toControllerOwner, toSelf, type Mapper } from './mappers.ts';
@@ -47,7 +47,7 @@ export interface ReconcileContext {
 
 export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Result>;
 
-export type ReconcileOutcome = 'success' | 'error' | 'requeue' | 'requeue_after';
+export type ReconcileOutcome = 'success' | 'error' | 'requeue_after';
 
 /** Hooks for controller_runtime_* metrics; see metrics.ts. */
 export interface ControllerMetrics {
@@ -87,7 +87,7 @@ export interface WatchOptions<T> {
 }
 
 interface Source {
-  informer: Informer<KubeObject>;
+  informer: InformerView<KubeObject>;
   handler: InformerHandler<KubeObject>;
   resyncMap: Mapper<KubeObject> | undefined;
 }
@@ -132,17 +132,17 @@ export class Controller {
   }
 
   /** The primary resource: keyed by itself, filtered by `primaryChanged` unless told otherwise, resynced. */
-  forPrimary<T extends KubeObject>(informer: Informer<T>, predicate: Predicate<T> = primaryChanged): this {
+  forPrimary<T extends KubeObject>(informer: InformerView<T>, predicate: Predicate<T> = primaryChanged): this {
     return this.watch(informer, toSelf, { predicate, resync: true });
   }
 
   /** Objects this controller creates, mapped to their controller owner. */
-  owns<T extends KubeObject>(informer: Informer<T>, owner: { group: string; kind: string }, predicate?: Predicate<T>): this {
+  owns<T extends KubeObject>(informer: InformerView<T>, owner: { group: string; kind: string }, predicate?: Predicate<T>): this {
     return this.watch(informer, toControllerOwner(owner), predicate ? { predicate } : {});
   }
 
   /** Any informer, any mapping. Handlers attach on `start`, so events before that are not queued. */
-  watch<T extends KubeObject>(informer: Informer<T>, map: Mapper<T>, opts: WatchOptions<T> = {}): this {
+  watch<T extends KubeObject>(informer: InformerView<T>, map: Mapper<T>, opts: WatchOptions<T> = {}): this {
     if (this.#started) throw new Error(`controller ${this.name}: watch() after start()`);
     const predicate = opts.predicate ?? {};
     const keysOf = (obj: T): string[] => {
@@ -169,7 +169,7 @@ export class Controller {
       },
     };
     this.#sources.push({
-      informer: informer as unknown as Informer<KubeObject>,
+      informer,
       handler: handler as InformerHandler<KubeObject>,
       resyncMap: opts.resync ? (keysOf as Mapper<KubeObject>) : undefined,
     });

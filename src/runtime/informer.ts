@@ -44,6 +44,13 @@ export interface InformerOptions<T extends KubeObject> {
   backoff?: BackoffOptions;
 }
 
+/**
+ * An informer as its users see it: without its private state, so an Informer
+ * of any kind of object is an InformerView<KubeObject> (methods compare
+ * bivariantly) and caches of many kinds are handled alike without a cast.
+ */
+export type InformerView<T extends KubeObject> = Pick<Informer<T>, 'name' | 'store' | 'addIndex' | 'addHandler' | 'start' | 'stop' | 'hasSynced' | 'waitForSync' | 'ready' | 'lastContact' | 'healthy'>;
+
 /** Thrown inside the loop when a watch has been silent for longer than the inactivity timeout. */
 export class WatchInactiveError extends Error {
   constructor(ms: number) {
@@ -195,8 +202,8 @@ export class Informer<T extends KubeObject> {
 
   #retryDelay(err: unknown): number {
     const backoff = this.#backoff.next();
-    if (isTooManyRequests(err) && (err as KubeApiError).retryAfterSeconds !== undefined) {
-      return Math.max(backoff, (err as KubeApiError).retryAfterSeconds! * 1000);
+    if (isTooManyRequests(err) && err.retryAfterSeconds !== undefined) {
+      return Math.max(backoff, err.retryAfterSeconds * 1000);
     }
     return backoff;
   }

@@ -1,6 +1,6 @@
 import { realClock, type Clock } from './clock.ts';
 import type { Controller } from './controller.ts';
-import type { Informer } from './informer.ts';
+import type { Informer, InformerView } from './informer.ts';
 import type { KubeObject } from './kube-object.ts';
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
 import { noopLogger, type Logger } from './logger.ts';
@@ -29,7 +29,7 @@ export interface ManagerOptions {
 export class Manager {
   readonly #log: Logger;
   readonly #clock: Clock;
-  readonly #informers: Array<Informer<KubeObject>> = [];
+  readonly #informers: InformerView<KubeObject>[] = [];
   readonly #controllers: Controller[] = [];
   readonly #elector: LeaderElector | undefined;
   readonly #shutdownTimeoutMs: number;
@@ -63,7 +63,7 @@ export class Manager {
   }
 
   addInformer<T extends KubeObject>(informer: Informer<T>): this {
-    this.#informers.push(informer as unknown as Informer<KubeObject>);
+    this.#informers.push(informer);
     if (this.#started) informer.start();
     return this;
   }

@@ -1,5 +1,4 @@
 import { groupOf, objectKey, type KubeObject } from './kube-object.ts';
-import type { ReadonlyStore } from './store.ts';
 
 /** Maps an object an informer saw to the work-queue keys of the primaries to reconcile. */
 export type Mapper<T> = (obj: T) => string[];
@@ -24,16 +23,3 @@ export function toControllerOwner(owner: { group: string; kind: string }): Mappe
   };
 }
 
-/**
- * A referenced object (a Secret, a ConfigMap) maps to every primary whose
- * index holds it. The primary informer's index function returns the keys of
- * what each primary references, e.g. `['ns/db-credentials']`; `valueOf` turns
- * the referenced object into the same form (by default its `namespace/name`).
- */
-export function fromIndex<P extends KubeObject, T extends KubeObject>(
-  primaries: ReadonlyStore<P>,
-  indexName: string,
-  valueOf: (obj: T) => string = objectKey,
-): Mapper<T> {
-  return (obj) => primaries.byIndex(indexName, valueOf(obj)).map(objectKey);
-}

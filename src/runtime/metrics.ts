@@ -14,7 +14,7 @@ const RECONCILE_BUCKETS = [
   2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 ];
 const QUEUE_BUCKETS = exponentialBuckets(10e-9, 10, 12);
-const OUTCOMES: ReconcileOutcome[] = ['success', 'error', 'requeue', 'requeue_after'];
+const OUTCOMES: ReconcileOutcome[] = ['success', 'error', 'requeue_after'];
 /** controller-runtime's priority values: 0 normal, -100 low. */
 const PRIORITY_LABEL: Record<Priority, string> = { normal: '0', low: '-100' };
 

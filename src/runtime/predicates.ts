@@ -33,11 +33,11 @@ export const deletionChanged: Predicate<KubeObject> = {
  * The filter for a primary resource (the Agent). Our own status writes bump
  * resourceVersion but not generation, so they never wake the controller up
  * again. Metadata a person or another tool changes does pass, because it can
- * change what reconcile must do: deletion starting, finalizers (someone
- * removing ours), labels and annotations (e.g. a pause or "reconcile now"
- * annotation). The reconciler writes none of these on the primary except
- * adding its own finalizer once, which costs one reconcile that writes nothing.
- * Creates and deletes always pass.
+ * change what reconcile must do: deletion starting, finalizers (another
+ * controller's, holding a deletion), labels and annotations (e.g. a hold or
+ * rollback request). The reconciler writes none of these on the primary (it
+ * adds no finalizer: owned objects go by garbage collection). Creates and
+ * deletes always pass.
  */
 export const primaryChanged: Predicate<KubeObject> = anyOf(
   generationChanged,

@@ -5,8 +5,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 // deep in gather/act/events and whoever adds it later, is cancelled when the
 // controller aborts its reconciles (shutdown deadline, lost leadership), so no
 // write of the old leader is still in flight once the Lease is released.
-// Both transports (src/kube/client.ts, src/runtime/kube-http.ts) read it; the
-// Controller sets it around each reconcile.
+// The transport (kube-http.ts) reads it; the Controller sets it around each
+// reconcile.
 
 const scope = new AsyncLocalStorage<AbortSignal>();
 

@@ -56,6 +56,8 @@ export interface StatusInput {
   /** The Agent's pods, for restarts. */
   pods: readonly V1Pod[];
   desiredReplicas: number;
+  /** The workload's rollout and the pods' ready-since, when the caller read them already (plan.ts); read here otherwise. */
+  read?: { rollout: Rollout; readySince: string | undefined };
   /** Available needs this many available replicas (spec.disruption.minAvailable resolved to a number). Default 1. */
   minAvailable?: number;
   /** The revision the spec asks for. */
@@ -87,7 +89,7 @@ export const defaultHealthyAfterSeconds = 60;
 export function computeStatus(input: StatusInput): AgentStatus {
   const { generation, desiredReplicas: desired, decision } = input;
   const rec = decision.recovery;
-  const r = readRollout(input.workload, desired);
+  const r = input.read?.rollout ?? readRollout(input.workload, desired);
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
   // A DaemonSet's failures are said per node first, bounded for large fleets.
@@ -262,16 +264,16 @@ function deadlineText(input: StatusInput, r: Rollout, failureText: string | unde
 
 /** The revision running counts as healthy once it has been complete, ready and failure-free for healthyAfterSeconds. */
 function healthyRevision(input: StatusInput, r: Rollout, active: readonly Failure[]): string | undefined {
-  const since = healthyStretchStart(input.decision.recovery, input.pods);
+  const since = healthyStretchStart(input.decision.recovery, input.read ? input.read.readySince : readySince(input.pods));
   if (since === undefined || active.length || !r.complete || input.desiredReplicas === 0) return undefined;
   if (input.now.getTime() - since < (input.healthyAfterSeconds ?? defaultHealthyAfterSeconds) * 1000) return undefined;
   return r.revision ?? runRevision(input);
 }
 
 /** The pods' own record bounds the operator's: a crash it did not see breaks the stretch too. */
-function healthyStretchStart(rec: RecoveryStatus | undefined, pods: readonly V1Pod[]): number | undefined {
+function healthyStretchStart(rec: RecoveryStatus | undefined, podsReadySince: string | undefined): number | undefined {
   const seen = toMs(rec?.healthySince);
-  const podsUp = toMs(readySince(pods));
+  const podsUp = toMs(podsReadySince);
   return seen === undefined || podsUp === undefined ? seen : Math.max(seen, podsUp);
 }
 
@@ -283,7 +285,7 @@ function healthyStretchStart(rec: RecoveryStatus | undefined, pods: readonly V1P
  */
 export function healthyRevisionDueInMs(status: AgentStatus, pods: readonly V1Pod[], now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
   if (status.revision === undefined || status.lastHealthyRevision === status.revision) return undefined;
-  const since = healthyStretchStart(status.recovery, pods);
+  const since = healthyStretchStart(status.recovery, readySince(pods));
   const due = since === undefined ? undefined : since + healthyAfterSeconds * 1000 - now.getTime();
   return due !== undefined && due > 0 ? due : undefined;
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apply, contains, desiredHash, desiredHashAnnotation, needsApply, objectPath, remove, withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
+import { apply, objectPath, remove } from '../../../src/kube/apply.ts';
+import { desiredHash, desiredHashAnnotation, withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
+import { contains, needsApply } from '../../../src/reconcile/needs-apply.ts';
 import { sameQuantity } from '../../../src/lib/quantity.ts';
 import { conflict, fakeClient, notFound } from './fake-http.ts';
 

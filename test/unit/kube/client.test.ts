@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CoreV1Api, RequestContext } from '@kubernetes/client-node';
-import { call, describeRequest } from '../../../src/kube/client.ts';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
+import { KubeLeaseStore } from '../../../src/runtime/lease-store.ts';
 import { fakeClient, notFound } from './fake-http.ts';
 
 async function sample(text: Promise<string>, series: string): Promise<number | undefined> {
@@ -34,21 +33,21 @@ describe('KubeClient', () => {
     assert.deepEqual(req.body, { spec: { replicas: 1 } });
   });
 
-  it('stamps generated API clients with the same user agent', async () => {
-    const { client, sent } = fakeClient(() => ({ status: 200, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } } }));
-    await client.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 's', namespace: 'ns' });
-    assert.equal(sent[0]?.headers['User-Agent'], 'agent-operator/test');
-    assert.equal(sent[0]?.url.pathname, '/api/v1/namespaces/ns/secrets/s');
-  });
-
-  it('counts every request by verb, resource and code, from raw and generated calls alike', async () => {
-    const { client, metrics } = fakeClient((req) => (req.url.pathname.endsWith('/missing') ? notFound() : { status: 200, body: {} }));
+  it('counts every request by verb, resource and code: the reconciles\' JSON calls, the caches\' lists and watches and the Lease alike', async () => {
+    const { client, metrics, sent } = fakeClient((req) => (req.url.pathname.endsWith('/missing') || req.url.pathname.includes('/leases/') ? notFound() : { status: 200, body: {} }));
     await client.request({ method: 'PATCH', path: '/apis/agent-operator.dev/v1alpha1/namespaces/ns/agents/a/status', body: {} });
-    await assert.rejects(call(() => client.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'missing', namespace: 'ns' })));
+    await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/missing' }));
+    await client.transport.request({ method: 'GET', path: '/apis/apps/v1/deployments', query: { limit: 500 } });
+    await client.transport.request({ method: 'GET', path: '/apis/apps/v1/deployments', query: { watch: true } });
+    await new KubeLeaseStore(client.transport, 'ns', 'lead').get(new AbortController().signal);
     const text = metrics.registry.metrics();
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="patch",resource="agents/status",code="200"}'), 1);
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="get",resource="secrets",code="404"}'), 1);
+    assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="list",resource="deployments",code="200"}'), 1);
+    assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="watch",resource="deployments",code="200"}'), 1);
+    assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="get",resource="leases",code="404"}'), 1);
     assert.equal(await metrics.apiWrites(), 1);
+    assert.ok(sent.every((r) => r.headers['User-Agent'] === 'agent-operator/test'), 'one User-Agent on every request');
   });
 
   it('turns an apiserver Status into KubeApiError with code, reason and Retry-After', async () => {
@@ -63,15 +62,6 @@ describe('KubeClient', () => {
     assert.equal(err.reason, 'TooManyRequests');
     assert.equal(err.retryAfterSeconds, 3);
     assert.equal(err.message, 'slow down');
-  });
-
-  it('turns a generated client ApiException into KubeApiError', async () => {
-    const { client } = fakeClient(() => notFound('secrets "s"'));
-    const err = await call(() => client.makeApiClient(CoreV1Api).readNamespacedSecret({ name: 's', namespace: 'ns' })).catch((e: unknown) => e);
-    assert.ok(err instanceof KubeApiError);
-    assert.equal(err.status, 404);
-    assert.equal(err.reason, 'NotFound');
-    assert.equal(err.message, 'secrets "s" not found');
   });
 
   it('keeps a non-JSON error body short', async () => {
@@ -89,28 +79,4 @@ describe('KubeClient', () => {
     await assert.rejects(client.request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p' }), /fetch failed/);
     assert.equal(await sample(metrics.registry.metrics(), 'agent_operator_api_requests_total{verb="delete",resource="pods",code="error"}'), 1);
   });
-});
-
-describe('describeRequest', () => {
-  const cases: [string, string, string, string][] = [
-    ['GET', '/api/v1/namespaces/ns/secrets/s', 'get', 'secrets'],
-    ['GET', '/api/v1/namespaces/ns/pods', 'list', 'pods'],
-    ['GET', '/api/v1/pods?watch=true&resourceVersion=5', 'watch', 'pods'],
-    ['GET', '/api/v1/namespaces/ns', 'get', 'namespaces'],
-    ['GET', '/api/v1/namespaces', 'list', 'namespaces'],
-    ['PUT', '/api/v1/namespaces/ns/finalize', 'update', 'namespaces/finalize'],
-    ['POST', '/api/v1/namespaces/ns/events', 'create', 'events'],
-    ['PUT', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l', 'update', 'leases'],
-    ['PATCH', '/apis/agent-operator.dev/v1alpha1/namespaces/ns/agents/a/status', 'patch', 'agents/status'],
-    ['DELETE', '/api/v1/namespaces/ns/pods/p', 'delete', 'pods'],
-    ['DELETE', '/api/v1/namespaces/ns/pods', 'deletecollection', 'pods'],
-    ['GET', '/apis/apps/v1/deployments', 'list', 'deployments'],
-    ['GET', '/version', 'get', 'nonresource'],
-  ];
-  for (const [method, path, verb, resource] of cases) {
-    it(`names ${method} ${path} ${verb} ${resource}`, () => {
-      const ctx = new RequestContext(`https://kube.test${path}`, method as 'GET');
-      assert.deepEqual(describeRequest(ctx), { verb, resource });
-    });
-  }
 });

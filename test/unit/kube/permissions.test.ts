@@ -12,7 +12,8 @@ import { apiEventSink } from '../../../src/kube/events.ts';
 import { kubeIO } from '../../../src/kube/io.ts';
 import { assertDeclared, permissions, requestAttributes, UndeclaredRequestError, verbsChecked } from '../../../src/kube/permissions.ts';
 import { allInformers, createCaches } from '../../../src/reconcile/caches.ts';
-import { KubeHttpClient, type KubeRequest, type KubeResponse, type KubeTransport } from '../../../src/runtime/kube-http.ts';
+import { createKubeClient } from '../../../src/kube/client.ts';
+import { type KubeRequest, type KubeResponse, type KubeTransport } from '../../../src/runtime/kube-http.ts';
 import { KubeLeaseStore } from '../../../src/runtime/lease-store.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
 import { fakeClient, notFound } from './fake-http.ts';
@@ -125,13 +126,13 @@ describe('the permission table', () => {
     await apply(client, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' } });
   });
 
-  it('refuses an undeclared request on the runtime transport with the check main.ts wires', async () => {
+  it('refuses an undeclared request of the runtime (a cache, the Lease) on the one transport', async () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: true }], users: [{ name: 'u', token: 't' }],
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
     });
-    const http = new KubeHttpClient(kc, { check: assertDeclared });
+    const http = createKubeClient({ kubeConfig: kc }).transport;
     await assert.rejects(http.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/s/proxy' }), UndeclaredRequestError);
     await assert.rejects(http.request({ method: 'DELETE', path: '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l' }), UndeclaredRequestError);
   });
@@ -145,6 +146,11 @@ describe('requestAttributes', () => {
     ['DELETE', '/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p', 'delete', 'policy', 'poddisruptionbudgets'],
     ['PUT', '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l', 'update', 'coordination.k8s.io', 'leases'],
     ['GET', '/api/v1/nodes/real-node/proxy/metrics/cadvisor', 'get', '', 'nodes/proxy'],
+    ['GET', '/api/v1/namespaces', 'list', '', 'namespaces'],
+    ['GET', '/api/v1/namespaces/ns', 'get', '', 'namespaces'],
+    ['PUT', '/api/v1/namespaces/ns/finalize', 'update', '', 'namespaces/finalize'],
+    ['DELETE', '/api/v1/namespaces/ns/pods', 'deletecollection', '', 'pods'],
+    ['GET', '/version', 'get', '', 'nonresource'],
   ];
   for (const [method, path, verb, group, resource] of cases) {
     it(`reads ${method} ${path} as ${verb} on ${group || 'core'}/${resource}`, () => {

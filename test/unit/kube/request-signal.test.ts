@@ -1,5 +1,6 @@
 // SIGTERM on the leader: the reconciles still running at the shutdown deadline
-// are aborted, and their requests with them, on both HTTP paths; the Lease is
+// are aborted, and their requests with them (a JSON call of src/kube and a raw
+// request on the transport the caches use); the Lease is
 // released only once those requests have ended. A real HTTP server that never
 // answers stands in for a slow apiserver; the clock of the drain deadline is fake.
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient } from '../../../src/kube/client.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
-import { KubeHttpClient, requestJson } from '../../../src/runtime/kube-http.ts';
+import { requestJson } from '../../../src/runtime/kube-http.ts';
 import type { LeaseRecord } from '../../../src/runtime/leader-election.ts';
 import { Manager } from '../../../src/runtime/manager.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
@@ -35,7 +36,7 @@ async function silentServer(log: string[]): Promise<{ url: string; received: () 
 }
 
 describe('shutdown cancels in-flight requests', () => {
-  it('aborts a stuck reconcile\'s requests on both HTTP paths at the drain deadline, and releases the Lease only after they ended', { timeout: 20_000 }, async () => {
+  it('aborts a stuck reconcile\'s requests, JSON and raw, at the drain deadline, and releases the Lease only after they ended', { timeout: 20_000 }, async () => {
     const log: string[] = [];
     const server = await silentServer(log);
     const kc = new KubeConfig();
@@ -44,7 +45,7 @@ describe('shutdown cancels in-flight requests', () => {
       contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
     });
     const client = createKubeClient({ kubeConfig: kc });
-    const transport = new KubeHttpClient(kc);
+    const { transport } = client;
 
     const clock = new FakeClock();
     const lw = new FakeListWatcher<TestObject>();

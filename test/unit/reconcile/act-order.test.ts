@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
-import { withDesiredHash } from '../../../src/kube/apply.ts';
+import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
 import type { KubeIO } from '../../../src/kube/io.ts';
 import { act } from '../../../src/reconcile/act.ts';
 import { plan } from '../../../src/reconcile/plan.ts';

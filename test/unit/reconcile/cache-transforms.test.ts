@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Deployment, V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
-import { withDesiredHash } from '../../../src/kube/apply.ts';
+import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
 import { endpointSliceForCache, podForCache } from '../../../src/reconcile/cache-transforms.ts';
 import { evaluateDependencies } from '../../../src/reconcile/dependencies.ts';
 import { plan, type Plan } from '../../../src/reconcile/plan.ts';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { nodeView } from '../../../src/health/node-lost.ts';
-import { withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
+import { withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import type { Workload } from '../../../src/desired/workload.ts';
 import { agent } from '../../fixtures/agent.ts';

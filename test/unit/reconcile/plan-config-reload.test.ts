@@ -4,7 +4,7 @@ import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { desiredObjects } from '../../../src/desired/index.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import type { Workload } from '../../../src/desired/workload.ts';
-import { withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
+import { withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
-import { withDesiredHash, type ApplyObject } from '../../../src/kube/apply.ts';
+import { withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';

@@ -81,7 +81,7 @@ describe('decide: restart with backoff, then onExhausted', () => {
       podDeletions: [iso(10), iso(30), iso(70)],
       seenFailures: ['uid-a/agent@4:CrashLoopBackOff'],
     });
-    assert.equal(a.log.at(-1)!.runRevision, 'rev1');
+    assert.equal(a.log.at(-1)!.recovery.rolledBackTo, 'rev1');
     assert.match(a.log.at(-1)!.events.find((e) => e.reason === 'RolledBack')!.message,
       /^revision rev2 kept failing \(a \(CrashLoopBackOff\)\); now running revision rev1, the last healthy one, while the spec stays as written: fix the spec and apply it, which clears the rollback$/);
   });
@@ -291,8 +291,8 @@ describe('decide: OOM kills with IncreaseMemory', () => {
     let limit = '256Mi';
     for (let n = 1; n <= 4; n++) {
       const d = a.at(n * 60, [oom('a', n, limit)]);
-      limits.push(`${actionOf(d)} ${d.memoryLimit}`);
-      limit = d.memoryLimit;
+      limit = d.recovery.memoryLimit ?? limit;
+      limits.push(`${actionOf(d)} ${limit}`);
     }
     assert.deepEqual(limits, [
       '{"type":"IncreaseMemory","from":"256Mi","to":"356Mi"} 356Mi',
@@ -332,7 +332,7 @@ describe('decide: OOM kills with IncreaseMemory', () => {
     a.at(0, [oom('a', 1, '256Mi')]);
     const d = a.at(5, [oom('a', 2, '256Mi')]);
     assert.equal(d.action.type, 'None');
-    assert.equal(d.memoryLimit, '356Mi');
+    assert.equal(d.recovery.memoryLimit, '356Mi');
     assert.match(d.events[0]!.message, /the limit is already raised to 356Mi/);
   });
 
@@ -362,7 +362,7 @@ describe('decide: what clears, and when nothing is done', () => {
     const a = new Agent();
     a.at(0, [oom('a', 1, '256Mi')]);
     const d = a.at(60, [], { generation: 2, rolloutInProgress: true, healthy: false });
-    assert.equal(d.memoryLimit, '256Mi');
+    assert.equal(d.recovery.memoryLimit, undefined, 'the spec\'s limit again');
     assert.deepEqual(d.recovery, { generation: 2, seenFailures: ['uid-a/agent@1:OOMKilled'] }, 'counted failures stay counted');
     assert.deepEqual(d.events, [{ type: 'Normal', reason: 'RecoveryCleared', message: 'spec generation 2 cleared memory override 356Mi: running the spec as written' }]);
   });
@@ -372,8 +372,7 @@ describe('decide: what clears, and when nothing is done', () => {
     a.at(0, [crash('a', 1)]);
     assert.equal(a.at(10, [crash('a', 1)]).action.type, 'Rollback');
     const d = a.at(20, [], { revision: 'rev3' });
-    assert.equal(d.runRevision, 'rev3');
-    assert.equal(d.recovery.rolledBackTo, undefined);
+    assert.equal(d.recovery.rolledBackTo, undefined, 'rev3 runs');
     assert.deepEqual(reasons(d), ['Normal/RecoveryCleared']);
   });
 

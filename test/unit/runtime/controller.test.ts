@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import { Controller, TerminalError, type ControllerMetrics, type ReconcileContext, type ReconcileOutcome, type Result } from '../../../src/runtime/controller.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
 import { objectKey, type KubeObject } from '../../../src/runtime/kube-object.ts';
-import { fromIndex } from '../../../src/runtime/mappers.ts';
 import type { WorkQueueMetrics } from '../../../src/runtime/workqueue.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
@@ -127,7 +126,7 @@ describe('Controller', () => {
     const s = setup(async (key) => { seen.push(key); });
     s.agents.informer.addIndex('secret', (a) => ((a.spec?.secrets as string[]) ?? []).map((n) => `${a.metadata!.namespace}/${n}`));
     const secrets = informerOf(s.clock, 'secrets');
-    s.controller.watch(secrets.informer, fromIndex(s.agents.informer.store, 'secret'));
+    s.controller.watch(secrets.informer, (o) => s.agents.informer.store.byIndex('secret', objectKey(o)).map(objectKey));
     s.agents.lw.put(agent('uses-db', '1', 1, { spec: { secrets: ['db'] } }));
     s.agents.lw.put(agent('uses-db-too', '1', 1, { spec: { secrets: ['db', 'api'] } }));
     s.agents.lw.put(agent('unrelated', '1', 1, { spec: { secrets: ['other'] } }));

@@ -8,7 +8,7 @@ import { KubeHttpClient } from '../../../src/runtime/kube-http.ts';
 import { KubeListWatcher, resourcePath } from '../../../src/runtime/kube-list-watch.ts';
 import type { WatchEvent } from '../../../src/runtime/list-watch.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
-import { kubeInformer } from '../../../src/runtime/kube-informer.ts';
+import { Informer } from '../../../src/runtime/informer.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 
 // The real transport against a local HTTP server standing in for the apiserver:
@@ -161,7 +161,7 @@ async function until(cond: () => boolean): Promise<void> {
   assert.ok(cond(), 'condition not reached');
 }
 
-describe('kubeInformer on the real transport', () => {
+describe('an informer on the real transport', () => {
   it('lists metadata only, watches, and relists after the watch is refused with 410', async () => {
     let lists = 0;
     let watches = 0;
@@ -182,8 +182,8 @@ describe('kubeInformer on the real transport', () => {
       res.flushHeaders();
     };
     const clock = new FakeClock();
-    const informer = kubeInformer<KubeObject>(new KubeHttpClient(kc), { resource: secrets, metadataOnly: true, clock, random: fixedRandom(0) });
-    assert.equal(informer.name, 'secrets (metadata)');
+    const listWatcher = new KubeListWatcher<KubeObject>(new KubeHttpClient(kc), { resource: secrets, metadataOnly: true });
+    const informer = new Informer<KubeObject>({ name: 'secrets', listWatcher, metadataOnly: true, clock, random: fixedRandom(0) });
     const deleted: string[] = [];
     informer.addHandler({ onDelete: (o) => deleted.push(o.metadata!.name!) });
     informer.start();

@@ -28,6 +28,8 @@ describe('RuntimeMetrics', () => {
       'leader_election_master_status',
     ]) assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'));
     assert.match(text, /^controller_runtime_reconcile_total\{controller="agent",result="requeue_after"\} 0$/m);
+    // Only results a Result can produce: it has requeueAfter, no bare requeue, so no series that stays at 0 forever.
+    assert.deepEqual([...text.matchAll(/^controller_runtime_reconcile_total\{controller="agent",result="(\w+)"\}/gm)].map((m) => m[1]).sort(), ['error', 'requeue_after', 'success']);
   });
 
   it('counts outcomes, errors, terminal errors and workers of a running controller', async () => {

@@ -1,0 +1,69 @@
+// agent_operator_reconcile_outcomes_total documents six outcomes; each one is
+// what some reconcile ends in, so none of its series stays at 0 forever.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Agent } from '../../../src/api/agent.ts';
+import type { KubeIO } from '../../../src/kube/io.ts';
+import type { ReconcileOutcome } from '../../../src/observability/metrics.ts';
+import type { Caches } from '../../../src/reconcile/caches.ts';
+import { agentReconciler } from '../../../src/reconcile/reconciler.ts';
+import { KubeApiError } from '../../../src/runtime/api-error.ts';
+import { noopLogger } from '../../../src/runtime/logger.ts';
+import { agent } from '../../fixtures/agent.ts';
+import { t0 } from '../../fixtures/observed.ts';
+
+/** One reconcile of `cached` (undefined: not in the cache) against an apiserver that stores what it is sent. */
+async function outcomeOf(cached: Agent | undefined, io: Partial<KubeIO> = {}): Promise<ReconcileOutcome[]> {
+  const outcomes: ReconcileOutcome[] = [];
+  const empty = { informers: [], get: () => undefined, list: () => [], byIndex: () => [], listAll: () => [], addIndex: () => {} };
+  const caches = new Proxy({}, {
+    get: (_t, kind) => (kind === 'agents' ? { ...empty, get: () => cached, listAll: () => (cached ? [cached] : []) } : empty),
+  }) as unknown as Caches;
+  const reconcile = agentReconciler({
+    caches, clock: { now: () => t0.getTime() }, log: noopLogger,
+    io: {
+      apply: async (obj) => obj, read: async () => undefined, remove: async () => {},
+      patchAgentStatus: async (_ns, _n, status) => ({ ...cached, status }),
+      deletePod: async () => 'deleted',
+      patchPodAnnotations: async () => 'patched',
+      readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
+      readLivenessKills: async () => [],
+      readNode: async () => null,
+      ...io,
+    },
+    events: { record: async () => {} },
+    metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
+    observeOutcome: (o) => outcomes.push(o),
+  });
+  await reconcile('default/fwd', { signal: new AbortController().signal, log: noopLogger, reconcileId: 'r', namespace: 'default', name: 'fwd' }).catch(() => {});
+  return outcomes;
+}
+
+const fwd = agent('fwd');
+const deleting = (a: Agent): Agent => ({ ...a, metadata: { ...a.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } });
+
+describe('the outcome a reconcile is counted under', () => {
+  const cases: { name: string; cached: Agent | undefined; io?: Partial<KubeIO>; want: ReconcileOutcome }[] = [
+    { name: 'a new Agent: its objects written, applied', cached: fwd.build(), want: 'applied' },
+    { name: 'an Agent gone from the cache: deleted', cached: undefined, want: 'deleted' },
+    { name: 'an Agent being deleted: deleted', cached: deleting(fwd.build()), want: 'deleted' },
+    { name: 'an Unmanaged Agent: unmanaged', cached: fwd.unmanaged().build(), want: 'unmanaged' },
+    {
+      name: 'a required Secret missing: the rollout held',
+      cached: fwd.secretEnv('TOKEN', 'creds', 'token').build(),
+      io: { readReferencedDigests: async () => ({ digests: {}, missing: [{ kind: 'Secret', name: 'creds', optional: false }], configMapTexts: {} }) },
+      want: 'held',
+    },
+    {
+      name: 'an apply the apiserver could not take (500): error',
+      cached: fwd.build(),
+      io: { apply: async () => { throw new KubeApiError(500, 'etcdserver: request timed out'); } },
+      want: 'error',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      assert.deepEqual(await outcomeOf(c.cached, c.io), [c.want]);
+    });
+  }
+});

@@ -1,0 +1,116 @@
+// What wakes which Agent: every kind the controller watches, mapped to the
+// Agents it concerns, through the real caches, indexes and controller; only
+// the apiserver is a stand-in (lists from memory, watch events pushed by hand).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Agent } from '../../../src/api/agent.ts';
+import { apiVersion, kind } from '../../../src/api/agent.ts';
+import { agentLabel, agentNameAnnotation, operatorName } from '../../../src/desired/labels.ts';
+import { allInformers, createCaches } from '../../../src/reconcile/caches.ts';
+import { addIndexes, wireWatches } from '../../../src/reconcile/watches.ts';
+import { Controller } from '../../../src/runtime/controller.ts';
+import type { KubeRequest, KubeResponse, KubeTransport } from '../../../src/runtime/kube-http.ts';
+import type { KubeObject } from '../../../src/runtime/kube-object.ts';
+import { noopLogger } from '../../../src/runtime/logger.ts';
+import { agent } from '../../fixtures/agent.ts';
+
+const owned = { 'app.kubernetes.io/managed-by': operatorName };
+const ownedBy = (name: string, ownerKind = kind, ownerApiVersion = apiVersion) => [{ apiVersion: ownerApiVersion, kind: ownerKind, name, uid: `uid-${name}`, controller: true }];
+const obj = (apiVersion: string, kind: string, name: string, metadata: Record<string, unknown> = {}, rest: Record<string, unknown> = {}): KubeObject =>
+  ({ apiVersion, kind, metadata: { name, namespace: 'team', uid: `uid-${kind}-${name}`, resourceVersion: '1', ...metadata }, ...rest }) as KubeObject;
+const ready = (a: Agent, status: 'True' | 'False'): Agent =>
+  ({ ...a, status: { conditions: [{ type: 'Ready', status, reason: status === 'True' ? 'Ready' : 'Unavailable', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+
+// fwd uses a Secret, a ConfigMap layer, the Agent db and the Service api; other does the same in another namespace.
+const fwd = agent('fwd').namespace('team').secretEnv('TOKEN', 'creds', 'token').configMapLayer('layers', 'base.yaml').dependsOnAgent('db').dependsOnService('api').build();
+const db = agent('db').namespace('team').build();
+const other = agent('other').namespace('elsewhere').secretEnv('TOKEN', 'creds', 'token').dependsOnAgent('db').build();
+
+/** Lists from `objects` by plural (label selectors honoured), watches that stay open until an event is pushed. */
+function apiserver(objects: KubeObject[]) {
+  const watches: { plural: string; selector: string | undefined; push: (line: string) => void }[] = [];
+  const plural = (o: KubeObject) => `${o.kind!.toLowerCase()}s`;
+  const matches = (o: KubeObject, selector: string | undefined) => {
+    if (selector === undefined) return true;
+    const [k, v] = selector.split('=');
+    return o.metadata?.labels?.[k!] === v;
+  };
+  const transport: KubeTransport = {
+    async request(req: KubeRequest): Promise<KubeResponse> {
+      const p = req.path.split('/').at(-1)!;
+      const selector = req.query?.['labelSelector'] as string | undefined;
+      if (req.query?.['watch'] === true) {
+        const stream = new ReadableStream<Uint8Array>({
+          start(c) {
+            const w = { plural: p, selector, push: (line: string) => c.enqueue(new TextEncoder().encode(line)) };
+            watches.push(w);
+            req.signal?.addEventListener('abort', () => { watches.splice(watches.indexOf(w), 1); c.close(); }, { once: true });
+          },
+        });
+        return { status: 200, headers: {}, text: async () => '', stream: () => stream };
+      }
+      const items = objects.filter((o) => plural(o) === p && matches(o, selector));
+      return { status: 200, headers: {}, text: async () => JSON.stringify({ metadata: { resourceVersion: '1' }, items }), stream: () => null };
+    },
+  };
+  /** A MODIFIED event to every watch that would see the object. */
+  const modified = (o: KubeObject): number => {
+    const to = watches.filter((w) => w.plural === plural(o) && matches(o, w.selector));
+    for (const w of to) w.push(`${JSON.stringify({ type: 'MODIFIED', object: o })}\n`);
+    return to.length;
+  };
+  return { transport, modified };
+}
+
+describe('wireWatches: which Agents an event wakes', () => {
+  const server = apiserver([fwd, db, other] as KubeObject[]);
+  const caches = createCaches({ transport: server.transport, namespaces: [], logger: noopLogger });
+  addIndexes(caches);
+  const controller = new Controller({ name: 'agent', reconcile: async () => undefined });
+  wireWatches(controller, caches);
+  let queued: string[] = [];
+  const delivered = new Set<string>();
+  before(async () => {
+    for (const i of allInformers(caches)) i.start();
+    assert.equal(await controller.start(), true);
+    // What the controller queues, instead of queueing it; the recording handler runs after the controller's.
+    controller.queue.add = (key: string) => { queued.push(key); };
+    for (const i of allInformers(caches)) i.addHandler({ onUpdate: (_o, n) => delivered.add(n.metadata!.uid!), onAdd: (n, m) => { if (!m.initial) delivered.add(n.metadata!.uid!); } });
+  });
+  after(async () => {
+    await controller.stop();
+    await Promise.all(allInformers(caches).map((i) => i.stop()));
+  });
+
+  const rows: { name: string; event: KubeObject; want: string[] }[] = [
+    { name: 'its Deployment: the owner', event: obj('apps/v1', 'Deployment', 'fwd', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'its DaemonSet: the owner', event: obj('apps/v1', 'DaemonSet', 'fwd', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'its StatefulSet: the owner', event: obj('apps/v1', 'StatefulSet', 'fwd', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'its Service: the owner', event: obj('v1', 'Service', 'fwd', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'its PodDisruptionBudget: the owner', event: obj('policy/v1', 'PodDisruptionBudget', 'fwd', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'a Deployment with our label whose controller is not an Agent: nobody', event: obj('apps/v1', 'Deployment', 'x', { labels: owned, ownerReferences: ownedBy('x', 'Rollout', 'argoproj.io/v1alpha1') }), want: [] },
+    { name: 'a retained claim without an owner: the Agent its annotation names', event: obj('v1', 'PersistentVolumeClaim', 'data-fwd', { labels: owned, annotations: { [agentNameAnnotation]: 'fwd' } }), want: ['team/fwd'] },
+    { name: 'a pod: the Agent its label names', event: obj('v1', 'Pod', 'fwd-1', { labels: { ...owned, [agentLabel]: 'fwd' } }), want: ['team/fwd'] },
+    { name: 'a ReplicaSet: the Agent its label names', event: obj('apps/v1', 'ReplicaSet', 'fwd-1', { labels: { ...owned, [agentLabel]: 'fwd' } }), want: ['team/fwd'] },
+    { name: 'a ControllerRevision: the Agent its label names', event: obj('apps/v1', 'ControllerRevision', 'fwd-1', { labels: { ...owned, [agentLabel]: 'fwd' } }), want: ['team/fwd'] },
+    { name: 'a referenced Secret: the Agents of its namespace that use it, not the namesake elsewhere', event: obj('v1', 'Secret', 'creds'), want: ['team/fwd'] },
+    { name: 'a Secret nobody references: nobody', event: obj('v1', 'Secret', 'unrelated'), want: [] },
+    { name: 'a ConfigMap layer, unlabelled: the Agent that renders it', event: obj('v1', 'ConfigMap', 'layers'), want: ['team/fwd'] },
+    { name: 'our config ConfigMap: its owner (and no Agent references it by name)', event: obj('v1', 'ConfigMap', 'fwd-config-abc', { labels: owned, ownerReferences: ownedBy('fwd') }), want: ['team/fwd'] },
+    { name: 'an EndpointSlice of a Service depended on: the dependent', event: obj('discovery.k8s.io/v1', 'EndpointSlice', 'api-x1', { labels: { 'kubernetes.io/service-name': 'api' } }), want: ['team/fwd'] },
+    { name: 'an Agent depended on turning Ready: its dependents in its namespace, not itself (a status write)', event: { ...ready(db, 'True'), metadata: { ...db.metadata, resourceVersion: '2' } } as KubeObject, want: ['team/fwd'] },
+    { name: 'an Agent depended on writing a status that keeps its readiness: nobody', event: { ...ready(db, 'True'), metadata: { ...db.metadata, resourceVersion: '3' }, status: { ...ready(db, 'True').status, phase: 'Running' } } as KubeObject, want: [] },
+    { name: 'an Agent\'s spec changed: itself', event: { ...fwd, metadata: { ...fwd.metadata, resourceVersion: '2', generation: 2 } } as KubeObject, want: ['team/fwd'] },
+  ];
+  for (const row of rows) {
+    it(`${row.name}`, async () => {
+      queued = [];
+      const uid = row.event.metadata!.uid!;
+      delivered.delete(uid);
+      assert.ok(server.modified(row.event) > 0, 'some watch sees the object');
+      for (let n = 0; n < 200 && !delivered.has(uid); n++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(delivered.has(uid), 'the event reached the informers');
+      assert.deepEqual([...new Set(queued)].sort(), row.want);
+    });
+  }
+});
