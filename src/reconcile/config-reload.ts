@@ -66,7 +66,8 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
   const pods = input.pods
     .filter((p) => !p.metadata?.deletionTimestamp && p.spec?.nodeName && mounts(p, config.configMapName))
     .sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1));
-  const out: ConfigReloadPlan = { tell: [], calls: [], status: { hash: config.hash, reload: config.reload.mode, pods: [] }, condition: undefined as unknown as ConditionInput, events: [] };
+  // the condition sums up every pod, so it is decided after the loop
+  const out: Omit<ConfigReloadPlan, 'condition'> = { tell: [], calls: [], status: { hash: config.hash, reload: config.reload.mode, pods: [] }, events: [] };
   const waits: number[] = [];
   let given = 0;
   const failed: { name: string; message: string }[] = [];
@@ -117,17 +118,17 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
   }
   const short = config.hash.slice(0, 10);
   const g = input.generation;
-  out.condition = failed.length
+  const condition: ConditionInput = failed.length
     ? { type: 'ConfigReloaded', status: 'False', reason: 'ConfigReloadFailed', observedGeneration: g, message: `${failed.length} of ${pods.length} pods did not reload config ${short}: ${failed.slice(0, 3).map((f) => `pod ${f.name}: ${f.message}`).join('; ')}${config.reload.onFailure === 'RestartPod' ? '; such a pod is deleted so it starts on the current file' : '; fix the agent\'s reload endpoint or delete the pod'}` }
     : given === pods.length
       ? { type: 'ConfigReloaded', status: 'True', reason: 'ConfigReloaded', observedGeneration: g, message: `${pods.length} of ${pods.length} pods have config ${short}${http ? ' and reloaded it' : ''}` }
       : { type: 'ConfigReloaded', status: 'False', reason: 'ConfigReloadPending', observedGeneration: g, message: `${given} of ${pods.length} pods have config ${short}${http ? ' and reloaded it' : ''}; the rest are being given it` };
   const before = findCondition(input.previous?.conditions, 'ConfigReloaded');
-  if (out.condition.reason === 'ConfigReloadFailed' && before?.reason !== 'ConfigReloadFailed') out.events.push({ type: 'Warning', reason: 'ConfigReloadFailed', message: out.condition.message });
+  if (condition.reason === 'ConfigReloadFailed' && before?.reason !== 'ConfigReloadFailed') out.events.push({ type: 'Warning', reason: 'ConfigReloadFailed', message: condition.message });
   if (out.restart) out.events.push({ type: 'Warning', reason: 'ConfigReloadFailed', message: `deleted pod ${out.restart.name}: ${out.restart.message}; it comes back with config ${short}` });
-  if (out.condition.reason === 'ConfigReloaded' && before !== undefined && before.status !== 'True') out.events.push({ type: 'Normal', reason: 'ConfigReloaded', message: out.condition.message });
+  if (condition.reason === 'ConfigReloaded' && before !== undefined && before.status !== 'True') out.events.push({ type: 'Normal', reason: 'ConfigReloaded', message: condition.message });
   if (waits.length) out.requeueAfterMs = Math.min(...waits);
-  return out;
+  return { ...out, condition };
 }
 
 /** The annotation's JSON, or undefined when absent or not ours (a hand edit is ignored, not fatal). */
