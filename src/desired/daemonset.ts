@@ -20,7 +20,7 @@ export const heldNodeSelector = { 'agent-operator.dev/held-for-dependencies': 't
  * Deployment, for the same reasons (a crash loop's ready moment; rollback
  * reads older ControllerRevisions).
  */
-export function daemonSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; memoryRaised?: boolean } = {}): Owned<V1DaemonSet> {
+export function daemonSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<V1DaemonSet> {
   const held: V1PodTemplateSpec = opts.holdForDependencies
     ? { ...template, spec: { ...template.spec!, nodeSelector: { ...template.spec?.nodeSelector, ...heldNodeSelector } } }
     : template;
@@ -32,7 +32,7 @@ export function daemonSet(owner: Owner, spec: ResolvedSpec, template: V1PodTempl
       selector: { matchLabels: selectorLabels(owner.name) },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: spec.daemonSet.maxUnavailable, maxSurge: spec.daemonSet.maxSurge } },
       // As for the Deployment: the pods a memory raise replaces are being OOM-killed, so waiting protects nothing.
-      minReadySeconds: opts.memoryRaised ? 0 : minReadySeconds,
+      minReadySeconds: opts.readyAtOnce ? 0 : minReadySeconds,
       revisionHistoryLimit,
       template: held,
     },

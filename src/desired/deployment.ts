@@ -15,12 +15,16 @@ export const progressDeadlineSeconds = 600;
  * rollout and deletes the healthy old pods (zero ready pods on a real node).
  * Short, because every rollout waits it once per surge step.
  *
- * Not while a memory override is in force: the operator raised the limit
- * because the pods were being OOM-killed, so the pods its rollout replaces
- * are failing and there is nothing healthy for the wait to protect; it would
- * only keep the agent down 5 s longer (on the real node it was a third of the
- * time to recover from an OOM kill). The override ends with a new spec, whose
- * rollout waits again.
+ * Not (`readyAtOnce`) while a memory override is in force and no healthy pod
+ * of another revision serves: the operator raised the limit because the pods
+ * were being OOM-killed, so the pods its rollout replaces are failing and
+ * there is nothing for the wait to protect; it would only keep the agent down
+ * 5 s longer (on the real node it was a third of the time to recover from an
+ * OOM kill). When a healthy older revision still serves (a release with too
+ * little memory), the raised pods wait as usual: one still too small is Ready
+ * for a moment between kills, and without the wait the Deployment took the
+ * healthy pod down for about 10 s (make chaos, real node). The override ends
+ * with a new spec, whose rollout waits again.
  */
 export const minReadySeconds = 5;
 /** Rollback takes its pod template from an older ReplicaSet, so the old ReplicaSets must be kept. */
@@ -55,7 +59,7 @@ export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
  * Ready); the selector depends only on the Agent's name, since it is immutable.
  */
 export function deployment(
-  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; memoryRaised?: boolean } = {},
+  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {},
 ): Owned<V1Deployment> {
   return {
     apiVersion: 'apps/v1',
@@ -65,7 +69,7 @@ export function deployment(
       replicas: opts.holdForDependencies ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(owner.name) },
       strategy: strategy(spec),
-      minReadySeconds: opts.memoryRaised ? 0 : minReadySeconds,
+      minReadySeconds: opts.readyAtOnce ? 0 : minReadySeconds,
       progressDeadlineSeconds,
       revisionHistoryLimit,
       template,

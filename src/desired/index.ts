@@ -32,6 +32,8 @@ export interface DesiredInputs {
   podTemplateOverride?: V1PodTemplateSpec;
   /** Scale to 0 until dependencies are Ready. */
   holdForDependencies?: boolean;
+  /** A Ready pod of another revision with no failure serves: a memory raise keeps minReadySeconds (deployment.ts). */
+  healthyPodsServing?: boolean;
 }
 
 export interface DesiredWarning { reason: Reason; message: string }
@@ -128,7 +130,7 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
     ok: true,
     workload: workload(owner, spec, running, {
       ...(inputs.holdForDependencies ? { holdForDependencies: true } : {}),
-      ...(inputs.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
+      ...(inputs.memoryLimitOverride !== undefined && !inputs.healthyPodsServing ? { readyAtOnce: true } : {}),
     }),
     revision: rev,
     appliedRevision: inputs.podTemplateOverride ? (revisionOf(running) ?? revision(running, {})) : rev,

@@ -16,7 +16,7 @@ import { stateVolume } from './pod-spec.ts';
  * (and so the StatefulSet) is deleted, and are always kept on scale-down: a
  * replica scaled back up finds its buffer or WAL again.
  */
-export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; memoryRaised?: boolean } = {}): Owned<V1StatefulSet> {
+export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<V1StatefulSet> {
   const out: Owned<V1StatefulSet> = {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -28,7 +28,7 @@ export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTem
       podManagementPolicy: spec.statefulSet.podManagementPolicy,
       updateStrategy: { type: 'RollingUpdate' },
       // As for the Deployment: the pods a memory raise replaces are being OOM-killed, so waiting protects nothing.
-      minReadySeconds: opts.memoryRaised ? 0 : minReadySeconds,
+      minReadySeconds: opts.readyAtOnce ? 0 : minReadySeconds,
       revisionHistoryLimit,
       template,
     },

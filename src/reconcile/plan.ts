@@ -23,7 +23,7 @@ import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import { statefulPodToRelease } from '../recovery/release-stateful-pod.ts';
 import { nodeLostFailures, withNodeLost } from '../health/node-lost.ts';
 import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
-import { readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
+import { healthyPodsOfOtherRevisions, readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
 import type { Rollout } from '../status/rollout-summary.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
@@ -89,12 +89,15 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const specKey = podSpecKey(agent.spec);
   const carried = carryAcrossGenerations(previous?.recovery, generation, specKey);
   const prevRecovery = carried?.generation === generation ? carried : undefined;
+  // Known once the failures are read; the first build's minReadySeconds is not the one applied when it matters.
+  let healthyPodsServing = false;
   const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => desiredObjects(agent, {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
     ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
     ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, revisions)),
     holdForDependencies,
+    healthyPodsServing,
   });
   let desired = build(prevRecovery);
   const configErrors: ConfigLayerError[] = [];
@@ -147,7 +150,9 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
-  if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo)) desired = build(rec);
+  healthyPodsServing = desired.ok && healthyPodsOfOtherRevisions(o.pods, desired.appliedRevision, failures);
+  const raiseWaits = healthyPodsServing && rec.memoryLimit !== undefined;
+  if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo || raiseWaits)) desired = build(rec);
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
   const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.workload.spec?.template ?? {}, spec.mode) : [];
 

@@ -55,6 +55,19 @@ export function rolloutHealthy(r: Rollout, desiredReplicas: number): boolean {
  * Deployment's progress clock says. A pod deletion creates a pod, which the
  * Deployment counts as progress, so that clock is no judge of a bad release.
  */
+/**
+ * Whether a pod of another revision than `revision` is Ready, not being
+ * deleted and has no active failure: something healthy still serves while
+ * `revision` rolls out (a memory raise keeps minReadySeconds then, see
+ * desired/deployment.ts).
+ */
+export function healthyPodsOfOtherRevisions(pods: readonly V1Pod[], revision: string | undefined, failures: readonly Failure[]): boolean {
+  const failing = new Set(failures.filter((f) => f.active && f.podUid !== undefined).map((f) => f.podUid));
+  return pods.some((p) => p.metadata?.annotations?.[revisionAnnotation] !== revision && p.metadata?.deletionTimestamp === undefined
+    && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true
+    && !failing.has(p.metadata?.uid ?? p.metadata?.name ?? ''));
+}
+
 export function revisionFailing(pods: readonly V1Pod[], revision: string | undefined, failures: readonly Failure[]): boolean {
   if (revision === undefined) return false;
   const failing = new Set(failures.filter((f) => f.active && f.podUid !== undefined).map((f) => f.podUid));

@@ -74,11 +74,12 @@ describe('desiredObjects', () => {
     assert.equal(r.workload.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '384Mi');
   });
 
-  it('counts the pods of a memory raise available as soon as they are Ready: the pods they replace are being OOM-killed', () => {
+  it('counts the pods of a memory raise available as soon as they are Ready when the pods they replace are being OOM-killed, not while healthy pods serve', () => {
     const cases: [string, Partial<DesiredInputs>, number][] = [
       ['no override', {}, 5],
       ['an override in force', { memoryLimitOverride: '384Mi' }, 0],
       ['an override in force while rolled back', { memoryLimitOverride: '384Mi', podTemplateOverride: { spec: { containers: [{ name: 'agent', image: 'old:1' }] } } }, 0],
+      ['an override in force while a healthy older revision serves', { memoryLimitOverride: '384Mi', healthyPodsServing: true }, 5],
     ];
     for (const [title, inputs, expected] of cases) {
       const r = desiredObjects(agent('oom').build(), { ...noInputs, ...inputs });
