@@ -137,7 +137,8 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    would only delay the remedy, and each pod deletion re-arms it. New pods
    count as available only after 5 s ready (minReadySeconds), so a pod ready
    for a moment between crashes never completes a rollout; not while a memory
-   override is in force, since the pods it replaces are being OOM-killed.
+   override is in force and every pod is failing (the pods it replaces are
+   being OOM-killed), but still while a healthy pod of an older revision serves.
 
 ## Where this API differs from the contract sketch, and why
 
