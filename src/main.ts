@@ -8,6 +8,7 @@ import { createMetrics } from './observability/metrics.ts';
 import { startHealthServer, startMetricsServer } from './observability/http.ts';
 import { allInformers, createCaches } from './reconcile/caches.ts';
 import { agentReconciler } from './reconcile/reconciler.ts';
+import { agentRateLimiter } from './reconcile/retry.ts';
 import { addIndexes, wireWatches } from './reconcile/watches.ts';
 import { trackPhases } from './reconcile/phase-metrics.ts';
 import { wakeOnUsageChange } from './reconcile/usage-wake.ts';
@@ -72,6 +73,7 @@ const controller = new Controller({
   logger: log,
   metrics: runtimeMetrics,
   shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
+  rateLimiter: agentRateLimiter(),
   reconcile: agentReconciler({
     caches,
     clock: realClock,
