@@ -20,6 +20,8 @@ export interface LastFailureInput {
   generation: number;
   previous: AgentStatus | undefined;
   decision: { action: Action; fresh: readonly Failure[] };
+  /** Every failure seen now, counted before or not: a finer reading of the last one (refined). */
+  failures?: readonly Failure[];
   ctx: DiagnoseContext;
   blocker?: Blocker | undefined;
 }
@@ -29,7 +31,9 @@ export interface LastFailureInput {
  * onset of something the operator itself sees (a missing Secret, a
  * dependency), else what it was. `count` adds up failures of the same reason
  * within one spec generation; an ongoing operator-seen problem counts once,
- * at its onset (its message was in no condition before).
+ * at its onset (its message was in no condition before). A death counted
+ * as a crash becomes the liveness kill it was once the kubelet's Killing
+ * event is read (refined).
  */
 export function nextLastFailure(input: LastFailureInput): LastFailure | undefined {
   const prev = input.previous?.lastFailure;
@@ -55,7 +59,21 @@ export function nextLastFailure(input: LastFailureInput): LastFailure | undefine
   if (b && reason && !input.previous?.conditions?.some((c) => c.message === b.message)) {
     return { reason, message: b.message, time: statusTime(input.now.getTime()), count: carried(reason) + 1 };
   }
-  return prev;
+  return prev && refined(prev, input);
+}
+
+/**
+ * The kubelet writes a liveness kill's Event and the pod's status separately,
+ * and under load the status can come first: the death is counted as a crash
+ * (its key names the container instance, so it is never counted again). When
+ * a later reconcile reads the Event, the same instance (pod, container, end
+ * time, exit code) is renamed in place; the count stays, nothing is counted.
+ */
+function refined(prev: LastFailure, input: LastFailureInput): LastFailure {
+  if (prev.reason !== 'CrashLoopBackOff') return prev;
+  const f = input.failures?.find((x) => x.reason === 'LivenessProbeFailure' && x.pod === prev.pod && x.container === prev.container
+    && x.since === prev.time && x.exitCode === prev.exitCode);
+  return f ? { ...prev, reason: f.reason, message: diagnose(f, input.ctx) } : prev;
 }
 
 function newest(failures: readonly Failure[]): Failure | undefined {

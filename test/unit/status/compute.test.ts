@@ -241,6 +241,21 @@ describe('computeStatus', () => {
     assert.equal(next.lastFailure!.count, 1);
   });
 
+  it('renames a death counted as a crash to a liveness kill when the kubelet\'s Killing event is read a reconcile later, without counting it again', () => {
+    // The kubelet writes the Killing event and the pod status separately; under
+    // load the status can arrive first, and the death is counted as a crash.
+    const death = crash('b', { key: 'CrashLoopBackOff/uid-b/agent/c1', exitCode: 0, containerState: 'running', active: false, instance: 0 });
+    const asCrash = computeStatus(statusInput({ failures: [death], decision: { action: { type: 'None' }, recovery: { generation: 2 }, fresh: [death] } }));
+    assert.equal(asCrash.lastFailure!.reason, 'CrashLoopBackOff');
+    const killed = { ...death, reason: 'LivenessProbeFailure' as const, message: 'killed by the kubelet for a failing liveness probe, then Completed (exit code 0)' };
+    const later = computeStatus(statusInput({ previous: asCrash, failures: [killed] }));
+    assert.equal(later.lastFailure!.reason, 'LivenessProbeFailure');
+    assert.match(later.lastFailure!.message, /liveness/);
+    assert.deepEqual({ ...later.lastFailure, reason: '', message: '' }, { ...asCrash.lastFailure, reason: '', message: '' }, 'the same occurrence: pod, time, exit code and count kept');
+    const other = { ...killed, pod: 'c', podUid: 'uid-c', key: 'CrashLoopBackOff/uid-c/agent/c1' };
+    assert.deepEqual(computeStatus(statusInput({ previous: asCrash, failures: [other] })).lastFailure, asCrash.lastFailure, 'another pod\'s kill does not rename this death');
+  });
+
   it('describes the OOM kill that raised the limit with the raise', () => {
     const oom = { ...crash('b'), reason: 'OOMKilled' as const, exitCode: 137, memoryLimit: '256Mi' };
     const s = computeStatus(statusInput({
