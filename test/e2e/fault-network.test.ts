@@ -74,13 +74,22 @@ describe('the operator rides out network faults and API throttling', () => {
     const resetter = setInterval(() => { resets += proxy.resetAll(); }, 2000);
     try {
       await Promise.race([alarm, createAgents(cluster(), ns, { prefix: 'net', count: 30, spec, concurrency: 8 }).done]);
-      await Promise.race([alarm, sleep(15_000)]); // the faults go on while the operator works
+      // The faults go on while the operator works, long enough that retries of
+      // every Agent fail a dozen times in a row (a per-Agent backoff left to
+      // double, 5 ms x 2^n, would wait over a minute after that; the cap is 30 s).
+      await Promise.race([alarm, sleep(45_000)]);
     } finally {
       clearInterval(resetter);
       proxy.setLatency(0);
     }
-    const convergedIn = await allReady(ns, 30, alarm, 180_000);
+    // 75 s: the backoff cap (30 s) plus room for a loaded machine. Over
+    // HTTP/2 (one connection for every watch and write) this took 85-148 s
+    // under load: the one connection wedged and undici's ping check took two
+    // minutes to give it up; over HTTP/1.1, 8 s.
+    const convergedIn = await allReady(ns, 30, alarm, 75_000);
     assert.ok(resets > 0, 'connections were reset');
+    // Each watch on a connection of its own (HTTP/1.1), not every watch and write on one.
+    assert.ok(proxy.openConnections() >= 10, `${proxy.openConnections()} connections open for the operator's ~15 watches`);
 
     // Watches were cut many times: an Agent created now is seen only if they came back.
     const late = Date.now();
@@ -88,7 +97,7 @@ describe('the operator rides out network faults and API throttling', () => {
     await Promise.race([alarm, waitReady(cluster(), ns, 'late', 60_000)]);
     assert.equal(op.process.exitCode, null, 'the operator is still running');
     const failedReconciles = await op.counter('controller_runtime_reconcile_errors_total');
-    t.diagnostic(`${resets} connections reset over ${proxy.stats.accepted} accepted, ${failedReconciles} reconciles failed; 30 Agents Ready ${convergedIn} ms after the faults stopped; a new Agent Ready ${Date.now() - late} ms after creation`);
+    t.diagnostic(`${resets} connections reset over ${proxy.stats.accepted} accepted, ${proxy.openConnections()} open at the end, ${failedReconciles} reconciles failed; 30 Agents Ready ${convergedIn} ms after the faults stopped; a new Agent Ready ${Date.now() - late} ms after creation`);
   });
 
   it('squeezed by API Priority and Fairness into a tiny concurrency share, the operator takes its 429s, converges 40 Agents and never exits', async (t) => {

@@ -26,6 +26,8 @@ export interface TcpProxy {
   /** Ends the partition; connections opened during it are reset (their bytes are gone). */
   heal(): void;
   readonly stats: { accepted: number; reset: number; droppedBytes: number };
+  /** Client connections open through the proxy now. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     setLatency(ms) {
       latencyMs = Math.max(0, ms);
     },
+    openConnections: () => pairs.size,
     resetAll() {
       const n = pairs.size;
       for (const pair of [...pairs]) drop(pair, 'reset');

@@ -3,10 +3,24 @@ import assert from 'node:assert/strict';
 import { RequestContext } from '@kubernetes/client-node';
 import { SharedDispatcher } from '../../../src/runtime/shared-dispatcher.ts';
 
-/** A stand-in for the undici Agent client-node puts on each request: records whether it was closed. */
+type Dispatch = (opts: Record<string, unknown>, handler: unknown) => boolean;
+
+/**
+ * A stand-in for the undici Agent client-node puts on each request: records
+ * whether it was closed and the options it was asked to dispatch with;
+ * compose() wraps it the way undici's does (same pool, another dispatch).
+ */
 function fakeDispatcher(name: string) {
-  return { name, closed: false, close() { this.closed = true; return Promise.resolve(); } };
+  const d = {
+    name, closed: false, dispatched: [] as Record<string, unknown>[],
+    close() { d.closed = true; return Promise.resolve(); },
+    dispatch(opts: Record<string, unknown>) { d.dispatched.push(opts); return true; },
+    compose(interceptor: (dispatch: Dispatch) => Dispatch) { return { ...d, pool: d, dispatch: interceptor(d.dispatch), close: d.close }; },
+  };
+  return d;
 }
+/** The pool behind what a request carries (the composed dispatcher or the fake itself). */
+const pool = (ctx: RequestContext) => { const d = ctx.getDispatcher() as unknown as { pool?: unknown }; return d.pool ?? d; };
 function request(d: ReturnType<typeof fakeDispatcher>): RequestContext {
   const ctx = new RequestContext('https://127.0.0.1:6443/api/v1/pods', 'GET');
   ctx.setDispatcher(d as never);
@@ -22,8 +36,9 @@ describe('SharedDispatcher', () => {
     const second = fakeDispatcher('second');
     const b = request(second);
     shared.adopt(b);
-    assert.equal(a.getDispatcher(), first as never);
-    assert.equal(b.getDispatcher(), first as never, 'reused: one kept-alive pool');
+    assert.equal(pool(a), first);
+    assert.equal(pool(b), first, 'reused: one kept-alive pool');
+    assert.equal(a.getDispatcher(), b.getDispatcher());
     assert.equal(second.closed, true);
     assert.equal(first.closed, false);
   });
@@ -37,9 +52,18 @@ describe('SharedDispatcher', () => {
     const renewed = fakeDispatcher('renewed');
     const ctx = request(renewed);
     shared.adopt(ctx);
-    assert.equal(ctx.getDispatcher(), renewed as never);
+    assert.equal(pool(ctx), renewed);
     assert.equal(first.closed, true);
     assert.equal(renewed.closed, false);
+  });
+
+  it('asks for HTTP/1.1 on every request: over HTTP/2 every watch and write would share one connection, and one wedged connection would stall them all', () => {
+    const shared = new SharedDispatcher({ now: () => 0 });
+    const first = fakeDispatcher('first');
+    const ctx = request(first);
+    shared.adopt(ctx);
+    (ctx.getDispatcher() as unknown as { dispatch: Dispatch }).dispatch({ origin: 'https://127.0.0.1:6443', path: '/api' }, {});
+    assert.deepEqual(first.dispatched, [{ origin: 'https://127.0.0.1:6443', path: '/api', allowH2: false }]);
   });
 
   it('leaves a request without a dispatcher (plain http) alone', () => {
