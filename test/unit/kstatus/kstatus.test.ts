@@ -38,7 +38,7 @@ test('kstatus reads the Argo CD fixtures as Current when Ready, InProgress while
     'waiting-for-dependency': 'InProgress', // Ready False, nothing stalled
     degraded: 'Failed', // Stalled True: recovery exhausted, the operator holds
     suspended: 'Current', // Unmanaged: Ready reports what runs
-    'degraded-rolled-back': 'Current', // a hand-written Ready True; the operator writes Ready False (see below)
+    'degraded-rolled-back': 'InProgress', // Ready False (RolledBack) as the operator writes it, nothing stalled
     'failed-no-conditions': 'Current', // no conditions at all: kstatus cannot see the phase
     'malformed-status': 'Current', // a Ready condition without a status
     'no-status': 'Current', // no status yet: see docs/flux.md, the wait starts after the first status
