@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseArgs, usage, type ChaosOptions } from './chaos/args.ts';
+import { chaosCommand, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
@@ -64,4 +64,4 @@ async function main(o: ChaosOptions): Promise<number> {
   return broken.length ? 1 : 0;
 }
 
-await runCommand({ name: 'chaos', usage, parse: parseArgs, main, log });
+await runCommand({ name: 'chaos', command: chaosCommand, main, log });

@@ -11,23 +11,25 @@
 //   keepalive: one node:https agent with keep-alive (bench/lib/kube.ts)
 import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type HttpLibrary } from '@kubernetes/client-node';
 import { loadKubeConfig, createKubeClient } from '../src/kube/client.ts';
+import { parseCommand, usageOf } from './lib/args.ts';
+import { clientOverheadCommand, type ClientOverheadOptions } from './lib/commands.ts';
 import { Kube } from './lib/kube.ts';
 import { pool } from './lib/converge.ts';
 import { summarize } from './lib/stats.ts';
 
-const arg = (name: string, dflt: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
-};
-const kubeconfig = arg('kubeconfig', process.env['BENCH_KUBECONFIG'] ?? '');
-if (!kubeconfig) {
-  process.stderr.write('usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive] [--requests N] [--concurrency C]\n');
+let options: ClientOverheadOptions;
+try {
+  options = parseCommand(clientOverheadCommand, process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`client-overhead: ${(err as Error).message}\n\n${usageOf(clientOverheadCommand)}\n`);
   process.exit(2);
 }
-const mode = arg('mode', 'operator');
-const requests = Number(arg('requests', '500'));
-const concurrency = Number(arg('concurrency', '2'));
-const ns = arg('namespace', 'default');
+const kubeconfig = options.kubeconfig || process.env['BENCH_KUBECONFIG'] || '';
+if (options.help || !kubeconfig) {
+  (options.help ? process.stdout : process.stderr).write(`${usageOf(clientOverheadCommand)}\n`);
+  process.exit(options.help ? 0 : 2);
+}
+const { mode, requests, concurrency, namespace: ns } = options;
 const names = Array.from({ length: concurrency }, (_, i) => `client-overhead-${mode}-${i}`);
 
 type Send = (name: string, n: number) => Promise<unknown>;

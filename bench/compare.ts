@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { defaultServiceAccount, installCRD, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
 import { converge } from './lib/converge.ts';
@@ -32,6 +32,7 @@ import { idleMemory, quiet } from './lib/measure.ts';
 import { Observer } from './lib/observe.ts';
 import { sampleEvery, startOperator } from './lib/operator.ts';
 import { sumOf, type Sample } from './lib/prom.ts';
+import { compareCommand, type CompareOptions } from './lib/commands.ts';
 import { formatSideBySide, type Figures, type OperatorKind } from './lib/side-by-side.ts';
 import { summarize } from './lib/stats.ts';
 
@@ -39,43 +40,6 @@ const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
-
-interface Options { help?: boolean; agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
-
-const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)
-  --agents N        Agents per run (default 200)
-  --samples M       pods OOM-killed per run for detection latency (default 50)
-  --rounds R        rounds; each runs both operators, alternating which goes first (default 1)
-  --only KIND       run one operator only
-  --idle-seconds S  the idle span after convergence (default 60)
-  --cpu-prof DIR    write agent-operator's V8 CPU profile into DIR (at its exit)
-  --keep            keep the work folder (operator logs)`;
-
-function parse(argv: string[]): Options {
-  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const num = (min: number, max: number) => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < min || v > max) throw new Error(`${a} must be a whole number from ${min} to ${max}`);
-      return v;
-    };
-    if (a === '--help' || a === '-h') o.help = true;
-    else if (a === '--agents') o.agents = num(1, 20000);
-    else if (a === '--samples') o.samples = num(0, 20000);
-    else if (a === '--rounds') o.rounds = num(1, 10);
-    else if (a === '--idle-seconds') o.idleSeconds = num(10, 3600);
-    else if (a === '--keep') o.keep = true;
-    else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
-    else if (a === '--only') {
-      const v = argv[++i];
-      if (v !== 'agent-operator' && v !== 'baseline') throw new Error('--only takes agent-operator or baseline');
-      o.only = v;
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  o.samples = Math.min(o.samples, o.agents);
-  return o;
-}
 
 /** The baseline binary, built (go's build cache makes a rebuild quick) into a folder the bench owns, never the repository. */
 function buildBaseline(): string {
@@ -92,7 +56,7 @@ const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce
 const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
 const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
 
-async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
+async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
   const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
   log(`run ${n}: ${kind} in namespace ${ns}`);
   await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
@@ -162,7 +126,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
   }
 }
 
-async function main(o: Options): Promise<number> {
+async function main(o: CompareOptions): Promise<number> {
   const work = mkdtempSync(join(tmpdir(), 'agent-operator-compare-'));
   onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
   const baselineBin = o.only === 'agent-operator' ? undefined : buildBaseline();
@@ -189,4 +153,4 @@ async function main(o: Options): Promise<number> {
   return 0;
 }
 
-await runCommand({ name: 'bench', usage, parse, main, log });
+await runCommand({ name: 'bench', command: compareCommand, main, log });

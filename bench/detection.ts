@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs, usage, type BenchOptions } from './lib/args.ts';
+import { detectionCommand, type BenchOptions } from './lib/commands.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { defaultServiceAccount, installCRD, nodesFor, startCluster, type BenchCluster } from './lib/cluster.ts';
 import { converge, type ConvergeResult } from './lib/converge.ts';
@@ -191,7 +191,7 @@ function buildResult(x: {
 }
 
 await runCommand({
-  name: 'bench', usage, parse: parseArgs, main, log,
+  name: 'bench', command: detectionCommand, main, log,
   onFailure: () => {
     const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
     if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);

@@ -27,7 +27,7 @@ import { defaultServiceAccount, installCRD, repoRoot, startCluster } from './lib
 import { Kube } from './lib/kube.ts';
 import { measureDetection, spread, type SampleResult } from './lib/latency.ts';
 import { idleMemory, quiet, reconciles, writes } from './lib/measure.ts';
-import { modesUsage, parseModesArgs, type ModesOptions } from './lib/modes-args.ts';
+import { modesCommand, type ModesOptions } from './lib/commands.ts';
 import { Observer, podReady } from './lib/observe.ts';
 import { startOperator } from './lib/operator.ts';
 import { deltaOf, sumOf, type Sample } from './lib/prom.ts';
@@ -193,7 +193,7 @@ function table(modes: Record<Mode, ModeResult>, idle: { seconds: number; writes:
 }
 
 await runCommand({
-  name: 'bench-modes', usage: modesUsage, parse: parseModesArgs, main, log,
+  name: 'bench-modes', command: modesCommand, main, log,
   onFailure: () => {
     const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
     if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { clusterCommand, defaultServiceAccount, installCRD, startCluster } from './lib/cluster.ts';
 import { Kube } from './lib/kube.ts';
-import { nodeLossUsage, parseNodeLossArgs, type NodeLossOptions } from './lib/node-loss-args.ts';
+import { nodeLossCommand, type NodeLossOptions } from './lib/commands.ts';
 import { startOperator } from './lib/operator.ts';
 
 const origin = performance.now();
@@ -151,4 +151,4 @@ function table(w: Record<Which, Timeline>, lostSeconds: number | null, replicas:
   return `load average (1 min) at the start: ${load.toFixed(2)}\n${rows.map(([k, x, y]) => `${k.padEnd(a)}  ${x.padEnd(b)}  ${y}`).join('\n')}\n`;
 }
 
-await runCommand({ name: 'bench-node-loss', usage: nodeLossUsage, parse: parseNodeLossArgs, main, log });
+await runCommand({ name: 'bench-node-loss', command: nodeLossCommand, main, log });

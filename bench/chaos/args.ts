@@ -1,5 +1,5 @@
 // Command line of bench/chaos.ts (make chaos). Pure: argv in, options or an error out.
-import { forEachFlag } from '../lib/args.ts';
+import { decimal, text, toggle, type Command } from '../lib/args.ts';
 import { realNodeMix } from './real-node.ts';
 import { defaultMix, faultClasses, type FaultClass } from './schedule.ts';
 
@@ -26,83 +26,69 @@ export interface ChaosOptions {
   help: boolean;
 }
 
-export const usage = `usage: node bench/chaos.ts [options]     (make chaos CHAOS_ARGS="...")
+const mixHelp = `kwok class weights (default ${Object.entries(defaultMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')});
+unnamed classes keep their default, 0 leaves a class out
+(the real node's mix is fixed: ${Object.entries(realNodeMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')})`;
 
-A fleet of N agents in every arm, the same seeded schedule of faults applied to
+export const chaosCommand: Command<ChaosOptions> = {
+  synopsis: 'usage: node bench/chaos.ts [options]     (make chaos CHAOS_ARGS="...")',
+  about: `A fleet of N agents in every arm, the same seeded schedule of faults applied to
 each arm, health measured from pods once a second; prints a table and writes
 CSV files and PNG plots. Starts a local control plane with kwok nodes unless
-BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures.
-
-  --agents N               agents per arm on kwok nodes (default 100)
-  --real-node N            also N agents per arm on the real node (default 0): the real
-                           test agent, real OOM kills and crashes, the kubelet's own
-                           back-off; figures reported apart, and the OOM kills the
-                           proactive memory raise prevents (memory-growth) counted.
-                           Starts the local control plane with --real-node (root,
-                           one per machine: hold its lock, docs/chaos.md)
-  --minutes M              the fault phase, minutes (default 10); the run adds
-                           warmup before and human-after + settle after it
-  --seed S                 schedule seed (default 1); same seed, same faults
-  --rate R                 faults per minute, whole fleet (default 3)
-  --mix class=w,...        kwok class weights (default ${Object.entries(defaultMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')});
-                           unnamed classes keep their default, 0 leaves a class out
-                           (the real node's mix is fixed: ${Object.entries(realNodeMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')})
-  --arms a,b               arms to run (default plain,defaults,fast):
-                             plain     Deployments as users write them, no operator
-                             defaults  the operator and Agents with its defaults
-                             fast      the operator with its fastest safe settings
-  --warmup S               seconds before the first fault (default 75: the defaults
-                           arm's revisions count healthy, so can be rolled back to,
-                           minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)
-  --human-after S          a person reverts a bad release this long after it (default 240)
-  --cause S                a passing cause (transient crash, late Secret or dependency) lasts this long (default 30)
-  --settle S               after the last revert, and between two faults of one agent (default 60)
-  --out DIR                CSV and PNG files go here (default chaos-out)
-  --audit-log PATH         the cluster's audit log (default: the bench's own cluster's)
-  --no-plots               skip the PNGs (they need Go: hack/tools/chaosplot)
-  --keep                   keep the work folder (operator logs)
-Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.`;
-
-const defaults: ChaosOptions = {
-  agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, arms: [...armNames],
-  warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60,
-  out: 'chaos-out', auditLog: undefined, plots: true, keep: false, help: false,
+BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures.`,
+  flags: {
+    '--agents': decimal('agents', 1, 2000, 'N', 'agents per arm on kwok nodes (default 100)'),
+    '--real-node': decimal('realNode', 0, 15, 'N', `also N agents per arm on the real node (default 0): the real
+test agent, real OOM kills and crashes, the kubelet's own
+back-off; figures reported apart, and the OOM kills the
+proactive memory raise prevents (memory-growth) counted.
+Starts the local control plane with --real-node (root,
+one per machine: hold its lock, docs/chaos.md)`),
+    '--minutes': decimal('minutes', 0.25, 600, 'M', `the fault phase, minutes (default 10); the run adds
+warmup before and human-after + settle after it`),
+    '--seed': decimal('seed', 0, 2 ** 31, 'S', 'schedule seed (default 1); same seed, same faults'),
+    '--rate': decimal('faultsPerMinute', 0.1, 600, 'R', 'faults per minute, whole fleet (default 3)'),
+    '--mix': { arg: 'class=w,...', help: mixHelp, apply: (o, v) => { o.mix = { ...o.mix, ...parseMix(v) }; } },
+    '--arms': {
+      arg: 'a,b', help: `arms to run (default plain,defaults,fast):
+  plain     Deployments as users write them, no operator
+  defaults  the operator and Agents with its defaults
+  fast      the operator with its fastest safe settings`,
+      apply: (o, v) => {
+        const arms = v.split(',').map((a) => a.trim());
+        for (const a of arms) if (!(armNames as readonly string[]).includes(a)) throw new Error(`--arms: unknown arm ${a}; choose from ${armNames.join(', ')}`);
+        o.arms = [...new Set(arms)] as ArmName[];
+      },
+    },
+    '--warmup': decimal('warmupSeconds', 0, 3600, 'S', `seconds before the first fault (default 75: the defaults
+arm's revisions count healthy, so can be rolled back to,
+minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)`),
+    '--human-after': decimal('humanAfterSeconds', 1, 86400, 'S', 'a person reverts a bad release this long after it (default 240)'),
+    '--cause': decimal('causeSeconds', 1, 3600, 'S', 'a passing cause (transient crash, late Secret or dependency) lasts this long (default 30)'),
+    '--settle': decimal('settleSeconds', 0, 3600, 'S', 'after the last revert, and between two faults of one agent (default 60)'),
+    '--out': text('out', 'DIR', 'CSV and PNG files go here (default chaos-out)'),
+    '--audit-log': text('auditLog', 'PATH', "the cluster's audit log (default: the bench's own cluster's)"),
+    '--no-plots': toggle('plots', false, 'skip the PNGs (they need Go: hack/tools/chaosplot)'),
+    '--keep': toggle('keep', true, 'keep the work folder (operator logs)'),
+  },
+  footer: 'Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.',
+  defaults: () => ({
+    agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, arms: [...armNames],
+    warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60,
+    out: 'chaos-out', auditLog: undefined, plots: true, keep: false, help: false,
+  }),
 };
 
-const numeric: Record<string, [keyof ChaosOptions, number, number]> = {
-  '--agents': ['agents', 1, 2000], '--real-node': ['realNode', 0, 15], '--minutes': ['minutes', 0.25, 600], '--seed': ['seed', 0, 2 ** 31],
-  '--rate': ['faultsPerMinute', 0.1, 600], '--warmup': ['warmupSeconds', 0, 3600],
-  '--human-after': ['humanAfterSeconds', 1, 86400], '--cause': ['causeSeconds', 1, 3600], '--settle': ['settleSeconds', 0, 3600],
-};
-
-export function parseArgs(argv: readonly string[]): ChaosOptions {
-  const o: ChaosOptions = { ...defaults, mix: { ...defaults.mix }, arms: [...defaults.arms] };
-  forEachFlag(argv, (flag, value, arg) => {
-    if (flag === '--help' || flag === '-h') o.help = true;
-    else if (flag === '--keep') o.keep = true;
-    else if (flag === '--no-plots') o.plots = false;
-    else if (flag === '--out') o.out = value();
-    else if (flag === '--audit-log') o.auditLog = value();
-    else if (flag === '--arms') {
-      const arms = value().split(',').map((a) => a.trim());
-      for (const a of arms) if (!(armNames as readonly string[]).includes(a)) throw new Error(`--arms: unknown arm ${a}; choose from ${armNames.join(', ')}`);
-      o.arms = [...new Set(arms)] as ArmName[];
-    } else if (flag === '--mix') {
-      for (const part of value().split(',')) {
-        const [k, w] = part.split('=');
-        if (!(faultClasses as readonly string[]).includes(k ?? '')) throw new Error(`--mix: unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`);
-        if (defaultMix[k as FaultClass] === 0) throw new Error(`--mix: ${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N`);
-        const n = Number(w);
-        if (!(n >= 0) || w === undefined || w === '') throw new Error(`--mix: ${k} needs a weight of 0 or more, like ${k}=10`);
-        o.mix[k as FaultClass] = n;
-      }
-    } else if (numeric[flag]) {
-      const [key, min, max] = numeric[flag];
-      const text = value();
-      const n = Number(text);
-      if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} must be a number from ${min} to ${max}, got ${text}`);
-      (o as unknown as Record<string, number>)[key] = n;
-    } else throw new Error(`unknown argument ${arg}`);
-  });
-  return o;
+/** --mix class=w,...: the weights named, each checked against the kwok classes. */
+function parseMix(value: string): Partial<Record<FaultClass, number>> {
+  const mix: Partial<Record<FaultClass, number>> = {};
+  for (const part of value.split(',')) {
+    const [k, w] = part.split('=');
+    if (!(faultClasses as readonly string[]).includes(k ?? '')) throw new Error(`--mix: unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`);
+    if (defaultMix[k as FaultClass] === 0) throw new Error(`--mix: ${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N`);
+    const n = Number(w);
+    if (!(n >= 0) || w === undefined || w === '') throw new Error(`--mix: ${k} needs a weight of 0 or more, like ${k}=10`);
+    mix[k as FaultClass] = n;
+  }
+  return mix;
 }

@@ -1,71 +1,80 @@
-// Command line of bench/detection.ts. Pure: argv in, options or an error out.
+// The one command-line parser of the bench entry points. Each command is a
+// table (bench/lib/commands.ts, bench/chaos/args.ts): its flags, what each sets
+// and its help line; parsing and the --help text both come from that table, so
+// a flag cannot be accepted without being listed, or listed without being
+// accepted. Pure: argv in, options or an error naming the flag out.
 
-export interface BenchOptions {
-  agents: number;
-  samples: number;
-  createConcurrency: number;
-  sampleConcurrency: number;
-  /** Whole run, seconds (the bench stops and reports what it has). */
-  timeoutSeconds: number;
-  /** Convergence phase, seconds. */
-  convergeTimeoutSeconds: number;
-  sampleTimeoutSeconds: number;
-  /** Operator WORKERS; undefined: the operator's default. */
-  workers: number | undefined;
-  /** kwok nodes; undefined: enough for the pods. */
-  nodes: number | undefined;
-  /** Write the operator's V8 CPU profile here. */
-  cpuProfDir: string | undefined;
-  /** Write the once-a-second metrics time series here (CSV). */
-  seriesFile: string | undefined;
-  /** Restart the operator at the end and measure the fresh process. */
-  restart: boolean;
-  /** Keep the work folder (operator log) instead of deleting it. */
-  keep: boolean;
-  help: boolean;
+/** What one flag does to the options; `arg` (the placeholder --help shows) marks a flag that takes a value. */
+export interface Flag<O> {
+  /** The value's placeholder in --help (`N`, `DIR`); absent: a switch without a value. */
+  arg?: string;
+  /** --help's text; lines after the first are continuation lines. */
+  help: string;
+  apply: (o: O, value: string, flag: string) => void;
 }
 
-export const usage = `usage: node bench/detection.ts [options]     (make bench)
+export interface Command<O extends { help: boolean }> {
+  /** The first line of --help. */
+  synopsis: string;
+  /** The paragraph after it: what the command does. */
+  about?: string;
+  flags: Record<string, Flag<O>>;
+  /** Lines after the flags (environment variables). */
+  footer?: string;
+  /** Fresh defaults for one parse. */
+  defaults: () => O;
+  /** Rules across flags, applied after the last one (e.g. no more samples than Agents). */
+  finish?: (o: O) => void;
+}
 
-Starts a local control plane (or uses BENCH_KUBECONFIG), the operator, N Agents;
-measures convergence, detection latency, the operator's memory and API writes.
+type KeysOf<O, V> = { [K in keyof O]: O[K] extends V ? K : never }[keyof O];
 
-  --agents N               Agents to create (default 1000)
-  --samples M              pods to OOM-kill, one per Agent (default 200)
-  --create-concurrency C   Agent creates in flight (default 16)
-  --sample-concurrency S   samples in flight (default 1: one after another)
-  --timeout S              whole run, seconds (default 1800)
-  --converge-timeout S     wait for all Agents Ready, seconds (default 900)
-  --sample-timeout S       per sample, seconds (default 30)
-  --workers W              operator WORKERS (default: the operator's, 2)
-  --nodes K                kwok nodes (default: 110 pods each, 10 % spare)
-  --cpu-prof DIR           write the operator's V8 CPU profile into DIR
-  --series FILE            write the operator's metrics, once a second, as CSV
-  --no-restart             skip the last phase (operator restarted with every Agent converged)
-  --keep                   keep the work folder (operator log)
-Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.`;
+/** A flag's whole-number value within [min, max], or an error naming the flag. */
+export function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got ${text}`);
+  return n;
+}
 
-const defaults: BenchOptions = {
-  agents: 1000, samples: 200, createConcurrency: 16, sampleConcurrency: 1,
-  timeoutSeconds: 1800, convergeTimeoutSeconds: 900, sampleTimeoutSeconds: 30,
-  workers: undefined, nodes: undefined, cpuProfDir: undefined, seriesFile: undefined, restart: true, keep: false, help: false,
-};
+/** `--flag N`: a whole number within [min, max]. */
+export function whole<O>(key: KeysOf<O, number | undefined>, min: number, max: number, arg: string, help: string): Flag<O> {
+  return { arg, help, apply: (o, v, flag) => { (o as Record<typeof key, number>)[key] = wholeNumber(flag, v, min, max); } };
+}
 
-const numeric: Record<string, [keyof BenchOptions, number, number]> = {
-  '--agents': ['agents', 1, 20000],
-  '--samples': ['samples', 0, 20000],
-  '--create-concurrency': ['createConcurrency', 1, 256],
-  '--sample-concurrency': ['sampleConcurrency', 1, 64],
-  '--timeout': ['timeoutSeconds', 10, 86400],
-  '--converge-timeout': ['convergeTimeoutSeconds', 10, 86400],
-  '--sample-timeout': ['sampleTimeoutSeconds', 1, 3600],
-  '--workers': ['workers', 1, 64],
-  '--nodes': ['nodes', 1, 200],
-};
+/** `--flag X`: any finite number within [min, max] (fractions allowed). */
+export function decimal<O>(key: KeysOf<O, number | undefined>, min: number, max: number, arg: string, help: string): Flag<O> {
+  return {
+    arg, help, apply: (o, v, flag) => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`${flag} must be a number from ${min} to ${max}, got ${v}`);
+      (o as Record<typeof key, number>)[key] = n;
+    },
+  };
+}
+
+/** `--flag TEXT`: the value as given, or mapped (e.g. a path resolved). */
+export function text<O>(key: KeysOf<O, string | undefined>, arg: string, help: string, map: (v: string) => string = (v) => v): Flag<O> {
+  return { arg, help, apply: (o, v) => { (o as Record<typeof key, string>)[key] = map(v); } };
+}
+
+/** `--flag A`: one of the choices, or an error listing them. */
+export function choice<O, C extends string>(key: KeysOf<O, C | undefined>, choices: readonly C[], arg: string, help: string): Flag<O> {
+  return {
+    arg, help, apply: (o, v, flag) => {
+      if (!(choices as readonly string[]).includes(v)) throw new Error(`${flag} takes ${choices.join(' or ')}, got ${v}`);
+      (o as Record<typeof key, string>)[key] = v;
+    },
+  };
+}
+
+/** `--flag` without a value: sets the key to `value` (`--keep` true, `--no-restart` false). */
+export function toggle<O>(key: KeysOf<O, boolean>, value: boolean, help: string): Flag<O> {
+  return { help, apply: (o) => { (o as Record<typeof key, boolean>)[key] = value; } };
+}
 
 /**
- * Walks argv as flags, `--flag value` and `--flag=value` alike, for every
- * bench command: `value()` takes the flag's value or throws naming the flag.
+ * Walks argv as flags, `--flag value` and `--flag=value` alike: `value()`
+ * takes the flag's value or throws naming the flag.
  */
 export function forEachFlag(argv: readonly string[], visit: (flag: string, value: () => string, arg: string) => void): void {
   for (let i = 0; i < argv.length; i++) {
@@ -81,26 +90,30 @@ export function forEachFlag(argv: readonly string[], visit: (flag: string, value
   }
 }
 
-/** A flag's whole-number value within [min, max], or an error naming the flag. */
-export function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got ${text}`);
-  return n;
-}
-
-export function parseArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { ...defaults };
+/** The command's options from argv; --help and -h set `help`, anything not in the table is an error. */
+export function parseCommand<O extends { help: boolean }>(c: Command<O>, argv: readonly string[]): O {
+  const o = c.defaults();
   forEachFlag(argv, (flag, value, arg) => {
     if (flag === '--help' || flag === '-h') o.help = true;
-    else if (flag === '--keep') o.keep = true;
-    else if (flag === '--no-restart') o.restart = false;
-    else if (flag === '--cpu-prof') o.cpuProfDir = value();
-    else if (flag === '--series') o.seriesFile = value();
-    else if (numeric[flag]) {
-      const [key, min, max] = numeric[flag];
-      (o as unknown as Record<string, number>)[key] = wholeNumber(flag, value(), min, max);
+    else if (Object.hasOwn(c.flags, flag)) {
+      const f = c.flags[flag]!;
+      if (f.arg === undefined && arg.includes('=')) throw new Error(`${flag} takes no value, got ${arg}`);
+      f.apply(o, f.arg === undefined ? '' : value(), flag);
     } else throw new Error(`unknown argument ${arg}`);
   });
-  if (o.samples > o.agents) o.samples = o.agents;
+  c.finish?.(o);
   return o;
+}
+
+const helpColumn = 27;
+
+/** --help: the synopsis, the paragraph, one line per flag (its continuation lines aligned under it), the footer. */
+export function usageOf<O extends { help: boolean }>(c: Command<O>): string {
+  const flags = Object.entries(c.flags).map(([flag, f]) => {
+    const name = `  ${flag}${f.arg === undefined ? '' : ` ${f.arg}`}`;
+    const [first, ...rest] = f.help.split('\n');
+    const lead = name.length < helpColumn - 1 ? name.padEnd(helpColumn) : `${name}\n${' '.repeat(helpColumn)}`;
+    return [`${lead}${first}`, ...rest.map((l) => `${' '.repeat(helpColumn)}${l}`)].join('\n');
+  });
+  return [c.synopsis, ...(c.about ? ['', c.about, ''] : []), ...flags, ...(c.footer ? [c.footer] : [])].join('\n');
 }

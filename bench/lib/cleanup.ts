@@ -3,6 +3,8 @@
 // SIGHUP. (A SIGKILL of the bench is covered elsewhere: the cluster's
 // --owner-pid watchdog and the operator's exit-with-parent preload.)
 
+import { parseCommand, usageOf, type Command } from './args.ts';
+
 type Step = { what: string; run: () => Promise<unknown> | unknown };
 
 const steps: Step[] = [];
@@ -44,23 +46,23 @@ export function cleanupOnSignals(log: (msg: string) => void): void {
  * the usage, --help prints it, signals and the end both run the cleanup, and
  * the process exits with main's code (1 when it threw, after `onFailure`).
  */
-export async function runCommand<O extends { help?: boolean }>(c: {
+export async function runCommand<O extends { help: boolean }>(c: {
   name: string;
-  usage: string;
-  parse: (argv: string[]) => O;
+  /** The command line's table (bench/lib/args.ts): its options and its --help. */
+  command: Command<O>;
   main: (options: O) => Promise<number>;
   log: (msg: string) => void;
   onFailure?: () => void;
 }): Promise<never> {
   let options: O;
   try {
-    options = c.parse(process.argv.slice(2));
+    options = parseCommand(c.command, process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${c.name}: ${(err as Error).message}\n\n${c.usage}\n`);
+    process.stderr.write(`${c.name}: ${(err as Error).message}\n\n${usageOf(c.command)}\n`);
     process.exit(2);
   }
   if (options.help) {
-    process.stdout.write(`${c.usage}\n`);
+    process.stdout.write(`${usageOf(c.command)}\n`);
     process.exit(0);
   }
   cleanupOnSignals(c.log);

@@ -1,10 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs } from '../../../bench/lib/args.ts';
+import { parseCommand } from '../../../bench/lib/args.ts';
 import { nodesFor } from '../../../bench/lib/cluster.ts';
+import { detectionCommand, modesCommand, nodeLossCommand } from '../../../bench/lib/commands.ts';
 import { oomKilledStatuses, spread } from '../../../bench/lib/latency.ts';
-import { parseModesArgs } from '../../../bench/lib/modes-args.ts';
-import { parseNodeLossArgs } from '../../../bench/lib/node-loss-args.ts';
+
+const parseArgs = (argv: string[]) => parseCommand(detectionCommand, argv);
+const parseModesArgs = (argv: string[]) => parseCommand(modesCommand, argv);
+const parseNodeLossArgs = (argv: string[]) => parseCommand(nodeLossCommand, argv);
 
 describe('bench options', () => {
   it('defaults to 1000 Agents and 200 samples, one at a time', () => {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseArgs } from '../../../bench/chaos/args.ts';
+import { chaosCommand } from '../../../bench/chaos/args.ts';
+import { parseCommand } from '../../../bench/lib/args.ts';
 import { oomTerminations } from '../../../bench/chaos/health.ts';
 import { oomKillsByClass, realNodeMix, realNodeSchedule, realRelease } from '../../../bench/chaos/real-node.ts';
 import { faultClasses, releaseClasses, type Fault } from '../../../bench/chaos/schedule.ts';
@@ -49,9 +50,9 @@ describe('the chaos run on the real node', () => {
   });
 
   it('takes --real-node as a count of agents per arm and keeps memory-growth off the kwok mix', () => {
-    assert.equal(parseArgs([]).realNode, 0);
-    assert.equal(parseArgs(['--real-node', '6']).realNode, 6);
-    assert.throws(() => parseArgs(['--real-node', '99']), /--real-node must be a number from 0 to 15/);
-    assert.throws(() => parseArgs(['--mix', 'memory-growth=5']), /memory-growth is played on the real node only.*--real-node N/);
+    assert.equal(parseCommand(chaosCommand, []).realNode, 0);
+    assert.equal(parseCommand(chaosCommand, ['--real-node', '6']).realNode, 6);
+    assert.throws(() => parseCommand(chaosCommand, ['--real-node', '99']), /--real-node must be a number from 0 to 15/);
+    assert.throws(() => parseCommand(chaosCommand, ['--mix', 'memory-growth=5']), /memory-growth is played on the real node only.*--real-node N/);
   });
 });

@@ -1,0 +1,183 @@
+// The command lines of the bench entry points (make chaos's is bench/chaos/args.ts),
+// each a table for the one parser in ./args.ts. Option names are what users
+// and the Makefile already pass; change them only with the docs.
+import { resolve } from 'node:path';
+import { choice, text, toggle, whole, type Command } from './args.ts';
+import type { OperatorKind } from './side-by-side.ts';
+
+const benchKubeconfig = 'Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.';
+const keepHelp = 'keep the work folder (operator log)';
+
+// ---- bench/detection.ts (make bench-detection)
+
+export interface BenchOptions {
+  agents: number;
+  samples: number;
+  createConcurrency: number;
+  sampleConcurrency: number;
+  /** Whole run, seconds (the bench stops and reports what it has). */
+  timeoutSeconds: number;
+  /** Convergence phase, seconds. */
+  convergeTimeoutSeconds: number;
+  sampleTimeoutSeconds: number;
+  /** Operator WORKERS; undefined: the operator's default. */
+  workers: number | undefined;
+  /** kwok nodes; undefined: enough for the pods. */
+  nodes: number | undefined;
+  /** Write the operator's V8 CPU profile here. */
+  cpuProfDir: string | undefined;
+  /** Write the once-a-second metrics time series here (CSV). */
+  seriesFile: string | undefined;
+  /** Restart the operator at the end and measure the fresh process. */
+  restart: boolean;
+  /** Keep the work folder (operator log) instead of deleting it. */
+  keep: boolean;
+  help: boolean;
+}
+
+export const detectionCommand: Command<BenchOptions> = {
+  synopsis: 'usage: node bench/detection.ts [options]     (make bench)',
+  about: `Starts a local control plane (or uses BENCH_KUBECONFIG), the operator, N Agents;
+measures convergence, detection latency, the operator's memory and API writes.`,
+  flags: {
+    '--agents': whole('agents', 1, 20000, 'N', 'Agents to create (default 1000)'),
+    '--samples': whole('samples', 0, 20000, 'M', 'pods to OOM-kill, one per Agent (default 200)'),
+    '--create-concurrency': whole('createConcurrency', 1, 256, 'C', 'Agent creates in flight (default 16)'),
+    '--sample-concurrency': whole('sampleConcurrency', 1, 64, 'S', 'samples in flight (default 1: one after another)'),
+    '--timeout': whole('timeoutSeconds', 10, 86400, 'S', 'whole run, seconds (default 1800)'),
+    '--converge-timeout': whole('convergeTimeoutSeconds', 10, 86400, 'S', 'wait for all Agents Ready, seconds (default 900)'),
+    '--sample-timeout': whole('sampleTimeoutSeconds', 1, 3600, 'S', 'per sample, seconds (default 30)'),
+    '--workers': whole('workers', 1, 64, 'W', "operator WORKERS (default: the operator's, 2)"),
+    '--nodes': whole('nodes', 1, 200, 'K', 'kwok nodes (default: 110 pods each, 10 % spare)'),
+    '--cpu-prof': text('cpuProfDir', 'DIR', "write the operator's V8 CPU profile into DIR"),
+    '--series': text('seriesFile', 'FILE', "write the operator's metrics, once a second, as CSV"),
+    '--no-restart': toggle('restart', false, 'skip the last phase (operator restarted with every Agent converged)'),
+    '--keep': toggle('keep', true, keepHelp),
+  },
+  footer: benchKubeconfig,
+  defaults: () => ({
+    agents: 1000, samples: 200, createConcurrency: 16, sampleConcurrency: 1,
+    timeoutSeconds: 1800, convergeTimeoutSeconds: 900, sampleTimeoutSeconds: 30,
+    workers: undefined, nodes: undefined, cpuProfDir: undefined, seriesFile: undefined, restart: true, keep: false, help: false,
+  }),
+  finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
+};
+
+// ---- bench/modes.ts (make bench-modes)
+
+export interface ModesOptions {
+  /** kwok nodes, so DaemonSet pods (one per node). */
+  nodes: number;
+  /** StatefulSet replicas. */
+  replicas: number;
+  /** Pods OOM-killed per Agent, one after another. */
+  samples: number;
+  /** The span with nothing changing in which idle writes are counted. */
+  idleSeconds: number;
+  timeoutSeconds: number;
+  sampleTimeoutSeconds: number;
+  keep: boolean;
+  help: boolean;
+}
+
+export const modesCommand: Command<ModesOptions> = {
+  synopsis: 'usage: node bench/modes.ts [options]     (make bench-modes)',
+  about: `Starts a local control plane with K kwok nodes, the operator, one DaemonSet-mode
+Agent (a pod on every node) and one StatefulSet-mode Agent (R replicas, a claim
+each); measures convergence, idle writes and detection latency per mode.`,
+  flags: {
+    '--nodes': whole('nodes', 1, 200, 'K', 'kwok nodes, so DaemonSet pods (default 200)'),
+    '--replicas': whole('replicas', 1, 100, 'R', 'StatefulSet replicas (default 10)'),
+    '--samples': whole('samples', 0, 200, 'M', 'pods OOM-killed per Agent, one after another (default 20)'),
+    '--idle-seconds': whole('idleSeconds', 0, 3600, 'S', 'idle span after both Agents settled (default 60)'),
+    '--timeout': whole('timeoutSeconds', 60, 86400, 'S', 'whole run, seconds (default 1200)'),
+    '--sample-timeout': whole('sampleTimeoutSeconds', 1, 3600, 'S', 'per sample, seconds (default 30)'),
+    '--keep': toggle('keep', true, keepHelp),
+  },
+  defaults: () => ({ nodes: 200, replicas: 10, samples: 20, idleSeconds: 60, timeoutSeconds: 1200, sampleTimeoutSeconds: 30, keep: false, help: false }),
+};
+
+// ---- bench/node-loss.ts (make bench-node-loss)
+
+export interface NodeLossOptions {
+  /** Replicas of each workload, all on the node that is lost. */
+  replicas: number;
+  /** kwok nodes: the one lost plus where the replicas go. */
+  nodes: number;
+  timeoutSeconds: number;
+  keep: boolean;
+  help: boolean;
+}
+
+export const nodeLossCommand: Command<NodeLossOptions> = {
+  synopsis: 'usage: node bench/node-loss.ts [options]     (make bench-node-loss)',
+  about: `Starts a local control plane with the node lifecycle controller
+(hack/cluster up --node-lifecycle: grace period 16 s), the operator, and on
+one kwok node both an Agent with the operator's defaults (Deployment mode,
+failover.nodeLostSeconds 30) and the same agent as a plain Deployment
+(Kubernetes' default 300 s tolerations); stops that node once
+(hack/cluster node-stop) and prints, side by side, the time from the stop
+to every replica Ready again on another node (MTTR).`,
+  flags: {
+    '--replicas': whole('replicas', 1, 50, 'R', 'replicas of each workload (default 2)'),
+    '--nodes': whole('nodes', 2, 20, 'K', 'kwok nodes, at least 2 (default 3)'),
+    '--timeout': whole('timeoutSeconds', 120, 86400, 'S', 'whole run, seconds (default 900; the plain Deployment\nalone needs about 16 + 300 s)'),
+    '--keep': toggle('keep', true, 'keep the work folder (operator and cluster logs)'),
+  },
+  defaults: () => ({ replicas: 2, nodes: 3, timeoutSeconds: 900, keep: false, help: false }),
+};
+
+// ---- bench/compare.ts (make bench)
+
+const operatorKinds: readonly OperatorKind[] = ['agent-operator', 'baseline'];
+
+export interface CompareOptions {
+  agents: number;
+  samples: number;
+  rounds: number;
+  only: OperatorKind | undefined;
+  idleSeconds: number;
+  keep: boolean;
+  cpuProfDir: string | undefined;
+  help: boolean;
+}
+
+export const compareCommand: Command<CompareOptions> = {
+  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)',
+  flags: {
+    '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 200)'),
+    '--samples': whole('samples', 0, 20000, 'M', 'pods OOM-killed per run for detection latency (default 50)'),
+    '--rounds': whole('rounds', 1, 10, 'R', 'rounds; each runs both operators, alternating which goes first (default 1)'),
+    '--only': choice('only', operatorKinds, 'KIND', 'run one operator only'),
+    '--idle-seconds': whole('idleSeconds', 10, 3600, 'S', 'the idle span after convergence (default 60)'),
+    '--cpu-prof': text('cpuProfDir', 'DIR', "write agent-operator's V8 CPU profile into DIR (at its exit)", (v) => resolve(v)),
+    '--keep': toggle('keep', true, 'keep the work folder (operator logs)'),
+  },
+  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined, help: false }),
+  finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
+};
+
+// ---- bench/client-overhead.ts
+
+export const clientModes = ['operator', 'shared', 'keepalive'] as const;
+
+export interface ClientOverheadOptions {
+  kubeconfig: string;
+  mode: (typeof clientModes)[number];
+  requests: number;
+  concurrency: number;
+  namespace: string;
+  help: boolean;
+}
+
+export const clientOverheadCommand: Command<ClientOverheadOptions> = {
+  synopsis: 'usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive] [--requests N] [--concurrency C]',
+  flags: {
+    '--kubeconfig': text('kubeconfig', 'PATH', 'the cluster (default: BENCH_KUBECONFIG; one of the two is needed)'),
+    '--mode': choice('mode', clientModes, 'MODE', 'the client to measure (default operator)'),
+    '--requests': whole('requests', 1, 1_000_000, 'N', 'server-side applies in all (default 500)'),
+    '--concurrency': whole('concurrency', 1, 256, 'C', 'applies in flight, one ConfigMap each (default 2)'),
+    '--namespace': text('namespace', 'NS', 'where the ConfigMaps go (default default)'),
+  },
+  defaults: () => ({ kubeconfig: '', mode: 'operator', requests: 500, concurrency: 2, namespace: 'default', help: false }),
+};

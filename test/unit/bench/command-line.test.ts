@@ -1,0 +1,132 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { choice, decimal, parseCommand, text, toggle, usageOf, whole, type Command } from '../../../bench/lib/args.ts';
+import { chaosCommand } from '../../../bench/chaos/args.ts';
+import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand } from '../../../bench/lib/commands.ts';
+
+interface Demo { count: number; ratio: number; dir: string | undefined; kind: 'a' | 'b' | undefined; keep: boolean; help: boolean }
+
+const demo: Command<Demo> = {
+  synopsis: 'usage: demo [options]',
+  about: 'What it does.',
+  flags: {
+    '--count': whole('count', 1, 10, 'N', 'how many (default 3)'),
+    '--ratio': decimal('ratio', 0.5, 2, 'R', 'a fraction\nover two lines'),
+    '--dir': text('dir', 'DIR', 'where', (v) => `/abs/${v}`),
+    '--kind': choice('kind', ['a', 'b'], 'KIND', 'a or b'),
+    '--keep': toggle('keep', true, 'keep it'),
+  },
+  footer: 'Environment: none.',
+  defaults: () => ({ count: 3, ratio: 1, dir: undefined, kind: undefined, keep: false, help: false }),
+  finish: (o) => { if (o.kind === 'b' && o.count > 5) throw new Error('--kind b allows --count up to 5'); },
+};
+const defaults = demo.defaults();
+
+describe('the bench command-line parser', () => {
+  const accepted: [string, string[], Partial<Demo>][] = [
+    ['nothing: the defaults', [], {}],
+    ['--flag value', ['--count', '7'], { count: 7 }],
+    ['--flag=value', ['--count=7'], { count: 7 }],
+    ['the range bounds themselves', ['--count', '1', '--ratio', '2'], { count: 1, ratio: 2 }],
+    ['a fraction where the flag takes one', ['--ratio=0.75'], { ratio: 0.75 }],
+    ['a text value, mapped', ['--dir', 'out'], { dir: '/abs/out' }],
+    ['one of the choices', ['--kind', 'b'], { kind: 'b' }],
+    ['a switch', ['--keep'], { keep: true }],
+    ['--help and -h alike', ['-h'], { help: true }],
+    ['the last of a repeated flag', ['--count', '2', '--count', '4'], { count: 4 }],
+    ['a value that looks like a flag, after a flag that takes one', ['--dir', '--keep'], { dir: '/abs/--keep' }],
+  ];
+  for (const [what, argv, want] of accepted) {
+    it(`accepts ${what}: ${JSON.stringify(argv)}`, () => {
+      assert.deepEqual(parseCommand(demo, argv), { ...defaults, ...want });
+    });
+  }
+
+  const refused: [string, string[], RegExp][] = [
+    ['an unknown flag, naming it', ['--cuont', '3'], /^unknown argument --cuont$/],
+    ['a stray word', ['3'], /^unknown argument 3$/],
+    ['a whole number out of range, naming flag, range and value', ['--count', '11'], /^--count must be a whole number from 1 to 10, got 11$/],
+    ['a fraction where a whole number goes', ['--count', '2.5'], /^--count must be a whole number from 1 to 10, got 2.5$/],
+    ['an exponent where a whole number goes', ['--count', '1e1'], /whole number/],
+    ['a number out of range', ['--ratio=3'], /^--ratio must be a number from 0.5 to 2, got 3$/],
+    ['an empty number', ['--ratio='], /^--ratio must be a number/],
+    ['a value not among the choices, listing them', ['--kind', 'c'], /^--kind takes a or b, got c$/],
+    ['a flag whose value is missing', ['--count'], /^--count needs a value$/],
+    ['a value given to a switch', ['--keep=yes'], /^--keep takes no value, got --keep=yes$/],
+    ['what the rule across flags forbids', ['--kind', 'b', '--count', '6'], /--kind b allows --count up to 5/],
+  ];
+  for (const [what, argv, error] of refused) {
+    it(`refuses ${what}: ${JSON.stringify(argv)}`, () => {
+      assert.throws(() => parseCommand(demo, argv), { message: error });
+    });
+  }
+
+  it('gives every parse fresh defaults, so one parse never leaks into the next', () => {
+    parseCommand(demo, ['--count', '9']);
+    assert.equal(parseCommand(demo, []).count, 3);
+  });
+
+  it('writes --help from the same table: synopsis, paragraph, a flag a line with continuation lines aligned, footer', () => {
+    assert.equal(usageOf(demo), [
+      'usage: demo [options]',
+      '',
+      'What it does.',
+      '',
+      '  --count N                how many (default 3)',
+      '  --ratio R                a fraction',
+      '                           over two lines',
+      '  --dir DIR                where',
+      '  --kind KIND              a or b',
+      '  --keep                   keep it',
+      'Environment: none.',
+    ].join('\n'));
+  });
+});
+
+describe('each bench entry point', () => {
+  const commands: [string, string, string[]][] = [
+    ['bench/detection.ts', usageOf(detectionCommand), Object.keys(detectionCommand.flags)],
+    ['bench/modes.ts', usageOf(modesCommand), Object.keys(modesCommand.flags)],
+    ['bench/node-loss.ts', usageOf(nodeLossCommand), Object.keys(nodeLossCommand.flags)],
+    ['bench/compare.ts', usageOf(compareCommand), Object.keys(compareCommand.flags)],
+    ['bench/chaos.ts', usageOf(chaosCommand), Object.keys(chaosCommand.flags)],
+    ['bench/client-overhead.ts', usageOf(clientOverheadCommand), Object.keys(clientOverheadCommand.flags)],
+  ];
+  for (const [file, help, flags] of commands) {
+    it(`${file}: --help names the file and lists each of its own flags once, and nothing else's`, () => {
+      assert.match(help.split('\n')[0]!, new RegExp(`^usage: node ${file.replace('.', '\\.')}`));
+      assert.deepEqual([...help.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]), flags);
+    });
+  }
+
+  it('keeps the option names users pass today (README, Makefile BENCH_ARGS)', () => {
+    assert.deepEqual(Object.keys(detectionCommand.flags), ['--agents', '--samples', '--create-concurrency', '--sample-concurrency', '--timeout', '--converge-timeout', '--sample-timeout', '--workers', '--nodes', '--cpu-prof', '--series', '--no-restart', '--keep']);
+    assert.deepEqual(Object.keys(modesCommand.flags), ['--nodes', '--replicas', '--samples', '--idle-seconds', '--timeout', '--sample-timeout', '--keep']);
+    assert.deepEqual(Object.keys(nodeLossCommand.flags), ['--replicas', '--nodes', '--timeout', '--keep']);
+    assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--cpu-prof', '--keep']);
+    assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--arms', '--warmup', '--human-after', '--cause', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
+    assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
+  });
+
+  it('bench/compare.ts: --only takes one operator, --cpu-prof an absolute folder, and never more samples than Agents', () => {
+    const o = parseCommand(compareCommand, ['--only=baseline', '--cpu-prof', 'prof', '--agents', '10']);
+    assert.equal(o.only, 'baseline');
+    assert.ok(o.cpuProfDir?.startsWith('/') && o.cpuProfDir.endsWith('/prof'), o.cpuProfDir);
+    assert.equal(o.samples, 10);
+    assert.throws(() => parseCommand(compareCommand, ['--only', 'both']), /--only takes agent-operator or baseline, got both/);
+  });
+
+  it('bench/chaos.ts: --arms and --mix are checked against the arms and classes it knows', () => {
+    const o = parseCommand(chaosCommand, ['--arms', 'fast,plain,fast', '--mix', 'oom=0', '--minutes=0.5']);
+    assert.deepEqual(o.arms, ['fast', 'plain']);
+    assert.equal(o.mix.oom, 0);
+    assert.equal(o.minutes, 0.5);
+    assert.throws(() => parseCommand(chaosCommand, ['--arms', 'slow']), /--arms: unknown arm slow; choose from plain, defaults, fast/);
+    assert.throws(() => parseCommand(chaosCommand, ['--mix', 'oom=-1']), /--mix: oom needs a weight of 0 or more/);
+  });
+
+  it('bench/client-overhead.ts: --mode is one of the three clients it measures', () => {
+    assert.equal(parseCommand(clientOverheadCommand, ['--mode', 'keepalive']).mode, 'keepalive');
+    assert.throws(() => parseCommand(clientOverheadCommand, ['--mode', 'fast']), /--mode takes operator or shared or keepalive, got fast/);
+  });
+});
