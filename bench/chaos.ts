@@ -5,46 +5,29 @@
 // files and PNG plots (hack/tools/chaosplot). docs/chaos.md has the classes,
 // the default mix and how each figure is computed.
 // Usage: node bench/chaos.ts --help
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chaosCommand, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
-import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { hackOutput, kubectl, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { runCommand } from './lib/cleanup.ts';
+import { hackOutput, nodesFor, repoRoot } from './lib/cluster.ts';
+import { benchCluster, workFolder } from './lib/setup.ts';
 import { imageRefs } from '../test/support/real-node.ts';
 
 const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 
 async function main(o: ChaosOptions): Promise<number> {
-  const work = mkdtempSync(join(tmpdir(), 'agent-operator-chaos-'));
-  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
-  let kubeconfig = process.env['BENCH_KUBECONFIG'];
-  if (!kubeconfig) {
-    const nodes = nodesFor(o.agents * o.arms.length * 2);
-    log(`starting a local control plane with ${nodes} kwok nodes${o.realNode ? ' and the real node' : ''} in ${work}/cluster`);
-    const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`), { realNode: o.realNode > 0 });
-    kubeconfig = cluster.kubeconfig;
-    o.auditLog ??= join(cluster.dir!, 'audit', 'audit.log');
-  }
+  const work = workFolder('agent-operator-chaos-', o.keep);
+  const { cluster } = await benchCluster({ work, nodes: nodesFor(o.agents * o.arms.length * 2), log, allowExternal: true, realNode: o.realNode > 0 });
+  const kubeconfig = cluster.kubeconfig;
+  if (cluster.dir) o.auditLog ??= join(cluster.dir, 'audit', 'audit.log');
   // The test agent's image as hack/build-images built it: what hack/cluster --real-node loads into the node.
   const real = o.realNode > 0 ? { image: imageRefs([await hackOutput('build-images', ['--print'])])['AGENT'] ?? '' } : undefined;
   if (real && !real.image) throw new Error('--real-node: hack/build-images --print names no AGENT_IMAGE');
-  await kubectl(kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', join(repoRoot, 'crds/agent-operator.dev_agents.yaml')], (l) => log(`  ${l}`));
-  // kubectl wait fails at once ("status.conditions accessor error: <nil>") when it reads the CRD
-  // before the apiserver has written its first condition: a few tries.
-  for (let i = 1; ; i++) {
-    try {
-      await kubectl(kubeconfig, ['wait', '--for=condition=Established', 'crd/agents.agent-operator.dev', '--timeout=60s'], (l) => log(`  ${l}`));
-      break;
-    } catch (err) {
-      if (i >= 5) throw err;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
   const load = loadavg()[0] ?? 0;
   const r = await runChaos(kubeconfig, o, work, log, real);
   const machine = `${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start`;

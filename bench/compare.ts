@@ -20,11 +20,12 @@
 // The single-operator benchmark with more detail is bench/detection.ts.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { cpus, homedir, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { defaultServiceAccount, installCRD, nodesFor, repoRoot, startCluster } from './lib/cluster.ts';
+import { runCommand } from './lib/cleanup.ts';
+import { nodesFor, repoRoot } from './lib/cluster.ts';
+import { benchCluster, benchNamespace, workFolder } from './lib/setup.ts';
 import { converge } from './lib/converge.ts';
 import { Kube } from './lib/kube.ts';
 import { measureDetection, spread } from './lib/latency.ts';
@@ -59,8 +60,7 @@ const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
 async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
   const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
   log(`run ${n}: ${kind} in namespace ${ns}`);
-  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  await defaultServiceAccount(kube, ns);
+  await benchNamespace(kube, ns);
   const obs = new Observer();
   await obs.start(kube, ns);
   const op = await startOperator({
@@ -127,15 +127,10 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
 }
 
 async function main(o: CompareOptions): Promise<number> {
-  const work = mkdtempSync(join(tmpdir(), 'agent-operator-compare-'));
-  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
+  const work = workFolder('agent-operator-compare-', o.keep);
   const baselineBin = o.only === 'agent-operator' ? undefined : buildBaseline();
   const nodes = nodesFor(o.agents);
-  log(`starting a local control plane with ${nodes} kwok nodes`);
-  const cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
-  const kube = await Kube.connect(cluster.kubeconfig);
-  onCleanup('close connections', () => kube.close());
-  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
+  const { cluster, kube } = await benchCluster({ work, nodes, log });
   const load = loadavg()[0] ?? 0;
   const order: OperatorKind[] = [];
   for (let r = 0; r < o.rounds; r++) {

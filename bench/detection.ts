@@ -14,18 +14,16 @@
 //    on failure and on Ctrl-C (bench/lib/cleanup.ts).
 // Usage: node bench/detection.ts --help. README "Benchmarks" has figures.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { detectionCommand, type BenchOptions } from './lib/commands.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { defaultServiceAccount, installCRD, nodesFor, startCluster, type BenchCluster } from './lib/cluster.ts';
+import { nodesFor, type BenchCluster } from './lib/cluster.ts';
+import { benchCluster, benchNamespace, machine, showLogTail, watchNamespace, workFolder } from './lib/setup.ts';
 import { converge, type ConvergeResult } from './lib/converge.ts';
-import { Kube } from './lib/kube.ts';
 import { restartOperator, type RestartResult } from './lib/restart.ts';
 import { measureDetection, spread, type SampleResult } from './lib/latency.ts';
 import { Observer } from './lib/observe.ts';
-import { sampleEvery, startOperator, type Point, type RunningOperator } from './lib/operator.ts';
+import { sampleEvery, startOperator, type Point } from './lib/operator.ts';
 import { idleMemory, quiet, reconciles, writes, writeSeries } from './lib/measure.ts';
 import { deltaOf, sumOf, type Sample } from './lib/prom.ts';
 import { formatTable, type BenchResult } from './lib/report.ts';
@@ -39,35 +37,15 @@ let workDir: string | undefined;
 
 async function main(o: BenchOptions): Promise<number> {
   const deadline = origin + o.timeoutSeconds * 1000;
-  const machine = {
-    cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryGiB: totalmem() / 1024 ** 3,
-    os: `${type()} ${release()}`, node: process.versions.node, loadAverage1m: loadavg()[0] ?? 0,
-  };
-  const work = mkdtempSync(join(tmpdir(), 'agent-operator-bench-'));
+  const host = machine();
+  const work = workFolder('agent-operator-bench-', o.keep);
   workDir = work;
-  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
 
   // 1. cluster, CRD, namespace
-  let cluster: BenchCluster;
-  const external = process.env['BENCH_KUBECONFIG'];
   const nodes = o.nodes ?? nodesFor(o.agents);
-  if (external) cluster = { kubeconfig: external };
-  else {
-    log(`starting a local control plane with ${nodes} kwok nodes in ${work}/cluster`);
-    cluster = await startCluster(join(work, 'cluster'), nodes, (l) => log(`  ${l}`));
-  }
-  const kube = await Kube.connect(cluster.kubeconfig);
-  onCleanup('close connections', () => kube.close());
-  if (!external && !['127.0.0.1', 'localhost', '[::1]'].includes(kube.server.hostname)) throw new Error(`expected a loopback apiserver, got ${kube.server.href}`);
-  log('installing the CRD');
-  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
-  const ns = `agent-bench-${randomBytes(3).toString('hex')}`;
-  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  if (external) onCleanup(`delete namespace ${ns}`, () => kube.request('DELETE', `/api/v1/namespaces/${ns}`).catch(() => {}));
-  await defaultServiceAccount(kube, ns);
-  const obs = new Observer();
-  await obs.start(kube, ns);
-  onCleanup('stop watches', () => obs.stop());
+  const { cluster, kube, external } = await benchCluster({ work, nodes, log, allowExternal: true });
+  const ns = await benchNamespace(kube, `agent-bench-${randomBytes(3).toString('hex')}`, { deleteAtEnd: external });
+  const obs = await watchNamespace(kube, ns);
 
   // 2. operator
   log(`starting the operator (WATCH_NAMESPACES=${ns}, WORKERS=${o.workers ?? 'default'})`);
@@ -128,7 +106,7 @@ async function main(o: BenchOptions): Promise<number> {
     log(`time series written to ${o.seriesFile}`);
   }
 
-  const result = buildResult({ restart, o, machine, cluster, nodes, conv, samples, points: sampler.points, idle, s0, s1, s2, s3, convergeStart, convergeEnd, detectStart, detectEnd, obs, events0, events1, events2, events3 });
+  const result = buildResult({ restart, o, machine: host, cluster, nodes, conv, samples, points: sampler.points, idle, s0, s1, s2, s3, convergeStart, convergeEnd, detectStart, detectEnd, obs, events0, events1, events2, events3 });
   process.stdout.write(formatTable(result));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (o.cpuProfDir) log(`the operator's CPU profile is written to ${o.cpuProfDir} when it stops`);
@@ -192,8 +170,5 @@ function buildResult(x: {
 
 await runCommand({
   name: 'bench', command: detectionCommand, main, log,
-  onFailure: () => {
-    const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
-    if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);
-  },
+  onFailure: () => showLogTail(workDir && join(workDir, 'operator-1.log'), log),
 });

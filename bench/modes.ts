@@ -19,16 +19,14 @@
 // 5. a table and one JSON line. Everything it started is stopped at the end,
 //    on failure and on Ctrl-C (bench/lib/cleanup.ts).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
-import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { defaultServiceAccount, installCRD, repoRoot, startCluster } from './lib/cluster.ts';
-import { Kube } from './lib/kube.ts';
+import { runCommand } from './lib/cleanup.ts';
+import { repoRoot } from './lib/cluster.ts';
+import { benchCluster, benchNamespace, machine, showLogTail, watchNamespace, workFolder } from './lib/setup.ts';
 import { measureDetection, spread, type SampleResult } from './lib/latency.ts';
 import { idleMemory, quiet, reconciles, writes } from './lib/measure.ts';
 import { modesCommand, type ModesOptions } from './lib/commands.ts';
-import { Observer, podReady } from './lib/observe.ts';
+import { podReady } from './lib/observe.ts';
 import { startOperator } from './lib/operator.ts';
 import { deltaOf, sumOf, type Sample } from './lib/prom.ts';
 import type { ReconcileStats, Writes } from './lib/measure.ts';
@@ -67,25 +65,13 @@ interface ModeResult {
 
 async function main(o: ModesOptions): Promise<number> {
   const deadline = origin + o.timeoutSeconds * 1000;
-  const machine = {
-    cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryGiB: totalmem() / 1024 ** 3,
-    os: `${type()} ${release()}`, node: process.versions.node, loadAverage1m: loadavg()[0] ?? 0,
-  };
-  const work = mkdtempSync(join(tmpdir(), 'agent-operator-bench-modes-'));
+  const host = machine();
+  const work = workFolder('agent-operator-bench-modes-', o.keep);
   workDir = work;
-  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
 
-  log(`starting a local control plane with ${o.nodes} kwok nodes in ${work}/cluster`);
-  const cluster = await startCluster(join(work, 'cluster'), o.nodes, (l) => log(`  ${l}`), { addons: join(repoRoot, 'hack/cluster-addons') });
-  const kube = await Kube.connect(cluster.kubeconfig);
-  onCleanup('close connections', () => kube.close());
-  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
-  const ns = `agent-bench-${randomBytes(3).toString('hex')}`;
-  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  await defaultServiceAccount(kube, ns);
-  const obs = new Observer();
-  await obs.start(kube, ns);
-  onCleanup('stop watches', () => obs.stop());
+  const { cluster, kube } = await benchCluster({ work, nodes: o.nodes, log, addons: join(repoRoot, 'hack/cluster-addons') });
+  const ns = await benchNamespace(kube, `agent-bench-${randomBytes(3).toString('hex')}`);
+  const obs = await watchNamespace(kube, ns);
   log(`starting the operator (WATCH_NAMESPACES=${ns})`);
   const op = await startOperator({ kubeconfig: cluster.kubeconfig, namespace: ns, logFile: join(work, 'operator-1.log') });
 
@@ -155,14 +141,14 @@ async function main(o: ModesOptions): Promise<number> {
 
   const cpu = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
   const result = {
-    date: new Date().toISOString(), machine,
+    date: new Date().toISOString(), machine: host,
     cluster: { nodes: o.nodes, upSeconds: cluster.upSeconds ?? null },
     config: { nodes: o.nodes, replicas: o.replicas, samplesPerAgent: o.samples, idleSeconds: o.idleSeconds },
     modes: results,
     converge: { writes: writes(s1, s0, 2, {}), reconcile: reconciles(s1, s0), cpuSeconds: cpu(s1) - cpu(s0) },
     idle: { seconds: o.idleSeconds, writes: idleWrites.total, writesByResource: idleWrites.byResource, reconciles: idleReconciles.count, rssMiB: idleMem.rss / MiB, heapUsedMiB: idleMem.heapUsed / MiB },
   };
-  process.stdout.write(table(result.modes, result.idle, result.converge.reconcile, result.converge.writes, machine.loadAverage1m));
+  process.stdout.write(table(result.modes, result.idle, result.converge.reconcile, result.converge.writes, host.loadAverage1m));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   const missed = Object.values(results).reduce((n, r) => n + r.detection.missedStatus + r.detection.missedEvent, 0);
   return missed > 0 || idleWrites.total > 0 ? 1 : 0;
@@ -194,8 +180,5 @@ function table(modes: Record<Mode, ModeResult>, idle: { seconds: number; writes:
 
 await runCommand({
   name: 'bench-modes', command: modesCommand, main, log,
-  onFailure: () => {
-    const opLog = workDir ? join(workDir, 'operator-1.log') : undefined;
-    if (opLog && existsSync(opLog)) log(`last lines of the operator log:\n${readFileSync(opLog, 'utf8').split('\n').slice(-30).join('\n')}`);
-  },
+  onFailure: () => showLogTail(workDir && join(workDir, 'operator-1.log'), log),
 });

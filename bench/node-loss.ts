@@ -13,12 +13,10 @@
 // replica Ready again on another node (MTTR). A table and one JSON line.
 // Everything it started is stopped at the end, on failure and on Ctrl-C.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { join } from 'node:path';
-import { onCleanup, runCommand } from './lib/cleanup.ts';
-import { clusterCommand, defaultServiceAccount, installCRD, startCluster } from './lib/cluster.ts';
-import { Kube } from './lib/kube.ts';
+import { runCommand } from './lib/cleanup.ts';
+import { clusterCommand } from './lib/cluster.ts';
+import { benchCluster, benchNamespace, machine, workFolder } from './lib/setup.ts';
 import { nodeLossCommand, type NodeLossOptions } from './lib/commands.ts';
 import { startOperator } from './lib/operator.ts';
 
@@ -47,21 +45,11 @@ interface Timeline { evictedSeconds: number | null; mttrSeconds: number | null; 
 
 async function main(o: NodeLossOptions): Promise<number> {
   const deadline = origin + o.timeoutSeconds * 1000;
-  const machine = {
-    cpu: cpus()[0]?.model.trim() ?? 'unknown', cores: cpus().length, memoryGiB: totalmem() / 1024 ** 3,
-    os: `${type()} ${release()}`, node: process.versions.node, loadAverage1m: loadavg()[0] ?? 0,
-  };
-  const work = mkdtempSync(join(tmpdir(), 'agent-operator-bench-node-loss-'));
-  onCleanup(o.keep ? `keep ${work}` : `remove ${work}`, () => (o.keep ? undefined : rmSync(work, { recursive: true, force: true })));
-  const dir = join(work, 'cluster');
-  log(`starting a local control plane with ${o.nodes} kwok nodes and the node lifecycle controller in ${dir}`);
-  const cluster = await startCluster(dir, o.nodes, (l) => log(`  ${l}`), { nodeLifecycle: true });
-  const kube = await Kube.connect(cluster.kubeconfig);
-  onCleanup('close connections', () => kube.close());
-  await installCRD(cluster.kubeconfig, kube, (l) => log(`  ${l}`));
-  const ns = `node-loss-${randomBytes(3).toString('hex')}`;
-  await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } });
-  await defaultServiceAccount(kube, ns);
+  const host = machine();
+  const work = workFolder('agent-operator-bench-node-loss-', o.keep);
+  const { cluster, kube } = await benchCluster({ work, nodes: o.nodes, log, nodeLifecycle: true });
+  const dir = cluster.dir!;
+  const ns = await benchNamespace(kube, `node-loss-${randomBytes(3).toString('hex')}`);
   log(`starting the operator (WATCH_NAMESPACES=${ns})`);
   await startOperator({ kubeconfig: cluster.kubeconfig, namespace: ns, logFile: join(work, 'operator.log') });
 
@@ -128,11 +116,11 @@ async function main(o: NodeLossOptions): Promise<number> {
   }
 
   const result = {
-    date: new Date().toISOString(), machine,
+    date: new Date().toISOString(), machine: host,
     cluster: { nodes: o.nodes, nodeMonitorGracePeriodSeconds: 16, upSeconds: cluster.upSeconds ?? null },
     replicas: o.replicas, nodeLostSeconds: lostSeconds, workloads: t,
   };
-  process.stdout.write(table(result.workloads, lostSeconds, o.replicas, machine.loadAverage1m));
+  process.stdout.write(table(result.workloads, lostSeconds, o.replicas, host.loadAverage1m));
   process.stdout.write(`${JSON.stringify(result)}\n`);
   return t.operator.mttrSeconds !== null && t.plain.mttrSeconds !== null ? 0 : 1;
 }

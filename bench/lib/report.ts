@@ -1,11 +1,12 @@
 // The benchmark's output: a table for people on stdout, then one JSON line for machines.
+import type { Machine } from './setup.ts';
 import type { ReconcileStats, Writes } from './measure.ts';
 import type { RestartResult } from './restart.ts';
 import type { Summary } from './stats.ts';
 
 export interface BenchResult {
   date: string;
-  machine: { cpu: string; cores: number; memoryGiB: number; os: string; node: string; loadAverage1m: number };
+  machine: Machine;
   cluster: { source: 'local' | 'BENCH_KUBECONFIG'; nodes?: number; upSeconds?: number };
   config: { agents: number; samples: number; workers: number | 'default'; createConcurrency: number; sampleConcurrency: number };
   converge: {
