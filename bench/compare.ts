@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { cpus, homedir, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from './lib/cleanup.ts';
 import { nodesFor, repoRoot } from './lib/cluster.ts';
 import { benchCluster, benchNamespace, workFolder } from './lib/setup.ts';
@@ -39,7 +40,6 @@ import { summarize } from './lib/stats.ts';
 
 const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
 /** The baseline binary, built (go's build cache makes a rebuild quick) into a folder the bench owns, never the repository. */

@@ -15,6 +15,7 @@
 // Usage: node bench/detection.ts --help. README "Benchmarks" has figures.
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { detectionCommand, type BenchOptions } from './lib/commands.ts';
 import { onCleanup, runCommand } from './lib/cleanup.ts';
 import { nodesFor, type BenchCluster } from './lib/cluster.ts';
@@ -31,7 +32,6 @@ import { summarize } from './lib/stats.ts';
 
 const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 const origin = performance.now();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 let workDir: string | undefined;
 

@@ -20,6 +20,7 @@
 //    on failure and on Ctrl-C (bench/lib/cleanup.ts).
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from './lib/cleanup.ts';
 import { repoRoot } from './lib/cluster.ts';
 import { benchCluster, benchNamespace, machine, showLogTail, watchNamespace, workFolder } from './lib/setup.ts';
@@ -34,7 +35,6 @@ import { summarize, type Summary } from './lib/stats.ts';
 
 const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[bench-modes ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 let workDir: string | undefined;
 

@@ -14,6 +14,7 @@
 // Everything it started is stopped at the end, on failure and on Ctrl-C.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from './lib/cleanup.ts';
 import { clusterCommand } from './lib/cluster.ts';
 import { benchCluster, benchNamespace, machine, workFolder } from './lib/setup.ts';
@@ -22,7 +23,6 @@ import { startOperator } from './lib/operator.ts';
 
 const origin = performance.now();
 const log = (msg: string) => process.stderr.write(`[bench-node-loss ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const image = 'registry.example/bench-agent:1.0';
 
 interface Pod {

@@ -6,6 +6,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type CoreV1Event } 
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readAuditWrites } from '../../test/support/audit.ts';
 import { realNodeName } from '../../test/support/real-node.ts';
 import { onCleanup } from '../lib/cleanup.ts';
@@ -18,7 +19,6 @@ import { oomKillsByClass, realNodeSchedule, realRelease } from './real-node.ts';
 import { startArmOperator, type ArmOperator } from './operators.ts';
 import { operatorClasses, releaseClasses, schedule, type Fault, type FaultClass } from './schedule.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The fast arm: the shortest settings the operator accepts as safe (docs/chaos.md

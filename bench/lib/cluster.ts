@@ -1,6 +1,7 @@
 // The bench's own local control plane (hack/cluster), or the one BENCH_KUBECONFIG names.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { onCleanup } from './cleanup.ts';
 import type { Kube } from './kube.ts';
 
@@ -79,7 +80,7 @@ export async function installCRD(kubeconfig: string, kube: Kube, log: (line: str
     const crd = await kube.request<{ status?: { conditions?: { type: string; status: string }[] } }>('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/agents.agent-operator.dev');
     if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) return;
     if (i > 300) throw new Error('the Agent CRD was not Established within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
@@ -87,6 +88,6 @@ export async function installCRD(kubeconfig: string, kube: Kube, log: (line: str
 export async function defaultServiceAccount(kube: Kube, ns: string): Promise<void> {
   for (let i = 0; !(await kube.request('GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`).then(() => true, () => false)); i++) {
     if (i > 300) throw new Error(`no default ServiceAccount in ${ns} after 60 s`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }

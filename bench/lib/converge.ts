@@ -1,5 +1,6 @@
 // Phase 1: N Agents created with bounded concurrency, then the wait until every
 // one is Ready (status written by the operator for the current generation).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube } from './kube.ts';
 import type { Observer } from './observe.ts';
 
@@ -67,7 +68,7 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
           // 409: an earlier attempt got through. 429/5xx under load: try again, a few times.
           if ((err as { code?: number }).code === 409) break;
           if (attempt >= 5) throw err;
-          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          await sleep(200 * 2 ** attempt);
         }
       }
       created++;
@@ -75,7 +76,7 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
     const createSeconds = (performance.now() - t0) / 1000;
     const deadline = t0 + opts.timeoutMs;
     while (obs.agentReadyAt.size < opts.agents && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     const last = (m: Map<string, number>, n: number) => (m.size >= n ? (Math.max(...m.values()) - t0) / 1000 : undefined);
     const allReadySeconds = last(obs.agentReadyAt, opts.agents);
@@ -83,7 +84,7 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
     // Then until every Agent is settled, so that the phases after this one do not overlap the operator's settling writes.
     const settleDeadline = Math.min(deadline, performance.now() + 180_000);
     while ((opts.settle ?? true) && allReadySeconds !== undefined && obs.settledNow(names) < opts.agents && performance.now() < settleDeadline) {
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     return {
       agents: opts.agents,

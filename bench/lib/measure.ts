@@ -1,6 +1,7 @@
 // Reading the operator's metrics into phase figures: waiting for quiet, idle
 // memory, writes and reconcile times between two scrapes, the time series file.
 import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Point, RunningOperator } from './operator.ts';
 import { bucketsOf, deltaOf, sumBy, sumOf, type Sample } from './prom.ts';
 import { bucketDelta, histogramQuantile, summarize } from './stats.ts';
@@ -19,7 +20,6 @@ export interface Writes {
 
 export interface ReconcileStats { count: number; meanMs: number; p50Ms: number; p99Ms: number }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const writeVerbs = ['create', 'update', 'patch', 'delete'];
 
 /** The once-a-second scrapes as CSV, for plotting or finding when the queue filled up. */

@@ -3,6 +3,7 @@
 // (the first process's RSS also carries what the churn of the earlier phases
 // left behind), how long the initial sync and the reconcile of every Agent
 // take, and that they write nothing (zero writes when converged, docs/architecture.md).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { idleMemory } from './measure.ts';
 import type { RunningOperator } from './operator.ts';
 import { sumOf } from './prom.ts';
@@ -20,7 +21,6 @@ export interface RestartResult {
 }
 
 const MiB = 1024 * 1024;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function restartOperator(old: RunningOperator, start: () => Promise<RunningOperator>, agents: number, boundMs = 180_000): Promise<{ op: RunningOperator; result: RestartResult }> {
   await old.stop();
