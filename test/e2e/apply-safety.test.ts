@@ -13,7 +13,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import { configHash } from '../../src/desired/configmap.ts';
 import { configMapName } from '../../src/desired/names.ts';
-import { agentEvents, condition, getAgent, waitReady } from '../support/agents.ts';
+import { agentEvents, condition, createAgent, getAgent, waitReady } from '../support/agents.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -28,13 +28,6 @@ async function kubectl(args: string[], input?: string): Promise<string> {
   const r = await cluster().kubectl(args, input === undefined ? {} : { input });
   assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
-}
-
-async function createAgent(name: string, spec: Record<string, unknown>): Promise<void> {
-  await cluster().custom.createNamespacedCustomObject({
-    group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-    body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec },
-  });
 }
 
 /**
@@ -99,7 +92,7 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
     const before = new Map<string, Record<string, unknown>>();
     for (const [k, n] of kinds) before.set(k, await snapshot(k, n));
 
-    await createAgent('payments', {
+    await createAgent(cluster(), ns, 'payments', {
       image: 'registry.example/payments-agent:1.0', replicas: 2,
       ports: [{ name: 'http', containerPort: 9000 }],
       config: { layers: [{ inline: { level: 'info' } }] },
@@ -140,7 +133,7 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
   it('with only its Service name taken, still runs the Deployment and reports the Service', async () => {
     await kubectl(['create', 'service', 'clusterip', 'ledger', '--tcp=80:8080', '-n', ns]);
     const service = await snapshot('service', 'ledger');
-    await createAgent('ledger', { image: 'registry.example/ledger-agent:1.0', ports: [{ name: 'http', containerPort: 9000 }] });
+    await createAgent(cluster(), ns, 'ledger', { image: 'registry.example/ledger-agent:1.0', ports: [{ name: 'http', containerPort: 9000 }] });
     const a = await eventually(async () => {
       const x = await getAgent(cluster(), ns, 'ledger');
       assert.equal(condition(x, 'Stalled')?.reason, 'NameConflict', JSON.stringify(x.status?.conditions));
@@ -178,7 +171,7 @@ spec:
       assert.notEqual(r.code, 0, 'the policy denies');
     }, { message: 'the admission policy in force' });
 
-    await createAgent('unsigned', { image: 'unsigned.example/agent:1.0' });
+    await createAgent(cluster(), ns, 'unsigned', { image: 'unsigned.example/agent:1.0' });
     const failed = await eventually(async () => {
       const a = await getAgent(cluster(), ns, 'unsigned');
       assert.equal(condition(a, 'Ready')?.reason, 'ApplyFailed', JSON.stringify(a.status?.conditions));
@@ -214,7 +207,7 @@ spec: { limits: [{ type: Container, max: { memory: 300Mi } }] }
       if (m !== undefined && limits.at(-1) !== m) limits.push(m);
     }));
     injectors.push(faultInjector(cluster().core, ns, 'agent-operator.dev/agent=capped', 'OOMKilled', { delay: '1s', backoff: '2s' }));
-    await createAgent('capped', {
+    await createAgent(cluster(), ns, 'capped', {
       image: 'registry.example/capped:1.0',
       resources: { limits: { memory: '256Mi' } },
       recovery: { oomKilled: { action: 'IncreaseMemory', maxMemory: '1Gi' } },
@@ -247,7 +240,7 @@ spec: { limits: [{ type: Container, max: { memory: 300Mi } }] }
 
   it('while the rollout is held for a missing Secret, reverts a hand edit of the Deployment to the template it last applied', async () => {
     await kubectl(['create', 'secret', 'generic', 'held-token', '--from-literal=token=t0', '-n', ns]);
-    await createAgent('held', {
+    await createAgent(cluster(), ns, 'held', {
       image: 'registry.example/held:1.0',
       env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'held-token', key: 'token' } } }],
     });

@@ -18,7 +18,7 @@ import { clusterAt, repoRoot, run } from '../support/cluster.ts';
 import { eventually } from '../support/wait.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { agentEvents, apply, getAgent, waitReady } from '../support/agents.ts';
+import { agentEvents, agentPods, createAgent, getAgent, podReady, waitReady } from '../support/agents.ts';
 import { auditWrites } from '../support/audit.ts';
 import { stopNode } from '../support/node-loss.ts';
 import type { Cluster } from '../support/cluster.ts';
@@ -115,21 +115,10 @@ test('two clusters started at once are independent', { timeout: UP_TIMEOUT }, as
 // The agents of the node-loss scenario: the Deployment's pod is evicted 5 s
 // after the node is marked lost; the StatefulSet's is never evicted within the
 // test (300 s), so the operator's release after 10 s is the only way it goes.
-const nodeLossAgents = `apiVersion: agent-operator.dev/v1alpha1
-kind: Agent
-metadata: { name: fwd }
-spec:
-  image: example.com/fwd:1
-  failover: { nodeLostSeconds: 5 }
----
-apiVersion: agent-operator.dev/v1alpha1
-kind: Agent
-metadata: { name: wal }
-spec:
-  mode: StatefulSet
-  image: example.com/wal:1
-  failover: { nodeLostSeconds: 300, releaseStatefulPods: ForceDelete, nodeGoneSeconds: 10 }
-`;
+const nodeLossAgents = {
+  fwd: { image: 'example.com/fwd:1', failover: { nodeLostSeconds: 5 } },
+  wal: { mode: 'StatefulSet', image: 'example.com/wal:1', failover: { nodeLostSeconds: 300, releaseStatefulPods: 'ForceDelete', nodeGoneSeconds: 10 } },
+};
 
 test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and a Warning, the operator restarts nothing for it, the Deployment replica and the released StatefulSet replica come back Ready on the other node', { timeout: 300_000 }, async () => {
   const c: Cluster = clusterAt(b.dir, teardown);
@@ -139,10 +128,9 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   // Both replicas on one node: the other is cordoned until they run.
   const [lose, keep] = ['kwok-node-0', 'kwok-node-1'];
   assert.equal((await c.kubectl(['cordon', keep])).code, 0);
-  await apply(c, ns, { yaml: nodeLossAgents });
+  await Promise.all(Object.entries(nodeLossAgents).map(([name, spec]) => createAgent(c, ns, name, spec)));
   await Promise.all([waitReady(c, ns, 'fwd', 120_000), waitReady(c, ns, 'wal', 120_000)]);
-  const podsOf = async (agent: string) => (await c.core.listNamespacedPod({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items;
-  const before = [...await podsOf('fwd'), ...await podsOf('wal')];
+  const before = [...await agentPods(c, ns, 'fwd'), ...await agentPods(c, ns, 'wal')];
   assert.deepEqual(before.map((p) => p.spec?.nodeName), [lose, lose]);
   assert.equal((await c.kubectl(['uncordon', keep])).code, 0);
 
@@ -155,8 +143,7 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
       const last = (await getAgent(c, ns, name)).status?.lastFailure;
       if (last?.reason === 'NodeLost') seen[name] ??= last.message ?? '';
     }
-    const ready = await Promise.all(['fwd', 'wal'].map(async (name) => (await podsOf(name)).some((p) => p.spec?.nodeName === keep
-      && !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'))));
+    const ready = await Promise.all(['fwd', 'wal'].map(async (name) => (await agentPods(c, ns, name)).some((p) => p.spec?.nodeName === keep && podReady(p))));
     return ready.every(Boolean) && Object.keys(seen).length === 2 && (performance.now() - stoppedAt) / 1000;
   }, { timeoutMs: 240_000, intervalMs: 500, message: 'NodeLost reported on both Agents and a replacement of each Ready on the other node' });
   console.log(`node stopped -> both replicas Ready on ${keep} after ${recovered.toFixed(1)} s`);

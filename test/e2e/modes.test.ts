@@ -7,11 +7,10 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { V1Pod } from '@kubernetes/client-node';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD, startOperator } from '../support/operator.ts';
-import { apply, getAgent, patchAgentSpec, waitConverged, waitReady } from '../support/agents.ts';
+import { agentPods, createAgent, getAgent, patchAgentSpec, waitConverged } from '../support/agents.ts';
 import { auditUnavailable, operatorWrites } from '../support/audit.ts';
 import { eventually } from '../support/wait.ts';
 
@@ -20,30 +19,11 @@ let ns: string;
 /** Nodes the DaemonSet admits: those without a taint of their own (the DaemonSet controller tolerates the node.kubernetes.io ones); the real node, when there, is tainted. */
 let nodes: number;
 
-const agents = `apiVersion: agent-operator.dev/v1alpha1
-kind: Agent
-metadata: { name: node-agent }
-spec:
-  mode: DaemonSet
-  image: example.com/node-agent:1
-  ports: [{ name: metrics, containerPort: 9100 }]
-  recovery: { restart: { maxAttempts: 0 }, onExhausted: Rollback }
----
-apiVersion: agent-operator.dev/v1alpha1
-kind: Agent
-metadata: { name: wal }
-spec:
-  mode: StatefulSet
-  image: example.com/wal:1
-  replicas: 2
-  storage: { size: 1Gi }
-  ports: [{ name: http, containerPort: 8080 }]
-  recovery: { restart: { maxAttempts: 0 }, onExhausted: Rollback }
-`;
-
-async function pods(selector: string): Promise<V1Pod[]> {
-  return (await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: selector })).items;
-}
+const recovery = { restart: { maxAttempts: 0 }, onExhausted: 'Rollback' };
+const agents = {
+  'node-agent': { mode: 'DaemonSet', image: 'example.com/node-agent:1', ports: [{ name: 'metrics', containerPort: 9100 }], recovery },
+  'wal': { mode: 'StatefulSet', image: 'example.com/wal:1', replicas: 2, storage: { size: '1Gi' }, ports: [{ name: 'http', containerPort: 8080 }], recovery },
+};
 
 describe('DaemonSet and StatefulSet modes', () => {
   before(async () => {
@@ -53,7 +33,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     nodes = all.filter((n) => !(n.spec?.taints ?? []).some((t) => !t.key.startsWith('node.kubernetes.io/') && t.effect !== 'PreferNoSchedule')).length;
     assert.ok(nodes >= 2, `the early-stop scenario needs at least 2 untainted nodes, found ${nodes}`);
     await startOperator(cluster(), { namespaces: [ns] });
-    await apply(cluster(), ns, { yaml: agents });
+    await Promise.all(Object.entries(agents).map(([name, spec]) => createAgent(cluster(), ns, name, spec)));
     await Promise.all([waitConverged(cluster(), ns, 'node-agent'), waitConverged(cluster(), ns, 'wal')]);
   });
 
@@ -64,7 +44,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     assert.equal(a.status?.misscheduledReplicas, 0);
     const ds = await cluster().apps.readNamespacedDaemonSet({ namespace: ns, name: 'node-agent' });
     assert.equal(ds.metadata?.ownerReferences?.[0]?.uid, a.metadata.uid, 'the operator owns the DaemonSet it applies');
-    const running = await pods('agent-operator.dev/agent=node-agent');
+    const running = await agentPods(cluster(), ns, 'node-agent');
     assert.equal(new Set(running.map((p) => p.spec?.nodeName)).size, nodes, 'one pod on each node');
     const table = await cluster().kubectl(['get', 'agent', 'node-agent', '-n', ns, '--no-headers']);
     assert.match(table.stdout, new RegExp(`^node-agent\\s+${nodes}/${nodes}\\s+Running`));
@@ -75,7 +55,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     assert.equal(a.status?.readyText, '2/2');
     const claims = (await cluster().core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.map((c) => c.metadata?.name).sort();
     assert.deepEqual(claims, ['agent-state-wal-0', 'agent-state-wal-1']);
-    const names = (await pods('agent-operator.dev/agent=wal')).map((p) => p.metadata?.name).sort();
+    const names = (await agentPods(cluster(), ns, 'wal')).map((p) => p.metadata?.name).sort();
     assert.deepEqual(names, ['wal-0', 'wal-1']);
   });
 
@@ -106,7 +86,7 @@ describe('DaemonSet and StatefulSet modes', () => {
     const a = await eventually(async () => {
       const now = await getAgent(cluster(), ns, 'node-agent');
       if (now.status?.revision !== healthy) badRevision = now.status?.revision;
-      for (const p of await pods('agent-operator.dev/agent=node-agent')) {
+      for (const p of await agentPods(cluster(), ns, 'node-agent')) {
         if (badRevision && p.metadata?.annotations?.['agent-operator.dev/revision'] === badRevision && p.spec?.nodeName) reached.add(p.spec.nodeName);
       }
       assert.equal(now.status?.recovery?.rolledBackTo, healthy, `recovery ${JSON.stringify(now.status?.recovery)}`);
@@ -137,7 +117,7 @@ describe('DaemonSet and StatefulSet modes', () => {
       assert.equal(sts.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], healthy);
       assert.equal(sts.status?.currentRevision, sts.status?.updateRevision, `status ${JSON.stringify(sts.status)}`);
       assert.equal(sts.status?.readyReplicas, 2);
-      const running = await pods('agent-operator.dev/agent=wal');
+      const running = await agentPods(cluster(), ns, 'wal');
       assert.deepEqual(running.map((p) => p.metadata?.annotations?.['agent-operator.dev/revision']), [healthy, healthy]);
     }, { timeoutMs: 120_000, message: 'every replica back on the healthy revision' });
     const events = (await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.kind=Agent,involvedObject.name=wal,reason=StuckPodDeleted' })).items;

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
-import { agentEvents, condition, getAgent, patchAgentSpec } from '../support/agents.ts';
+import { agentEvents, agentPods, condition, createAgent, describeRecovery, getAgent, patchAgentSpec } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
@@ -73,10 +73,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
   it('whose only change is a bad config layer is rolled back onto the previous config, and 50 config changes leave a bounded number of ConfigMaps', async () => {
     const agent = 'crashy-config';
     const level = (layer: Record<string, unknown>) => ({ config: { fileName: 'agent.yaml', layers: [{ inline: layer }] } });
-    await cluster().custom.createNamespacedCustomObject({
-      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: agent }, spec: { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' }, ...level({ level: 'info' }) } },
-    });
+    await createAgent(cluster(), ns, agent, { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' }, ...level({ level: 'info' }) });
     const v1 = await eventually(async () => {
       const a = await getAgent(cluster(), ns, agent);
       assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `lastHealthyRevision ${a.status?.lastHealthyRevision} / revision ${a.status?.revision}`);
@@ -113,8 +110,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     const d = await cluster().apps.readNamespacedDeployment({ name: agent, namespace: ns });
     assert.equal(mountedConfig(d.spec?.template.spec), v1Config, 'the rolled-back template mounts the previous config');
     await eventually(async () => {
-      const pods = (await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: `agent-operator.dev/agent=${agent}` })).items
-        .filter((p) => !p.metadata?.deletionTimestamp);
+      const pods = (await agentPods(cluster(), ns, agent)).filter((p) => !p.metadata?.deletionTimestamp);
       assert.ok(pods.length > 0 && pods.every((p) => mountedConfig(p.spec) === v1Config), `pods mount ${pods.map((p) => mountedConfig(p.spec)).join(', ')}`);
       assert.equal(condition(await getAgent(cluster(), ns, agent), 'Available')?.status, 'True');
     }, { timeoutMs: 60_000, message: 'only pods on the previous config, available' });
@@ -150,10 +146,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
 
   it('is rolled back at the first step with the old pod serving throughout, until a new spec clears it', async () => {
     const started = new Date();
-    await cluster().custom.createNamespacedCustomObject({
-      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' } } },
-    });
+    await createAgent(cluster(), ns, name, { image: 'registry.example/crashy:1.0', recovery: { restart: backoff, onExhausted: 'Rollback' } });
     // A revision counts as healthy after HEALTHY_AFTER_SECONDS ready without a failure (10 s for the e2e operators, 60 s by default).
     const v1 = await eventually(async () => {
       const a = await getAgent(cluster(), ns, name);
@@ -253,9 +246,3 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
 function mountedConfig(spec: V1Pod['spec']): string | undefined {
   return spec?.volumes?.find((v) => v.name === 'agent-config')?.configMap?.name;
 }
-
-function describeRecovery(s: Seen): string {
-  const r = s.recovery ?? {};
-  return `${new Date(s.at).toISOString()} attempts=${r.restartAttempts ?? 0} next=${r.nextRestartNotBefore ?? '-'} last=${r.lastAction ?? '-'}@${r.lastActionTime ?? '-'} healthySince=${r.healthySince ?? '-'}`;
-}
-

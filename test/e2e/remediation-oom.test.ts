@@ -9,8 +9,9 @@
 // the Agent is Ready again; a new spec generation clears the override.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CoreV1Event, V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
+import { agentEvents, condition, createAgent, getAgent, patchAgentSpec } from '../support/agents.ts';
 import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
@@ -68,7 +69,7 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
     }));
     // The rollback case needs a revision that has been healthy for HEALTHY_AFTER_SECONDS (10 s here; src/status/compute.ts
     // healthyAfterSeconds): its v1 starts now and becomes healthy while the first case runs.
-    await createAgent(grower, { ...spec, image: 'registry.example/grower:1.0' });
+    await createAgent(cluster(), ns, grower, { ...spec, image: 'registry.example/grower:1.0' });
   });
 
   after(async () => {
@@ -80,11 +81,11 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
     // Every pod of the Agent, including the ones each raise rolls out, is OOM-killed 1s after it starts.
     const injector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${name}`, 'OOMKilled', { delay: '1s', backoff: '2s' });
     injectors.push(injector);
-    await createAgent(name, spec);
+    await createAgent(cluster(), ns, name, spec);
 
     // 256Mi -> 356Mi (+100Mi beats +20%) -> 456Mi -> 512Mi (547.2Mi capped at maxMemory).
     const stalled = await eventually(async () => {
-      const a = await getAgent(name);
+      const a = await getAgent(cluster(), ns, name);
       const c = condition(a, 'Stalled');
       assert.equal(c?.status, 'True', `Stalled: ${JSON.stringify(c)}; recovery ${JSON.stringify(a.status?.recovery)}`);
       return a;
@@ -108,7 +109,7 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
     assert.equal(stalled.status?.lastFailure?.exitCode, 137);
 
     const events = await eventually(async () => {
-      const list = await agentEvents(name);
+      const list = await agentEvents(cluster(), ns, name);
       assert.ok(list.some((e) => e.reason === 'RecoveryExhausted'), 'a RecoveryExhausted event');
       return list;
     }, { message: 'the RecoveryExhausted event' });
@@ -137,7 +138,7 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
     // The kills stop: the remaining pods recover, the Agent is Ready at the raised limit and the hold lifts after healthyResetSeconds.
     await injector.stop();
     const ready = await eventually(async () => {
-      const a = await getAgent(name);
+      const a = await getAgent(cluster(), ns, name);
       assert.equal(condition(a, 'Ready')?.status, 'True', `Ready: ${JSON.stringify(condition(a, 'Ready'))}`);
       assert.equal(condition(a, 'Stalled')?.status, 'False', `Stalled: ${JSON.stringify(condition(a, 'Stalled'))}`);
       return a;
@@ -158,17 +159,17 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
   describe(`${grower}, healthy at v1 first`, { concurrency: false }, () => {
   it('with a healthy revision to go back to, rolls back to it once the raises are used up', async () => {
     const v1 = await eventually(async () => {
-      const a = await getAgent(grower);
+      const a = await getAgent(cluster(), ns, grower);
       assert.ok(a.status?.revision && a.status.lastHealthyRevision === a.status.revision, `lastHealthyRevision ${a.status?.lastHealthyRevision} / revision ${a.status?.revision}`);
       return a.status.revision;
     }, { timeoutMs: 150_000, message: `${grower} v1 becomes lastHealthyRevision` });
 
     // v2 needs more memory than the cap allows: its pods (and only its pods, by their label) are OOM-killed.
     injectors.push(faultInjector(cluster().core, ns, `agent-operator.dev/agent=${grower},e2e-fault=oom`, 'OOMKilled', { delay: '1s', backoff: '2s' }));
-    await patchAgentSpec(grower, { image: 'registry.example/grower:2.0', podTemplate: { labels: { 'e2e-fault': 'oom' } } });
+    await patchAgentSpec(cluster(), ns, grower, { image: 'registry.example/grower:2.0', podTemplate: { labels: { 'e2e-fault': 'oom' } } });
 
     const rolledBack = await eventually(async () => {
-      const a = await getAgent(grower);
+      const a = await getAgent(cluster(), ns, grower);
       assert.equal(a.status?.recovery?.rolledBackTo, v1, JSON.stringify(a.status?.recovery));
       return a;
     }, { timeoutMs: 120_000, message: `${grower} rolled back to v1` });
@@ -182,7 +183,7 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
     assert.equal(c?.image, 'registry.example/grower:1.0', "v1's template runs");
     assert.equal(d.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], v1);
     const settled = await eventually(async () => {
-      const a = await getAgent(grower);
+      const a = await getAgent(cluster(), ns, grower);
       assert.equal(condition(a, 'Available')?.status, 'True');
       assert.equal(a.status?.availableReplicas, 1);
       assert.equal(a.status?.replicas, 1, 'the failing v2 pod is gone');
@@ -203,9 +204,9 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
 
   it('a new spec generation clears the rollback and the memory override, and runs the spec as written', async () => {
     assert.ok(rollback, 'the rollback case ran');
-    await patchAgentSpec(grower, { image: 'registry.example/grower:3.0', podTemplate: null });
+    await patchAgentSpec(cluster(), ns, grower, { image: 'registry.example/grower:3.0', podTemplate: null });
     const cleared = await eventually(async () => {
-      const a = await getAgent(grower);
+      const a = await getAgent(cluster(), ns, grower);
       assert.equal(a.status?.observedGeneration, 3);
       assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(condition(a, 'Ready')));
       return a;
@@ -220,33 +221,6 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
   });
 });
 
-async function patchAgentSpec(agent: string, patch: Record<string, unknown>): Promise<void> {
-  const res = await cluster().kubectl(['patch', 'agent', agent, '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: patch })]);
-  assert.equal(res.code, 0, res.stderr);
-}
-
 function pushChanged(list: string[], value: string | undefined): void {
   if (value !== undefined && list.at(-1) !== value) list.push(value);
-}
-
-async function createAgent(agent: string, agentSpec: Record<string, unknown>): Promise<void> {
-  await cluster().custom.createNamespacedCustomObject({
-    group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-    body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: agent }, spec: agentSpec },
-  });
-}
-
-async function getAgent(agent: string): Promise<Agent> {
-  return await cluster().custom.getNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', name: agent }) as Agent;
-}
-
-function condition(a: Agent, type: string) {
-  return a.status?.conditions?.find((c) => c.type === type);
-}
-
-/** The Agent's events, oldest first (eventTime has microseconds; firstTimestamp only seconds). */
-async function agentEvents(agent: string): Promise<CoreV1Event[]> {
-  const list = await cluster().core.listNamespacedEvent({ namespace: ns, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${agent}` });
-  const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
-  return list.items.sort((a, b) => at(a) - at(b));
 }

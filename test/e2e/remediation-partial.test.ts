@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readyRule } from '../../src/status/compute.ts';
-import { agentEvents, condition, getAgent, waitReady } from '../support/agents.ts';
+import { agentEvents, agentPods, condition, createAgent, getAgent, waitReady } from '../support/agents.ts';
 import { repoRoot, useCluster } from '../support/cluster.ts';
 import { clearFault, injectFault } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -34,18 +34,12 @@ describe('one failing pod out of three', () => {
   });
 
   it('is Available and Degraded naming the failing pod, and not Ready, with the failure as the reason', async () => {
-    await cluster().custom.createNamespacedCustomObject({
-      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-      body: {
-        apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
-        spec: { image: 'registry.example/trio:1.0', replicas: 3, recovery: { restart: { initialBackoffSeconds: 600, maxBackoffSeconds: 600 } } },
-      },
-    });
+    await createAgent(cluster(), ns, name, { image: 'registry.example/trio:1.0', replicas: 3, recovery: { restart: { initialBackoffSeconds: 600, maxBackoffSeconds: 600 } } });
     await waitReady(cluster(), ns, name);
-    const pods = await cluster().core.listNamespacedPod({ namespace: ns, labelSelector: `agent-operator.dev/agent=${name}` });
-    assert.equal(pods.items.length, 3);
-    failing = pods.items.map((p) => p.metadata!.name!).sort()[1]!;
-    const others = pods.items.map((p) => p.metadata!.name!).filter((n) => n !== failing);
+    const pods = await agentPods(cluster(), ns, name);
+    assert.equal(pods.length, 3);
+    failing = pods.map((p) => p.metadata!.name!).sort()[1]!;
+    const others = pods.map((p) => p.metadata!.name!).filter((n) => n !== failing);
 
     // Exit code 127 (command not found), and a long kubelet back-off, so the container stays waiting in CrashLoopBackOff.
     await injectFault(cluster().core, ns, failing, 'CrashLoopBackOff', { exitCode: 127, delay: '1s', backoff: '120s' });

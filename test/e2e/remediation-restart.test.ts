@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
-import { agentEvents, condition, getAgent } from '../support/agents.ts';
+import { agentEvents, condition, createAgent, describeRecovery, getAgent } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
@@ -64,10 +64,7 @@ describe('the operator killed in the middle of a restart schedule', () => {
 
     injector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${name}`, 'CrashLoopBackOff', { delay: '1s', backoff: '3s' });
     let op = await next();
-    await cluster().custom.createNamespacedCustomObject({
-      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
-      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name }, spec: { image: 'registry.example/phoenix:1.0', recovery: { restart, onExhausted: 'Hold' } } },
-    });
+    await createAgent(cluster(), ns, name, { image: 'registry.example/phoenix:1.0', recovery: { restart, onExhausted: 'Hold' } });
 
     // Kill 1: the first step is scheduled, not taken. The next process keeps that time: it neither starts the wait over nor acts before it.
     const scheduled = await until('the first step scheduled', (r) => r.nextRestartNotBefore !== undefined && r.restartAttempts === undefined);
@@ -136,11 +133,6 @@ describe('the operator killed in the middle of a restart schedule', () => {
     assert.equal(operators.length, 4);
   });
 });
-
-function describeRecovery(s: Seen): string {
-  const r = s.recovery;
-  return `${new Date(s.at).toISOString()} attempts=${r.restartAttempts ?? 0} next=${r.nextRestartNotBefore ?? '-'} last=${r.lastAction ?? '-'}@${r.lastActionTime ?? '-'} healthySince=${r.healthySince ?? '-'}`;
-}
 
 function dedupe<T>(values: T[]): T[] {
   return values.filter((v, i) => i === 0 || v !== values[i - 1]);

@@ -1,5 +1,9 @@
-// Agent helpers for e2e tests: apply manifests, read Agents, wait for a condition.
+// Agent helpers for e2e tests: create or apply Agents, read them, their pods
+// and events, wait for a condition. One home: an e2e file needing one of these
+// imports it rather than keeping its own copy.
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
+import type { RecoveryStatus } from '../../src/api/status.ts';
 import type { Cluster } from './cluster.ts';
 import { eventually } from './wait.ts';
 
@@ -11,6 +15,11 @@ export async function apply(cluster: Cluster, namespace: string, source: { file:
   const res = await cluster.kubectl(args, 'yaml' in source ? { input: source.yaml } : {});
   if (res.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${res.stderr}`);
   return res.stdout;
+}
+
+/** Creates the Agent through the API (no kubectl process: quicker than apply for a spec built in the test). */
+export async function createAgent(cluster: Cluster, namespace: string, name: string, spec: Record<string, unknown>): Promise<void> {
+  await cluster.custom.createNamespacedCustomObject({ ...api, namespace, body: { apiVersion: `${api.group}/${api.version}`, kind: 'Agent', metadata: { name }, spec } });
 }
 
 export async function getAgent(cluster: Cluster, namespace: string, name: string): Promise<Agent> {
@@ -53,10 +62,27 @@ export async function patchAgentSpec(cluster: Cluster, namespace: string, name: 
   if (res.code !== 0) throw new Error(`patching agent ${name} failed: ${res.stderr}`);
 }
 
-/** Events on an Agent, oldest first. */
-export async function agentEvents(cluster: Cluster, namespace: string, name: string) {
+/** Events on an Agent, oldest first (by eventTime, which has microseconds, where firstTimestamp has only seconds). */
+export async function agentEvents(cluster: Cluster, namespace: string, name: string): Promise<CoreV1Event[]> {
   const list = await cluster.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Agent,involvedObject.name=${name}` });
-  return list.items.sort((a, b) => String(a.firstTimestamp ?? a.eventTime).localeCompare(String(b.firstTimestamp ?? b.eventTime)));
+  const at = (e: CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+  return list.items.sort((a, b) => at(a) - at(b));
+}
+
+/** The Agent's pods, by the label the operator puts on every pod it runs for it. */
+export async function agentPods(cluster: Cluster, namespace: string, name: string): Promise<V1Pod[]> {
+  return (await cluster.core.listNamespacedPod({ namespace, labelSelector: `agent-operator.dev/agent=${name}` })).items;
+}
+
+/** One status.recovery as seen at a moment, on one line: for an assertion's message, so a failed timing shows its history. */
+export function describeRecovery(s: { at: number; recovery?: RecoveryStatus | undefined }): string {
+  const r = s.recovery ?? {};
+  return `${new Date(s.at).toISOString()} attempts=${r.restartAttempts ?? 0} next=${r.nextRestartNotBefore ?? '-'} last=${r.lastAction ?? '-'}@${r.lastActionTime ?? '-'} healthySince=${r.healthySince ?? '-'}`;
+}
+
+/** Ready, and not on its way out. */
+export function podReady(p: V1Pod): boolean {
+  return !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /** Converged: Ready, and the revision recorded as healthy (the status stops changing then). */
