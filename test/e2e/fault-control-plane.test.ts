@@ -19,10 +19,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { exitAlarm, installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
 import { patchAgentSpec } from '../support/agents.ts';
-import { census, createAgents, until } from '../support/bulk.ts';
+import { allReady, createAgents, until } from '../support/bulk.ts';
 import { freeze, restart } from '../support/control-plane.ts';
 import { eventually } from '../support/wait.ts';
 import type { Agent } from '../../src/api/agent.ts';
@@ -30,25 +30,6 @@ import type { Agent } from '../../src/api/agent.ts';
 const cluster = useCluster({ private: true });
 
 const spec = { image: 'example.com/agent:1', ports: [{ name: 'http', containerPort: 8080 }] };
-
-/** Rejects as soon as the operator exits: every wait below races against it. */
-function exitAlarm(op: RunningOperator): Promise<never> {
-  return op.exited.then((code) => {
-    const tail = op.logs().slice(-15).map((l) => JSON.stringify(l)).join('\n');
-    throw new Error(`the operator exited (code ${code}) during the fault:\n${tail}`);
-  });
-}
-
-async function allReady(ns: string, count: number, alarm: Promise<never>, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  const check = eventually(async () => {
-    const c = await census(cluster(), ns);
-    assert.equal(c.total, count, 'every Agent exists');
-    assert.equal(c.ready, count, `Ready ${c.ready}/${count}; e.g. ${c.notReady.join(', ')}`);
-  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${ns} Ready` });
-  await Promise.race([check, alarm]);
-  return Date.now() - started;
-}
 
 /** Event writes (creates and count bumps) the operator made in the namespace, from the audit log. */
 async function eventWrites(ns: string): Promise<number | undefined> {
@@ -92,7 +73,7 @@ describe('the operator rides out control-plane faults', () => {
     const restartTook = Date.now() - restartAt;
 
     await creating;
-    const convergedIn = await allReady(nsBulk, count, alarm, 240_000);
+    const convergedIn = await allReady(cluster(), nsBulk, count, alarm, 240_000);
     assert.equal(op.process.exitCode, null, 'the operator is still running');
 
     const writes = await eventWrites(nsBulk);
@@ -110,7 +91,7 @@ describe('the operator rides out control-plane faults', () => {
   it('edits of 30 Agents around an etcd crash-restart are all applied and reported, and the operator never exits', async (t) => {
     const count = 30;
     await createAgents(cluster(), nsEtcd, { prefix: 'etcd', count, spec, concurrency: 8 }).done;
-    await allReady(nsEtcd, count, alarm, 120_000);
+    await allReady(cluster(), nsEtcd, count, alarm, 120_000);
 
     // Edits land on both sides of the restart: half before, half after.
     const edit = async (i: number) => {

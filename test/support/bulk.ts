@@ -2,11 +2,12 @@
 // (a client that floods a frozen apiserver measures the client, not the
 // operator), each create retried through connection errors and a restarting
 // apiserver until it lands; and a census of how many have converged.
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from '../../src/api/agent.ts';
 import type { AgentSpec } from '../../src/api/spec.ts';
 import type { Cluster } from './cluster.ts';
-import { describe as describeError } from './wait.ts';
+import { describe as describeError, eventually } from './wait.ts';
 
 const api = { group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents' };
 
@@ -87,4 +88,19 @@ export async function until(check: () => boolean, abort: Promise<never>, interva
     while (!check()) await sleep(intervalMs);
   })();
   await Promise.race([poll, abort]);
+}
+
+/**
+ * Waits until all `count` Agents in the namespace exist and are Ready, racing
+ * `abort` (test/support/operator.ts exitAlarm: an operator that dies fails the
+ * wait at once). Resolves to the milliseconds it took.
+ */
+export async function allReady(cluster: Cluster, namespace: string, count: number, abort: Promise<never>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  await Promise.race([abort, eventually(async () => {
+    const c = await census(cluster, namespace);
+    assert.equal(c.total, count, 'every Agent exists');
+    assert.equal(c.ready, count, `Ready ${c.ready}/${count}; e.g. ${c.notReady.join(', ')}`);
+  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${namespace} Ready` })]);
+  return Date.now() - started;
 }

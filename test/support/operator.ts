@@ -126,3 +126,16 @@ export async function startOperator(cluster: Cluster, opts: OperatorOptions): Pr
   }, { timeoutMs: 60_000, message: 'operator /readyz' });
   return op;
 }
+
+/**
+ * Rejects as soon as the operator exits, with the tail of its log: a wait that
+ * races it fails at once instead of timing out when the operator died. Never
+ * an unhandled rejection when nothing races it any more.
+ */
+export function exitAlarm(op: RunningOperator): Promise<never> {
+  const alarm = op.exited.then((code) => {
+    throw new Error(`the operator exited (code ${code}):\n${op.logs().slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
+  });
+  alarm.catch(() => undefined);
+  return alarm;
+}
