@@ -3,32 +3,24 @@
 // and release cache never leak in), plus what the install tests need around
 // it: the chart rendered for this cluster's version, an older copy of the chart
 // to upgrade from, and a kubeconfig that is the chart's ServiceAccount.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Cluster, KubectlResult } from './cluster.ts';
 import { repoRoot, run } from './cluster.ts';
 import { eventually } from './wait.ts';
+import { scratchDir } from './scratch.ts';
 import { serviceAccountToken, writeKubeconfig } from './kubeconfig.ts';
 
 export const chartDir = join(repoRoot, 'charts/agent-operator');
 export const crdName = 'agents.agent-operator.dev';
 
-let scratch: string | undefined;
 /** One temp folder per test process for Helm's homes, chart copies and kubeconfigs; removed on exit. */
-function scratchDir(): string {
-  if (!scratch) {
-    const dir = mkdtempSync(join(tmpdir(), 'agent-operator-helm-e2e-'));
-    scratch = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return scratch;
-}
+const scratch = () => scratchDir('agent-operator-helm-e2e-');
 
 /** Runs helm against the cluster; never rejects on a non-zero exit. */
 export function helm(cluster: Cluster, args: string[], timeoutMs = 120_000): Promise<KubectlResult> {
-  const home = scratchDir();
+  const home = scratch();
   const env = {
     ...process.env,
     KUBECONFIG: cluster.kubeconfigPath,
@@ -91,7 +83,7 @@ export async function adoptCRD(cluster: Cluster, release: string, namespace: str
  * previous release of the chart; `edit` may change files in the copy.
  */
 export function chartCopy(version: string, edit: (dir: string) => void = () => {}): string {
-  const dir = join(mkdtempSync(join(scratchDir(), 'chart-')), 'agent-operator');
+  const dir = join(mkdtempSync(join(scratch(), 'chart-')), 'agent-operator');
   cpSync(chartDir, dir, { recursive: true });
   const chartYaml = join(dir, 'Chart.yaml');
   writeFileSync(chartYaml, readFileSync(chartYaml, 'utf8')

@@ -2,21 +2,12 @@
 // someone else (a ServiceAccount: the chart's, or one that API Priority and
 // Fairness does not exempt as it does system:masters) or reach the apiserver
 // another way (through a test/support/tcp-proxy.ts proxy).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Cluster } from './cluster.ts';
+import { scratchDir } from './scratch.ts';
 
-let scratch: string | undefined;
-function scratchDir(): string {
-  if (!scratch) {
-    const dir = mkdtempSync(join(tmpdir(), 'agent-operator-kubeconfig-'));
-    scratch = dir;
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  }
-  return scratch;
-}
 
 /** A token of the ServiceAccount (`kubectl create token`, 1 h). */
 export async function serviceAccountToken(cluster: Cluster, serviceAccount: string, namespace: string): Promise<string> {
@@ -55,7 +46,7 @@ export function writeKubeconfig(cluster: Cluster, opts: KubeconfigOptions = {}):
     contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: 'e2e-user', ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
     'current-context': 'e2e',
   };
-  const path = join(mkdtempSync(join(scratchDir(), 'kubeconfig-')), 'kubeconfig');
+  const path = join(mkdtempSync(join(scratchDir('agent-operator-kubeconfig-'), 'kubeconfig-')), 'kubeconfig');
   writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
   return path;
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { podReady } from './agents.ts';
 import type { Cluster } from './cluster.ts';
 
 export const realNodeName = 'real-node';
@@ -107,7 +108,7 @@ export async function agentInfo(cluster: Cluster, namespace: string, pod: string
 /** The Ready pods of an Agent on the real node, by the operator's instance label. */
 export async function readyPods(cluster: Cluster, namespace: string, agent: string) {
   const pods = await cluster.core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/instance=${agent}` });
-  return pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+  return pods.items.filter(podReady);
 }
 
 export const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
