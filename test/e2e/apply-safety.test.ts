@@ -13,7 +13,7 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import { configHash } from '../../src/desired/configmap.ts';
 import { configMapName } from '../../src/desired/names.ts';
-import { agentEvents, condition, createAgent, getAgent, waitReady } from '../support/agents.ts';
+import { agentEvents, condition, createAgent, getAgent, waitForEvent, waitReady } from '../support/agents.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
@@ -181,11 +181,7 @@ spec:
     const stalled = condition(failed, 'Stalled')!;
     assert.deepEqual([stalled.status, stalled.reason], ['True', 'ApplyFailed']);
     assert.match(stalled.message, /applying Deployment unsigned was refused \(HTTP 422 Invalid\): .*images from unsigned\.example are not allowed here/);
-    const event = await eventually(async () => {
-      const e = (await agentEvents(cluster(), ns, 'unsigned')).find((x) => x.reason === 'ApplyFailed');
-      assert.ok(e, 'an ApplyFailed event');
-      return e;
-    }, { message: 'the ApplyFailed event' });
+    const event = await waitForEvent(cluster(), ns, 'unsigned', 'ApplyFailed');
     assert.equal(event.type, 'Warning');
     assert.match(event.message!, /images from unsigned\.example are not allowed here/);
 
@@ -223,11 +219,7 @@ spec: { limits: [{ type: Container, max: { memory: 300Mi } }] }
     const diagnosis = /the memory raise to 356Mi is refused by a LimitRange .*maximum memory usage per Container is 300Mi.*the operator holds the raise.*raise the LimitRange's max/;
     assert.match(condition(held, 'Degraded')!.message, diagnosis);
     assert.match(condition(held, 'Stalled')!.message, diagnosis, 'Stalled says why the operator holds');
-    const event = await eventually(async () => {
-      const e = (await agentEvents(cluster(), ns, 'capped')).find((x) => x.reason === 'LimitRangeViolation');
-      assert.ok(e, 'a LimitRangeViolation event');
-      return e;
-    }, { message: 'the LimitRangeViolation event' });
+    const event = await waitForEvent(cluster(), ns, 'capped', 'LimitRangeViolation');
     assert.equal(event.type, 'Warning');
     assert.match(event.message!, diagnosis);
 

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
 import type { RecoveryStatus } from '../../src/api/status.ts';
-import { agentEvents, agentPods, condition, createAgent, describeRecovery, getAgent, patchAgentSpec } from '../support/agents.ts';
+import { agentEvents, agentPods, condition, createAgent, describeRecovery, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
 import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
@@ -100,12 +100,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     configInjector = faultInjector(cluster().core, ns, `agent-operator.dev/agent=${agent}`, 'CrashLoopBackOff',
       { delay: '1s', backoff: '3s', only: (p) => mountedConfig(p.spec) !== v1Config });
     await patchAgentSpec(cluster(), ns, agent, level({ level: 'nonsense' }));
-    const rolledBack = await eventually(async () => {
-      const a = await getAgent(cluster(), ns, agent);
-      assert.equal(a.status?.recovery?.rolledBackTo, v1, `recovery ${JSON.stringify(a.status?.recovery)}`);
-      assert.equal(condition(a, 'Degraded')?.reason, 'RolledBack');
-      return a;
-    }, { timeoutMs: 30_000, message: 'the bad config rolled back to v1' });
+    const rolledBack = await rolledBackTo(agent, v1, 'the bad config rolled back to v1');
     assert.notEqual(rolledBack.status?.revision, v1);
     const d = await cluster().apps.readNamespacedDeployment({ name: agent, namespace: ns });
     assert.equal(mountedConfig(d.spec?.template.spec), v1Config, 'the rolled-back template mounts the previous config');
@@ -160,12 +155,7 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     const patchedAt = Date.now();
     await patchAgentSpec(cluster(), ns, name, v2Spec);
 
-    const rolledBack = await eventually(async () => {
-      const a = await getAgent(cluster(), ns, name);
-      assert.equal(a.status?.recovery?.rolledBackTo, v1, `recovery ${JSON.stringify(a.status?.recovery)}`);
-      assert.equal(condition(a, 'Degraded')?.reason, 'RolledBack');
-      return a;
-    }, { timeoutMs: 30_000, message: 'rolled back to v1 (not after the 600 s progress deadline)' });
+    const rolledBack = await rolledBackTo(name, v1, 'rolled back to v1 (not after the 600 s progress deadline)');
     const v2 = rolledBack.status!.revision!;
     assert.notEqual(v2, v1);
 
@@ -226,12 +216,8 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     // A new spec generation clears the rollback and runs the spec as written.
     await injector.stop();
     await patchAgentSpec(cluster(), ns, name, { image: 'registry.example/crashy:3.0', podTemplate: null });
-    const cleared = await eventually(async () => {
-      const a = await getAgent(cluster(), ns, name);
-      assert.equal(a.status?.observedGeneration, 3);
-      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(condition(a, 'Ready')));
-      return a;
-    }, { timeoutMs: 60_000, message: 'v3 Ready after the new spec' });
+    const cleared = await waitReady(cluster(), ns, name, 60_000);
+    assert.equal(cleared.status?.observedGeneration, 3);
     assert.equal(cleared.status?.recovery?.rolledBackTo, undefined);
     assert.equal(cleared.status?.recovery?.rolledBackFrom, undefined);
     assert.equal(cleared.status?.recovery?.generation, 3);
@@ -241,6 +227,16 @@ describe('a new revision that crash-loops', { concurrency: true }, () => {
     assert.equal(d3.spec?.template.spec?.containers[0]?.image, 'registry.example/crashy:3.0');
   });
 });
+
+/** Waits (30 s) until the Agent runs `revision` again after a rollback, and says so in Degraded. */
+function rolledBackTo(agent: string, revision: string | undefined, message: string) {
+  return eventually(async () => {
+    const a = await getAgent(cluster(), ns, agent);
+    assert.equal(a.status?.recovery?.rolledBackTo, revision, `recovery ${JSON.stringify(a.status?.recovery)}`);
+    assert.equal(condition(a, 'Degraded')?.reason, 'RolledBack');
+    return a;
+  }, { timeoutMs: 30_000, message });
+}
 
 /** The ConfigMap a pod spec mounts as the rendered config. */
 function mountedConfig(spec: V1Pod['spec']): string | undefined {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Agent } from '../../src/api/agent.ts';
-import { agentEvents, condition, createAgent, getAgent, patchAgentSpec } from '../support/agents.ts';
+import { agentEvents, condition, createAgent, getAgent, patchAgentSpec, waitReady } from '../support/agents.ts';
 import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
@@ -205,12 +205,8 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
   it('a new spec generation clears the rollback and the memory override, and runs the spec as written', async () => {
     assert.ok(rollback, 'the rollback case ran');
     await patchAgentSpec(cluster(), ns, grower, { image: 'registry.example/grower:3.0', podTemplate: null });
-    const cleared = await eventually(async () => {
-      const a = await getAgent(cluster(), ns, grower);
-      assert.equal(a.status?.observedGeneration, 3);
-      assert.equal(condition(a, 'Ready')?.status, 'True', JSON.stringify(condition(a, 'Ready')));
-      return a;
-    }, { timeoutMs: 60_000, message: `${grower} v3 Ready` });
+    const cleared = await waitReady(cluster(), ns, grower, 60_000);
+    assert.equal(cleared.status?.observedGeneration, 3);
     assert.equal(cleared.status?.recovery?.memoryLimit, undefined);
     assert.equal(cleared.status?.recovery?.rolledBackTo, undefined);
     assert.equal(condition(cleared, 'Degraded')?.status, 'False');

@@ -69,6 +69,15 @@ export async function agentEvents(cluster: Cluster, namespace: string, name: str
   return list.items.sort((a, b) => at(a) - at(b));
 }
 
+/** Waits until an event with the reason is on the Agent; the first such event. */
+export function waitForEvent(cluster: Cluster, namespace: string, name: string, reason: string, timeoutMs = 60_000): Promise<CoreV1Event> {
+  return eventually(async () => {
+    const e = (await agentEvents(cluster, namespace, name)).find((x) => x.reason === reason);
+    if (!e) throw new Error(`no ${reason} event on Agent ${name} yet`);
+    return e;
+  }, { timeoutMs, message: `the ${reason} event on Agent ${namespace}/${name}` });
+}
+
 /** The Agent's pods, by the label the operator puts on every pod it runs for it. */
 export async function agentPods(cluster: Cluster, namespace: string, name: string): Promise<V1Pod[]> {
   return (await cluster.core.listNamespacedPod({ namespace, labelSelector: `agent-operator.dev/agent=${name}` })).items;
