@@ -11,7 +11,11 @@
 //                     create until writes stop, agent-operator also until every Agent settled
 //                     (its healthy revision recorded), / Agents
 //   CPU per write     process CPU over that same span / those writes
-//   idle minute       60 s after that with nothing changing: CPU, writes, RSS at its end
+//   idle minutes      two spans of 60 s (--idle-seconds) after that with nothing changing:
+//                     the first takes the garbage of the convergence burst (V8 shrinks its
+//                     heap there), the second is what a settled operator costs per minute;
+//                     CPU and GC pause time of each, writes and reconciles in both, RSS at
+//                     the end of the first
 //   detection         a pod's OOM kill written as a kubelet writes it -> the Agent's
 //                     status.lastFailure names it (bench/lib/latency.ts), one at a time
 //   RSS peak          highest once-a-second scrape during the run
@@ -47,7 +51,7 @@ const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds
   --samples M       pods OOM-killed per run for detection latency (default 50)
   --rounds R        rounds; each runs both operators, alternating which goes first (default 1)
   --only KIND       run one operator only
-  --idle-seconds S  the idle span after convergence (default 60)
+  --idle-seconds S  each of the two idle spans after convergence (default 60)
   --cpu-prof DIR    write agent-operator's V8 CPU profile into DIR (at its exit)
   --keep            keep the work folder (operator logs)`;
 
@@ -91,6 +95,8 @@ function buildBaseline(): string {
 const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0);
 const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
 const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
+/** GC pause time so far: prom-client's histogram sum for Node, the Go runtime's summary sum for the baseline. */
+const gcOf = (s: Sample[]) => sumOf(s, 'nodejs_gc_duration_seconds_sum') + sumOf(s, 'go_gc_duration_seconds_sum');
 
 async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
   const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
@@ -119,11 +125,14 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
     await quiet(op, log);
     const sQuiet = await op.scrape();
     const eventsConverge = [...obs.eventWrites.values()].reduce((a, b) => a + b, 0);
-    log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for ${o.idleSeconds} s`);
+    log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for 2 x ${o.idleSeconds} s`);
     sampler.stop();
     peak.push(...sampler.points.map((p) => p.rss));
     await sleep(o.idleSeconds * 1000);
+    const sIdle1 = await op.scrape();
+    await sleep(o.idleSeconds * 1000);
     const sIdle = await op.scrape();
+    const perMinute = (v: number) => (v * 60) / o.idleSeconds;
     sampler = sampleEvery(op, origin, 1000);
     const picked = spread([...obs.agentReadyAt.keys()].sort(), o.samples);
     log(`${kind}: detection latency, ${picked.length} pods OOM-killed one at a time`);
@@ -138,11 +147,14 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
     return {
       operator: kind,
       rssStartMiB: start.rss / MiB,
-      rssQuietMiB: sumOf(sIdle, 'process_resident_memory_bytes') / MiB,
+      rssQuietMiB: sumOf(sIdle1, 'process_resident_memory_bytes') / MiB,
       rssPeakMiB: Math.max(0, ...peak, ...sampler.points.map((p) => p.rss)) / MiB,
       cpuToReadySeconds: cpuOf(sReady) - cpuOf(s0),
       cpuPerWriteMs: writes ? ((cpuOf(sQuiet) - cpuOf(s0)) / writes) * 1000 : Number.NaN,
-      cpuIdleMinuteSeconds: ((cpuOf(sIdle) - cpuOf(sQuiet)) * 60) / o.idleSeconds,
+      cpuIdleFirstMinuteSeconds: perMinute(cpuOf(sIdle1) - cpuOf(sQuiet)),
+      gcIdleFirstMinuteSeconds: perMinute(gcOf(sIdle1) - gcOf(sQuiet)),
+      cpuIdleMinuteSeconds: perMinute(cpuOf(sIdle) - cpuOf(sIdle1)),
+      gcIdleMinuteSeconds: perMinute(gcOf(sIdle) - gcOf(sIdle1)),
       allReadySeconds: conv.allReadySeconds ?? Number.NaN,
       writesPerAgent: writes / o.agents,
       eventsPerAgent: eventsConverge / o.agents,
@@ -183,7 +195,7 @@ async function main(o: Options): Promise<number> {
   process.stdout.write(formatSideBySide(runs, [
     `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
-    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, ${o.idleSeconds} s idle; one local control plane, ${nodes} kwok nodes`,
+    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle; one local control plane, ${nodes} kwok nodes`,
   ]));
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);
   return 0;
