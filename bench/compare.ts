@@ -44,7 +44,7 @@ const log = (msg: string) => process.stderr.write(`[bench ${((performance.now() 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
 
-interface Options { help?: boolean; agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; keep: boolean; cpuProfDir: string | undefined }
+interface Options { help?: boolean; agents: number; samples: number; rounds: number; only: OperatorKind | undefined; idleSeconds: number; leaderElect: boolean; keep: boolean; cpuProfDir: string | undefined }
 
 const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)
   --agents N        Agents per run (default 200)
@@ -52,11 +52,13 @@ const usage = `usage: node bench/compare.ts [--agents N] [--samples M] [--rounds
   --rounds R        rounds; each runs both operators, alternating which goes first (default 1)
   --only KIND       run one operator only
   --idle-seconds S  each of the two idle spans after convergence (default 60)
+  --leader-elect    both operators elect a leader (a Lease in the run's namespace, 15/10/2 s),
+                    as a replicated deployment does: idle then includes the renewals
   --cpu-prof DIR    write agent-operator's V8 CPU profile into DIR (at its exit)
   --keep            keep the work folder (operator logs)`;
 
 function parse(argv: string[]): Options {
-  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined };
+  const o: Options = { agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, keep: false, cpuProfDir: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const num = (min: number, max: number) => {
@@ -70,6 +72,7 @@ function parse(argv: string[]): Options {
     else if (a === '--rounds') o.rounds = num(1, 10);
     else if (a === '--idle-seconds') o.idleSeconds = num(10, 3600);
     else if (a === '--keep') o.keep = true;
+    else if (a === '--leader-elect') o.leaderElect = true;
     else if (a === '--cpu-prof') o.cpuProfDir = resolve(argv[++i] ?? '.');
     else if (a === '--only') {
       const v = argv[++i];
@@ -92,7 +95,10 @@ function buildBaseline(): string {
   return out;
 }
 
-const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0);
+/** Writes to the work (lease renewals left out: with --leader-elect they go on every 2 s by design). */
+const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }) - sumOf(s, 'agent_operator_api_requests_total', { verb, resource: 'leases' }), 0);
+/** Every request, reads and lease renewals included. */
+const requestsOf = (s: Sample[]) => sumOf(s, 'agent_operator_api_requests_total');
 const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
 const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
 /** GC pause time so far: prom-client's histogram sum for Node, the Go runtime's summary sum for the baseline. */
@@ -107,6 +113,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
   await obs.start(kube, ns);
   const op = await startOperator({
     kubeconfig, namespace: ns, logFile: join(work, `${n}-${kind}.log`),
+    ...(o.leaderElect ? { env: { LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: ns } } : {}),
     ...(kind === 'baseline' ? { command: baselineBin! } : o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   // Once a second for the RSS peak, except in the idle span: there a scrape
@@ -155,6 +162,7 @@ async function runOne(kind: OperatorKind, o: Options, kube: Kube, kubeconfig: st
       gcIdleFirstMinuteSeconds: perMinute(gcOf(sIdle1) - gcOf(sQuiet)),
       cpuIdleMinuteSeconds: perMinute(cpuOf(sIdle) - cpuOf(sIdle1)),
       gcIdleMinuteSeconds: perMinute(gcOf(sIdle) - gcOf(sIdle1)),
+      idleRequestsPerMinute: perMinute(requestsOf(sIdle) - requestsOf(sIdle1)),
       allReadySeconds: conv.allReadySeconds ?? Number.NaN,
       writesPerAgent: writes / o.agents,
       eventsPerAgent: eventsConverge / o.agents,
@@ -195,7 +203,7 @@ async function main(o: Options): Promise<number> {
   process.stdout.write(formatSideBySide(runs, [
     `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
-    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle; one local control plane, ${nodes} kwok nodes`,
+    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle${o.leaderElect ? ', leader election on' : ''}; one local control plane, ${nodes} kwok nodes`,
   ]));
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);
   return 0;

@@ -19,6 +19,8 @@ export interface Figures {
   /** The idle span after that one: what a settled operator costs per minute. */
   cpuIdleMinuteSeconds: number;
   gcIdleMinuteSeconds: number;
+  /** API requests of any kind in that second idle span, per minute (watch bookmarks are not requests). */
+  idleRequestsPerMinute: number;
   allReadySeconds: number;
   writesPerAgent: number;
   eventsPerAgent: number;
@@ -41,6 +43,7 @@ export const rows: readonly Row[] = [
   { label: '  of which GC pauses', key: 'gcIdleFirstMinuteSeconds', digits: 2, unit: 's' },
   { label: 'CPU per idle minute (the second)', key: 'cpuIdleMinuteSeconds', digits: 2, unit: 's' },
   { label: '  of which GC pauses', key: 'gcIdleMinuteSeconds', digits: 2, unit: 's' },
+  { label: 'API requests per idle minute (the second)', key: 'idleRequestsPerMinute', digits: 0, unit: '' },
   { label: 'all Agents Ready', key: 'allReadySeconds', digits: 1, unit: 's' },
   { label: 'writes per new Agent (events incl.)', key: 'writesPerAgent', digits: 1, unit: '' },
   { label: '  of which events', key: 'eventsPerAgent', digits: 1, unit: '' },
