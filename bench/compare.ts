@@ -14,8 +14,9 @@
 //   idle minutes      two spans of 60 s (--idle-seconds) after that with nothing changing:
 //                     the first takes the garbage of the convergence burst (V8 shrinks its
 //                     heap there), the second is what a settled operator costs per minute;
-//                     CPU and GC pause time of each, writes and reconciles in both, RSS at
-//                     the end of the first
+//                     CPU of each and the GC pauses in it (wall time: under load a pause
+//                     lasts longer than the CPU it takes), writes and reconciles in both,
+//                     API requests per minute in the second, RSS at the end of the first
 //   detection         a pod's OOM kill written as a kubelet writes it -> the Agent's
 //                     status.lastFailure names it (bench/lib/latency.ts), one at a time
 //   RSS peak          highest once-a-second scrape during the run
