@@ -11,7 +11,12 @@
 //                     create until writes stop, agent-operator also until every Agent settled
 //                     (its healthy revision recorded), / Agents
 //   CPU per write     process CPU over that same span / those writes
-//   idle minute       60 s after that with nothing changing: CPU, writes, RSS at its end
+//   idle minutes      two spans of 60 s (--idle-seconds) after that with nothing changing:
+//                     the first takes the garbage of the convergence burst (V8 shrinks its
+//                     heap there), the second is what a settled operator costs per minute;
+//                     CPU of each and the GC pauses in it (wall time: under load a pause
+//                     lasts longer than the CPU it takes), writes and reconciles in both,
+//                     API requests per minute in the second, RSS at the end of the first
 //   detection         a pod's OOM kill written as a kubelet writes it -> the Agent's
 //                     status.lastFailure names it (bench/lib/latency.ts), one at a time
 //   RSS peak          highest once-a-second scrape during the run
@@ -53,9 +58,14 @@ function buildBaseline(): string {
   return out;
 }
 
-const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }), 0);
+/** Writes to the work (lease renewals left out: with --leader-elect they go on every 2 s by design). */
+const writesOf = (s: Sample[]) => ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(s, 'agent_operator_api_requests_total', { verb }) - sumOf(s, 'agent_operator_api_requests_total', { verb, resource: 'leases' }), 0);
+/** Every request, reads and lease renewals included. */
+const requestsOf = (s: Sample[]) => sumOf(s, 'agent_operator_api_requests_total');
 const reconcilesOf = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
 const cpuOf = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
+/** GC pause time so far: prom-client's histogram sum for Node, the Go runtime's summary sum for the baseline. */
+const gcOf = (s: Sample[]) => sumOf(s, 'nodejs_gc_duration_seconds_sum') + sumOf(s, 'go_gc_duration_seconds_sum');
 
 async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubeconfig: string, work: string, baselineBin: string | undefined, n: number): Promise<Figures> {
   const ns = `bench-${kind === 'baseline' ? 'go' : 'ts'}-${randomBytes(2).toString('hex')}`;
@@ -65,6 +75,7 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
   await obs.start(kube, ns);
   const op = await startOperator({
     kubeconfig, namespace: ns, logFile: join(work, `${n}-${kind}.log`),
+    ...(o.leaderElect ? { env: { LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: ns } } : {}),
     ...(kind === 'baseline' ? { command: baselineBin! } : o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   // Once a second for the RSS peak, except in the idle span: there a scrape
@@ -83,11 +94,14 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
     await quiet(op, log);
     const sQuiet = await op.scrape();
     const eventsConverge = [...obs.eventWrites.values()].reduce((a, b) => a + b, 0);
-    log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for ${o.idleSeconds} s`);
+    log(`${kind}: all Ready after ${conv.allReadySeconds?.toFixed(1)} s; idle for 2 x ${o.idleSeconds} s`);
     sampler.stop();
     peak.push(...sampler.points.map((p) => p.rss));
     await sleep(o.idleSeconds * 1000);
+    const sIdle1 = await op.scrape();
+    await sleep(o.idleSeconds * 1000);
     const sIdle = await op.scrape();
+    const perMinute = (v: number) => (v * 60) / o.idleSeconds;
     sampler = sampleEvery(op, origin, 1000);
     const picked = spread([...obs.agentReadyAt.keys()].sort(), o.samples);
     log(`${kind}: detection latency, ${picked.length} pods OOM-killed one at a time`);
@@ -102,11 +116,15 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
     return {
       operator: kind,
       rssStartMiB: start.rss / MiB,
-      rssQuietMiB: sumOf(sIdle, 'process_resident_memory_bytes') / MiB,
+      rssQuietMiB: sumOf(sIdle1, 'process_resident_memory_bytes') / MiB,
       rssPeakMiB: Math.max(0, ...peak, ...sampler.points.map((p) => p.rss)) / MiB,
       cpuToReadySeconds: cpuOf(sReady) - cpuOf(s0),
       cpuPerWriteMs: writes ? ((cpuOf(sQuiet) - cpuOf(s0)) / writes) * 1000 : Number.NaN,
-      cpuIdleMinuteSeconds: ((cpuOf(sIdle) - cpuOf(sQuiet)) * 60) / o.idleSeconds,
+      cpuIdleFirstMinuteSeconds: perMinute(cpuOf(sIdle1) - cpuOf(sQuiet)),
+      gcIdleFirstMinuteSeconds: perMinute(gcOf(sIdle1) - gcOf(sQuiet)),
+      cpuIdleMinuteSeconds: perMinute(cpuOf(sIdle) - cpuOf(sIdle1)),
+      gcIdleMinuteSeconds: perMinute(gcOf(sIdle) - gcOf(sIdle1)),
+      idleRequestsPerMinute: perMinute(requestsOf(sIdle) - requestsOf(sIdle1)),
       allReadySeconds: conv.allReadySeconds ?? Number.NaN,
       writesPerAgent: writes / o.agents,
       eventsPerAgent: eventsConverge / o.agents,
@@ -142,7 +160,7 @@ async function main(o: CompareOptions): Promise<number> {
   process.stdout.write(formatSideBySide(runs, [
     `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
-    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, ${o.idleSeconds} s idle; one local control plane, ${nodes} kwok nodes`,
+    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle${o.leaderElect ? ', leader election on' : ''}; one local control plane, ${nodes} kwok nodes`,
   ]));
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);
   return 0;

@@ -16,11 +16,14 @@
 // no Secret/ConfigMap/PVC/PDB/EndpointSlice/ReplicaSet caches, no probes,
 // config layers or storage, no remediation (restart, memory raise, rollback,
 // hold), no healthy-revision tracking, no other conditions, no validation of
-// pod policy, no finalizer. Leader election is off (the bench runs one copy).
+// pod policy, no finalizer. Leader election is off unless LEADER_ELECT=true
+// (the bench runs one copy; `--leader-elect` measures idle with the renewals
+// a replicated deployment has: controller-runtime's 15/10/2 s defaults, as
+// agent-operator's).
 //
 // Environment (the same names agent-operator reads): KUBECONFIG,
 // WATCH_NAMESPACES (one namespace), METRICS_BIND_ADDRESS,
-// HEALTH_PROBE_BIND_ADDRESS, WORKERS.
+// HEALTH_PROBE_BIND_ADDRESS, WORKERS, LEADER_ELECT, LEADER_ELECTION_NAMESPACE.
 package main
 
 import (
@@ -298,8 +301,11 @@ func main() {
 	metrics.Registry.MustRegister(apiRequests)
 	owned := labels.SelectorFromSet(labels.Set{managedBy: "agent-operator"})
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Metrics:                metricsserver.Options{BindAddress: envOr("METRICS_BIND_ADDRESS", ":8080")},
-		HealthProbeBindAddress: envOr("HEALTH_PROBE_BIND_ADDRESS", ":8081"),
+		Metrics:                 metricsserver.Options{BindAddress: envOr("METRICS_BIND_ADDRESS", ":8080")},
+		HealthProbeBindAddress:  envOr("HEALTH_PROBE_BIND_ADDRESS", ":8081"),
+		LeaderElection:          os.Getenv("LEADER_ELECT") == "true",
+		LeaderElectionID:        "agent-operator-baseline",
+		LeaderElectionNamespace: envOr("LEADER_ELECTION_NAMESPACE", ns),
 		Cache: cache.Options{
 			DefaultNamespaces: map[string]cache.Config{ns: {}},
 			ByObject: map[client.Object]cache.ByObject{

@@ -137,23 +137,25 @@ export interface CompareOptions {
   rounds: number;
   only: OperatorKind | undefined;
   idleSeconds: number;
+  leaderElect: boolean;
   keep: boolean;
   cpuProfDir: string | undefined;
   help: boolean;
 }
 
 export const compareCommand: Command<CompareOptions> = {
-  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--keep]   (make bench)',
+  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--leader-elect] [--keep]   (make bench)',
   flags: {
     '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 200)'),
     '--samples': whole('samples', 0, 20000, 'M', 'pods OOM-killed per run for detection latency (default 50)'),
     '--rounds': whole('rounds', 1, 10, 'R', 'rounds; each runs both operators, alternating which goes first (default 1)'),
     '--only': choice('only', operatorKinds, 'KIND', 'run one operator only'),
-    '--idle-seconds': whole('idleSeconds', 10, 3600, 'S', 'the idle span after convergence (default 60)'),
+    '--idle-seconds': whole('idleSeconds', 10, 3600, 'S', 'each of the two idle spans after convergence (default 60)'),
+    '--leader-elect': toggle('leaderElect', true, 'both operators elect a leader (a Lease in the run\'s namespace, 15/10/2 s),\nas a replicated deployment does: idle then includes the renewals'),
     '--cpu-prof': text('cpuProfDir', 'DIR', "write agent-operator's V8 CPU profile into DIR (at its exit)", (v) => resolve(v)),
     '--keep': toggle('keep', true, 'keep the work folder (operator logs)'),
   },
-  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, keep: false, cpuProfDir: undefined, help: false }),
+  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, keep: false, cpuProfDir: undefined, help: false }),
   finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
 };
 

@@ -108,6 +108,13 @@ export class Kube {
       const url = this.#url(path, { ...query, watch: true, allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) });
       const req = https.request(url, { method: 'GET', agent: this.#agent, headers: { ...this.#headers, Accept: 'application/json' } }, (res) => {
         markReady();
+        // An error answer (a 429 from priority and fairness on a loaded machine,
+        // a 5xx) is one Status object, not a stream of events: try again shortly.
+        if (res.statusCode !== 200) {
+          res.resume();
+          res.on('end', () => setTimeout(connect, 500));
+          return;
+        }
         let buffer = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -118,7 +125,8 @@ export class Kube {
             const text = buffer.slice(0, nl).trim();
             buffer = buffer.slice(nl + 1);
             if (text === '') continue;
-            const ev = JSON.parse(text) as { type: string; object: KubeObject & { code?: number } };
+            const ev = JSON.parse(text) as { type?: string; object?: KubeObject & { code?: number } };
+            if (ev.object === undefined) continue;
             if (ev.type === 'ERROR') {
               if (ev.object.code === 410) rv = undefined;
               continue;

@@ -13,7 +13,14 @@ export interface Figures {
   rssPeakMiB: number;
   cpuToReadySeconds: number;
   cpuPerWriteMs: number;
+  /** The idle span right after convergence: includes the GC of the convergence burst. */
+  cpuIdleFirstMinuteSeconds: number;
+  gcIdleFirstMinuteSeconds: number;
+  /** The idle span after that one: what a settled operator costs per minute. */
   cpuIdleMinuteSeconds: number;
+  gcIdleMinuteSeconds: number;
+  /** API requests of any kind in that second idle span, per minute (watch bookmarks are not requests). */
+  idleRequestsPerMinute: number;
   allReadySeconds: number;
   writesPerAgent: number;
   eventsPerAgent: number;
@@ -32,14 +39,18 @@ export const rows: readonly Row[] = [
   { label: 'RSS peak', key: 'rssPeakMiB', digits: 0, unit: 'MiB' },
   { label: 'CPU, create -> all Ready', key: 'cpuToReadySeconds', digits: 1, unit: 's' },
   { label: 'CPU per write (create -> quiet)', key: 'cpuPerWriteMs', digits: 1, unit: 'ms' },
-  { label: 'CPU per idle minute', key: 'cpuIdleMinuteSeconds', digits: 2, unit: 's' },
+  { label: 'CPU, first idle minute (burst GC)', key: 'cpuIdleFirstMinuteSeconds', digits: 2, unit: 's' },
+  { label: '  GC pauses in it (wall time)', key: 'gcIdleFirstMinuteSeconds', digits: 2, unit: 's' },
+  { label: 'CPU per idle minute (the second)', key: 'cpuIdleMinuteSeconds', digits: 2, unit: 's' },
+  { label: '  GC pauses in it (wall time)', key: 'gcIdleMinuteSeconds', digits: 2, unit: 's' },
+  { label: 'API requests per idle minute (the second)', key: 'idleRequestsPerMinute', digits: 0, unit: '' },
   { label: 'all Agents Ready', key: 'allReadySeconds', digits: 1, unit: 's' },
   { label: 'writes per new Agent (events incl.)', key: 'writesPerAgent', digits: 1, unit: '' },
   { label: '  of which events', key: 'eventsPerAgent', digits: 1, unit: '' },
   { label: 'detection p50', key: 'detectionP50Ms', digits: 0, unit: 'ms' },
   { label: 'detection p99', key: 'detectionP99Ms', digits: 0, unit: 'ms' },
-  { label: 'writes in the idle minute', key: 'idleWrites', digits: 0, unit: '' },
-  { label: 'reconciles in the idle minute', key: 'idleReconciles', digits: 0, unit: '' },
+  { label: 'writes in the two idle minutes', key: 'idleWrites', digits: 0, unit: '' },
+  { label: 'reconciles in the two idle minutes', key: 'idleReconciles', digits: 0, unit: '' },
   { label: 'status write conflicts (409), detection', key: 'statusConflicts', digits: 0, unit: '' },
 ];
 

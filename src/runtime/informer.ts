@@ -147,7 +147,8 @@ export class Informer<T extends KubeObject> {
   /**
    * Readiness (/readyz): synced, and the cache has taken something in from
    * the apiserver (a list, a watch start, an event or bookmark) within
-   * staleAfterMs. Bookmarks come about every minute and a silent watch is
+   * staleAfterMs. Bookmarks come about every minute (once the apiserver's
+   * watch cache of the type has a resourceVersion) and a silent watch is
    * replaced after 2, so a current cache always has; one that has not may be
    * missing anything since, and says so instead of serving it as current.
    */
@@ -190,7 +191,12 @@ export class Informer<T extends KubeObject> {
       }
       const delay = this.#retryDelay(failure);
       this.#progress();
-      const level = failure instanceof WatchInactiveError || isGone(failure) ? 'info' : 'warn';
+      // A silent watch replaced is routine, like one the apiserver ended: the
+      // apiserver sends bookmarks only once its watch cache of the type has a
+      // resourceVersion (an event, or etcd's progress notify, 10 min by
+      // default), so a quiet type on a young apiserver is replaced every 2
+      // min. Debug, so nothing is serialised at the default level (idle CPU).
+      const level = failure instanceof WatchInactiveError ? 'debug' : isGone(failure) ? 'info' : 'warn';
       try {
         this.#log[level]({ err: failure, relist, retryInMs: delay }, 'list/watch interrupted');
       } catch {

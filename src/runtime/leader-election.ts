@@ -202,6 +202,22 @@ export class LeaderElector {
       renewTime: microTime(now),
       leaseTransitions: 0,
     };
+    // client-go's fast path: the leader updates the lease it last wrote,
+    // without reading it first (one request per renew, not two; renewing is
+    // most of an idle operator's requests). The resourceVersion precondition
+    // keeps it safe: a lease changed by anyone else is refused (409), and
+    // then it is read and decided on as below.
+    const last = this.#observed;
+    if (this.#leading && last?.spec.holderIdentity === this.identity && this.#observedAt + this.#leaseDurationMs > now) {
+      try {
+        this.#observed = await this.#store.update({ spec: { ...last.spec, ...mine, acquireTime: last.spec.acquireTime ?? mine.acquireTime, leaseTransitions: last.spec.leaseTransitions ?? 0 }, resourceVersion: last.resourceVersion }, signal);
+        this.#observedAt = this.#clock.now();
+        return true;
+      } catch (err) {
+        if (signal.aborted) throw err;
+        this.#log.debug({ err }, 'optimistic lease renew refused; reading the lease');
+      }
+    }
     const current = await this.#store.get(signal);
     if (current === undefined) {
       return this.#write(() => this.#store.create(mine, signal));

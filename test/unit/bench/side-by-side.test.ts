@@ -28,10 +28,17 @@ describe('the side-by-side table of make bench', () => {
     it(`gives the ratio ${ours} / ${theirs} as ${want}`, () => assert.equal(ratio(ours, theirs), want));
   }
 
+  it('prints the CPU of the first idle minute (the burst\'s GC) apart from the settled idle minute after it', () => {
+    const runs = [{ ...figures('agent-operator', 0), cpuIdleFirstMinuteSeconds: 0.4, cpuIdleMinuteSeconds: 0.08 }, { ...figures('baseline', 0), cpuIdleFirstMinuteSeconds: 0.05, cpuIdleMinuteSeconds: 0.04 }];
+    const text = formatSideBySide(runs, []);
+    assert.match(text, /CPU, first idle minute \(burst GC\)\s+0\.40 s\s+0\.05 s\s+8\.0x/);
+    assert.match(text, /CPU per idle minute \(the second\)\s+0\.08 s\s+0\.04 s\s+2\.0x/);
+  });
+
   it('prints every figure with both values and the ratio', () => {
     const text = formatSideBySide([figures('agent-operator', 12), figures('baseline', 4)], ['header']);
     assert.match(text, /RSS at start, 0 Agents\s+12 MiB\s+4 MiB\s+3\.0x/);
-    assert.match(text, /writes in the idle minute\s+12\s+4\s+3\.0x/);
+    assert.match(text, /writes in the two idle minutes\s+12\s+4\s+3\.0x/);
     assert.match(text, /does less: no events/);
   });
 });

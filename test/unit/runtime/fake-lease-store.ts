@@ -6,10 +6,13 @@ export class FakeLeaseStore implements LeaseStore {
   lease: LeaseRecord | undefined;
   failure: Error | 'hang' | undefined;
   readonly writes: LeaseSpec[] = [];
+  /** GETs answered. */
+  reads = 0;
   #rv = 0;
 
   async get(): Promise<LeaseRecord | undefined> {
     await this.#gate();
+    this.reads++;
     return this.lease && structuredClone(this.lease);
   }
 

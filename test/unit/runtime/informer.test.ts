@@ -4,10 +4,11 @@ import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { Informer, type EventMeta } from '../../../src/runtime/informer.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
+import { recordingLogger } from './recording-logger.ts';
 
 type Seen = Array<[string, string, EventMeta]>;
 
-function setup(opts: { metadataOnly?: boolean; random?: number; transform?: (o: TestObject) => TestObject } = {}) {
+function setup(opts: { metadataOnly?: boolean; random?: number; transform?: (o: TestObject) => TestObject; logger?: ReturnType<typeof recordingLogger> } = {}) {
   const clock = new FakeClock();
   const lw = new FakeListWatcher<TestObject>();
   const informer = new Informer<TestObject>({
@@ -17,6 +18,7 @@ function setup(opts: { metadataOnly?: boolean; random?: number; transform?: (o: 
     random: fixedRandom(opts.random ?? 0),
     metadataOnly: opts.metadataOnly ?? false,
     ...(opts.transform ? { transform: opts.transform } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const seen: Seen = [];
   informer.addHandler({
@@ -161,6 +163,22 @@ describe('Informer', () => {
     assert.equal(lw.watches.length, 2);
     assert.equal(lw.watches[1]!.resourceVersion, '150');
     assert.equal(lw.lists.length, 1);
+    await informer.stop();
+  });
+
+  it('replaces a silent watch without an info line, as quietly as one the apiserver ended: a quiet type on a young apiserver gets no bookmarks and is replaced every 2 min', async () => {
+    const log = recordingLogger();
+    const { clock, lw, informer } = setup({ logger: log });
+    informer.start();
+    await clock.flush();
+    const infoBefore = log.lines.filter((l) => l.level !== 'debug').length;
+    for (let round = 0; round < 3; round++) await clock.advance(120_000 + 800);
+    assert.equal(lw.watches.length, 4, 'the silent watch was replaced three times');
+    assert.deepEqual(log.lines.slice(infoBefore).filter((l) => l.level !== 'debug').map((l) => l.msg), []);
+    assert.equal(log.lines.filter((l) => l.level === 'debug' && l.msg === 'list/watch interrupted').length, 3, 'still there at debug');
+    lw.current!.fail(new Error('ECONNRESET'));
+    await clock.flush();
+    assert.equal(log.lines.at(-1)?.level, 'warn', 'a watch that breaks is still a warning');
     await informer.stop();
   });
 

@@ -66,6 +66,24 @@ describe('LeaderElector', () => {
     await a.e.stop();
   });
 
+  it('renews with one request, an update on the lease it last wrote, and reads the lease only when that update is refused', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    const reads = store.reads;
+    await clock.advance(60_000);
+    assert.equal(store.writes.length, 1 + 30, '30 renews in a minute');
+    assert.equal(store.reads, reads, 'no GET per renew (client-go\'s optimistic renew): half the idle requests');
+    store.setByOther({ ...store.lease!.spec, leaseTransitions: 7 });
+    await clock.advance(2_000);
+    assert.equal(store.reads, reads + 1, 'a refused update falls back to reading the lease');
+    assert.equal(a.e.isLeader(), true, 'still ours: renewed on the fresh resourceVersion');
+    assert.equal(store.lease!.spec.holderIdentity, 'a');
+    await a.e.stop();
+  });
+
   it('lets only one of two candidates win a free lease', async () => {
     const clock = new FakeClock();
     const store = new FakeLeaseStore();
