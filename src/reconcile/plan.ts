@@ -73,7 +73,17 @@ export interface Plan {
 /** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
 export const unsettledRequeueMs = 15_000;
 
-export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy, healthyAfterSeconds?: number): Plan {
+export interface PlanOptions {
+  /** What the schema refused in an Agent the apiserver stored anyway (reconciler.ts): InvalidSpec, and the rollout held. */
+  invalidSpec?: readonly string[];
+  podPolicy?: PodPolicy;
+  /** Seconds a revision must run healthy before it is the Rollback target. */
+  healthyAfterSeconds?: number;
+  /** The pure builder of the desired objects; tests count its calls through this. */
+  buildObjects?: typeof desiredObjects;
+}
+
+export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPolicy, healthyAfterSeconds, buildObjects = desiredObjects }: PlanOptions = {}): Plan {
   const { agent, now } = o;
   const revisions = pastRevisions(o);
   const spec = resolveSpec(agent.spec);
@@ -91,7 +101,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const prevRecovery = carried?.generation === generation ? carried : undefined;
   // Known once the failures are read; the first build's minReadySeconds is not the one applied when it matters.
   let healthyPodsServing = false;
-  const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => desiredObjects(agent, {
+  const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => buildObjects(agent, {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
     ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),

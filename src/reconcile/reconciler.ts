@@ -59,11 +59,12 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
     let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage, deps.io.readNode);
-    let p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
+    const opts = { invalidSpec: invalid, podPolicy: deps.podPolicy, healthyAfterSeconds: deps.healthyAfterSeconds };
+    let p = plan(observed, opts);
     // Names about to be created are read first: what is there and not ours is never overwritten.
     if (p.creates.length) {
       observed = await probeCreates(observed, p.creates, deps.io.read);
-      p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
+      p = plan(observed, opts);
     }
     const done = await act(agent, p, { ...deps, log });
     if (done.written) own.wrote(key, done.written.replaced, done.written.stored);

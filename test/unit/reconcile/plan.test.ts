@@ -56,7 +56,7 @@ describe('plan', () => {
     const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
     const revision = first.status!.revision!;
     const at = (t: number) => {
-      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
+      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), { healthyAfterSeconds: 10 });
       a = { ...a, status: p.status ?? a.status };
     };
     at(1);
@@ -75,7 +75,7 @@ describe('plan', () => {
     const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
     const revision = first.status!.revision!;
     const at = (t: number) => {
-      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
+      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), { healthyAfterSeconds: 10 });
       a = { ...a, status: p.status ?? a.status };
       return p;
     };
@@ -191,7 +191,7 @@ describe('plan', () => {
   });
 
   it('a schema problem the apiserver did not refuse becomes InvalidSpec, and nothing is applied', () => {
-    const p = plan(observed(agent('fwd').build()), ['spec.replicas: Too small: expected number to be >=0']);
+    const p = plan(observed(agent('fwd').build()), { invalidSpec: ['spec.replicas: Too small: expected number to be >=0'] });
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'InvalidSpec');
   });
@@ -214,7 +214,7 @@ describe('plan', () => {
     const first = plan(observed(a));
     const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
     const root = agent('fwd').port('http', 2020).generation(2).podTemplate({ securityContext: { pod: { runAsNonRoot: false, runAsUser: 0 } } }).build();
-    const held = plan(observed(root, { workload: deployment }), [], { level: 'restricted', allowedServiceAccounts: [] });
+    const held = plan(observed(root, { workload: deployment }), { podPolicy: { level: 'restricted', allowedServiceAccounts: [] } });
     assert.ok(!held.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(held.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
     // The same spec is within baseline, the default level: it rolls out.
@@ -224,6 +224,6 @@ describe('plan', () => {
   it('an Agent naming a ServiceAccount is refused unless the operator allows that ServiceAccount', () => {
     const a = agent('fwd').podTemplate({ serviceAccountName: 'deployer' }).build();
     assert.equal(plan(observed(a)).status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
-    assert.ok(plan(observed(a), [], { level: 'baseline', allowedServiceAccounts: ['default/deployer'] }).apply.some((o) => o.kind === 'Deployment'));
+    assert.ok(plan(observed(a), { podPolicy: { level: 'baseline', allowedServiceAccounts: ['default/deployer'] } }).apply.some((o) => o.kind === 'Deployment'));
   });
 });
