@@ -1,7 +1,7 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { Workload } from '../desired/workload.ts';
 import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
-import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
+import { desiredTemplate, objectsFrom, runningTemplate, type DesiredObjects } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
 import { revisionAnnotation, selectorString } from '../desired/labels.ts';
 import { detect, type ProbeThresholds } from '../health/detect.ts';
@@ -80,10 +80,10 @@ export interface PlanOptions {
   /** Seconds a revision must run healthy before it is the Rollback target. */
   healthyAfterSeconds?: number;
   /** The pure builder of the desired objects; tests count its calls through this. */
-  buildObjects?: typeof desiredObjects;
+  buildObjects?: typeof objectsFrom;
 }
 
-export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPolicy, healthyAfterSeconds, buildObjects = desiredObjects }: PlanOptions = {}): Plan {
+export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPolicy, healthyAfterSeconds, buildObjects = objectsFrom }: PlanOptions = {}): Plan {
   const { agent, now } = o;
   const revisions = pastRevisions(o);
   const spec = resolveSpec(agent.spec);
@@ -99,25 +99,20 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const specKey = podSpecKey(agent.spec);
   const carried = carryAcrossGenerations(previous?.recovery, generation, specKey);
   const prevRecovery = carried?.generation === generation ? carried : undefined;
-  // Known once the failures are read; the first build's minReadySeconds is not the one applied when it matters.
-  let healthyPodsServing = false;
-  const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => buildObjects(agent, {
+  const inputs = {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
-    ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
-    ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, revisions)),
-    holdForDependencies,
-    healthyPodsServing,
-  });
-  let desired = build(prevRecovery);
+  };
+  // Decide on the template in force: the revision the decision speaks of carries the memory limit applied so far.
+  const current = desiredTemplate(agent, { ...inputs, ...memoryOverride(prevRecovery) });
   const configErrors: ConfigLayerError[] = [];
   const problems = [...invalidSpec];
-  if (!desired.ok) {
-    switch (desired.reason) {
-      case 'InvalidConfig': configErrors.push({ layer: -1, problem: desired.message }); break;
+  if (!current.ok) {
+    switch (current.reason) {
+      case 'InvalidConfig': configErrors.push({ layer: -1, problem: current.message }); break;
       case 'ConfigMapNotFound': break; // reported through references.missing
-      case 'InvalidSpec': problems.push(desired.message); break;
-      default: assertNever(desired.reason);
+      case 'InvalidSpec': problems.push(current.message); break;
+      default: assertNever(current.reason);
     }
   }
 
@@ -126,7 +121,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   // Read once, for the recovery decision and the status alike.
   const rollout = readRollout(o.workload, desiredCount);
   const podsReadySince = readySince(o.pods);
-  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
+  const revision = current.ok ? current.revision : (previous?.revision ?? '');
   const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
@@ -160,20 +155,22 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
-  healthyPodsServing = desired.ok && healthyPodsOfOtherRevisions(o.pods, desired.appliedRevision, failures);
-  const raiseWaits = healthyPodsServing && rec.memoryLimit !== undefined;
-  if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo || raiseWaits)) desired = build(rec);
+  const healthyPodsServing = current.ok && healthyPodsOfOtherRevisions(o.pods, runningTemplate(current, rollbackOverride(prevRecovery, revisions)).appliedRevision, failures);
+  // Decided: the template with the memory limit the decision leaves in force, run as the rollback says.
+  const next = current.ok && rec.memoryLimit !== prevRecovery?.memoryLimit ? desiredTemplate(agent, { ...inputs, ...memoryOverride(rec) }) : current;
+  const rollbackTo = rollbackOverride(rec, revisions);
+  const running = next.ok ? runningTemplate(next, rollbackTo) : undefined;
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
-  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.workload.spec?.template ?? {}, spec.mode) : [];
+  const refused = running ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', running.template, spec.mode) : [];
 
   // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
   const secretDrift = rec.rolledBackTo === undefined ? undefined
-    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, revisions).podTemplateOverride, o.references.digests, o.references.missing));
+    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackTo, o.references.digests, o.references.missing));
   // A missing reference, an invalid spec or a refused pod holds the rollout (planObjects).
   const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
   // The config reaches running pods (reload InPlace/HTTP) only when this reconcile applies the spec's ConfigMap.
-  const reload = !unmanaged && !holdRollout && desired.ok && desired.config && desired.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
-    ? planConfigReload({ pods: o.pods, config: desired.config, previous, generation, now })
+  const reload = !unmanaged && !holdRollout && next.ok && next.config && next.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
+    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now })
     : undefined;
   const status = withConfigReload(computeStatus({
     now,
@@ -197,7 +194,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     configErrors,
     invalidSpec: problems,
     ...(refused.length ? { podPolicyViolation: podPolicyMessage(refused) } : {}),
-    probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
+    probesMissing: next.ok && next.warnings.some((w) => w.reason === 'ProbesMissing'),
     ...(secretDrift ? { rollbackSecretChanges: secretDrift } : {}),
     unmanaged,
     spec: agent.spec,
@@ -213,18 +210,19 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     // Only a hand edit is reverted: re-applying the template the Deployment
     // still runs would only rewrite our hash annotation, and any annotation
     // change bumps a Deployment's generation.
-    const heldObjects = held && desired.ok && !runsTemplate(o.workload, held) ? build(rec, held) : undefined;
+    const heldRunning = held && next.ok && !runsTemplate(o.workload, held) ? runningTemplate(next, held) : undefined;
     // The template held to passes the pod policy too (the policy may have tightened since it was applied).
-    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.workload.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
-    const objects = keep ?? desired;
-    if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
+    const keep = heldRunning && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldRunning.template, spec.mode).length === 0 ? heldRunning : undefined;
+    // Built once, from what was decided.
+    const objects = next.ok && running ? buildObjects(next, keep ?? running, { holdForDependencies, healthyPodsServing }) : undefined;
+    if (objects) planObjects(out, objects, o, holdRollout, keep !== undefined);
     const restart = podToDelete(decision.action);
     const pod = restart === undefined ? undefined : o.pods.find((p) => p.metadata?.name === restart);
     if (pod?.metadata?.uid) out.deletePod = { name: restart!, uid: pod.metadata.uid };
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
     if (reload?.restart && !out.deletePod) out.deletePod = { name: reload.restart.name, uid: reload.restart.uid };
-    const applied = objects.ok ? objects.appliedRevision : undefined;
+    const applied = objects?.appliedRevision;
     const stuck = !out.deletePod && !holdRollout && applied !== undefined
       ? stuckOrderedPod({ kind: o.workload?.kind, pods: o.pods, appliedRevision: applied, failures })
       : undefined;
@@ -249,7 +247,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
-  const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, o.pods, now, healthyAfterSeconds);
+  const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, podsReadySince, now, healthyAfterSeconds);
   const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
@@ -353,10 +351,14 @@ function revisionsOf(revisions: readonly PastRevision[]): string[] {
   return [...new Set(revisions.map((r) => r.template.metadata?.annotations?.[revisionAnnotation]).filter((r): r is string => !!r))];
 }
 
-function rollbackOverride(rec: RecoveryStatus | undefined, revisions: readonly PastRevision[]): { podTemplateOverride?: V1PodTemplateSpec } {
-  if (rec?.rolledBackTo === undefined) return {};
-  const past = revisions.find((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo);
-  return past ? { podTemplateOverride: past.template } : {};
+/** The template of the revision rolled back to, while the workload still keeps it. */
+function rollbackOverride(rec: RecoveryStatus | undefined, revisions: readonly PastRevision[]): V1PodTemplateSpec | undefined {
+  if (rec?.rolledBackTo === undefined) return undefined;
+  return revisions.find((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo)?.template;
+}
+
+function memoryOverride(rec: RecoveryStatus | undefined): { memoryLimitOverride?: string } {
+  return rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {};
 }
 
 function thresholds(p: { periodSeconds: number; failureThreshold: number; initialDelaySeconds: number }): ProbeThresholds {
