@@ -96,12 +96,10 @@ function dropPath(node: unknown, path: readonly PropertyKey[]): unknown {
   if (node === null || typeof node !== 'object') return node;
   const [head, ...rest] = path;
   if (head === undefined) return node;
-  const copy: Record<PropertyKey, unknown> = Array.isArray(node) ? [...node] as unknown as Record<PropertyKey, unknown> : { ...node };
-  if (rest.length === 0) {
-    if (Array.isArray(copy)) copy[head] = {};
-    else delete copy[head];
-  } else {
-    copy[head] = dropPath(copy[head], rest);
-  }
+  const copy: object = Array.isArray(node) ? [...node] : { ...node };
+  // An array keeps its length: the element becomes an empty object, which the InvalidSpec condition already names.
+  if (rest.length > 0) Reflect.set(copy, head, dropPath(Reflect.get(copy, head), rest));
+  else if (Array.isArray(copy)) Reflect.set(copy, head, {});
+  else Reflect.deleteProperty(copy, head);
   return copy;
 }
