@@ -17,7 +17,14 @@ import type { PastRevision } from './revisions.ts';
 export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string; uid?: string }
 
 /** The writes of objects in a Plan (plan.ts). */
-export interface Writes { apply: ApplyObject[]; creates: ApplyObject[]; remove: OwnedRef[] }
+export interface Writes {
+  /** Owned objects whose live state differs from the desired one. */
+  apply: ApplyObject[];
+  /** The objects in `apply` no cache shows: the name is read before they are created (gather.ts probeCreates). */
+  creates: ApplyObject[];
+  /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
+  remove: OwnedRef[];
+}
 
 /**
  * Objects to write. A missing reference, an invalid spec or a pod the pod

@@ -8,7 +8,6 @@ import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { detectReplicaFailures } from '../health/replica-failure.ts';
-import type { ApplyObject } from '../desired/desired-hash.ts';
 import { assertNever } from '../lib/assert-never.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
@@ -24,7 +23,7 @@ import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import { progressWriteDue } from '../status/progress-writes.ts';
 import type { Observed } from './gather.ts';
-import { heldTemplate, planObjects, type OwnedRef } from './plan-objects.ts';
+import { heldTemplate, planObjects, type Writes } from './plan-objects.ts';
 import { podDelete, type PodDelete } from './plan-deletes.ts';
 import { usageVerdicts } from '../status/usage-conditions.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
@@ -36,16 +35,11 @@ import { planConfigReload, withConfigReload, type PodToTell, type ReloadCall } f
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
 // Plan with nothing in it (docs/architecture.md, "Zero writes when converged").
+// It decides before it builds: the recovery decision reads only the observed
+// state and the template and revision in force, and the objects are built once,
+// from what was decided (docs/architecture.md, "Decide, then build").
 
-export type { OwnedRef } from './plan-objects.ts';
-
-export interface Plan {
-  /** Owned objects whose live state differs from the desired one. */
-  apply: ApplyObject[];
-  /** The objects in `apply` no cache shows: the name is read before they are created (gather.ts probeCreates). */
-  creates: ApplyObject[];
-  /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
-  remove: OwnedRef[];
+export interface Plan extends Writes {
   /** A failing pod to delete (RestartPod), guarded by uid; force (grace 0): a StatefulSet pod of a gone node (releaseStatefulPods). */
   deletePod?: PodDelete;
   /** reload InPlace/HTTP: pods to annotate with the config they now have (after the ConfigMap apply). */
