@@ -1,6 +1,6 @@
 import type {
   V1Affinity, V1Container, V1EnvFromSource, V1EnvVar, V1ObjectMeta, V1PodSpec, V1PodTemplateSpec,
-  V1Toleration, V1TopologySpreadConstraint, V1Volume, V1VolumeMount,
+  V1Toleration, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import { parseQuantity } from '../lib/quantity.ts';
@@ -80,7 +80,7 @@ export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateO
   const tolerations: V1Toleration[] = podTolerations(spec);
   if (tolerations.length) pod.tolerations = tolerations;
   if (pt.affinity) pod.affinity = pt.affinity as V1Affinity;
-  if (pt.topologySpreadConstraints?.length) pod.topologySpreadConstraints = pt.topologySpreadConstraints as unknown as V1TopologySpreadConstraint[];
+  if (pt.topologySpreadConstraints?.length) pod.topologySpreadConstraints = pt.topologySpreadConstraints;
   if (pt.priorityClassName) pod.priorityClassName = pt.priorityClassName;
 
   const metadata: V1ObjectMeta = { labels: podLabels(owner.name, pt.labels) };

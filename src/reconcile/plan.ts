@@ -1,26 +1,20 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { Workload } from '../desired/workload.ts';
 import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
-import { desiredObjects, type DesiredObjects, type DesiredResult } from '../desired/index.ts';
+import { desiredTemplate, objectsFrom, runningTemplate } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
 import { revisionAnnotation, selectorString } from '../desired/labels.ts';
-import { detect, type ProbeThresholds } from '../health/detect.ts';
+import { detect, type Detection, type ProbeThresholds } from '../health/detect.ts';
 import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
 import { detectReplicaFailures } from '../health/replica-failure.ts';
-import type { ApplyObject } from '../desired/desired-hash.ts';
-import { needsApply } from './needs-apply.ts';
 import { assertNever } from '../lib/assert-never.ts';
-import { canonicalJson } from '../lib/canonical-json.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
 import type { AgentEvent } from '../api/reasons.ts';
 import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
-import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
-import { statefulPodToRelease } from '../recovery/release-stateful-pod.ts';
 import { nodeLostFailures, withNodeLost } from '../health/node-lost.ts';
 import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { healthyPodsOfOtherRevisions, readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
@@ -29,9 +23,10 @@ import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import { progressWriteDue } from '../status/progress-writes.ts';
 import type { Observed } from './gather.ts';
+import { heldTemplate, planObjects, type Writes } from './plan-objects.ts';
+import { podDelete, type PodDelete } from './plan-deletes.ts';
 import { usageVerdicts } from '../status/usage-conditions.ts';
 import { carryAcrossGenerations, podSpecKey } from './pod-spec-key.ts';
-import { configMapsToDelete } from './config-gc.ts';
 import { secretChangesSince, secretChangesText } from '../desired/secret-digests.ts';
 import { readManualRequests } from '../recovery/manual.ts';
 import { pastRevisions, type PastRevision } from './revisions.ts';
@@ -40,18 +35,13 @@ import { planConfigReload, withConfigReload, type PodToTell, type ReloadCall } f
 // Decide, purely: what one reconcile writes, given what gather observed.
 // The same Observed always gives the same Plan, and a converged Agent gives a
 // Plan with nothing in it (docs/architecture.md, "Zero writes when converged").
+// It decides before it builds: the recovery decision reads only the observed
+// state and the template and revision in force, and the objects are built once,
+// from what was decided (docs/architecture.md, "Decide, then build").
 
-export interface OwnedRef { apiVersion: string; kind: string; name: string; namespace: string; uid?: string }
-
-export interface Plan {
-  /** Owned objects whose live state differs from the desired one. */
-  apply: ApplyObject[];
-  /** The objects in `apply` no cache shows: the name is read before they are created (gather.ts probeCreates). */
-  creates: ApplyObject[];
-  /** Owned objects the spec no longer asks for (a Service after ports were removed, a PDB at one replica). */
-  remove: OwnedRef[];
+export interface Plan extends Writes {
   /** A failing pod to delete (RestartPod), guarded by uid; force (grace 0): a StatefulSet pod of a gone node (releaseStatefulPods). */
-  deletePod?: { name: string; uid: string; force?: boolean };
+  deletePod?: PodDelete;
   /** reload InPlace/HTTP: pods to annotate with the config they now have (after the ConfigMap apply). */
   tellPods?: PodToTell[];
   /** reload HTTP: reload endpoints to call, each outcome recorded on its pod. */
@@ -73,7 +63,17 @@ export interface Plan {
 /** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
 export const unsettledRequeueMs = 15_000;
 
-export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy: PodPolicy = defaultPodPolicy, healthyAfterSeconds?: number): Plan {
+export interface PlanOptions {
+  /** What the schema refused in an Agent the apiserver stored anyway (reconciler.ts): InvalidSpec, and the rollout held. */
+  invalidSpec?: readonly string[];
+  podPolicy?: PodPolicy;
+  /** Seconds a revision must run healthy before it is the Rollback target. */
+  healthyAfterSeconds?: number;
+  /** The pure builder of the desired objects; tests count its calls through this. */
+  buildObjects?: typeof objectsFrom;
+}
+
+export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPolicy, healthyAfterSeconds, buildObjects = objectsFrom }: PlanOptions = {}): Plan {
   const { agent, now } = o;
   const revisions = pastRevisions(o);
   const spec = resolveSpec(agent.spec);
@@ -89,25 +89,20 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const specKey = podSpecKey(agent.spec);
   const carried = carryAcrossGenerations(previous?.recovery, generation, specKey);
   const prevRecovery = carried?.generation === generation ? carried : undefined;
-  // Known once the failures are read; the first build's minReadySeconds is not the one applied when it matters.
-  let healthyPodsServing = false;
-  const build = (rec: RecoveryStatus | undefined, held?: V1PodTemplateSpec): DesiredResult => desiredObjects(agent, {
+  const inputs = {
     referenceDigests: o.references.digests,
     configLayers: (agent.spec.config?.layers ?? []).map((l) => l.configMap ? o.references.configMapTexts[`${l.configMap.name}/${l.configMap.key}`] : undefined),
-    ...(rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {}),
-    ...(held ? { podTemplateOverride: held } : rollbackOverride(rec, revisions)),
-    holdForDependencies,
-    healthyPodsServing,
-  });
-  let desired = build(prevRecovery);
+  };
+  // Decide on the template in force: the revision the decision speaks of carries the memory limit applied so far.
+  const current = desiredTemplate(agent, { ...inputs, ...memoryOverride(prevRecovery) });
   const configErrors: ConfigLayerError[] = [];
   const problems = [...invalidSpec];
-  if (!desired.ok) {
-    switch (desired.reason) {
-      case 'InvalidConfig': configErrors.push({ layer: -1, problem: desired.message }); break;
+  if (!current.ok) {
+    switch (current.reason) {
+      case 'InvalidConfig': configErrors.push({ layer: -1, problem: current.message }); break;
       case 'ConfigMapNotFound': break; // reported through references.missing
-      case 'InvalidSpec': problems.push(desired.message); break;
-      default: assertNever(desired.reason);
+      case 'InvalidSpec': problems.push(current.message); break;
+      default: assertNever(current.reason);
     }
   }
 
@@ -116,21 +111,8 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   // Read once, for the recovery decision and the status alike.
   const rollout = readRollout(o.workload, desiredCount);
   const podsReadySince = readySince(o.pods);
-  const revision = desired.ok ? desired.revision : (previous?.revision ?? '');
-  const detection = detect({
-    pods: o.pods,
-    ...(o.pvc ? { pvc: o.pvc } : {}),
-    ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
-    // Only the user's startup window: the default one is liveness's safety net (see DetectInput.startup).
-    ...(spec.health.startup && agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
-    // the default startup probe still holds readiness back until its first pass
-    ...(spec.health.startup && !agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
-    livenessKills: o.livenessKills ?? [],
-    ...(o.lastWords ? { lastWords: { revision, byKey: o.lastWords } } : {}),
-    now,
-  });
-  // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
-  const failures = [...detectReplicaFailures(o.replicaSets, prevRecovery?.memoryLimit), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? [], o.workload?.kind))];
+  const revision = current.ok ? current.revision : (previous?.revision ?? '');
+  const { detection, failures } = observeFailures(o, spec, revision, prevRecovery?.memoryLimit);
   const usage = o.usage ? usageVerdicts(o.usage, previous?.conditions, spec.recovery) : undefined;
   const decision = holdRefusedRaise(decide({
     policy: spec.recovery,
@@ -150,20 +132,22 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     memoryNearLimit: usage?.memory.state === 'warn' ? usage.memory.finding : undefined,
   }), failures, now);
   const rec = { ...decision.recovery, generation, specHash: specKey };
-  healthyPodsServing = desired.ok && healthyPodsOfOtherRevisions(o.pods, desired.appliedRevision, failures);
-  const raiseWaits = healthyPodsServing && rec.memoryLimit !== undefined;
-  if (desired.ok && (rec.memoryLimit !== prevRecovery?.memoryLimit || rec.rolledBackTo !== prevRecovery?.rolledBackTo || raiseWaits)) desired = build(rec);
+  const healthyPodsServing = current.ok && healthyPodsOfOtherRevisions(o.pods, runningTemplate(current, rollbackOverride(prevRecovery, revisions)).appliedRevision, failures);
+  // Decided: the template with the memory limit the decision leaves in force, run as the rollback says.
+  const next = current.ok && rec.memoryLimit !== prevRecovery?.memoryLimit ? desiredTemplate(agent, { ...inputs, ...memoryOverride(rec) }) : current;
+  const rollbackTo = rollbackOverride(rec, revisions);
+  const running = next.ok ? runningTemplate(next, rollbackTo) : undefined;
   // Checked on the template that would be applied (a rollback target too): a pod the policy refuses is never written.
-  const refused = desired.ok ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', desired.workload.spec?.template ?? {}, spec.mode) : [];
+  const refused = running ? podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', running.template, spec.mode) : [];
 
   // A rollback restores the template and config, not the Secrets the pods read: say which changed since.
   const secretDrift = rec.rolledBackTo === undefined ? undefined
-    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackOverride(rec, revisions).podTemplateOverride, o.references.digests, o.references.missing));
+    : secretChangesText(rec.rolledBackTo, secretChangesSince(rollbackTo, o.references.digests, o.references.missing));
   // A missing reference, an invalid spec or a refused pod holds the rollout (planObjects).
   const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
   // The config reaches running pods (reload InPlace/HTTP) only when this reconcile applies the spec's ConfigMap.
-  const reload = !unmanaged && !holdRollout && desired.ok && desired.config && desired.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
-    ? planConfigReload({ pods: o.pods, config: desired.config, previous, generation, now })
+  const reload = !unmanaged && !holdRollout && next.ok && next.config && next.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
+    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now })
     : undefined;
   const status = withConfigReload(computeStatus({
     now,
@@ -187,7 +171,7 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
     configErrors,
     invalidSpec: problems,
     ...(refused.length ? { podPolicyViolation: podPolicyMessage(refused) } : {}),
-    probesMissing: desired.ok && desired.warnings.some((w) => w.reason === 'ProbesMissing'),
+    probesMissing: next.ok && next.warnings.some((w) => w.reason === 'ProbesMissing'),
     ...(secretDrift ? { rollbackSecretChanges: secretDrift } : {}),
     unmanaged,
     spec: agent.spec,
@@ -199,36 +183,15 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? [])];
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, held: holdRollout || holdForDependencies, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
-    const held = holdRollout ? lastAppliedTemplate(o.workload, revisions) : undefined;
-    // Only a hand edit is reverted: re-applying the template the Deployment
-    // still runs would only rewrite our hash annotation, and any annotation
-    // change bumps a Deployment's generation.
-    const heldObjects = held && desired.ok && !runsTemplate(o.workload, held) ? build(rec, held) : undefined;
-    // The template held to passes the pod policy too (the policy may have tightened since it was applied).
-    const keep = heldObjects?.ok && podPolicyProblems(podPolicy, agent.metadata.namespace ?? '', heldObjects.workload.spec?.template ?? {}, spec.mode).length === 0 ? heldObjects : undefined;
-    const objects = keep ?? desired;
-    if (objects.ok) planObjects(out, objects, o, holdRollout, keep !== undefined);
-    const restart = podToDelete(decision.action);
-    const pod = restart === undefined ? undefined : o.pods.find((p) => p.metadata?.name === restart);
-    if (pod?.metadata?.uid) out.deletePod = { name: restart!, uid: pod.metadata.uid };
+    const keep = holdRollout && next.ok ? heldTemplate(o, revisions, next, podPolicy) : undefined;
+    // Built once, from what was decided.
+    const objects = next.ok && running ? buildObjects(next, keep ?? running, { holdForDependencies, healthyPodsServing }) : undefined;
+    if (objects) planObjects(out, objects, o, revisions, holdRollout, keep !== undefined);
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
-    if (reload?.restart && !out.deletePod) out.deletePod = { name: reload.restart.name, uid: reload.restart.uid };
-    const applied = objects.ok ? objects.appliedRevision : undefined;
-    const stuck = !out.deletePod && !holdRollout && applied !== undefined
-      ? stuckOrderedPod({ kind: o.workload?.kind, pods: o.pods, appliedRevision: applied, failures })
-      : undefined;
-    if (stuck) {
-      out.deletePod = { name: stuck.name, uid: stuck.uid };
-      out.events.push({ type: 'Warning', reason: 'StuckPodDeleted', message: `deleted pod ${stuck.name}: it runs revision ${stuck.revision}, never became Ready and blocked the StatefulSet's ordered rollout of revision ${applied}; it comes back at that revision` });
-    }
-    const release = out.deletePod ? undefined : statefulPodToRelease({
-      kind: o.workload?.kind, policy: spec.failover.releaseStatefulPods, nodeGoneSeconds: spec.failover.nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now,
-    });
-    if (release) {
-      out.deletePod = { name: release.name, uid: release.uid, force: true };
-      out.events.push({ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${spec.failover.nodeGoneSeconds}, releaseStatefulPods: ForceDelete); the StatefulSet recreates it on another node. Should ${release.node} still run the old pod, two copies run until it stops` });
-    }
+    const deletes = podDelete(o, { action: decision.action, reloadRestart: reload?.restart, holdRollout, appliedRevision: objects?.appliedRevision, failures, failover: spec.failover });
+    if (deletes.deletePod) out.deletePod = deletes.deletePod;
+    out.events.push(...deletes.events);
   }
   // A rollout's progress counters alone wait a little for the write that follows (status/progress-writes.ts).
   const progressDue = statusChanged(previous, blocked) ? progressWriteDue(previous, blocked, now) : undefined;
@@ -239,63 +202,10 @@ export function plan(o: Observed, invalidSpec: readonly string[] = [], podPolicy
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
-  const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, o.pods, now, healthyAfterSeconds);
+  const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, podsReadySince, now, healthyAfterSeconds);
   const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
-}
-
-/**
- * Objects to write. A missing reference, an invalid spec or a pod the pod
- * policy refuses holds the workload's pod template at the one last applied
- * (docs/architecture.md, "A missing reference holds, never breaks": the running
- * revision stays, and a hand edit meanwhile is reverted) and its ConfigMap as
- * it is; the rest still converge.
- */
-function planObjects(out: Plan, d: DesiredObjects, o: Observed, holdRollout: boolean, templateHeld: boolean): void {
-  const ns = o.agent.metadata.namespace ?? '';
-  const conflicting = new Set((o.conflicts ?? []).map((c) => c.kind));
-  const want = (desired: ApplyObject | undefined, live: unknown) => {
-    if (!desired || conflicting.has(desired.kind) || !needsApply(desired, live)) return;
-    out.apply.push(desired);
-    if (live === undefined) out.creates.push(desired);
-  };
-  // Pods mount the ConfigMap and the claim by name: with someone else's under
-  // that name, the Deployment would run on their data, so it waits too.
-  if (!holdRollout) want(d.configMap as ApplyObject | undefined, o.configMaps?.find((cm) => cm.metadata?.name === d.configMap?.metadata.name));
-  if ((!holdRollout || templateHeld) && !conflicting.has('ConfigMap') && !conflicting.has('PersistentVolumeClaim')) {
-    want(d.workload as ApplyObject, o.workload);
-  }
-  // clusterIP is immutable: a switch between ClusterIP and Headless deletes the
-  // Service, and the reconcile that follows the delete event creates the new one.
-  const headless = (svc: { spec?: { clusterIP?: string } } | undefined) => svc?.spec?.clusterIP === 'None';
-  if (d.service && o.service?.metadata?.name && headless(d.service) !== headless(o.service)) {
-    out.remove.push({ apiVersion: 'v1', kind: 'Service', name: o.service.metadata.name, namespace: ns });
-  } else {
-    want(d.service as ApplyObject | undefined, o.service);
-  }
-  want(d.pvc as ApplyObject | undefined, o.pvc);
-  want(d.pdb as ApplyObject | undefined, o.pdb);
-  // The live objects are this Agent's (gather drops the rest), so removing them is safe.
-  const gone = (live: { metadata?: { name?: string } } | undefined, desired: unknown, apiVersion: string, kind: string) => {
-    if (live?.metadata?.name && desired === undefined) out.remove.push({ apiVersion, kind, name: live.metadata.name, namespace: ns });
-  };
-  gone(o.service, d.service, 'v1', 'Service');
-  gone(o.pdb, d.pdb, 'policy/v1', 'PodDisruptionBudget');
-  // Held: what the held template mounts is kept by its ReplicaSet anyway, but nothing is collected until the hold ends.
-  if (!holdRollout) {
-    const drop = configMapsToDelete({ owned: o.configMaps ?? [], revisions: pastRevisions(o).map((r) => r.template), pods: o.pods, workload: o.workload, desired: d.configMap?.metadata.name });
-    for (const cm of drop) out.remove.push({ apiVersion: 'v1', kind: 'ConfigMap', name: cm.name, namespace: ns, ...(cm.uid ? { uid: cm.uid } : {}) });
-  }
-}
-
-/** The pod an action deletes: only RestartPod's; the others are carried by the objects built (a memory limit, a rollback template) or are nothing to do. */
-function podToDelete(action: Action): string | undefined {
-  switch (action.type) {
-    case 'RestartPod': return action.pod;
-    case 'None': case 'IncreaseMemory': case 'Rollback': case 'Hold': return undefined;
-    default: return assertNever(action);
-  }
 }
 
 /**
@@ -311,42 +221,39 @@ function replacingPods(r: Rollout, desired: number): boolean {
   return !allUpdated;
 }
 
-/**
- * The pod template the operator last applied, for a held rollout. The
- * Deployment itself may carry a hand edit by now (`kubectl set image`), which
- * keeps our revision annotation; but that annotation first reached the
- * cluster through our own apply, so the oldest ReplicaSet that carries it
- * holds our template. None yet (the controller has not made it): nothing to hold to.
- */
-function lastAppliedTemplate(deployment: Workload | undefined, revisions: readonly PastRevision[]): V1PodTemplateSpec | undefined {
-  const rev = deployment?.spec?.template?.metadata?.annotations?.[revisionAnnotation];
-  if (rev === undefined) return undefined;
-  // Within one second (creationTimestamp's resolution) the controller's own counter orders them.
-  const oldest = revisions
-    .filter((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rev)
-    .sort((a, b) => a.created - b.created || a.number - b.number)[0];
-  return oldest?.template;
-}
-
-/** The Deployment's template is the ReplicaSet's, but for the label the Deployment controller adds to its copy. */
-function runsTemplate(deployment: Workload | undefined, template: V1PodTemplateSpec): boolean {
-  const current = deployment?.spec?.template;
-  if (!current) return false;
-  const { 'pod-template-hash': _, ...labels } = template.metadata?.labels ?? {};
-  const copy = { ...template, metadata: { ...template.metadata, labels } };
-  const normal = (t: V1PodTemplateSpec) => canonicalJson({ ...t, metadata: { ...t.metadata, labels: t.metadata?.labels ?? {} } });
-  return normal(current) === normal(copy);
-}
-
 /** Revisions the workload still keeps a template of (ReplicaSets or ControllerRevisions). */
 function revisionsOf(revisions: readonly PastRevision[]): string[] {
   return [...new Set(revisions.map((r) => r.template.metadata?.annotations?.[revisionAnnotation]).filter((r): r is string => !!r))];
 }
 
-function rollbackOverride(rec: RecoveryStatus | undefined, revisions: readonly PastRevision[]): { podTemplateOverride?: V1PodTemplateSpec } {
-  if (rec?.rolledBackTo === undefined) return {};
-  const past = revisions.find((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo);
-  return past ? { podTemplateOverride: past.template } : {};
+/** The template of the revision rolled back to, while the workload still keeps it. */
+function rollbackOverride(rec: RecoveryStatus | undefined, revisions: readonly PastRevision[]): V1PodTemplateSpec | undefined {
+  if (rec?.rolledBackTo === undefined) return undefined;
+  return revisions.find((r) => r.template.metadata?.annotations?.[revisionAnnotation] === rec.rolledBackTo)?.template;
+}
+
+function memoryOverride(rec: RecoveryStatus | undefined): { memoryLimitOverride?: string } {
+  return rec?.memoryLimit !== undefined ? { memoryLimitOverride: rec.memoryLimit } : {};
+}
+
+/** What is failing, from the pods, the claim, the ReplicaSets and the nodes (src/health). */
+function observeFailures(o: Observed, spec: ResolvedSpec, revision: string, memoryLimitInForce: string | undefined): { detection: Detection; failures: Failure[] } {
+  const now = o.now;
+  const detection = detect({
+    pods: o.pods,
+    ...(o.pvc ? { pvc: o.pvc } : {}),
+    ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
+    // Only the user's startup window: the default one is liveness's safety net (see DetectInput.startup).
+    ...(spec.health.startup && o.agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    // the default startup probe still holds readiness back until its first pass
+    ...(spec.health.startup && !o.agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
+    livenessKills: o.livenessKills ?? [],
+    ...(o.lastWords ? { lastWords: { revision, byKey: o.lastWords } } : {}),
+    now,
+  });
+  // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
+  const failures = [...detectReplicaFailures(o.replicaSets, memoryLimitInForce), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? [], o.workload?.kind))];
+  return { detection, failures };
 }
 
 function thresholds(p: { periodSeconds: number; failureThreshold: number; initialDelaySeconds: number }): ProbeThresholds {

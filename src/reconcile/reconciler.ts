@@ -59,11 +59,12 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
     let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage, deps.io.readNode);
-    let p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
+    const opts = { invalidSpec: invalid, podPolicy: deps.podPolicy, healthyAfterSeconds: deps.healthyAfterSeconds };
+    let p = plan(observed, opts);
     // Names about to be created are read first: what is there and not ours is never overwritten.
     if (p.creates.length) {
       observed = await probeCreates(observed, p.creates, deps.io.read);
-      p = plan(observed, invalid, deps.podPolicy, deps.healthyAfterSeconds);
+      p = plan(observed, opts);
     }
     const done = await act(agent, p, { ...deps, log });
     if (done.written) own.wrote(key, done.written.replaced, done.written.stored);
@@ -95,12 +96,10 @@ function dropPath(node: unknown, path: readonly PropertyKey[]): unknown {
   if (node === null || typeof node !== 'object') return node;
   const [head, ...rest] = path;
   if (head === undefined) return node;
-  const copy: Record<PropertyKey, unknown> = Array.isArray(node) ? [...node] as unknown as Record<PropertyKey, unknown> : { ...node };
-  if (rest.length === 0) {
-    if (Array.isArray(copy)) copy[head] = {};
-    else delete copy[head];
-  } else {
-    copy[head] = dropPath(copy[head], rest);
-  }
+  const copy: object = Array.isArray(node) ? [...node] : { ...node };
+  // An array keeps its length: the element becomes an empty object, which the InvalidSpec condition already names.
+  if (rest.length > 0) Reflect.set(copy, head, dropPath(Reflect.get(copy, head), rest));
+  else if (Array.isArray(copy)) Reflect.set(copy, head, {});
+  else Reflect.deleteProperty(copy, head);
   return copy;
 }

@@ -283,9 +283,9 @@ function healthyStretchStart(rec: RecoveryStatus | undefined, podsReadySince: st
  * then. Left to the periodic requeue (15 s) it came up to 15 s late, and a
  * bad release in that gap had no revision to roll back to (make chaos).
  */
-export function healthyRevisionDueInMs(status: AgentStatus, pods: readonly V1Pod[], now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
+export function healthyRevisionDueInMs(status: AgentStatus, podsReadySince: string | undefined, now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
   if (status.revision === undefined || status.lastHealthyRevision === status.revision) return undefined;
-  const since = healthyStretchStart(status.recovery, readySince(pods));
+  const since = healthyStretchStart(status.recovery, podsReadySince);
   const due = since === undefined ? undefined : since + healthyAfterSeconds * 1000 - now.getTime();
   return due !== undefined && due > 0 ? due : undefined;
 }

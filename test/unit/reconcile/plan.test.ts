@@ -4,12 +4,12 @@ import type { V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
 import type { ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
+import type { Observed } from '../../../src/reconcile/gather.ts';
 import { plan, type Plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';
 
 const later = (s: number) => new Date(t0.getTime() + s * 1000);
-
 
 /** What the apiserver holds after our apply: the object (with its hash) and a status saying it rolled out. */
 function stored(d: ApplyObject, replicas: number): V1Deployment {
@@ -40,6 +40,35 @@ function readyPod(name: string, revision: string): V1Pod {
 }
 
 const kinds = (p: Plan) => p.apply.map((o) => o.kind).sort();
+/** gather's view when Secret creds has no key token. */
+const tokenMissing = (optional: boolean): Partial<Observed> => ({ references: { digests: {}, missing: [{ kind: 'Secret', name: 'creds', key: 'token', optional }], configMapTexts: {} } });
+/** gather's view while the Agent fwd this one depends on is not Ready. */
+const fwdNotReady: Partial<Observed> = { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } };
+
+/**
+ * `a` after its first plan was applied and rolled out: the stored Deployment
+ * and Service, one Ready pod at the revision, and the world at `now` with the
+ * Agent as its status stands (`a` is kept up to date through `advance`).
+ */
+function rolledOut(initial: Agent, healthyAfterSeconds?: number) {
+  let a = initial;
+  const first = plan(observed(a));
+  const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
+  const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
+  const revision = first.status!.revision!;
+  const world = (now: Date) => observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now });
+  return {
+    revision,
+    get agent() { return a; },
+    world,
+    /** One reconcile at t seconds; its status becomes the Agent's. */
+    advance(t: number): Plan {
+      const p = plan(world(later(t)), healthyAfterSeconds === undefined ? {} : { healthyAfterSeconds });
+      a = { ...a, status: p.status ?? a.status };
+      return p;
+    },
+  };
+}
 
 describe('plan', () => {
   it('a new Agent gets its Deployment and Service applied and a first status', () => {
@@ -50,59 +79,33 @@ describe('plan', () => {
   });
 
   it('records the revision healthy after the operator\'s healthy-after setting, not before', () => {
-    let a = agent('fwd').port('http', 2020).build();
-    const first = plan(observed(a));
-    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
-    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
-    const revision = first.status!.revision!;
-    const at = (t: number) => {
-      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
-      a = { ...a, status: p.status ?? a.status };
-    };
-    at(1);
-    at(5);
-    assert.equal(a.status?.lastHealthyRevision, undefined, 'not yet after 5 s of 10');
-    at(12);
-    assert.equal(a.status?.lastHealthyRevision, revision);
+    const w = rolledOut(agent('fwd').port('http', 2020).build(), 10);
+    w.advance(1);
+    w.advance(5);
+    assert.equal(w.agent.status?.lastHealthyRevision, undefined, 'not yet after 5 s of 10');
+    w.advance(12);
+    assert.equal(w.agent.status?.lastHealthyRevision, w.revision);
   });
 
   it('reconciles again the moment the revision has been healthy for healthy-after, not on the next periodic requeue', () => {
     // make chaos (issue 12): recorded up to 15 s late (the unsettled requeue), a bad release right after
     // the warm-up found no lastHealthyRevision and was restarted instead of rolled back
-    let a = agent('fwd').port('http', 2020).build();
-    const first = plan(observed(a));
-    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
-    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
-    const revision = first.status!.revision!;
-    const at = (t: number) => {
-      const p = plan(observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now: later(t) }), [], undefined, 10);
-      a = { ...a, status: p.status ?? a.status };
-      return p;
-    };
-    at(1);
-    assert.equal(at(5).requeueAfterMs, 6000, 'seen healthy from 1 s: recorded at 11 s');
-    assert.equal(at(11).status?.lastHealthyRevision, revision);
-    assert.equal(at(12).requeueAfterMs, undefined, 'settled: nothing more to wait for');
+    const w = rolledOut(agent('fwd').port('http', 2020).build(), 10);
+    w.advance(1);
+    assert.equal(w.advance(5).requeueAfterMs, 6000, 'seen healthy from 1 s: recorded at 11 s');
+    assert.equal(w.advance(11).status?.lastHealthyRevision, w.revision);
+    assert.equal(w.advance(12).requeueAfterMs, undefined, 'settled: nothing more to wait for');
   });
 
   it('a converged Agent plans no write at all', () => {
-    let a = agent('fwd').port('http', 2020).build();
-    const first = plan(observed(a));
-    const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
-    const service = withDesiredHash(first.apply.find((o) => o.kind === 'Service')!) as unknown as V1Service;
-    const revision = first.status!.revision!;
-    const world = (now: Date) => observed(a, { workload: deployment, service, pods: [readyPod('fwd-1', revision)], now });
-
+    const w = rolledOut(agent('fwd').port('http', 2020).build());
     // Status follows the world until the revision has been healthy long enough...
-    let p = plan(world(later(1)));
-    for (const t of [1, 70]) {
-      p = plan(world(later(t)));
-      a = { ...a, status: p.status ?? a.status };
-    }
-    assert.equal(a.status?.lastHealthyRevision, revision);
-    assert.equal(a.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    w.advance(1);
+    w.advance(70);
+    assert.equal(w.agent.status?.lastHealthyRevision, w.revision);
+    assert.equal(w.agent.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     // ...and then nothing changes: no apply, no delete, no status, no event.
-    const settled = plan(world(later(80)));
+    const settled = plan(w.world(later(80)));
     assert.deepEqual(settled.apply, []);
     assert.deepEqual(settled.remove, []);
     assert.equal(settled.status, undefined);
@@ -112,7 +115,7 @@ describe('plan', () => {
 
   it('a missing Secret key holds the Deployment as it runs and names the Secret and key', () => {
     const a = agent('fwd').secretEnv('API_TOKEN', 'creds', 'token').build();
-    const p = plan(observed(a, { references: { digests: {}, missing: [{ kind: 'Secret', name: 'creds', key: 'token', optional: false }], configMapTexts: {} } }));
+    const p = plan(observed(a, tokenMissing(false)));
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'), 'the Deployment must not be applied');
     const readyCond = p.status?.conditions?.find((c) => c.type === 'Ready');
     assert.equal(readyCond?.reason, 'SecretNotFound');
@@ -122,7 +125,7 @@ describe('plan', () => {
 
   it('an optional missing Secret does not hold the rollout', () => {
     const a = agent('fwd').secretEnv('API_TOKEN', 'creds', 'token', { optional: true }).build();
-    const p = plan(observed(a, { references: { digests: {}, missing: [{ kind: 'Secret', name: 'creds', key: 'token', optional: true }], configMapTexts: {} } }));
+    const p = plan(observed(a, tokenMissing(true)));
     assert.ok(p.apply.some((o) => o.kind === 'Deployment'));
   });
 
@@ -149,7 +152,7 @@ describe('plan', () => {
 
   it('dependencies that are not Ready hold a first start at zero replicas', () => {
     const a = agent('collector').dependsOnAgent('fwd').build();
-    const p = plan(observed(a, { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } }));
+    const p = plan(observed(a, fwdNotReady));
     const d = p.apply.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
     assert.equal(d.spec?.replicas, 0);
     assert.equal(p.status?.conditions?.find((c) => c.type === 'DependenciesReady')?.status, 'False');
@@ -157,7 +160,7 @@ describe('plan', () => {
 
   it('an Agent that has run before is not scaled down when a dependency flaps', () => {
     const a: Agent = { ...agent('collector').dependsOnAgent('fwd').build(), status: { lastHealthyRevision: 'abc' } };
-    const p = plan(observed(a, { dependencies: { ready: false, waits: [{ kind: 'Agent', name: 'fwd', state: 'NotReady' }], none: false } }));
+    const p = plan(observed(a, fwdNotReady));
     const d = p.apply.find((o) => o.kind === 'Deployment') as unknown as V1Deployment;
     assert.equal(d.spec?.replicas, 1);
   });
@@ -191,7 +194,7 @@ describe('plan', () => {
   });
 
   it('a schema problem the apiserver did not refuse becomes InvalidSpec, and nothing is applied', () => {
-    const p = plan(observed(agent('fwd').build()), ['spec.replicas: Too small: expected number to be >=0']);
+    const p = plan(observed(agent('fwd').build()), { invalidSpec: ['spec.replicas: Too small: expected number to be >=0'] });
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'InvalidSpec');
   });
@@ -214,7 +217,7 @@ describe('plan', () => {
     const first = plan(observed(a));
     const deployment = stored(first.apply.find((o) => o.kind === 'Deployment')!, 1);
     const root = agent('fwd').port('http', 2020).generation(2).podTemplate({ securityContext: { pod: { runAsNonRoot: false, runAsUser: 0 } } }).build();
-    const held = plan(observed(root, { workload: deployment }), [], { level: 'restricted', allowedServiceAccounts: [] });
+    const held = plan(observed(root, { workload: deployment }), { podPolicy: { level: 'restricted', allowedServiceAccounts: [] } });
     assert.ok(!held.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(held.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
     // The same spec is within baseline, the default level: it rolls out.
@@ -224,6 +227,6 @@ describe('plan', () => {
   it('an Agent naming a ServiceAccount is refused unless the operator allows that ServiceAccount', () => {
     const a = agent('fwd').podTemplate({ serviceAccountName: 'deployer' }).build();
     assert.equal(plan(observed(a)).status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
-    assert.ok(plan(observed(a), [], { level: 'baseline', allowedServiceAccounts: ['default/deployer'] }).apply.some((o) => o.kind === 'Deployment'));
+    assert.ok(plan(observed(a), { podPolicy: { level: 'baseline', allowedServiceAccounts: ['default/deployer'] } }).apply.some((o) => o.kind === 'Deployment'));
   });
 });
