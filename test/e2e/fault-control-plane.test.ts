@@ -73,7 +73,7 @@ describe('the operator rides out control-plane faults', () => {
     const restartTook = Date.now() - restartAt;
 
     await creating;
-    const convergedIn = await allReady(cluster(), nsBulk, count, alarm, 240_000);
+    const convergedIn = await allReady(cluster(), nsBulk, count, alarm, 240_000, op);
     assert.equal(op.process.exitCode, null, 'the operator is still running');
 
     const writes = await eventWrites(nsBulk);
@@ -91,7 +91,7 @@ describe('the operator rides out control-plane faults', () => {
   it('edits of 30 Agents around an etcd crash-restart are all applied and reported, and the operator never exits', async (t) => {
     const count = 30;
     await createAgents(cluster(), nsEtcd, { prefix: 'etcd', count, spec, concurrency: 8 }).done;
-    await allReady(cluster(), nsEtcd, count, alarm, 120_000);
+    await allReady(cluster(), nsEtcd, count, alarm, 120_000, op);
 
     // Edits land on both sides of the restart: half before, half after.
     const edit = async (i: number) => {

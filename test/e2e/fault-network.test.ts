@@ -14,45 +14,16 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { exitAlarm, installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
 import { apply, patchAgentSpec, waitReady } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
-import { census, createAgents } from '../support/bulk.ts';
+import { allReady, createAgents } from '../support/bulk.ts';
 import { apiserverAddress, serviceAccountToken, writeKubeconfig } from '../support/kubeconfig.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
 const spec = { image: 'example.com/agent:1', ports: [{ name: 'http', containerPort: 8080 }] };
-
-function exitAlarm(op: RunningOperator): Promise<never> {
-  const alarm = op.exited.then((code) => {
-    throw new Error(`the operator exited (code ${code}):\n${op.logs().slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
-  });
-  alarm.catch(() => undefined);
-  return alarm;
-}
-
-/** A failure says what the operator's connections did: its last warnings and errors, one line each. */
-function operatorTrouble(op: RunningOperator, last = 25): string {
-  const lines = op.logs().filter((l) => l['level'] === 'warn' || l['level'] === 'error').slice(-last);
-  return lines.map((l) => {
-    const err = l['err'] as { message?: string } | undefined;
-    return `${String(l['time'])} ${String(l['informer'] ?? l['name'] ?? '')} ${String(l['msg'])}: ${err?.message ?? ''}`;
-  }).join('\n');
-}
-
-async function allReady(ns: string, count: number, alarm: Promise<never>, timeoutMs: number, op: RunningOperator): Promise<number> {
-  const started = Date.now();
-  await Promise.race([alarm, eventually(async () => {
-    const c = await census(cluster(), ns);
-    assert.equal(c.total, count, 'every Agent exists');
-    assert.equal(c.ready, count, `Ready ${c.ready}/${count}; e.g. ${c.notReady.join(', ')}`);
-  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${ns} Ready` })]).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}\nthe operator's last warnings and errors:\n${operatorTrouble(op)}`, { cause: err });
-  });
-  return Date.now() - started;
-}
 
 async function startProxy(): Promise<TcpProxy> {
   const proxy = await startTcpProxy(apiserverAddress(cluster()));
@@ -97,7 +68,7 @@ describe('the operator rides out network faults and API throttling', () => {
     // HTTP/2 (one connection for every watch and write) this took 85-148 s
     // under load: the one connection wedged and undici's ping check took two
     // minutes to give it up; over HTTP/1.1, 8 s.
-    const convergedIn = await allReady(ns, 30, alarm, 75_000, op);
+    const convergedIn = await allReady(cluster(), ns, 30, alarm, 75_000, op);
     assert.ok(resets > 0, 'connections were reset');
     // Each watch on a connection of its own (HTTP/1.1), not every watch and write on one.
     assert.ok(proxy.openConnections() >= 10, `${proxy.openConnections()} connections open for the operator's ~15 watches`);
@@ -151,7 +122,7 @@ spec:
     const alarm = exitAlarm(op);
 
     await Promise.race([alarm, createAgents(cluster(), ns, { prefix: 'apf', count: 40, spec, concurrency: 8 }).done]);
-    const convergedIn = await allReady(ns, 40, alarm, 240_000, op);
+    const convergedIn = await allReady(cluster(), ns, 40, alarm, 240_000, op);
     const throttled = await op.counter('agent_operator_api_requests_total', { code: '429' });
     assert.ok(throttled > 0, `the apiserver answered the operator with 429 (APF matched ${user}); got ${throttled}`);
     assert.equal(op.process.exitCode, null, 'the operator is still running');

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from '../../src/api/agent.ts';
 import type { AgentSpec } from '../../src/api/spec.ts';
 import type { Cluster } from './cluster.ts';
+import { operatorTrouble, type RunningOperator } from './operator.ts';
 import { describe as describeError, eventually } from './wait.ts';
 
 const api = { group: 'agent-operator.dev', version: 'v1alpha1', plural: 'agents' };
@@ -95,12 +96,16 @@ export async function until(check: () => boolean, abort: Promise<never>, interva
  * `abort` (test/support/operator.ts exitAlarm: an operator that dies fails the
  * wait at once). Resolves to the milliseconds it took.
  */
-export async function allReady(cluster: Cluster, namespace: string, count: number, abort: Promise<never>, timeoutMs: number): Promise<number> {
+export async function allReady(cluster: Cluster, namespace: string, count: number, abort: Promise<never>, timeoutMs: number, op?: RunningOperator): Promise<number> {
   const started = Date.now();
   await Promise.race([abort, eventually(async () => {
     const c = await census(cluster, namespace);
     assert.equal(c.total, count, 'every Agent exists');
     assert.equal(c.ready, count, `Ready ${c.ready}/${count}; e.g. ${c.notReady.join(', ')}`);
-  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${namespace} Ready` })]);
+  }, { timeoutMs, intervalMs: 2000, message: `all ${count} Agents in ${namespace} Ready` })]).catch((err: unknown) => {
+    // With the operator given, a failure says what its connections and reconciles did.
+    if (!op) throw err;
+    throw new Error(`${(err as Error).message}\nthe operator's last warnings and errors:\n${operatorTrouble(op)}`, { cause: err });
+  });
   return Date.now() - started;
 }

@@ -132,6 +132,15 @@ export async function startOperator(cluster: Cluster, opts: OperatorOptions): Pr
  * races it fails at once instead of timing out when the operator died. Never
  * an unhandled rejection when nothing races it any more.
  */
+/** The operator's last warnings and errors, one line each: what its connections and reconciles did, for a failure message. */
+export function operatorTrouble(op: RunningOperator, last = 25): string {
+  const lines = op.logs().filter((l) => l['level'] === 'warn' || l['level'] === 'error').slice(-last);
+  return lines.map((l) => {
+    const err = l['err'] as { message?: string } | undefined;
+    return `${String(l['time'])} ${String(l['informer'] ?? l['name'] ?? '')} ${String(l['msg'])}: ${err?.message ?? ''}`;
+  }).join('\n');
+}
+
 export function exitAlarm(op: RunningOperator): Promise<never> {
   const alarm = op.exited.then((code) => {
     throw new Error(`the operator exited (code ${code}):\n${op.logs().slice(-15).map((l) => JSON.stringify(l)).join('\n')}`);
