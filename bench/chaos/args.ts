@@ -14,6 +14,8 @@ export interface ChaosOptions {
   seed: number;
   faultsPerMinute: number;
   mix: Record<FaultClass, number>;
+  /** real-node class weights (bench/chaos/real-node.ts) */
+  realNodeMix: Record<FaultClass, number>;
   arms: ArmName[];
   warmupSeconds: number;
   humanAfterSeconds: number;
@@ -27,8 +29,12 @@ export interface ChaosOptions {
 }
 
 const mixHelp = `kwok class weights (default ${Object.entries(defaultMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')});
-unnamed classes keep their default, 0 leaves a class out
-(the real node's mix is fixed: ${Object.entries(realNodeMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')})`;
+unnamed classes keep their default, 0 leaves a class out`;
+const realNodeMixHelp = `real-node class weights (default ${Object.entries(realNodeMix).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(',')}),
+the same way; e.g. oom=1,memory-growth=0,bad-release=0,bad-config=0
+measures the OOM class alone`;
+/** The classes the real node plays (real-node.ts); --real-node-mix weighs only these. */
+const realNodeClasses = faultClasses.filter((c) => realNodeMix[c] > 0);
 
 export const chaosCommand: Command<ChaosOptions> = {
   synopsis: 'usage: node bench/chaos.ts [options]     (make chaos CHAOS_ARGS="...")',
@@ -48,7 +54,14 @@ one per machine: hold its lock, docs/chaos.md)`),
 warmup before and human-after + settle after it`),
     '--seed': decimal('seed', 0, 2 ** 31, 'S', 'schedule seed (default 1); same seed, same faults'),
     '--rate': decimal('faultsPerMinute', 0.1, 600, 'R', 'faults per minute, whole fleet (default 3)'),
-    '--mix': { arg: 'class=w,...', help: mixHelp, apply: (o, v) => { o.mix = { ...o.mix, ...parseMix(v) }; } },
+    '--mix': { arg: 'class=w,...', help: mixHelp, apply: (o, v) => { o.mix = { ...o.mix, ...parseMix('--mix', v, kwokRefusal) }; } },
+    '--real-node-mix': {
+      arg: 'class=w,...', help: realNodeMixHelp,
+      apply: (o, v) => {
+        o.realNodeMix = { ...o.realNodeMix, ...parseMix('--real-node-mix', v, (k) => ((realNodeClasses as readonly string[]).includes(k) ? undefined : `${k} is not played on the real node; choose from ${realNodeClasses.join(', ')}`)) };
+        if (!faultClasses.some((c) => o.realNodeMix[c] > 0)) throw new Error('--real-node-mix: every weight is 0; give at least one class a weight above 0');
+      },
+    },
     '--arms': {
       arg: 'a,b', help: `arms to run (default plain,defaults,fast):
   plain     Deployments as users write them, no operator
@@ -73,21 +86,27 @@ minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)`),
   },
   footer: 'Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.',
   defaults: () => ({
-    agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, arms: [...armNames],
+    agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, realNodeMix: { ...realNodeMix }, arms: [...armNames],
     warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60,
     out: 'chaos-out', auditLog: undefined, plots: true, keep: false, help: false,
   }),
 };
 
-/** --mix class=w,...: the weights named, each checked against the kwok classes. */
-function parseMix(value: string): Partial<Record<FaultClass, number>> {
+/** Why class k cannot be weighed on kwok nodes, or undefined. */
+function kwokRefusal(k: string): string | undefined {
+  if (!(faultClasses as readonly string[]).includes(k)) return `unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`;
+  return defaultMix[k as FaultClass] === 0 ? `${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N` : undefined;
+}
+
+/** class=w,...: the weights named; refuse(k) says why class k cannot be weighed by this flag, or undefined. */
+function parseMix(flag: string, value: string, refuse: (k: string) => string | undefined): Partial<Record<FaultClass, number>> {
   const mix: Partial<Record<FaultClass, number>> = {};
   for (const part of value.split(',')) {
-    const [k, w] = part.split('=');
-    if (!(faultClasses as readonly string[]).includes(k ?? '')) throw new Error(`--mix: unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`);
-    if (defaultMix[k as FaultClass] === 0) throw new Error(`--mix: ${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N`);
+    const [k = '', w] = part.split('=');
+    const why = refuse(k);
+    if (why) throw new Error(`${flag}: ${why}`);
     const n = Number(w);
-    if (!(n >= 0) || w === undefined || w === '') throw new Error(`--mix: ${k} needs a weight of 0 or more, like ${k}=10`);
+    if (!(n >= 0) || w === undefined || w === '') throw new Error(`${flag}: ${k} needs a weight of 0 or more, like ${k}=10`);
     mix[k as FaultClass] = n;
   }
   return mix;

@@ -48,6 +48,8 @@ export function realRelease(cls: FaultClass, id: number): Release {
 
 export interface RealNodeScheduleOptions extends Omit<ScheduleOptions, 'agents' | 'faults' | 'mix' | 'seed'> {
   seed: number;
+  /** the class weights (default realNodeMix; --real-node-mix) */
+  mix?: Readonly<Record<FaultClass, number>>;
   /** agents on the real node, per arm */
   agents: number;
   /** their indices start here (after the kwok agents) */
@@ -63,13 +65,14 @@ export interface RealNodeScheduleOptions extends Omit<ScheduleOptions, 'agents' 
  * own so that adding real agents leaves the kwok schedule as it was.
  */
 export function realNodeSchedule(o: RealNodeScheduleOptions): Fault[] {
-  const classes = faultClasses.filter((c) => realNodeMix[c] > 0).length;
+  const mix = o.mix ?? realNodeMix;
+  const classes = faultClasses.filter((c) => mix[c] > 0).length;
   const perAgent = Math.max(1, Math.floor(o.faultSeconds / (o.humanAfterSeconds + o.settleSeconds)) + 1);
   const seed = (o.seed ^ 0x5eed) >>> 0;
   for (let n = Math.max(classes, o.agents * perAgent); n >= 1; n--) {
     let faults: Fault[];
     try {
-      faults = schedule({ ...o, seed, agents: o.agents, faults: n, mix: realNodeMix });
+      faults = schedule({ ...o, seed, agents: o.agents, faults: n, mix });
     } catch {
       continue;
     }

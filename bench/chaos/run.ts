@@ -111,7 +111,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   const faultSeconds = o.minutes * 60;
   const shape = { warmupSeconds: o.warmupSeconds, faultSeconds, humanAfterSeconds: o.humanAfterSeconds, causeSeconds: o.causeSeconds, settleSeconds: o.settleSeconds };
   const kwokFaults = schedule({ ...shape, seed: o.seed, agents: o.agents, faults: Math.max(1, Math.round(o.faultsPerMinute * o.minutes)), mix: o.mix });
-  const realFaults = o.realNode > 0 ? realNodeSchedule({ ...shape, seed: o.seed, agents: o.realNode, firstAgent: o.agents, firstId: kwokFaults.length }) : [];
+  const realFaults = o.realNode > 0 ? realNodeSchedule({ ...shape, seed: o.seed, mix: o.realNodeMix, agents: o.realNode, firstAgent: o.agents, firstId: kwokFaults.length }) : [];
   const faults = [...kwokFaults, ...realFaults].sort((a, b) => a.at - b.at);
   const runEnd = Math.max(o.warmupSeconds + faultSeconds, ...faults.map((f) => f.endsAt)) + o.settleSeconds;
   const origin = performance.now();

@@ -139,6 +139,9 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    for a moment between crashes never completes a rollout; not while a memory
    override is in force and every pod is failing (the pods it replaces are
    being OOM-killed), but still while a healthy pod of an older revision serves.
+   While a memory override is in force the Deployment surges one pod more
+   than its 25 %, so a raised pod starts beside the OOM-killed pod it
+   replaces instead of after the Deployment has scaled that one away.
 
 ## Where this API differs from the contract sketch, and why
 

@@ -47,10 +47,26 @@ const multiNodeModes: readonly AccessMode[] = ['ReadWriteMany', 'ReadOnlyMany'];
  * operator reports and remediates. 25% rounds up, so one replica surges by
  * one pod and large fleets do not roll one pod at a time.
  */
-export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
+export function strategy(spec: ResolvedSpec, opts: { memoryRaised?: boolean } = {}): V1DeploymentStrategy {
   const singleNode = spec.storage !== undefined && !spec.storage.accessModes.some((m) => multiNodeModes.includes(m));
   if (singleNode) return { type: 'Recreate' };
-  return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } };
+  return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: opts.memoryRaised ? raisedSurge(spec.replicas) : '25%' } };
+}
+
+/**
+ * While a memory raise is in force, one pod more than the 25 % (as the
+ * controller rounds it, up): a release with too little memory has its
+ * OOM-killed pods in the surge beside the old pods still serving, and at the
+ * usual surge the Deployment controller must scale those down in one sync
+ * before it may start a raised pod in the next (one replica: old + killed =
+ * the 2 pods allowed). With the extra pod it does both in one sync: on the
+ * real node (make chaos, OOM class alone) the raised pod was created a
+ * median 1.3 s (max 2.4 s) after the raise, now 0.2 s (max 0.7 s). The pods
+ * the raise replaces are failing, so the extra pod never stands beside more
+ * healthy ones than a usual rollout's.
+ */
+function raisedSurge(replicas: number): number {
+  return Math.ceil(replicas / 4) + 1;
 }
 
 /**
@@ -59,7 +75,7 @@ export function strategy(spec: ResolvedSpec): V1DeploymentStrategy {
  * Ready); the selector depends only on the Agent's name, since it is immutable.
  */
 export function deployment(
-  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {},
+  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean; memoryRaised?: boolean } = {},
 ): Owned<V1Deployment> {
   return {
     apiVersion: 'apps/v1',
@@ -68,7 +84,7 @@ export function deployment(
     spec: {
       replicas: opts.holdForDependencies ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(owner.name) },
-      strategy: strategy(spec),
+      strategy: strategy(spec, { memoryRaised: opts.memoryRaised === true }),
       minReadySeconds: opts.readyAtOnce ? 0 : minReadySeconds,
       progressDeadlineSeconds,
       revisionHistoryLimit,

@@ -58,6 +58,7 @@ export function objectsFrom(t: DesiredTemplate, running: RunningTemplate, overri
     workload: workload(owner, spec, running.template, {
       ...(overrides.holdForDependencies ? { holdForDependencies: true } : {}),
       ...(t.memoryLimitOverride !== undefined && !overrides.healthyPodsServing ? { readyAtOnce: true } : {}),
+      ...(t.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
     }),
     revision: t.revision,
     appliedRevision: running.appliedRevision,

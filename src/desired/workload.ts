@@ -8,7 +8,7 @@ import { statefulSet } from './statefulset.ts';
 /** What runs the Agent's pods: one of three kinds, by spec.mode. */
 export type Workload = V1Deployment | V1DaemonSet | V1StatefulSet;
 
-export function workload(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<Workload> {
+export function workload(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean; memoryRaised?: boolean } = {}): Owned<Workload> {
   switch (spec.mode) {
     case 'DaemonSet': return daemonSet(owner, spec, template, opts);
     case 'StatefulSet': return statefulSet(owner, spec, template, opts);

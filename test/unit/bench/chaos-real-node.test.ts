@@ -55,4 +55,15 @@ describe('the chaos run on the real node', () => {
     assert.throws(() => parseCommand(chaosCommand, ['--real-node', '99']), /--real-node must be a number from 0 to 15/);
     assert.throws(() => parseCommand(chaosCommand, ['--mix', 'memory-growth=5']), /memory-growth is played on the real node only.*--real-node N/);
   });
+
+  it('plays only the real-node classes --real-node-mix weighs, so one class can be measured alone', () => {
+    const o = parseCommand(chaosCommand, ['--real-node', '3', '--real-node-mix', 'oom=1,memory-growth=0,bad-release=0,bad-config=0']);
+    const faults = realNodeSchedule({ ...shape, agents: 3, firstAgent: 0, firstId: 0, mix: o.realNodeMix });
+    assert.ok(faults.length >= 3, JSON.stringify(faults));
+    assert.deepEqual([...new Set(faults.map((f) => f.class))], ['oom']);
+    assert.deepEqual(parseCommand(chaosCommand, []).realNodeMix, realNodeMix, 'the default mix when not given');
+    assert.deepEqual(parseCommand(chaosCommand, ['--real-node-mix', 'oom=3']).realNodeMix, { ...realNodeMix, oom: 3 }, 'unnamed classes keep their weight');
+    assert.throws(() => parseCommand(chaosCommand, ['--real-node-mix', 'transient-crash=1']), /--real-node-mix: transient-crash is not played on the real node; choose from oom, bad-release, bad-config, memory-growth/);
+    assert.throws(() => parseCommand(chaosCommand, ['--real-node-mix', 'oom=0,memory-growth=0,bad-release=0,bad-config=0']), /--real-node-mix: every weight is 0/);
+  });
 });

@@ -21,6 +21,17 @@ describe('deployment', () => {
     it(title, () => assert.deepEqual(strategyOf(b), expected));
   }
 
+  const raised: [number, number][] = [[1, 2], [3, 2], [4, 2], [8, 3]];
+  for (const [replicas, surge] of raised) {
+    it(`lets ${replicas} replica(s) surge by ${surge} while a memory raise is in force: the spec's 25 % rounded up, plus one for the failing pod the raise replaces`, () => {
+      assert.deepEqual(strategy(resolveSpec(base.replicas(replicas).build().spec), { memoryRaised: true }), { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: surge } });
+    });
+  }
+
+  it('keeps Recreate under a memory raise: a single-node volume cannot be mounted by a surge pod', () => {
+    assert.deepEqual(strategy(resolveSpec(base.storage('1Gi').build().spec), { memoryRaised: true }), { type: 'Recreate' });
+  });
+
   it('is owned by the Agent as its controller', () => {
     const a = base.build();
     const d = deployment(ownerOf(a), resolveSpec(a.spec), template);

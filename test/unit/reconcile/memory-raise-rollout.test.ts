@@ -24,8 +24,8 @@ function storedDeployment(a: Agent): V1Deployment {
   };
 }
 
-/** The minReadySeconds of the Deployment the plan applies, with the raise to 384Mi in force. */
-function minReadyWith(pods: ReturnType<PodBuilder['build']>[]): number | undefined {
+/** The Deployment the plan applies, with the raise to 384Mi in force. */
+function raisedDeployment(pods: ReturnType<PodBuilder['build']>[]): V1Deployment {
   const release = agent('fwd').image('registry.example/agent:v2').resources({ limits: { memory: '64Mi' } }).build();
   const first = plan(observed(release));
   const raised: Agent = { ...release, status: { ...first.status!, recovery: { generation: 1, memoryLimit: '384Mi', lastAction: 'IncreaseMemory' } } };
@@ -33,8 +33,10 @@ function minReadyWith(pods: ReturnType<PodBuilder['build']>[]): number | undefin
   const deployment = p.apply.find((o) => o.kind === 'Deployment') as V1Deployment | undefined;
   assert.ok(deployment, 'the raise is applied');
   assert.equal(deployment.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '384Mi');
-  return deployment.spec?.minReadySeconds;
+  return deployment;
 }
+
+const minReadyWith = (pods: ReturnType<PodBuilder['build']>[]) => raisedDeployment(pods).spec?.minReadySeconds;
 
 describe('plan: a memory raise never replaces healthy pods with pods Ready for a moment', () => {
   it('counts the raised pods available at once when every pod is being OOM-killed (nothing healthy to protect)', () => {
@@ -52,5 +54,16 @@ describe('plan: a memory raise never replaces healthy pods with pods Ready for a
     const flapping = new PodBuilder('fwd-old').revision('old').oomKilled({ shownAs: 'running', ready: true, restartCount: 3 }).build();
     const dying = new PodBuilder('fwd-a').revision('new').oomKilled({ shownAs: 'waiting', restartCount: 2 }).build();
     assert.equal(minReadyWith([flapping, dying]), 0);
+  });
+
+  it('lets the raised pod start beside the pod still serving and the failing pod it replaces, instead of after the failing pod is scaled away', () => {
+    // One replica surges by one pod: the serving old pod and the OOM-killed
+    // new one fill that, so the Deployment controller had to scale the killed
+    // pod's ReplicaSet down in one sync and start the raised pod in the next.
+    const serving = new PodBuilder('fwd-old').revision('old').build();
+    const dying = new PodBuilder('fwd-a').revision('new').oomKilled({ shownAs: 'waiting', restartCount: 2 }).build();
+    assert.deepEqual(raisedDeployment([serving, dying]).spec?.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 2 } });
+    const release = agent('fwd').image('registry.example/agent:v2').resources({ limits: { memory: '64Mi' } }).build();
+    assert.deepEqual((plan(observed(release)).apply.find((o) => o.kind === 'Deployment') as V1Deployment).spec?.strategy?.rollingUpdate?.maxSurge, '25%', 'the spec\'s own rollouts surge as before');
   });
 });
