@@ -119,7 +119,10 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    kubelet's own first back-off), and at most 12 pods of one Agent are deleted
    in any rolling hour (\`status.recovery.podDeletions\`, kept across spec
    changes); reaching that ceiling hands over to onExhausted like used-up
-   attempts. Remediation-step events have a per-Agent budget of their own
+   attempts, and a pod whose config reload failed is then reported, not
+   deleted. Every deletion counts toward it, a StatefulSet pod released from a
+   lost node or deleted for blocking an ordered rollout too; those two are
+   made even at the ceiling (each happens once per lost node or revision). Remediation-step events have a per-Agent budget of their own
    (25, then one per 5 minutes).
 4. **onExhausted**: \`Rollback\` runs the pod template of the last healthy
    revision (taken from its ReplicaSet) while the spec stays as written;

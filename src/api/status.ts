@@ -43,7 +43,7 @@ export const RecoveryStatus = doc(z.object({
   memoryLimit: doc(z.string().optional(), { description: 'Memory limit override in force, raised against OOM kills: after one, or before one with recovery.oomKilled.proactive (the spec is untouched).' }),
   rolledBackFrom: doc(z.string().optional(), { description: 'Revision that failed and was rolled back.' }),
   rolledBackTo: doc(z.string().optional(), { description: 'Revision running instead.' }),
-  podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour: at most ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says, kept across spec changes.` }),
+  podDeletions: doc(z.array(z.string().max(64)).max(remediationLimits.maxPodDeletionsPerHour).optional(), { description: `When the operator deleted pods in the last hour (restarts, failed config reloads, StatefulSet pods released or unblocked): restarts and reload deletions stop at ${remediationLimits.maxPodDeletionsPerHour} per rolling hour whatever the spec says; kept across spec changes.` }),
   healthySince: doc(z.string().optional(), { description: 'When the Agent last became healthy; attempts reset after healthyResetSeconds.' }),
   seenFailures: doc(z.array(z.string().max(512)).max(2048).optional(), { description: 'Failures already counted, one high-water mark per container (pod uid/container@highest instance counted:classes), so a failure is counted once across re-reads and operator restarts; every visible container plus at most 64 gone ones.' }),
 }), { description: 'What the operator has done about failures, and its schedule.' });

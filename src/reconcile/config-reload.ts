@@ -47,6 +47,8 @@ export interface ConfigReloadInput {
   previous: AgentStatus | undefined;
   generation: number;
   now: Date;
+  /** The Agent's pod-deletion ceiling is reached (recovery/limits.ts): a failed pod is reported, not deleted. */
+  deletionCeiling?: string;
 }
 
 export interface ConfigReloadPlan {
@@ -99,7 +101,7 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
       const message = `the reload call (${http.method} ${http.path} on port ${http.port}) failed ${failures} times for this config: ${current?.error ?? 'no answer'}`;
       failed.push({ name, message });
       out.status.pods.push({ ...entry, reload: 'Failed', message: message.slice(0, 1024) });
-      if (config.reload.onFailure === 'RestartPod' && !out.restart) out.restart = { name, uid, message };
+      if (config.reload.onFailure === 'RestartPod' && !input.deletionCeiling && !out.restart) out.restart = { name, uid, message };
       continue;
     }
     out.status.pods.push({ ...entry, reload: 'Pending', ...(current?.error ? { message: current.error.slice(0, 1024) } : {}) });
@@ -119,7 +121,7 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
   const short = config.hash.slice(0, 10);
   const g = input.generation;
   const condition: ConditionInput = failed.length
-    ? { type: 'ConfigReloaded', status: 'False', reason: 'ConfigReloadFailed', observedGeneration: g, message: `${failed.length} of ${pods.length} pods did not reload config ${short}: ${failed.slice(0, 3).map((f) => `pod ${f.name}: ${f.message}`).join('; ')}${config.reload.onFailure === 'RestartPod' ? '; such a pod is deleted so it starts on the current file' : '; fix the agent\'s reload endpoint or delete the pod'}` }
+    ? { type: 'ConfigReloaded', status: 'False', reason: 'ConfigReloadFailed', observedGeneration: g, message: `${failed.length} of ${pods.length} pods did not reload config ${short}: ${failed.slice(0, 3).map((f) => `pod ${f.name}: ${f.message}`).join('; ')}${failedAdvice(config.reload, input.deletionCeiling)}` }
     : given === pods.length
       ? { type: 'ConfigReloaded', status: 'True', reason: 'ConfigReloaded', observedGeneration: g, message: `${pods.length} of ${pods.length} pods have config ${short}${http ? ' and reloaded it' : ''}` }
       : { type: 'ConfigReloaded', status: 'False', reason: 'ConfigReloadPending', observedGeneration: g, message: `${given} of ${pods.length} pods have config ${short}${http ? ' and reloaded it' : ''}; the rest are being given it` };
@@ -129,6 +131,12 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
   if (condition.reason === 'ConfigReloaded' && before !== undefined && before.status !== 'True') out.events.push({ type: 'Normal', reason: 'ConfigReloaded', message: condition.message });
   if (waits.length) out.requeueAfterMs = Math.min(...waits);
   return { ...out, condition };
+}
+
+function failedAdvice(reload: ResolvedReload, ceiling: string | undefined): string {
+  if (reload.onFailure !== 'RestartPod') return '; fix the agent\'s reload endpoint or delete the pod';
+  if (ceiling) return `; not deleted: ${ceiling}; fix the agent's reload endpoint or delete the pod`;
+  return '; such a pod is deleted so it starts on the current file';
 }
 
 /** The annotation's JSON, or undefined when absent or not ours (a hand edit is ignored, not fatal). */

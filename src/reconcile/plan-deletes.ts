@@ -10,6 +10,13 @@ import type { Observed } from './gather.ts';
 /** A pod to delete, guarded by uid; force (grace 0): a StatefulSet pod of a gone node. */
 export interface PodDelete { name: string; uid: string; force?: boolean }
 
+/**
+ * Why a pod is deleted. The recovery policy records its own RestartPod in
+ * status.recovery.podDeletions; plan records the others, so the hourly count
+ * holds every deletion the operator makes.
+ */
+export type DeleteCause = 'Recovery' | 'Reload' | 'StuckOrderedPod' | 'LostNode';
+
 export interface PodDeleteInput {
   action: Action;
   /** reload HTTP with onFailure RestartPod: the pod that did not take the config (config-reload.ts). */
@@ -26,11 +33,11 @@ export interface PodDeleteInput {
  * restart, a reload's restart, a pod blocking a StatefulSet's ordered
  * rollout, a StatefulSet pod on a node gone too long.
  */
-export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDelete; events: AgentEvent[] } {
+export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDelete; cause?: DeleteCause; events: AgentEvent[] } {
   const restart = podToRestart(i.action);
   const uid = restart === undefined ? undefined : o.pods.find((p) => p.metadata?.name === restart)?.metadata?.uid;
-  if (restart !== undefined && uid) return { deletePod: { name: restart, uid }, events: [] };
-  if (i.reloadRestart) return { deletePod: { name: i.reloadRestart.name, uid: i.reloadRestart.uid }, events: [] };
+  if (restart !== undefined && uid) return { deletePod: { name: restart, uid }, cause: 'Recovery', events: [] };
+  if (i.reloadRestart) return { deletePod: { name: i.reloadRestart.name, uid: i.reloadRestart.uid }, cause: 'Reload', events: [] };
   const applied = i.appliedRevision;
   const stuck = !i.holdRollout && applied !== undefined
     ? stuckOrderedPod({ kind: o.workload?.kind, pods: o.pods, appliedRevision: applied, failures: i.failures })
@@ -38,6 +45,7 @@ export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDele
   if (stuck) {
     return {
       deletePod: { name: stuck.name, uid: stuck.uid },
+      cause: 'StuckOrderedPod',
       events: [{ type: 'Warning', reason: 'StuckPodDeleted', message: `deleted pod ${stuck.name}: it runs revision ${stuck.revision}, never became Ready and blocked the StatefulSet's ordered rollout of revision ${applied}; it comes back at that revision` }],
     };
   }
@@ -46,6 +54,7 @@ export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDele
   if (!release) return { events: [] };
   return {
     deletePod: { name: release.name, uid: release.uid, force: true },
+    cause: 'LostNode',
     events: [{ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${nodeGoneSeconds}, releaseStatefulPods: ForceDelete); the StatefulSet recreates it on another node. Should ${release.node} still run the old pod, two copies run until it stops` }],
   };
 }

@@ -15,6 +15,7 @@ import type { AgentEvent } from '../api/reasons.ts';
 import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
+import { deletionCeilingText, recordDeletion } from '../recovery/limits.ts';
 import { nodeLostFailures, withNodeLost } from '../health/node-lost.ts';
 import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { healthyPodsOfOtherRevisions, readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
@@ -147,8 +148,14 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
   // The config reaches running pods (reload InPlace/HTTP) only when this reconcile applies the spec's ConfigMap.
   const reload = !unmanaged && !holdRollout && next.ok && next.config && next.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
-    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now })
+    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now, deletionCeiling: deletionCeilingText(rec, now.getTime()) })
     : undefined;
+  const keep = !unmanaged && holdRollout && next.ok ? heldTemplate(o, revisions, next, podPolicy) : undefined;
+  const toRun = next.ok && !unmanaged ? keep ?? running : undefined;
+  const deletes = unmanaged ? undefined
+    : podDelete(o, { action: decision.action, reloadRestart: reload?.restart, holdRollout, appliedRevision: toRun?.appliedRevision, failures, failover: spec.failover });
+  // Before the status is computed: every deletion counts toward the hourly ceiling (the policy records its own).
+  if (deletes?.deletePod && deletes.cause !== 'Recovery') recordDeletion(rec, now.getTime());
   const status = withConfigReload(computeStatus({
     now,
     ...(healthyAfterSeconds !== undefined ? { healthyAfterSeconds } : {}),
@@ -183,16 +190,14 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? [])];
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, held: holdRollout || holdForDependencies, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
-    const keep = holdRollout && next.ok ? heldTemplate(o, revisions, next, podPolicy) : undefined;
     // Built once, from what was decided.
-    const objects = next.ok && running ? buildObjects(next, keep ?? running, { holdForDependencies, healthyPodsServing }) : undefined;
+    const objects = next.ok && toRun ? buildObjects(next, toRun, { holdForDependencies, healthyPodsServing }) : undefined;
     if (objects) planObjects(out, objects, o, revisions, holdRollout, keep !== undefined);
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
-    const deletes = podDelete(o, { action: decision.action, reloadRestart: reload?.restart, holdRollout, appliedRevision: objects?.appliedRevision, failures, failover: spec.failover });
-    if (deletes.deletePod) out.deletePod = deletes.deletePod;
-    out.events.push(...deletes.events);
   }
+  if (deletes?.deletePod) out.deletePod = deletes.deletePod;
+  out.events.push(...(deletes?.events ?? []));
   // A rollout's progress counters alone wait a little for the write that follows (status/progress-writes.ts).
   const progressDue = statusChanged(previous, blocked) ? progressWriteDue(previous, blocked, now) : undefined;
   if (statusChanged(previous, blocked) && progressDue === undefined) {

@@ -46,11 +46,18 @@ export function recordDeletion(rec: RecoveryStatus, now: number): void {
   set(rec, 'podDeletions', [...recent, statusTime(now)].slice(-maxPodDeletionsPerHour));
 }
 
+const ceilingText = `${maxPodDeletionsPerHour} pods deleted within the hour, the most the operator deletes for one Agent`;
+
+/** Why a deletion is not made, when the ceiling is reached; undefined while deletions are left. */
+export function deletionCeilingText(rec: RecoveryStatus, now: number): string | undefined {
+  return deletionCeilingReached(rec, now) ? ceilingText : undefined;
+}
+
 /** The onExhausted step the ceiling caused says so: the spec's maxAttempts may not have been reached. */
 export function saysCeiling(d: Decision): Decision {
   for (const e of d.events) {
     if (e.reason === 'RolledBack' || e.reason === 'RecoveryExhausted') {
-      e.message = `${maxPodDeletionsPerHour} pods deleted within the hour, the most the operator deletes for one Agent: ${e.message}`;
+      e.message = `${ceilingText}: ${e.message}`;
     }
   }
   return d;

@@ -100,6 +100,7 @@ describe('a StatefulSet pod on a gone node', () => {
     assert.deepEqual(p.deletePod, { name: 'fwd-0', uid: 'fwd-0-uid', force: true });
     const e = p.events.find((x) => x.reason === 'StatefulPodReleased');
     assert.match(e?.message ?? '', /force-deleted pod fwd-0: node kwok-node-1 has been lost for 61s.*two copies run/);
+    assert.equal(p.computed.recovery?.podDeletions?.length, 1, 'counted with the operator\'s other pod deletions');
   });
 
   it('stays by default (Never): Kubernetes leaves it to a human, and so does the operator', () => {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
 import { desiredObjects } from '../../../src/desired/index.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
+import { statusTime } from '../../../src/lib/time.ts';
 import type { Workload } from '../../../src/desired/workload.ts';
 import { withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { agent } from '../../fixtures/agent.ts';
@@ -57,5 +58,49 @@ describe('plan with reload HTTP', () => {
     const p = plan({ ...o('level: debug\n'), references: { digests: {}, missing: [{ kind: 'ConfigMap', name: 'shipper-base', key: 'base.yaml', optional: false }], configMapTexts: {} } });
     assert.equal(p.tellPods, undefined);
     assert.equal(p.computed.config, undefined);
+  });
+});
+
+// A pod deleted because its reload failed is a pod deletion like any other:
+// it counts in status.recovery.podDeletions and stops at the hourly ceiling,
+// or an agent whose reload endpoint always fails would be deleted forever.
+describe('plan with reload HTTP: a failed reload\'s pod deletion', () => {
+  const d = world('level: info\n');
+  const hash = d.config!.hash;
+  const failedPod: V1Pod = {
+    metadata: {
+      name: 'shipper-1', uid: 'u1', annotations: {
+        'agent-operator.dev/config-hash': hash,
+        'agent-operator.dev/config-reload': JSON.stringify({ hash, ok: false, failures: 3, at: t0.toISOString(), error: 'HTTP 500' }),
+      },
+    },
+    spec: { nodeName: 'n', containers: [{ name: 'agent' }], volumes: [{ name: 'agent-config', configMap: { name: 'shipper-config' } }] },
+    status: { podIP: '10.0.0.9', conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  const applied = <T>(x: unknown) => withDesiredHash(x as ApplyObject) as unknown as T;
+  const o = (podDeletions?: string[]) => {
+    const base = observed(a, {
+      workload: applied<Workload>(d.workload), service: applied(d.service), pods: [failedPod], configMaps: [applied<V1ConfigMap>(d.configMap)],
+      references: { digests: {}, missing: [], configMapTexts: { 'shipper-base/base.yaml': 'level: info\n' } },
+    });
+    if (!podDeletions) return base;
+    const generation = base.agent.metadata.generation ?? 0;
+    return { ...base, agent: { ...base.agent, status: { ...base.agent.status, recovery: { ...base.agent.status?.recovery, generation, podDeletions } } } };
+  };
+
+  it('is counted in status.recovery.podDeletions', () => {
+    const p = plan(o());
+    assert.deepEqual(p.deletePod, { name: 'shipper-1', uid: 'u1' });
+    assert.deepEqual(p.computed.recovery?.podDeletions, [statusTime(t0.getTime())]);
+  });
+
+  it('is not made once the hourly ceiling is reached, and the condition says why', () => {
+    const recent = Array.from({ length: 12 }, (_, i) => new Date(t0.getTime() - (i + 1) * 60_000).toISOString()).reverse();
+    const p = plan(o(recent));
+    assert.equal(p.deletePod, undefined);
+    assert.deepEqual(p.computed.recovery?.podDeletions, recent, 'nothing recorded that did not happen');
+    const c = p.computed.conditions?.find((x) => x.type === 'ConfigReloaded');
+    assert.equal(c?.reason, 'ConfigReloadFailed');
+    assert.match(c?.message ?? '', /12 pods deleted within the hour/);
   });
 });
