@@ -11,6 +11,7 @@ import { detectReplicaFailures } from '../health/replica-failure.ts';
 import { assertNever } from '../lib/assert-never.ts';
 import { defaultPodPolicy, podPolicyMessage, podPolicyProblems, type PodPolicy } from '../policy/pod-policy.ts';
 import { withBlocker } from '../status/blocked.ts';
+import { refinementEvent } from '../status/last-failure.ts';
 import type { AgentEvent } from '../api/reasons.ts';
 import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
@@ -187,7 +188,8 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
 
   const conflicts = o.conflicts ?? [];
   const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;
-  const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? [])];
+  const corrected = refinementEvent(previous?.lastFailure, blocked.lastFailure);
+  const events = [...decision.events.map((e) => (e.reason === 'RolledBack' && secretDrift ? { ...e, message: `${e.message}; ${secretDrift}` } : e)), ...(reload?.events ?? []), ...(corrected ? [corrected] : [])];
   const out: Plan = { apply: [], creates: [], remove: [], events, action: decision.action, held: holdRollout || holdForDependencies, fresh: decision.fresh, computed: blocked, now };
   if (!unmanaged) {
     // Built once, from what was decided.

@@ -1,5 +1,5 @@
 import { parseQuantity } from '../lib/quantity.ts';
-import type { FailureReason, Reason } from '../api/reasons.ts';
+import type { AgentEvent, FailureReason, Reason } from '../api/reasons.ts';
 import type { AgentStatus, LastFailure } from '../api/status.ts';
 import { diagnose, type DiagnoseContext } from '../health/diagnose.ts';
 import type { Failure } from '../health/failure.ts';
@@ -74,6 +74,18 @@ function refined(prev: LastFailure, input: LastFailureInput): LastFailure {
   const f = input.failures?.find((x) => x.reason === 'LivenessProbeFailure' && x.pod === prev.pod && x.container === prev.container
     && x.since === prev.time && x.exitCode === prev.exitCode);
   return f ? { ...prev, reason: f.reason, message: diagnose(f, input.ctx) } : prev;
+}
+
+/**
+ * The Warning event that corrects an earlier one: the death announced as a
+ * crash (the recovery policy's CrashLoopBackOff event, already written) was a
+ * liveness kill, which refined() has just found. Events cannot be edited, so
+ * `kubectl describe` shows both, the later one naming the earlier.
+ */
+export function refinementEvent(prev: LastFailure | undefined, next: LastFailure | undefined): AgentEvent | undefined {
+  if (prev?.reason !== 'CrashLoopBackOff' || next?.reason !== 'LivenessProbeFailure') return undefined;
+  if (next.pod !== prev.pod || next.container !== prev.container || next.time !== prev.time || next.count !== prev.count) return undefined;
+  return { type: 'Warning', reason: 'LivenessProbeFailure', message: `the death reported as CrashLoopBackOff (pod ${prev.pod ?? '?'}, ${prev.time}) was a liveness kill: ${next.message}` };
 }
 
 function newest(failures: readonly Failure[]): Failure | undefined {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AgentStatus } from '../../../src/api/status.ts';
 import { computeStatus, readyRule, type StatusInput } from '../../../src/status/compute.ts';
+import { refinementEvent } from '../../../src/status/last-failure.ts';
 import { statusChanged } from '../../../src/status/transitions.ts';
 import { pod } from '../health/pod-fixtures.ts';
 import { crash, deployment, iso, statusInput, t0 } from './fixtures.ts';
@@ -254,6 +255,13 @@ describe('computeStatus', () => {
     assert.deepEqual({ ...later.lastFailure, reason: '', message: '' }, { ...asCrash.lastFailure, reason: '', message: '' }, 'the same occurrence: pod, time, exit code and count kept');
     const other = { ...killed, pod: 'c', podUid: 'uid-c', key: 'CrashLoopBackOff/uid-c/agent/c1' };
     assert.deepEqual(computeStatus(statusInput({ previous: asCrash, failures: [other] })).lastFailure, asCrash.lastFailure, 'another pod\'s kill does not rename this death');
+    // The CrashLoopBackOff Warning is already written; a second one corrects it in kubectl describe.
+    const e = refinementEvent(asCrash.lastFailure, later.lastFailure);
+    assert.equal(e?.type, 'Warning');
+    assert.equal(e?.reason, 'LivenessProbeFailure');
+    assert.match(e?.message ?? '', /^the death reported as CrashLoopBackOff \(pod b, .*\) was a liveness kill: .*liveness/);
+    assert.equal(refinementEvent(later.lastFailure, later.lastFailure), undefined, 'said once: the next reconcile sees the renamed failure');
+    assert.equal(refinementEvent(asCrash.lastFailure, { ...later.lastFailure!, pod: 'c' }), undefined, 'only the same death');
   });
 
   it('describes the OOM kill that raised the limit with the raise', () => {
