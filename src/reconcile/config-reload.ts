@@ -170,10 +170,14 @@ function ready(pod: V1Pod): boolean {
 /**
  * The status with the reload's part laid over it: status.config and the
  * ConfigReloaded condition while a reload mode other than Restart is in
- * force, neither otherwise (a switch back to Restart leaves no stale condition).
+ * force, neither otherwise (a switch back to Restart leaves no stale condition);
+ * 'held' when such a mode is in force but nothing was given this time.
  */
-export function withConfigReload(status: AgentStatus, reload: ConfigReloadPlan | undefined, now: Date): AgentStatus {
+export function withConfigReload(status: AgentStatus, reload: ConfigReloadPlan | 'held' | undefined, now: Date, previous?: AgentStatus): AgentStatus {
   const { config: _, ...rest } = status;
+  // Nothing was given to the pods this time (a held rollout, an unbuildable
+  // spec, Unmanaged): they still run what status said, so it stays said.
+  if (reload === 'held') return previous?.config ? { ...rest, config: previous.config } : rest;
   if (!reload) {
     const conditions = status.conditions?.filter((c) => c.type !== 'ConfigReloaded');
     return conditions ? { ...rest, conditions } : rest;

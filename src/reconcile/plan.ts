@@ -184,7 +184,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     unmanaged,
     spec: agent.spec,
     usage,
-  }), reload, now);
+  }), reload ?? (spec.config && spec.config.reload.mode !== 'Restart' ? 'held' : undefined), now, previous);
 
   const conflicts = o.conflicts ?? [];
   const blocked = conflicts.length ? withBlocker(status, previous, { reason: 'NameConflict', message: conflicts.map((c) => c.message).join('; ') }, generation, now) : status;

@@ -54,10 +54,15 @@ describe('plan with reload HTTP', () => {
     assert.equal(p.computed.conditions?.find((c) => c.type === 'ConfigReloaded')?.status, 'True');
   });
 
-  it('a held rollout (a missing layer ConfigMap) tells no pod', () => {
-    const p = plan({ ...o('level: debug\n'), references: { digests: {}, missing: [{ kind: 'ConfigMap', name: 'shipper-base', key: 'base.yaml', optional: false }], configMapTexts: {} } });
+  it('a held rollout (a missing layer ConfigMap) tells no pod, and status keeps what the pods were last given', () => {
+    const given = plan(o('level: info\n')).computed;
+    assert.ok(given.config, 'the pods\' config is in status before the hold');
+    const before = o('level: info\n');
+    const held = { ...before, agent: { ...before.agent, status: given }, references: { digests: {}, missing: [{ kind: 'ConfigMap' as const, name: 'shipper-base', key: 'base.yaml', optional: false }], configMapTexts: {} } };
+    const p = plan(held);
     assert.equal(p.tellPods, undefined);
-    assert.equal(p.computed.config, undefined);
+    assert.deepEqual(p.computed.config, given.config, 'the pods still run that config: status.config says so while the rollout waits');
+    assert.deepEqual(p.computed.conditions?.find((c) => c.type === 'ConfigReloaded'), given.conditions?.find((c) => c.type === 'ConfigReloaded'));
   });
 });
 
