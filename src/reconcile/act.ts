@@ -8,8 +8,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { withBlocker } from '../status/blocked.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
-import { recordOutcome } from './config-reload.ts';
-import { configReloadAnnotation } from '../api/annotations.ts';
+import type { ReloadCalls } from './reload-calls.ts';
 import { httpReload, type CallReload } from '../kube/reload-call.ts';
 
 // Act: carry out a Plan, in this order:
@@ -21,8 +20,9 @@ import { httpReload, type CallReload } from '../kube/reload-call.ts';
 //   3. otherwise the status, after the objects: a status that names a new
 //      generation or revision is written only once the workload carries it,
 //      so a reader (kstatus, Argo CD, Flux) never sees Current before the apply;
-//   4. the pod delete, then the reload calls (HTTP), each outcome recorded
-//      on its pod; 5. events, handed to the recorder and not awaited.
+//   4. the pod delete, then the reload calls (HTTP) started, not awaited
+//      (reload-calls.ts), each outcome recorded on its pod; 5. events,
+//      handed to the recorder and not awaited.
 // Every status write carries the resourceVersion of the Agent it was computed
 // from, so a plan made from a stale Agent fails with 409 at its status write;
 // written first, that fence stops the whole stale plan before any other write.
@@ -35,6 +35,8 @@ export interface ActDeps {
   log: Logger;
   /** reload HTTP: the call to a pod's reload endpoint (default: straight to the pod IP, src/kube/reload-call.ts). */
   callReload?: CallReload;
+  /** reload HTTP: the calls in flight, made beside the reconcile (reload-calls.ts). */
+  reloads: ReloadCalls;
 }
 
 export interface ActResult {
@@ -100,14 +102,7 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid, p.deletePod.force);
     deps.log.info({ pod: p.deletePod.name, result, ...(p.deletePod.force ? { force: true } : {}) }, p.deletePod.force ? 'force-deleted a pod of a gone node' : 'restarted a failing pod');
   }
-  if (p.reloadCalls?.length) {
-    const call = deps.callReload ?? defaultReload;
-    await Promise.all(p.reloadCalls.map(async (c) => {
-      const outcome = await call(c);
-      if (!outcome.ok) deps.log.warn({ pod: c.name, url: c.url, error: outcome.error }, 'a reload call failed');
-      await deps.io.patchPodAnnotations(ns, c.name, c.uid, { [configReloadAnnotation]: recordOutcome(c, outcome, p.now) });
-    }));
-  }
+  if (p.reloadCalls?.length) deps.reloads.start(ns, p.reloadCalls, p.now, { call: deps.callReload ?? defaultReload, io: deps.io, log: deps.log });
   if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
   for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
   // A warning condition going True is announced by one Warning event (status/transitions.ts): count those.

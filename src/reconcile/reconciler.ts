@@ -9,13 +9,14 @@ import { act, type ActDeps } from './act.ts';
 import type { Caches } from './caches.ts';
 import { gather, probeCreates, type ReadUsage } from './gather.ts';
 import { OwnStatusWrites } from './own-status-writes.ts';
+import { ReloadCalls } from './reload-calls.ts';
 import { plan, unsettledRequeueMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
 // the whole situation every time, so a missed event or an operator restart
 // changes nothing about what it decides.
 
-export interface ReconcilerDeps extends ActDeps {
+export interface ReconcilerDeps extends Omit<ActDeps, 'reloads'> {
   caches: Caches;
   clock: Pick<Clock, 'now'>;
   /** What the pods the operator builds may do (--pod-security-level, --allowed-service-accounts); default baseline, no ServiceAccount but default. */
@@ -30,6 +31,7 @@ export interface ReconcilerDeps extends ActDeps {
 export function agentReconciler(deps: ReconcilerDeps): Reconciler {
   // The Agent our last status write stored, read while the informer has not caught up with it (own-status-writes.ts).
   const own = new OwnStatusWrites();
+  const reloads = new ReloadCalls();
   for (const i of deps.caches.agents.informers) {
     i.addHandler({ onUpdate: (_old, obj) => own.seen(objectKey(obj), obj), onDelete: (obj) => own.seen(objectKey(obj), undefined) });
   }
@@ -66,7 +68,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
       observed = await probeCreates(observed, p.creates, deps.io.read);
       p = plan(observed, opts);
     }
-    const done = await act(agent, p, { ...deps, log });
+    const done = await act(agent, p, { ...deps, log, reloads });
     if (done.written) own.wrote(key, done.written.replaced, done.written.stored);
     // Held wins over applied: a held Agent may still have its Service or PDB written, but it is not where its spec says.
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.held ? 'held' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');

@@ -6,6 +6,7 @@ import type { KubeIO } from '../../../src/kube/io.ts';
 import { act } from '../../../src/reconcile/act.ts';
 import type { Observed } from '../../../src/reconcile/gather.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
+import { ReloadCalls } from '../../../src/reconcile/reload-calls.ts';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
@@ -44,6 +45,7 @@ function world(refusal: Error | undefined, refusedKind = 'Deployment') {
     io, log: noopLogger,
     events: { record: async (_t: unknown, type: string, reason: string, message: string) => { events.push({ type, reason, message }); } },
     metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
+    reloads: new ReloadCalls(),
   };
   return { deps: deps as unknown as Parameters<typeof act>[2], statuses, events, applied };
 }
@@ -157,15 +159,33 @@ describe('act: reload InPlace/HTTP', () => {
   it('tells the pods, calls the reload endpoints and records each outcome on its pod', async () => {
     const r = recording(undefined);
     await act(a, reloadPlan(plan(observed(a))), r.deps);
+    await r.deps.reloads.idle();
     assert.deepEqual(r.calls, ['POST http://10.0.0.2:2020/-/reload']);
     assert.deepEqual(r.patches[0], ['fwd-1', { 'agent-operator.dev/config-hash': 'h' }]);
     assert.equal(r.patches[1]?.[0], 'fwd-2');
     assert.deepEqual(JSON.parse(r.patches[1]![1]['agent-operator.dev/config-reload']!), { hash: 'h', ok: false, failures: 2, at: t0.toISOString(), error: 'HTTP 500' });
   });
 
+  it('does not wait for a reload endpoint: a call that never answers holds no worker, and a second plan does not call again', async () => {
+    const r = recording(undefined);
+    let answer: (v: { ok: boolean }) => void = () => {};
+    let called = 0;
+    const reloads = new ReloadCalls();
+    const deps = { ...r.deps, reloads, callReload: () => { called++; return new Promise<{ ok: boolean }>((res) => { answer = res; }); } };
+    const p = reloadPlan(plan(observed(a)));
+    await act(a, p, deps);
+    await act(a, p, deps);
+    assert.equal(called, 1, 'the same call (pod, config, attempt) is in flight once');
+    assert.deepEqual(r.patches.map(([n]) => n), ['fwd-1', 'fwd-1'], 'only the tells so far; the outcome is recorded when it comes');
+    answer({ ok: true });
+    await reloads.idle();
+    assert.deepEqual(r.patches.map(([n]) => n), ['fwd-1', 'fwd-1', 'fwd-2']);
+  });
+
   it('tells no pod when an apply was refused (the ConfigMap may not hold the new file)', async () => {
     const r = recording(denied);
     await act(a, reloadPlan(plan(observed(a))), r.deps);
+    await r.deps.reloads.idle();
     assert.deepEqual(r.patches.map(([n]) => n), ['fwd-2'], 'only the outcome of a call due from before');
   });
 });
