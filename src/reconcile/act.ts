@@ -8,6 +8,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { withBlocker } from '../status/blocked.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
 import type { Plan } from './plan.ts';
+import type { PodDelete } from './plan-deletes.ts';
 import type { ReloadCalls } from './reload-calls.ts';
 import { httpReload, type CallReload } from '../kube/reload-call.ts';
 
@@ -44,6 +45,8 @@ export interface ActResult {
   applyFailed: boolean;
   /** The Agent as the apiserver stored it after the last status write (own-status-writes.ts), with the version that write replaced. */
   written?: { replaced: string[]; stored: Agent | undefined };
+  /** The pod the apiserver accepted the delete of (own-pod-deletions.ts). */
+  deleted?: PodDelete;
 }
 
 export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResult> {
@@ -98,9 +101,11 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   // Before the pod delete: a plan made from a stale cache fails here (409)
   // before it deletes anything, so a remediation step is never taken twice.
   if (status) await writeStatus(status);
+  let deleted: PodDelete | undefined;
   if (p.deletePod) {
     const result = await deps.io.deletePod(ns, p.deletePod.name, p.deletePod.uid, p.deletePod.force);
     deps.log.info({ pod: p.deletePod.name, result, ...(p.deletePod.force ? { force: true } : {}) }, p.deletePod.force ? 'force-deleted a pod of a gone node' : 'restarted a failing pod');
+    if (result === 'deleted') deleted = p.deletePod;
   }
   if (p.reloadCalls?.length) deps.reloads.start(ns, p.reloadCalls, p.now, { call: deps.callReload ?? defaultReload, io: deps.io, log: deps.log });
   if (p.action.type !== 'None') deps.metrics.remediations.inc({ action: p.action.type });
@@ -115,7 +120,7 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   // them (bounded, see EventRecorder) and logs its own errors, so neither this
   // reconcile nor the next one of this Agent waits for an event write.
   for (const e of events) void deps.events.record(target, e.type, e.reason, e.message);
-  return { applyFailed: refused.length > 0, ...(written ? { written } : {}) };
+  return { applyFailed: refused.length > 0, ...(written ? { written } : {}), ...(deleted ? { deleted } : {}) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Caches } from './caches.ts';
 import { gather, probeCreates, type ReadUsage } from './gather.ts';
 import { OwnStatusWrites } from './own-status-writes.ts';
 import { ReloadCalls } from './reload-calls.ts';
+import { OwnPodDeletions } from './own-pod-deletions.ts';
 import { plan, unsettledRequeueMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
@@ -32,6 +33,8 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
   // The Agent our last status write stored, read while the informer has not caught up with it (own-status-writes.ts).
   const own = new OwnStatusWrites();
   const reloads = new ReloadCalls();
+  // The pods our deletes removed, shown so while the pod informer has not caught up (own-pod-deletions.ts).
+  const deletions = new OwnPodDeletions();
   for (const i of deps.caches.agents.informers) {
     i.addHandler({ onUpdate: (_old, obj) => own.seen(objectKey(obj), obj), onDelete: (obj) => own.seen(objectKey(obj), undefined) });
   }
@@ -61,6 +64,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
 
     let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage, deps.io.readNode);
+    observed = { ...observed, pods: deletions.view(observed.pods, observed.now.getTime()) };
     const opts = { invalidSpec: invalid, podPolicy: deps.podPolicy, healthyAfterSeconds: deps.healthyAfterSeconds };
     let p = plan(observed, opts);
     // Names about to be created are read first: what is there and not ours is never overwritten.
@@ -70,6 +74,7 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     }
     const done = await act(agent, p, { ...deps, log, reloads });
     if (done.written) own.wrote(key, done.written.replaced, done.written.stored);
+    if (done.deleted) deletions.deleted(done.deleted.uid, p.now.getTime(), done.deleted.force);
     // Held wins over applied: a held Agent may still have its Service or PDB written, but it is not where its spec says.
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.held ? 'held' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
     // A refused apply is retried on the unsettled timer: the refusal is in status, and a

@@ -4,6 +4,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { nodeView } from '../../../src/health/node-lost.ts';
 import { withDesiredHash, type ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
+import { OwnPodDeletions } from '../../../src/reconcile/own-pod-deletions.ts';
 import type { Workload } from '../../../src/desired/workload.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';
@@ -101,6 +102,16 @@ describe('a StatefulSet pod on a gone node', () => {
     const e = p.events.find((x) => x.reason === 'StatefulPodReleased');
     assert.match(e?.message ?? '', /force-deleted pod fwd-0: node kwok-node-1 has been lost for 61s.*two copies run/);
     assert.equal(p.computed.recovery?.podDeletions?.length, 1, 'counted with the operator\'s other pod deletions');
+  });
+
+  it('is released once: a reconcile before the pod informer shows the force delete plans no second one', () => {
+    const o = observed(sts('ForceDelete'), { workload: statefulSet, pods: [podOnLostNode('fwd-0')], nodes: [lostNode], now: later(61) });
+    const first = plan(o);
+    const own = new OwnPodDeletions();
+    own.deleted(first.deletePod!.uid, later(61).getTime(), first.deletePod!.force);
+    const stale = plan({ ...o, agent: { ...o.agent, status: first.computed }, pods: own.view(o.pods, later(62).getTime()), now: later(62) });
+    assert.equal(stale.deletePod, undefined);
+    assert.equal(stale.computed.recovery?.podDeletions?.length, 1);
   });
 
   it('stays by default (Never): Kubernetes leaves it to a human, and so does the operator', () => {
