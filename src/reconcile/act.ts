@@ -1,4 +1,5 @@
 import type { Agent } from '../api/agent.ts';
+import type { StoredAgent } from '../api/stored-agent.ts';
 import type { AgentStatus } from '../api/status.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
@@ -41,7 +42,7 @@ export interface ActResult {
   /** The apiserver refused an apply: the status says so, and the Agent is retried on a timer. */
   applyFailed: boolean;
   /** The Agent as the apiserver stored it after the last status write (own-status-writes.ts), with the version that write replaced. */
-  written?: { replaced: string[]; stored: Agent | undefined };
+  written?: { replaced: string[]; stored: StoredAgent | undefined };
 }
 
 export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResult> {
@@ -49,7 +50,7 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   let written: ActResult['written'];
   const writeStatus = async (status: AgentStatus) => {
     const over = written ? written.stored?.metadata?.resourceVersion : agent.metadata.resourceVersion;
-    const stored = await deps.io.patchAgentStatus(ns, agent.metadata.name, status, over) as Agent | undefined;
+    const stored = await deps.io.patchAgentStatus(ns, agent.metadata.name, status, over) as StoredAgent | undefined;
     // A write without a precondition proves nothing about what came before it.
     written = { replaced: over ? [...(written?.replaced ?? []), over] : [], stored };
   };

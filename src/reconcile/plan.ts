@@ -187,6 +187,8 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     // Built once, from what was decided.
     const objects = next.ok && running ? buildObjects(next, keep ?? running, { holdForDependencies, healthyPodsServing }) : undefined;
     if (objects) planObjects(out, objects, o, revisions, holdRollout, keep !== undefined);
+    // A stored value the schema refused is read as unset (api/stored-agent.ts): what such a reading seems to drop is not removed.
+    if (invalidSpec.length) out.remove = [];
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
     const deletes = podDelete(o, { action: decision.action, reloadRestart: reload?.restart, holdRollout, appliedRevision: objects?.appliedRevision, failures, failover: spec.failover });
