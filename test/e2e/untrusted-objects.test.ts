@@ -7,6 +7,14 @@
 // the operator's schema (InvalidSpec naming the field), every other Agent is
 // reconciled, before and after an operator restart, and /readyz is green only
 // because the caches are.
+//
+// Also: an Agent stored with values today's schema refuses (as an older CRD,
+// or one without its schema, would have left it), written straight into etcd,
+// the only way past the apiserver's validation. It is reported InvalidSpec
+// naming each field, its Service is kept, and the operator and the other
+// Agents go on. Needs the local control plane's etcd (skipped otherwise).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { condition, getAgent, waitReady } from '../support/agents.ts';
@@ -39,7 +47,23 @@ async function readyz(op: RunningOperator): Promise<{ status: number; body: stri
   return { status: res.status, body: await res.text() };
 }
 
-describe('an Agent nested thousands of levels deep', () => {
+/** The Agent's stored JSON in the local control plane's etcd (its v3 JSON gateway), and a way to replace it. */
+function etcdOf(clusterDir: string) {
+  const port = /^ETCD_PORT=(\d+)$/m.exec(readFileSync(join(clusterDir, 'cluster.env'), 'utf8'))?.[1];
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const call = async (op: string, body: object) => {
+    const res = await fetch(`http://127.0.0.1:${port}/v3/kv/${op}`, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal(res.status, 200, `etcd ${op}: ${await res.text()}`);
+    return res.json() as Promise<{ kvs?: { value: string }[] }>;
+  };
+  const key = (namespace: string, name: string) => b64(`/registry/agent-operator.dev/agents/${namespace}/${name}`);
+  return {
+    get: async (namespace: string, name: string) => JSON.parse(Buffer.from((await call('range', { key: key(namespace, name) })).kvs![0]!.value, 'base64').toString()),
+    put: async (namespace: string, name: string, obj: object) => { await call('put', { key: key(namespace, name), value: b64(JSON.stringify(obj)) }); },
+  };
+}
+
+describe('Agents stored that the operator\'s schema refuses', () => {
   let op: RunningOperator;
   let depth = 0;
 
@@ -92,4 +116,33 @@ describe('an Agent nested thousands of levels deep', () => {
     const crashes = op.logs().filter((l) => /Maximum call stack/.test(JSON.stringify(l)));
     assert.deepEqual(crashes, [], 'nothing overflowed the stack');
   });
+
+  it('an Agent stored with values the schema refuses (written into etcd) is reported InvalidSpec naming each field, keeps its Service, and the operator and other Agents go on', async (t) => {
+    const dir = cluster().clusterDir;
+    if (!dir) return t.skip(`no etcd to write to: the cluster comes from ${cluster().source}, not from hack/cluster`);
+    await cluster().custom.createNamespacedCustomObject({
+      group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents',
+      body: { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'old' }, spec: { image: 'example.com/agent:1', ports: [{ name: 'http', containerPort: 8080 }] } },
+    });
+    await waitReady(cluster(), ns, 'old');
+    const etcd = etcdOf(dir);
+    const stored = await etcd.get(ns, 'old');
+    // A new generation, as the apiserver would have given a spec change: the operator reconciles spec changes.
+    await etcd.put(ns, 'old', { ...stored, metadata: { ...stored.metadata, generation: stored.metadata.generation + 1 }, spec: { ...stored.spec, mode: 5, env: 'TOKEN' } });
+    const old = await eventually(async () => {
+      const a = await getAgent(cluster(), ns, 'old');
+      assert.equal(condition(a, 'Stalled')?.reason, 'InvalidSpec', JSON.stringify(a.status?.conditions));
+      return a;
+    }, { timeoutMs: 60_000, message: 'the malformed Agent gets Stalled/InvalidSpec' });
+    assert.match(condition(old, 'Stalled')!.message, /spec\.mode: /);
+    assert.match(condition(old, 'Stalled')!.message, /spec\.env: /);
+    const svc = await cluster().kubectl(['get', 'service', '-n', ns, 'old', '-o', 'jsonpath={.spec.ports[0].port}']);
+    assert.equal(svc.stdout, '8080', `the Service stays: ${svc.stderr}`);
+    await createPlain('beside-old');
+    await waitReady(cluster(), ns, 'beside-old');
+    assert.equal(op.process.exitCode, null, 'the operator is running');
+    const failures = op.logs().filter((l) => l['level'] === 'error');
+    assert.deepEqual(failures, [], 'no index function, handler or mapper failed');
+  });
 });
+
