@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deepFreeze } from '../lib/deep-freeze.ts';
 import { Agent } from './agent.ts';
 import { AgentSpec } from './spec.ts';
 
@@ -35,12 +36,13 @@ export interface AgentReading { agent: Agent; invalid: string[] }
 const Readable = Agent.extend({ spec: AgentSpec.extend({ image: z.string().default('') }) });
 
 // Cached objects are frozen and replaced, never changed, on each new version:
-// one reading per version, shared by the indexes, mappers and reconciles.
+// one reading per version, shared by the indexes, mappers and reconciles, and
+// frozen like the cache, so no reader can change what the next one reads.
 const readings = new WeakMap<StoredAgent, AgentReading>();
 
 export function readAgent(stored: StoredAgent): AgentReading {
   let reading = readings.get(stored);
-  if (reading === undefined) readings.set(stored, (reading = read(stored)));
+  if (reading === undefined) readings.set(stored, (reading = deepFreeze(read(stored))));
   return reading;
 }
 
