@@ -51,13 +51,11 @@ function read(stored: StoredAgent): AgentReading {
   if (strict.success) return { agent: strict.data, invalid: [] };
   const invalid = strict.error.issues.filter((i) => i.path[0] === 'spec').map((i) => `${i.path.join('.')}: ${i.message}`);
   let value: unknown = { ...stored, spec: isObject(stored.spec) ? stored.spec : {} };
-  // Each round leaves out at least one value it was refused (or the object holding a missing one), so it ends.
-  for (let round = 0; round < 64; round++) {
+  // Each round leaves out one refused value (or the object holding a missing one), so it ends.
+  for (let round = 0; round < 10_000; round++) {
     const readable = Readable.safeParse(value);
     if (readable.success) return { agent: readable.data, invalid };
-    // Deepest and last first: leaving out a list element never moves one still to be left out.
-    const paths = readable.error.issues.map((i) => i.path).sort(comparePaths).reverse();
-    for (const path of paths) value = without(value, path);
+    value = without(value, readable.error.issues[0]!.path);
   }
   throw new Error(`Agent ${stored.metadata.namespace ?? ''}/${stored.metadata.name}: no readable part found`);
 }
@@ -90,16 +88,6 @@ function lookup(value: unknown, path: readonly PropertyKey[]): unknown {
   let at = value;
   for (const key of path) at = isObject(at) ? (at as Record<PropertyKey, unknown>)[key] : undefined;
   return at;
-}
-
-function comparePaths(a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const [x, y] = [a[i], b[i]];
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 function isObject(v: unknown): v is object {

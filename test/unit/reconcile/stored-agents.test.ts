@@ -52,6 +52,7 @@ const cases: { name: string; spec: unknown; status?: unknown; field?: RegExp }[]
   { name: 'spec.ports holding a port numbered by a string', spec: { image, ports: [{ name: 'http', containerPort: '8080' }] }, field: /spec\.ports\.0\.containerPort: / },
   { name: 'spec.env a number', spec: { image, ports, env: 7 }, field: /spec\.env: / },
   { name: 'spec.env holding a Secret reference without a key', spec: { image, ports, env: [{ name: 'T', valueFrom: { secretKeyRef: { name: 'creds' } } }] }, field: /spec\.env\.0\.valueFrom\.secretKeyRef\.key: / },
+  { name: 'spec.env with three malformed entries around a good one', spec: { image, ports, env: [{ name: 'A', value: 5 }, { value: 'x' }, { name: 'OK', value: 'y' }, { name: 'C', valueFrom: 'x' }] }, field: /spec\.env\.0\.value: .*spec\.env\.1\.name: .*spec\.env\.3\.valueFrom: /s },
   { name: 'spec.envFrom a string', spec: { image, ports, envFrom: 'creds' }, field: /spec\.envFrom: / },
   { name: 'spec.config.layers a string', spec: { image, ports, config: { layers: 'base' } }, field: /spec\.config\.layers: / },
   { name: 'spec.podTemplate.volumes an object', spec: { image, ports, podTemplate: { volumes: { secret: 'creds' } } }, field: /spec\.podTemplate\.volumes: / },
