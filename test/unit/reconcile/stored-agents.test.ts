@@ -17,6 +17,7 @@ import { trackPhases } from '../../../src/reconcile/phase-metrics.ts';
 import { agentReconciler } from '../../../src/reconcile/reconciler.ts';
 import { wakeOnUsageChange } from '../../../src/reconcile/usage-wake.ts';
 import { addIndexes, wireWatches } from '../../../src/reconcile/watches.ts';
+import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
 import type { Logger } from '../../../src/runtime/logger.ts';
@@ -80,18 +81,25 @@ describe('an Agent stored malformed', () => {
   trackPhases(caches, { agents: { set: (key, phase) => { phases.set(key, phase); } } });
   const statuses: AgentStatus[] = [];
   const removed: string[] = [];
+  const events: string[] = [];
+  // The apiserver fails every status write to an Agent stored with the wrong types (HTTP 500: server-side apply cannot type the live object).
+  let refuseStatus = false;
   const reconcile = agentReconciler({
     caches, clock: { now: () => t0.getTime() }, log: recordingLogger(logged),
     io: {
       apply: async (obj) => obj, read: async () => undefined, remove: async (ref) => { removed.push(`${ref.kind}/${ref.name}`); },
-      patchAgentStatus: async (_ns, _n, status) => { statuses.push(status); return undefined; },
+      patchAgentStatus: async (_ns, _n, status) => {
+        if (refuseStatus) throw new KubeApiError(500, 'failed to create typed live object (team/db; agent-operator.dev/v1alpha1, Kind=Agent): errors: .spec.mode: expected string, got &value.valueUnstructured{Value:5}');
+        statuses.push(status);
+        return undefined;
+      },
       deletePod: async () => 'deleted',
       patchPodAnnotations: async () => 'patched',
       readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
       readLivenessKills: async () => [],
       readNode: async () => null,
     },
-    events: { record: async () => {} },
+    events: { record: async (_t, type, reason, message) => { events.push(`${type} ${reason} ${message}`); } },
     metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
   });
   const ctx = (name: string) => ({ signal: new AbortController().signal, log: recordingLogger(logged), reconcileId: 'r', namespace: 'team', name });
@@ -138,6 +146,13 @@ describe('an Agent stored malformed', () => {
         assert.match(stalled?.message ?? '', c.field);
         // Planned from what the schema accepts; what that reading drops (the ports, when refused) is not removed.
         assert.deepEqual(removed, []);
+        // When the apiserver refuses the status write, an Event still says why (and the reconcile fails, to be retried).
+        events.length = 0;
+        refuseStatus = true;
+        await assert.rejects(reconcile('team/db', ctx('db')), KubeApiError);
+        refuseStatus = false;
+        const said = 'Warning InvalidSpec Stalled is True: ';
+        assert.ok(events.some((e) => e.startsWith(said) && c.field!.test(e.slice(said.length))), events.join('\n'));
       } else {
         assert.notEqual(stalled?.reason, 'InvalidSpec', 'a malformed status is the operator\'s to replace, not the spec\'s fault');
       }
