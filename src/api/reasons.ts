@@ -27,7 +27,7 @@ export const reasons = {
   SecretNotFound: 'A referenced Secret or one of its keys does not exist; the rollout is held.',
   ConfigMapNotFound: 'A referenced ConfigMap or one of its keys does not exist; the rollout is held.',
   DependencyNotReady: 'A dependency in spec.dependsOn is not Ready yet; pods are held back.',
-  InvalidSpec: 'The spec is valid for the schema but cannot be carried out (the message says why).',
+  InvalidSpec: 'The spec cannot be carried out: a value the schema refuses (in an Agent stored under an older or schema-less CRD) or a valid one the operator cannot build; the message names the field.',
   QuotaExceeded: 'The ReplicaSet cannot create pods: a ResourceQuota of the namespace refuses them (FailedCreate); a memory raise that causes it is held, not pushed further.',
   LimitRangeViolation: 'The ReplicaSet cannot create pods: a LimitRange of the namespace refuses their resources (FailedCreate); a memory raise that causes it is held, not pushed further.',
   NodeLost: 'A pod\'s node stopped heartbeating (its Ready condition is Unknown or False, or it carries the node.kubernetes.io/unreachable or not-ready taint) or its Node object is gone. Reported, not remediated: Kubernetes evicts the pod once its toleration (spec.failover.nodeLostSeconds) runs out and its controller replaces it elsewhere; a StatefulSet pod is released only under spec.failover.releaseStatefulPods.',

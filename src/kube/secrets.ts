@@ -1,5 +1,6 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
+import type { MissingReference as Missing } from '../health/diagnose-spec.ts';
 import { isNotFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 
@@ -34,11 +35,8 @@ export interface References {
   configMaps: readonly Reference[];
 }
 
-export interface MissingReference {
-  kind: 'Secret' | 'ConfigMap';
-  name: string;
-  /** Undefined when the object itself is missing. */
-  key?: string;
+/** As the status reports it (health/diagnose-spec.ts), and whether it holds the rollout. */
+export interface MissingReference extends Missing {
   /** True when every reference to it is optional: the rollout goes on without it. */
   optional: boolean;
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { pino, stdTimeFunctions, type DestinationStream, type Logger, type LoggerOptions as LoggerOptionsOfPino } from 'pino';
 import type { LogLevel } from '../config.ts';
 
 // JSON logs, one line per event. Every line of one reconcile carries the same
-// reconcileID and the Agent's namespace/name, so `jq 'select(.reconcileID==...)'`
+// reconcileID and the Agent's namespace and name (the controller's child
+// logger, src/runtime/controller.ts), so `jq 'select(.reconcileID==...)'`
 // shows one pass whole. Secret material never reaches a line: the paths below
 // are censored by pino before serialisation, wherever an object is logged.
 
@@ -60,13 +60,4 @@ export function createLogger(opts: LoggerOptions): Logger {
     redact: { paths: redactPaths(), censor },
   } satisfies LoggerOptionsOfPino;
   return opts.destination === undefined ? pino(options) : pino(options, opts.destination);
-}
-
-/** The logger for one reconcile: every line it writes carries the same reconcileID and `agent: namespace/name`. */
-export function reconcileLogger(
-  base: Logger,
-  agent: { namespace: string; name: string },
-  reconcileID: string = randomUUID(),
-): Logger {
-  return base.child({ reconcileID, agent: `${agent.namespace}/${agent.name}` });
 }

@@ -15,7 +15,6 @@ export type ReconcileOutcome = (typeof reconcileOutcomes)[number];
 /** Kubernetes audit verbs, so counts line up with RBAC and the apiserver audit log. */
 export const apiVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 export type ApiVerb = (typeof apiVerbs)[number];
-export const writeVerbs: ReadonlySet<ApiVerb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 /** The usage warnings (src/status/usage-conditions.ts): closed set, so the label stays flat. */
 export const usageWarnings = ['MemoryNearLimit', 'CPUThrottled'] as const;
@@ -46,12 +45,6 @@ export interface Metrics {
   /** Usage warnings raised (a MemoryNearLimit or CPUThrottled condition going True). */
   readonly usageWarnings: LabelledCounter<{ reason: UsageWarning }>;
   readonly apiRequests: LabelledCounter<ApiRequestLabels>;
-  /**
-   * Write requests (create, update, patch, delete) counted so far, except on
-   * `exclude` resources (default: leases, which leader election renews every
-   * few seconds by design). Zero writes is how a converged Agent is recognised.
-   */
-  apiWrites(opts?: { exclude?: readonly string[] }): Promise<number>;
 }
 
 export interface MetricsOptions {
@@ -132,11 +125,5 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
     usageWarnings: { inc: (labels, value) => warnings.inc(labels, value ?? 1) },
     apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
-    async apiWrites({ exclude = ['leases'] } = {}) {
-      const { values } = await apiRequests.get();
-      return values
-        .filter((v) => writeVerbs.has(v.labels['verb'] as ApiVerb) && !exclude.includes(String(v.labels['resource'])))
-        .reduce((sum, v) => sum + v.value, 0);
-    },
   };
 }

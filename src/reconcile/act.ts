@@ -1,4 +1,5 @@
 import type { Agent } from '../api/agent.ts';
+import type { StoredAgent } from '../api/stored-agent.ts';
 import type { AgentStatus } from '../api/status.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { KubeIO } from '../kube/io.ts';
@@ -44,7 +45,7 @@ export interface ActResult {
   /** The apiserver refused an apply: the status says so, and the Agent is retried on a timer. */
   applyFailed: boolean;
   /** The Agent as the apiserver stored it after the last status write (own-status-writes.ts), with the version that write replaced. */
-  written?: { replaced: string[]; stored: Agent | undefined };
+  written?: { replaced: string[]; stored: StoredAgent | undefined };
   /** The pod the apiserver accepted the delete of (own-pod-deletions.ts). */
   deleted?: PodDelete;
 }
@@ -52,9 +53,21 @@ export interface ActResult {
 export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResult> {
   const ns = agent.metadata.namespace ?? '';
   let written: ActResult['written'];
+  const target = {
+    apiVersion: agent.apiVersion, kind: agent.kind,
+    metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },
+  };
   const writeStatus = async (status: AgentStatus) => {
     const over = written ? written.stored?.metadata?.resourceVersion : agent.metadata.resourceVersion;
-    const stored = await deps.io.patchAgentStatus(ns, agent.metadata.name, status, over) as Agent | undefined;
+    const stored = await deps.io.patchAgentStatus(ns, agent.metadata.name, status, over).catch((err: unknown) => {
+      // The apiserver fails every status write to an Agent stored with values
+      // of the wrong type (HTTP 500: server-side apply cannot type the live
+      // object), so its InvalidSpec events are all that can say why. (A 409
+      // means the plan was made from a stale Agent: nothing of it is said.)
+      const stale = err instanceof KubeApiError && err.status === 409;
+      if (!stale) for (const e of p.events) if (e.reason === 'InvalidSpec') void deps.events.record(target, e.type, e.reason, e.message);
+      throw err;
+    }) as StoredAgent | undefined;
     // A write without a precondition proves nothing about what came before it.
     written = { replaced: over ? [...(written?.replaced ?? []), over] : [], stored };
   };
@@ -112,10 +125,6 @@ export async function act(agent: Agent, p: Plan, deps: ActDeps): Promise<ActResu
   for (const f of p.fresh) deps.metrics.failures.inc({ reason: f.reason });
   // A warning condition going True is announced by one Warning event (status/transitions.ts): count those.
   for (const e of events) if (e.type === 'Warning' && (usageWarnings as readonly string[]).includes(e.reason)) deps.metrics.usageWarnings?.inc({ reason: e.reason as UsageWarning });
-  const target = {
-    apiVersion: agent.apiVersion, kind: agent.kind,
-    metadata: { name: agent.metadata.name, namespace: ns, uid: agent.metadata.uid ?? '' },
-  };
   // Events are best effort and off the critical path: the recorder queues
   // them (bounded, see EventRecorder) and logs its own errors, so neither this
   // reconcile nor the next one of this Agent waits for an event write.

@@ -1,8 +1,8 @@
 import type {
   V1ConfigMap, V1ControllerRevision, V1DaemonSet, V1Deployment, V1StatefulSet, V1EndpointSlice, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
-import type { Agent } from '../api/agent.ts';
 import { group, plural, version } from '../api/agent.ts';
+import type { StoredAgent } from '../api/stored-agent.ts';
 import { operatorName } from '../desired/labels.ts';
 import { endpointSliceForCache, podForCache } from './cache-transforms.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
@@ -44,7 +44,7 @@ const kinds = {
 type KindName = keyof typeof kinds;
 
 interface Types {
-  agents: Agent; deployments: V1Deployment; daemonSets: V1DaemonSet; statefulSets: V1StatefulSet;
+  agents: StoredAgent; deployments: V1Deployment; daemonSets: V1DaemonSet; statefulSets: V1StatefulSet;
   replicaSets: V1ReplicaSet; controllerRevisions: V1ControllerRevision; pods: V1Pod; services: V1Service;
   configMaps: V1ConfigMap; pvcs: V1PersistentVolumeClaim; pdbs: V1PodDisruptionBudget;
   secretMeta: KubeObject; configMapMeta: KubeObject; endpointSlices: V1EndpointSlice;

@@ -2,6 +2,7 @@ import type {
   V1ConfigMap, V1ControllerRevision, V1Node, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1ReplicaSet, V1Service,
 } from '@kubernetes/client-node';
 import type { Agent } from '../api/agent.ts';
+import { readAgent } from '../api/stored-agent.ts';
 import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
 import { labelValue, pdbName, pvcName, serviceName, workloadName } from '../desired/names.ts';
 import type { Workload } from '../desired/workload.ts';
@@ -109,7 +110,7 @@ export async function gather(caches: Caches, readDigests: ReadDigests, agent: Ag
     pods,
     references: digests,
     dependencies: evaluateDependencies(agent, {
-      agent: (n) => caches.agents.get(ns, n),
+      agent: (n) => { const a = caches.agents.get(ns, n); return a && readAgent(a).agent; },
       endpointSlices: (svc) => caches.endpointSlices.byIndex(ns, byServiceName, `${ns}/${svc}`),
     }),
     now,

@@ -1,4 +1,4 @@
-import type { Agent } from '../api/agent.ts';
+import type { StoredAgent } from '../api/stored-agent.ts';
 
 // Read your own status writes (client-go's MutationCache, tools/cache/mutation_cache.go).
 //
@@ -23,7 +23,7 @@ import type { Agent } from '../api/agent.ts';
 // forward), and then the cache is read again and the entry dropped.
 
 interface Written {
-  stored: Agent;
+  stored: StoredAgent;
   /** The versions our writes replaced, oldest first: the cache showing any of them is behind `stored`. */
   replaced: string[];
 }
@@ -32,7 +32,7 @@ export class OwnStatusWrites {
   readonly #written = new Map<string, Written>();
 
   /** The Agent to reconcile: the one our last status write stored while the cache shows a version it replaced, else the cached one. */
-  view(key: string, cached: Agent): Agent {
+  view(key: string, cached: StoredAgent): StoredAgent {
     const w = this.#written.get(key);
     if (w === undefined) return cached;
     if (w.stored.metadata.uid === cached.metadata.uid && w.replaced.includes(cached.metadata.resourceVersion ?? '')) return w.stored;
@@ -45,7 +45,7 @@ export class OwnStatusWrites {
    * preconditioned on the one before) succeeded, and the apiserver answered
    * the last with `stored`.
    */
-  wrote(key: string, replaced: readonly string[], stored: Agent | undefined): void {
+  wrote(key: string, replaced: readonly string[], stored: StoredAgent | undefined): void {
     const version = stored?.metadata?.resourceVersion;
     // Without a precondition nothing proves the answer is the successor of what the cache had.
     if (!replaced.length || !version || !stored) {
@@ -54,12 +54,12 @@ export class OwnStatusWrites {
     }
     const before = this.#written.get(key);
     const chain = before && before.stored.metadata.resourceVersion === replaced[0] ? [...before.replaced, ...replaced] : [...replaced];
-    const { managedFields: _dropped, ...metadata } = stored.metadata as Agent['metadata'] & { managedFields?: unknown };
+    const { managedFields: _dropped, ...metadata } = stored.metadata;
     this.#written.set(key, { stored: { ...stored, metadata }, replaced: chain });
   }
 
   /** The informer saw `current` (an update or delete): an entry it has caught up with is no longer needed. */
-  seen(key: string, current: Agent | undefined): void {
+  seen(key: string, current: StoredAgent | undefined): void {
     const w = this.#written.get(key);
     if (w === undefined) return;
     if (current === undefined || !w.replaced.includes(current.metadata?.resourceVersion ?? '')) this.#written.delete(key);

@@ -1,3 +1,4 @@
+import { readAgent } from '../api/stored-agent.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { objectKey } from '../runtime/kube-object.ts';
 import type { Caches } from './caches.ts';
@@ -6,8 +7,8 @@ import type { Caches } from './caches.ts';
 export function trackPhases(caches: Caches, metrics: Pick<Metrics, 'agents'>): void {
   for (const informer of caches.agents.informers) {
     informer.addHandler({
-      onAdd: (a) => metrics.agents.set(objectKey(a), a.status?.phase),
-      onUpdate: (_, a) => metrics.agents.set(objectKey(a), a.status?.phase),
+      onAdd: (a) => metrics.agents.set(objectKey(a), readAgent(a).agent.status?.phase),
+      onUpdate: (_, a) => metrics.agents.set(objectKey(a), readAgent(a).agent.status?.phase),
       onDelete: (a) => metrics.agents.set(objectKey(a), undefined),
     });
   }

@@ -195,6 +195,8 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     // Built once, from what was decided.
     const objects = next.ok && toRun ? buildObjects(next, toRun, { holdForDependencies, healthyPodsServing }) : undefined;
     if (objects) planObjects(out, objects, o, revisions, holdRollout, keep !== undefined);
+    // A stored value the schema refused is read as unset (api/stored-agent.ts): what such a reading seems to drop is not removed.
+    if (invalidSpec.length) out.remove = [];
     if (reload?.tell.length) out.tellPods = reload.tell;
     if (reload?.calls.length) out.reloadCalls = reload.calls;
   }

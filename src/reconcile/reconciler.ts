@@ -1,5 +1,4 @@
-import { Agent } from '../api/agent.ts';
-import { tooDeepText } from '../api/bounds.ts';
+import { readAgent } from '../api/stored-agent.ts';
 import type { PodPolicy } from '../policy/pod-policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Reconciler } from '../runtime/controller.ts';
@@ -54,14 +53,11 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
       deps.observeOutcome?.('deleted');
       return undefined;
     }
-    const cached = own.view(key, fromCache);
     const log = ctx.log ?? deps.log;
-
     // What the schema could not refuse (a CRD installed without its rules, an
-    // older version's object) becomes InvalidSpec in status, never a crash.
-    const parsed = Agent.safeParse(cached);
-    const invalid = parsed.success ? [] : parsed.error.issues.map((i) => `spec.${i.path.slice(1).join('.')}: ${i.message}`);
-    const agent = parsed.success ? parsed.data : { ...cached, spec: { ...withoutTooDeep(cached.spec, parsed.error.issues), image: cached.spec?.image ?? '' } };
+    // older version's object) becomes InvalidSpec in status, never a crash:
+    // the rollout is held, and the rest is planned from what the schema accepts.
+    const { agent, invalid } = readAgent(own.view(key, fromCache));
 
     let observed = await gather(deps.caches, deps.io.readReferencedDigests, agent, new Date(deps.clock.now()), deps.io.readLivenessKills, deps.readUsage, deps.io.readNode);
     observed = { ...observed, pods: deletions.view(observed.pods, observed.now.getTime()) };
@@ -82,31 +78,4 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     const requeue = done.applyFailed ? Math.min(p.requeueAfterMs ?? unsettledRequeueMs, unsettledRequeueMs) : p.requeueAfterMs;
     return requeue !== undefined ? { requeueAfter: requeue } : undefined;
   }
-}
-
-/**
- * The spec without the free-form values the schema refused as too deep: the
- * plan hashes and renders the spec, which recurses. The rollout is held for
- * an invalid spec anyway, and the InvalidSpec condition names each field.
- * Copies only along the paths (a structuredClone of the value would recurse too).
- */
-function withoutTooDeep(spec: Agent['spec'] | undefined, issues: readonly { path: PropertyKey[]; message: string }[]): Agent['spec'] {
-  let out = { ...spec } as Record<PropertyKey, unknown>;
-  for (const issue of issues) {
-    if (!issue.message.startsWith(tooDeepText) || issue.path[0] !== 'spec' || issue.path.length < 2) continue;
-    out = dropPath(out, issue.path.slice(1)) as Record<PropertyKey, unknown>;
-  }
-  return out as Agent['spec'];
-}
-
-function dropPath(node: unknown, path: readonly PropertyKey[]): unknown {
-  if (node === null || typeof node !== 'object') return node;
-  const [head, ...rest] = path;
-  if (head === undefined) return node;
-  const copy: object = Array.isArray(node) ? [...node] : { ...node };
-  // An array keeps its length: the element becomes an empty object, which the InvalidSpec condition already names.
-  if (rest.length > 0) Reflect.set(copy, head, dropPath(Reflect.get(copy, head), rest));
-  else if (Array.isArray(copy)) Reflect.set(copy, head, {});
-  else Reflect.deleteProperty(copy, head);
-  return copy;
 }

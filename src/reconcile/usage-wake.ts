@@ -1,4 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
+import { readAgent } from '../api/stored-agent.ts';
 import { agentLabel } from '../desired/labels.ts';
 import { resolveSpec } from '../desired/defaults.ts';
 import { labelValue } from '../desired/names.ts';
@@ -23,18 +24,12 @@ export function wakeOnUsageChange(caches: Caches, usage: { usageOf(pods: readonl
   }
   for (const id of agentsSeen) {
     const [ns, label] = id.split('\0') as [string, string];
-    for (const agent of caches.agents.list(ns).filter((a) => labelValue(a.metadata.name) === label)) {
+    for (const stored of caches.agents.list(ns).filter((a) => labelValue(a.metadata.name) === label)) {
       const own = caches.pods.byIndex(ns, byAgentLabel, label).filter((p) => p.metadata?.namespace === ns);
       const readings = usage.usageOf(own);
       if (!readings.length) continue;
-      let recovery;
-      try {
-        recovery = resolveSpec(agent.spec).recovery;
-      } catch {
-        // A spec the schema refuses: its reconcile reports that; no warning to raise here.
-        continue;
-      }
-      const v = usageVerdicts(readings, agent.status?.conditions, recovery);
+      const { agent } = readAgent(stored);
+      const v = usageVerdicts(readings, agent.status?.conditions, resolveSpec(agent.spec).recovery);
       if (usageConditionsDiffer(v, agent.status?.conditions, agent.metadata.generation ?? 0)) wake(keyOf(ns, agent.metadata.name));
     }
   }

@@ -1,5 +1,5 @@
-import type { Agent } from '../api/agent.ts';
 import { group, kind } from '../api/agent.ts';
+import { readAgent, type StoredAgent } from '../api/stored-agent.ts';
 import { agentLabel, agentNameAnnotation } from '../desired/labels.ts';
 import { labelValue } from '../desired/names.ts';
 import { referencedNames, references } from '../desired/references.ts';
@@ -23,12 +23,14 @@ const idx = {
 } as const;
 
 export function addIndexes(c: Caches): void {
-  const ns = (a: Agent) => a.metadata.namespace ?? '';
+  const ns = (a: StoredAgent) => a.metadata.namespace ?? '';
+  // What the schema accepts of each Agent (stored-agent.ts): an invalid one is still woken by what it reads.
+  const spec = (a: StoredAgent) => readAgent(a).agent.spec;
   c.agents.addIndex(idx.label, (a) => [`${ns(a)}/${labelValue(a.metadata.name)}`]);
-  c.agents.addIndex(idx.secrets, (a) => referencedNames(references(a.spec)).secrets.map((n) => `${ns(a)}/${n}`));
-  c.agents.addIndex(idx.configMaps, (a) => referencedNames(references(a.spec)).configMaps.map((n) => `${ns(a)}/${n}`));
-  c.agents.addIndex(idx.dependsOnAgent, (a) => (a.spec.dependsOn ?? []).flatMap((d) => d.agent ? [`${ns(a)}/${d.agent}`] : []));
-  c.agents.addIndex(idx.dependsOnService, (a) => (a.spec.dependsOn ?? []).flatMap((d) => d.service ? [`${ns(a)}/${d.service}`] : []));
+  c.agents.addIndex(idx.secrets, (a) => referencedNames(references(spec(a))).secrets.map((n) => `${ns(a)}/${n}`));
+  c.agents.addIndex(idx.configMaps, (a) => referencedNames(references(spec(a))).configMaps.map((n) => `${ns(a)}/${n}`));
+  c.agents.addIndex(idx.dependsOnAgent, (a) => (spec(a).dependsOn ?? []).flatMap((d) => d.agent ? [`${ns(a)}/${d.agent}`] : []));
+  c.agents.addIndex(idx.dependsOnService, (a) => (spec(a).dependsOn ?? []).flatMap((d) => d.service ? [`${ns(a)}/${d.service}`] : []));
   c.pods.addIndex(byAgentLabel, agentLabelIndex);
   c.replicaSets.addIndex(byAgentLabel, agentLabelIndex);
   c.configMaps.addIndex(byAgentLabel, agentLabelIndex);
@@ -37,7 +39,7 @@ export function addIndexes(c: Caches): void {
 }
 
 /** Agents whose index holds `namespace/value`. */
-function via(agents: NamespacedCache<Agent & KubeObject>, index: string, value: (obj: KubeObject) => string | undefined): Mapper<KubeObject> {
+function via(agents: NamespacedCache<StoredAgent & KubeObject>, index: string, value: (obj: KubeObject) => string | undefined): Mapper<KubeObject> {
   return (obj) => {
     const ns = obj.metadata?.namespace ?? '';
     const v = value(obj);
@@ -46,11 +48,11 @@ function via(agents: NamespacedCache<Agent & KubeObject>, index: string, value: 
 }
 
 /** Dependents care about a dependency's readiness, not its every status write. */
-const readinessChanged: Predicate<KubeObject> = {
+const readinessChanged: Predicate<StoredAgent & KubeObject> = {
   update: (o, n) => readyOf(o) !== readyOf(n),
 };
-function readyOf(obj: KubeObject): string | undefined {
-  return (obj as Agent).status?.conditions?.find((c) => c.type === 'Ready')?.status;
+function readyOf(a: StoredAgent): string | undefined {
+  return readAgent(a).agent.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
 /** The controller only reads metadata through mappers, so every informer is watched as KubeObject. */
@@ -60,7 +62,7 @@ function informersOf(...caches: { informers: readonly InformerView<KubeObject>[]
 
 export function wireWatches(ctl: Controller, c: Caches): void {
   const owner = { group, kind };
-  for (const i of informersOf(c.agents)) {
+  for (const i of c.agents.informers) {
     ctl.forPrimary(i);
     ctl.watch(i, via(c.agents, idx.dependsOnAgent, (o) => o.metadata?.name), { predicate: readinessChanged });
   }

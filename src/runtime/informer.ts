@@ -49,7 +49,7 @@ export interface InformerOptions<T extends KubeObject> {
  * of any kind of object is an InformerView<KubeObject> (methods compare
  * bivariantly) and caches of many kinds are handled alike without a cast.
  */
-export type InformerView<T extends KubeObject> = Pick<Informer<T>, 'name' | 'store' | 'addIndex' | 'addHandler' | 'start' | 'stop' | 'hasSynced' | 'waitForSync' | 'ready' | 'lastContact' | 'healthy'>;
+export type InformerView<T extends KubeObject> = Pick<Informer<T>, 'name' | 'store' | 'addIndex' | 'addHandler' | 'start' | 'stop' | 'waitForSync' | 'ready' | 'healthy'>;
 
 /** Thrown inside the loop when a watch has been silent for longer than the inactivity timeout. */
 export class WatchInactiveError extends Error {
@@ -126,10 +126,6 @@ export class Informer<T extends KubeObject> {
     for (const w of this.#syncWaiters.splice(0)) w();
   }
 
-  hasSynced(): boolean {
-    return this.#synced;
-  }
-
   /** Resolves true once synced, false if the signal aborts or the informer stops first. */
   waitForSync(signal?: AbortSignal): Promise<boolean> {
     if (this.#synced) return Promise.resolve(true);
@@ -154,11 +150,6 @@ export class Informer<T extends KubeObject> {
    */
   ready(): boolean {
     return this.#synced && this.#lastContact !== undefined && this.#clock.now() - this.#lastContact <= this.#staleAfterMs;
-  }
-
-  /** Time of the last successful list, watch start or watch event. */
-  lastContact(): number | undefined {
-    return this.#lastContact;
   }
 
   /**

@@ -1,3 +1,5 @@
+import { deepFreeze } from '../lib/deep-freeze.ts';
+
 // The minimal shape of a Kubernetes object the runtime relies on. Objects come
 // straight from the apiserver's JSON (timestamps are strings), so the fields the
 // runtime does not read are left loose enough for client-node's model types.
@@ -82,20 +84,4 @@ function identity({ name, namespace, uid, resourceVersion }: ObjectMeta): Object
     ...(uid !== undefined ? { uid } : {}),
     ...(resourceVersion !== undefined ? { resourceVersion } : {}),
   };
-}
-
-/**
- * Iterative, with its own stack: objects come from the apiserver, which
- * accepts free-form fields nested ~10,000 levels deep, and a recursive walk
- * overflows the call stack long before that.
- */
-function deepFreeze<T>(value: T): T {
-  const todo: unknown[] = [value];
-  while (todo.length > 0) {
-    const v = todo.pop();
-    if (v === null || typeof v !== 'object' || Object.isFrozen(v)) continue;
-    Object.freeze(v);
-    for (const child of Object.values(v)) todo.push(child);
-  }
-  return value;
 }

@@ -56,15 +56,6 @@ export function anyOf<T>(...predicates: Array<Predicate<T>>): Predicate<T> {
   };
 }
 
-/** Passes an event only when every predicate passes it. */
-export function allOf<T>(...predicates: Array<Predicate<T>>): Predicate<T> {
-  return {
-    create: (obj, meta) => predicates.every((p) => p.create?.(obj, meta) ?? true),
-    update: (o, n, meta) => predicates.every((p) => p.update?.(o, n, meta) ?? true),
-    delete: (obj, meta) => predicates.every((p) => p.delete?.(obj, meta) ?? true),
-  };
-}
-
 function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const ak = Object.keys(a ?? {});
   if (ak.length !== Object.keys(b ?? {}).length) return false;

@@ -8,8 +8,6 @@ export interface ReadonlyStore<T extends KubeObject> {
   getByKey(key: string): T | undefined;
   /** All objects, or those of one namespace. */
   list(namespace?: string): T[];
-  keys(): string[];
-  size(): number;
   /** Objects whose index function returned `value`. */
   byIndex(indexName: string, value: string): T[];
 }
@@ -45,13 +43,7 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
-  keys(): string[] {
-    return [...this.#items.keys()];
-  }
 
-  size(): number {
-    return this.#items.size;
-  }
 
   entries(): IterableIterator<[string, T]> {
     return this.#items.entries();

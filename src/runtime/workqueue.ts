@@ -49,7 +49,6 @@ export class WorkQueue {
   readonly #processing = new Map<string, number>();
   readonly #delayed = new Map<string, { at: number; timer: TimerHandle }>();
   readonly #getters: Array<(key: string | undefined) => void> = [];
-  #drainWaiters: Array<() => void> = [];
   #shuttingDown = false;
 
   constructor(opts: WorkQueueOptions) {
@@ -126,11 +125,6 @@ export class WorkQueue {
     this.#metrics?.workDuration((this.#clock.now() - started) / 1000);
     const dirty = this.#dirty.get(key);
     if (dirty !== undefined && !this.#shuttingDown) this.#enqueue(key, dirty.priority);
-    if (this.#processing.size === 0) {
-      const waiters = this.#drainWaiters;
-      this.#drainWaiters = [];
-      for (const w of waiters) w();
-    }
   }
 
   /**
@@ -143,21 +137,6 @@ export class WorkQueue {
     for (const { timer } of this.#delayed.values()) this.#clock.clearTimeout(timer);
     this.#delayed.clear();
     for (const g of this.#getters.splice(0)) g(undefined);
-  }
-
-  /** `shutDown`, then resolves once every key handed out has been marked done. */
-  shutDownWithDrain(): Promise<void> {
-    this.shutDown();
-    return this.drained();
-  }
-
-  drained(): Promise<void> {
-    if (this.#processing.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#drainWaiters.push(resolve));
-  }
-
-  shuttingDown(): boolean {
-    return this.#shuttingDown;
   }
 
   /** Keys waiting to be handed out (not counting in-flight or delayed ones). */

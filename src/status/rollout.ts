@@ -3,7 +3,7 @@ import type { Failure } from '../health/failure.ts';
 import { revisionAnnotation } from '../api/annotations.ts';
 import type { Workload } from '../desired/workload.ts';
 import type { Rollout } from './rollout-summary.ts';
-import { readDaemonSetRollout, readStatefulSetRollout } from './workload-rollout.ts';
+import { observedOf, readDaemonSetRollout, readStatefulSetRollout, templateFacts } from './workload-rollout.ts';
 
 export function readRollout(workload: Workload | undefined, desiredReplicas: number, containerName = 'agent'): Rollout {
   if (!workload) {
@@ -16,7 +16,7 @@ export function readRollout(workload: Workload | undefined, desiredReplicas: num
   const replicas = s.replicas ?? 0;
   const updatedReplicas = s.updatedReplicas ?? 0;
   const availableReplicas = s.availableReplicas ?? 0;
-  const observed = (s.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0);
+  const observed = observedOf(deployment);
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
   const deadlineExceeded = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
   const complete = observed && updatedReplicas >= desiredReplicas && replicas <= updatedReplicas && availableReplicas >= updatedReplicas;
@@ -27,14 +27,9 @@ export function readRollout(workload: Workload | undefined, desiredReplicas: num
     exists: true, kind: 'Deployment', observed, complete, deadlineExceeded,
     inProgress: !deadlineExceeded && (!observed || (!complete && !settled)),
     replicas, readyReplicas: s.readyReplicas ?? 0, updatedReplicas, availableReplicas,
+    ...templateFacts(deployment, containerName),
   };
   if (deadlineExceeded && progressing?.message) r.deadlineMessage = progressing.message;
-  const template = deployment.spec?.template;
-  const revision = template?.metadata?.annotations?.[revisionAnnotation];
-  if (revision !== undefined) r.revision = revision;
-  const containers = template?.spec?.containers ?? [];
-  const image = (containers.find((c) => c.name === containerName) ?? containers[0])?.image;
-  if (image !== undefined) r.image = image;
   return r;
 }
 

@@ -17,11 +17,12 @@ export function desiredPods(specReplicas: number, w: Workload | undefined): numb
   return (w as V1DaemonSet).status?.desiredNumberScheduled ?? 0;
 }
 
-function observedOf(w: Workload): boolean {
+export function observedOf(w: Workload): boolean {
   return (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 0);
 }
 
-function templateFacts(w: Workload, containerName: string): Pick<Rollout, 'revision' | 'image'> {
+/** The revision and the agent container's image of the workload's template, where it has them. */
+export function templateFacts(w: Workload, containerName: string): Pick<Rollout, 'revision' | 'image'> {
   const out: Pick<Rollout, 'revision' | 'image'> = {};
   const template = w.spec?.template;
   const revision = template?.metadata?.annotations?.[revisionAnnotation];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createLogger, reconcileLogger, redactPaths } from '../../../src/observability/logger.ts';
+import { createLogger, redactPaths } from '../../../src/observability/logger.ts';
 
 /** An in-memory destination: every line the logger writes, as text. */
 function sink(): { stream: Writable; lines: () => string[] } {
@@ -72,7 +72,7 @@ describe('createLogger', () => {
   it('keeps secrets out of child bindings and reconcile loggers too', () => {
     const out = sink();
     const base = createLogger({ level: 'info', destination: out.stream });
-    reconcileLogger(base.child({ token: SECRET }), { namespace: 'ns', name: 'a' }).child({ secret: { data: { k: b64 } } }).info('x');
+    base.child({ token: SECRET }).child({ reconcileID: 'r', namespace: 'ns', name: 'a' }).child({ secret: { data: { k: b64 } } }).info('x');
     const text = out.lines().join('\n');
     assert.ok(!text.includes(SECRET) && !text.includes(b64), text);
   });
@@ -86,28 +86,5 @@ describe('createLogger', () => {
   it('covers each secret key under four levels of nesting', () => {
     assert.ok(redactPaths().includes('*.*.*.*.token'));
     assert.ok(redactPaths().includes('*.spec.template.spec.containers[*].env[*].value'));
-  });
-});
-
-describe('reconcileLogger', () => {
-  it('stamps every line of one reconcile with the same reconcileID and the agent', () => {
-    const out = sink();
-    const log = reconcileLogger(createLogger({ level: 'info', destination: out.stream }), { namespace: 'team-a', name: 'forwarder' });
-    log.info('gathered');
-    log.child({ step: 'apply' }).info('applied');
-    const lines = out.lines().map((l) => JSON.parse(l));
-    assert.equal(lines.length, 2);
-    assert.match(lines[0].reconcileID, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.equal(lines[1].reconcileID, lines[0].reconcileID);
-    assert.ok(lines.every((l) => l.agent === 'team-a/forwarder'));
-  });
-
-  it('gives each reconcile its own ID', () => {
-    const out = sink();
-    const base = createLogger({ level: 'info', destination: out.stream });
-    reconcileLogger(base, { namespace: 'n', name: 'a' }).info('one');
-    reconcileLogger(base, { namespace: 'n', name: 'a' }).info('two');
-    const [a, b] = out.lines().map((l) => JSON.parse(l).reconcileID);
-    assert.notEqual(a, b);
   });
 });

@@ -51,27 +51,6 @@ describe('createMetrics', () => {
     assert.equal(await sample(text, 'agent_operator_reconcile_outcomes_total{outcome="applied"}'), 1);
   });
 
-  it('sums write requests only, so reads and watches do not count as writes', async () => {
-    const m = createMetrics({ processMetrics: false });
-    m.apiRequests.inc({ verb: 'get', resource: 'secrets', code: '200' });
-    m.apiRequests.inc({ verb: 'watch', resource: 'pods', code: '200' });
-    assert.equal(await m.apiWrites(), 0);
-    m.apiRequests.inc({ verb: 'patch', resource: 'deployments', code: '200' });
-    m.apiRequests.inc({ verb: 'patch', resource: 'agents/status', code: '409' });
-    m.apiRequests.inc({ verb: 'create', resource: 'events', code: '201' });
-    m.apiRequests.inc({ verb: 'delete', resource: 'pods', code: 'error' });
-    assert.equal(await m.apiWrites(), 4);
-  });
-
-  it('leaves Lease renewals out of the write count unless asked', async () => {
-    const m = createMetrics({ processMetrics: false });
-    m.apiRequests.inc({ verb: 'update', resource: 'leases', code: '200' }, 30);
-    m.apiRequests.inc({ verb: 'patch', resource: 'agents/status', code: '200' });
-    assert.equal(await m.apiWrites(), 1);
-    assert.equal(await m.apiWrites({ exclude: [] }), 31);
-    assert.equal(await m.apiWrites({ exclude: ['leases', 'events'] }), 1);
-  });
-
   it('keeps each Metrics object in its own registry, so tests and processes do not share counts', async () => {
     const a = createMetrics({ processMetrics: false });
     const b = createMetrics({ processMetrics: false });

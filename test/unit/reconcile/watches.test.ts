@@ -9,10 +9,10 @@ import { agentLabel, agentNameAnnotation, operatorName } from '../../../src/desi
 import { allInformers, createCaches } from '../../../src/reconcile/caches.ts';
 import { addIndexes, wireWatches } from '../../../src/reconcile/watches.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
-import type { KubeRequest, KubeResponse, KubeTransport } from '../../../src/runtime/kube-http.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
+import { apiserver } from '../../fixtures/apiserver.ts';
 
 const owned = { 'app.kubernetes.io/managed-by': operatorName };
 const ownedBy = (name: string, ownerKind = kind, ownerApiVersion = apiVersion) => [{ apiVersion: ownerApiVersion, kind: ownerKind, name, uid: `uid-${name}`, controller: true }];
@@ -25,42 +25,6 @@ const ready = (a: Agent, status: 'True' | 'False'): Agent =>
 const fwd = agent('fwd').namespace('team').secretEnv('TOKEN', 'creds', 'token').configMapLayer('layers', 'base.yaml').dependsOnAgent('db').dependsOnService('api').build();
 const db = agent('db').namespace('team').build();
 const other = agent('other').namespace('elsewhere').secretEnv('TOKEN', 'creds', 'token').dependsOnAgent('db').build();
-
-/** Lists from `objects` by plural (label selectors honoured), watches that stay open until an event is pushed. */
-function apiserver(objects: KubeObject[]) {
-  const watches: { plural: string; selector: string | undefined; push: (line: string) => void }[] = [];
-  const plural = (o: KubeObject) => `${o.kind!.toLowerCase()}s`;
-  const matches = (o: KubeObject, selector: string | undefined) => {
-    if (selector === undefined) return true;
-    const [k, v] = selector.split('=');
-    return o.metadata?.labels?.[k!] === v;
-  };
-  const transport: KubeTransport = {
-    async request(req: KubeRequest): Promise<KubeResponse> {
-      const p = req.path.split('/').at(-1)!;
-      const selector = req.query?.['labelSelector'] as string | undefined;
-      if (req.query?.['watch'] === true) {
-        const stream = new ReadableStream<Uint8Array>({
-          start(c) {
-            const w = { plural: p, selector, push: (line: string) => c.enqueue(new TextEncoder().encode(line)) };
-            watches.push(w);
-            req.signal?.addEventListener('abort', () => { watches.splice(watches.indexOf(w), 1); c.close(); }, { once: true });
-          },
-        });
-        return { status: 200, headers: {}, text: async () => '', stream: () => stream };
-      }
-      const items = objects.filter((o) => plural(o) === p && matches(o, selector));
-      return { status: 200, headers: {}, text: async () => JSON.stringify({ metadata: { resourceVersion: '1' }, items }), stream: () => null };
-    },
-  };
-  /** A MODIFIED event to every watch that would see the object. */
-  const modified = (o: KubeObject): number => {
-    const to = watches.filter((w) => w.plural === plural(o) && matches(o, w.selector));
-    for (const w of to) w.push(`${JSON.stringify({ type: 'MODIFIED', object: o })}\n`);
-    return to.length;
-  };
-  return { transport, modified };
-}
 
 describe('wireWatches: which Agents an event wakes', () => {
   const server = apiserver([fwd, db, other] as KubeObject[]);

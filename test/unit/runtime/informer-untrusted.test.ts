@@ -5,6 +5,7 @@ import { Informer } from '../../../src/runtime/informer.ts';
 import type { Logger } from '../../../src/runtime/logger.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
+import { objectKey } from '../../../src/runtime/kube-object.ts';
 
 // Issue 9, defect 3: the informer caches whatever the apiserver returns. An
 // Agent's inline config is free-form, and the apiserver accepts one nested
@@ -50,8 +51,8 @@ describe('Informer: any object the apiserver can return', () => {
     lw.put(obj('plain', '6'));
     informer.start();
     await clock.flush();
-    assert.equal(informer.hasSynced(), true);
-    assert.deepEqual(informer.store.keys().sort(), ['ns/deep', 'ns/plain']);
+    assert.equal(informer.ready(), true);
+    assert.deepEqual(informer.store.list().map(objectKey).sort(), ['ns/deep', 'ns/plain']);
     assert.ok(frozenAllTheWay(informer.store.get('ns', 'deep')!.spec));
 
     lw.current!.push({ type: 'ADDED', object: obj('deeper', '7', { spec: nested(200_000) }) });
@@ -74,8 +75,8 @@ describe('Informer: any object the apiserver can return', () => {
     lw.put(obj('good', '6'));
     informer.start();
     await clock.flush();
-    assert.equal(informer.hasSynced(), true, 'one bad object does not keep the cache from syncing');
-    assert.deepEqual(informer.store.keys(), ['ns/good']);
+    assert.equal(informer.ready(), true, 'one bad object does not keep the cache from syncing');
+    assert.deepEqual(informer.store.list().map(objectKey), ['ns/good']);
 
     lw.current!.push({ type: 'MODIFIED', object: unreadable('good', '7') });
     lw.current!.push({ type: 'ADDED', object: obj('after', '8') });

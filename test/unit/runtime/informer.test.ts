@@ -5,6 +5,7 @@ import { Informer, type EventMeta } from '../../../src/runtime/informer.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
 import { recordingLogger } from './recording-logger.ts';
+import { objectKey } from '../../../src/runtime/kube-object.ts';
 
 type Seen = Array<[string, string, EventMeta]>;
 
@@ -38,7 +39,7 @@ describe('Informer', () => {
     lw.resourceVersion = 42;
     informer.start();
     await clock.flush();
-    assert.equal(informer.hasSynced(), true);
+    assert.equal(informer.ready(), true);
     assert.deepEqual(seen, [['add', 'a', { initial: true }]]);
     assert.equal(lw.lists[0]?.limit, 500);
     const w = lw.watches[0]!;
@@ -136,7 +137,7 @@ describe('Informer', () => {
       ['update', 'change', { initial: false }],
       ['add', 'new', { initial: false }],
     ]);
-    assert.deepEqual(informer.store.keys().sort(), ['ns/change', 'ns/keep', 'ns/new']);
+    assert.deepEqual(informer.store.list().map(objectKey).sort(), ['ns/change', 'ns/keep', 'ns/new']);
     await informer.stop();
   });
 
@@ -194,7 +195,7 @@ describe('Informer', () => {
       await clock.advance(d);
     }
     assert.deepEqual(delays, [800, 1600, 3200, 6400, 12800, 25600, 30000, 30000]);
-    assert.equal(informer.hasSynced(), true);
+    assert.equal(informer.ready(), true);
     for (let i = 0; i < 3; i++) {
       await clock.advance(45_000);
       lw.current!.push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(200 + i) } } });
@@ -234,7 +235,7 @@ describe('Informer', () => {
     lw.put(obj('a', '1'));
     informer.start();
     await clock.advance(60_000);
-    assert.equal(informer.hasSynced(), true);
+    assert.equal(informer.ready(), true);
     lw.current!.push({ type: 'ERROR', object: { code: 500, message: 'internal' } });
     await clock.advance(60_000);
     lw.watchScript.push(new KubeApiError(403, 'forbidden'));
@@ -268,7 +269,7 @@ describe('Informer', () => {
     informer.start();
     await clock.flush();
     assert.deepEqual(lw.lists.map((l) => [l.limit, l.continue]), [[500, undefined], [500, 'c1'], [undefined, undefined]]);
-    assert.deepEqual(informer.store.keys().sort(), ['ns/a', 'ns/b']);
+    assert.deepEqual(informer.store.list().map(objectKey).sort(), ['ns/a', 'ns/b']);
     assert.equal(lw.watches[0]!.resourceVersion, '11');
     await informer.stop();
   });
@@ -315,7 +316,7 @@ describe('Informer', () => {
     await clock.advance(60_000 + 800);
     assert.equal(lw.lists.length, 2, 'the hung list was given up at 120 s and retried');
     assert.equal(informer.healthy(), true);
-    assert.notEqual(informer.lastContact(), undefined);
+    assert.equal(informer.ready(), true, 'the retried list was taken in');
     await informer.stop();
     assert.equal(informer.healthy(), false);
   });

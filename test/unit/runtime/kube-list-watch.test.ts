@@ -7,7 +7,7 @@ import { isGone, KubeApiError } from '../../../src/runtime/api-error.ts';
 import { KubeHttpClient } from '../../../src/runtime/kube-http.ts';
 import { KubeListWatcher, resourcePath } from '../../../src/runtime/kube-list-watch.ts';
 import type { WatchEvent } from '../../../src/runtime/list-watch.ts';
-import type { KubeObject } from '../../../src/runtime/kube-object.ts';
+import { objectKey, type KubeObject } from '../../../src/runtime/kube-object.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 
@@ -187,11 +187,11 @@ describe('an informer on the real transport', () => {
     const deleted: string[] = [];
     informer.addHandler({ onDelete: (o) => deleted.push(o.metadata!.name!) });
     informer.start();
-    await until(() => informer.hasSynced() && watches === 1);
+    await until(() => informer.ready() && watches === 1);
     await clock.advance(800);
     await until(() => watches === 2);
     assert.equal(lists, 2);
-    assert.deepEqual(informer.store.keys(), ['ns/s2']);
+    assert.deepEqual(informer.store.list().map(objectKey), ['ns/s2']);
     assert.deepEqual(deleted, ['s1']);
     assert.equal(informer.store.get('ns', 's2')!.metadata!.managedFields, undefined);
     assert.equal(requests.at(-1)!.url.searchParams.get('resourceVersion'), '20');

@@ -102,7 +102,8 @@ describe('Manager', () => {
     await s.clock.advance(10_000);
     assert.equal(s.lost(), 1);
     assert.equal(s.manager.isLeader(), false);
-    assert.equal(s.controller.queue.shuttingDown(), true);
+    s.controller.queue.add('ns/after');
+    assert.equal(s.controller.queue.len(), 0, 'the queue takes no more work');
     s.store.failure = undefined;
     await s.manager.stop();
   });

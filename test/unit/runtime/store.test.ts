@@ -36,7 +36,7 @@ describe('Store', () => {
     const store = new Store<TestObject>((name) => errors.push(name));
     store.addIndex('bad', () => { throw new Error('bug'); });
     store.set(obj('a', '1'));
-    assert.equal(store.size(), 1);
+    assert.equal(store.list().length, 1);
     assert.deepEqual(errors, ['bad']);
   });
 

@@ -147,19 +147,6 @@ describe('WorkQueue', () => {
     assert.equal(clock.pending(), 0);
   });
 
-  it('drains: shutDownWithDrain resolves only when in-flight keys are done', async () => {
-    const { queue, clock } = setup();
-    queue.add('ns/a');
-    const key = await queue.get();
-    let drained = false;
-    void queue.shutDownWithDrain().then(() => { drained = true; });
-    await clock.flush();
-    assert.equal(drained, false);
-    queue.done(key!);
-    await clock.flush();
-    assert.equal(drained, true);
-  });
-
   it('reports queue time, work time and in-flight time to its metrics', async () => {
     const { queue, clock, metrics } = setup();
     queue.add('ns/a');
