@@ -1,4 +1,4 @@
-import type { HttpLibrary, HttpMethod, KubeConfig } from '@kubernetes/client-node';
+import type { HttpLibrary, HttpMethod } from '@kubernetes/client-node';
 // By path, not the package index (which loads the whole generated API layer, see src/kube/kube-config.ts).
 import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
 import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
@@ -62,13 +62,23 @@ export interface KubeHttpClientOptions {
   httpApi?: HttpLibrary;
 }
 
+/**
+ * What the transport needs of a kubeconfig: the server, and the credentials
+ * put on each request. client-node's KubeConfig has both, and so has the
+ * operator's own loader (src/kube/kube-config.ts).
+ */
+export interface ClusterAuth {
+  getCurrentCluster(): { server: string } | null;
+  applySecurityAuthentication(ctx: RequestContext): Promise<void>;
+}
+
 export class KubeHttpClient implements KubeTransport {
-  readonly #kc: KubeConfig;
+  readonly #kc: ClusterAuth;
   readonly #opts: KubeHttpClientOptions;
   readonly #http: HttpLibrary;
   readonly #dispatcher = new SharedDispatcher();
 
-  constructor(kc: KubeConfig, opts: KubeHttpClientOptions = {}) {
+  constructor(kc: ClusterAuth, opts: KubeHttpClientOptions = {}) {
     this.#kc = kc;
     this.#opts = opts;
     this.#http = opts.httpApi ?? new IsomorphicFetchHttpLibrary();
