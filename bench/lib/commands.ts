@@ -161,7 +161,7 @@ export const compareCommand: Command<CompareOptions> = {
 
 // ---- bench/client-overhead.ts
 
-export const clientModes = ['operator', 'shared', 'keepalive'] as const;
+export const clientModes = ['operator', 'keepalive'] as const;
 
 export interface ClientOverheadOptions {
   kubeconfig: string;
@@ -173,7 +173,7 @@ export interface ClientOverheadOptions {
 }
 
 export const clientOverheadCommand: Command<ClientOverheadOptions> = {
-  synopsis: 'usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive] [--requests N] [--concurrency C]',
+  synopsis: 'usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|keepalive] [--requests N] [--concurrency C]',
   flags: {
     '--kubeconfig': text('kubeconfig', 'PATH', 'the cluster (default: BENCH_KUBECONFIG; one of the two is needed)'),
     '--mode': choice('mode', clientModes, 'MODE', 'the client to measure (default operator)'),

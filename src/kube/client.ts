@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { HttpLibrary } from '@kubernetes/client-node';
 import { clientNodeKubeConfig, inClusterAccess, OwnKubeConfig, resolveKubeconfig } from './kube-config.ts';
-import { KubeHttpClient, requestJson, type ClusterAuth, type KubeTransport } from '../runtime/kube-http.ts';
+import { KubeHttpClient, requestJson, type ClusterAuth, type KubeHttpClientOptions, type KubeTransport } from '../runtime/kube-http.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { assertDeclared, requestAttributes } from './permissions.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
@@ -41,8 +40,8 @@ export interface KubeClientOptions {
   kubeConfig: ClusterAuth;
   metrics?: Pick<Metrics, 'apiRequests'>;
   userAgent?: string;
-  /** The HTTP library; client-node's fetch unless a test passes a fake. */
-  httpApi?: HttpLibrary;
+  /** Sends one request; node:http(s) unless a test passes a fake. */
+  send?: KubeHttpClientOptions['send'];
   /** Per-request deadline for everything but watches. Default 60 s. */
   requestTimeoutMs?: number;
 }
@@ -91,7 +90,7 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
       metrics.apiRequests.inc({ verb, resource, code });
     } } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
-    ...(opts.httpApi ? { httpApi: opts.httpApi } : {}),
+    ...(opts.send ? { send: opts.send } : {}),
     ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   return {

@@ -1,7 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
-import { Agent } from 'undici';
 import { parse as parseYaml } from 'yaml';
-import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
+import type { RequestOptions } from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterAuth } from '../runtime/kube-http.ts';
 import { kubeConfigClass } from './client-node-config.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
@@ -15,8 +15,8 @@ const { isIPv6 } = process.getBuiltinModule('node:net');
 // kubeconfig of a cluster admin, a ServiceAccount or a pod holds (server, CA,
 // client certificate and key, bearer token or token file, insecure-skip-tls-
 // verify, tls-server-name) and hands the transport (src/runtime/kube-http.ts)
-// the same two things client-node's KubeConfig does: the Authorization header
-// and an undici Agent carrying the TLS material. A kubeconfig that needs more
+// what client-node's KubeConfig does: the Authorization header and the TLS
+// material. A kubeconfig that needs more
 // (an exec plugin, an auth-provider, basic auth, impersonation, a proxy) is
 // loaded with client-node's KubeConfig instead, only then
 // (client-node-config.ts), so those users lose nothing.
@@ -24,7 +24,7 @@ const { isIPv6 } = process.getBuiltinModule('node:net');
 // Files are re-read at most once a minute (client-go's period for a token
 // file): a rotated projected ServiceAccount token, certificate or CA reaches
 // the next request after that, and the shared connection pool
-// (src/runtime/shared-dispatcher.ts) takes the new TLS material within its
+// (src/runtime/connection-pool.ts) takes the new TLS material within its
 // five-minute lifetime.
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -173,13 +173,11 @@ export class OwnKubeConfig implements ClusterAuth {
     return Object.keys(opts).length === 0 ? undefined : opts;
   }
 
-  /** As client-node's KubeConfig does: the Authorization header, and a fresh (unconnected) undici Agent with the TLS material. */
-  async applySecurityAuthentication(ctx: RequestContext): Promise<void> {
+  /** As client-node's KubeConfig does: the Authorization header and the TLS material of one request. */
+  async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {
     const auth = this.authorization();
-    if (auth !== undefined) ctx.setHeaderParam('Authorization', auth);
-    const tls = this.tlsOptions();
-    // keepAliveInitialDelay 30 s: client-go's, and client-node's (cloud load balancers drop idle connections at 60 s).
-    if (tls !== undefined) ctx.setDispatcher(new Agent({ connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } }));
+    if (auth !== undefined) opts.headers = { ...opts.headers, Authorization: auth };
+    Object.assign(opts, this.tlsOptions());
   }
 
   #material(file: string | undefined, data: string | undefined, field: string): Buffer | undefined {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import type { RequestOptions } from 'node:https';
 import { stringify } from 'yaml';
 import { loadKubeConfig } from '../../../src/kube/client.ts';
 import { inClusterAccess, OwnKubeConfig, resolveKubeconfig, type ClusterEntry, type UserEntry } from '../../../src/kube/kube-config.ts';
@@ -29,10 +29,11 @@ function file(text: string, name = `kubeconfig-${n++}`): string {
   return join(sub, name);
 }
 
-async function sent(kc: { applySecurityAuthentication(ctx: RequestContext): Promise<void> }): Promise<{ headers: Record<string, string>; dispatcher: unknown }> {
-  const ctx = new RequestContext('https://x/api', 'GET' as never);
-  await kc.applySecurityAuthentication(ctx);
-  return { headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() };
+/** What the transport puts on a request from these credentials. */
+async function sent(kc: { applyToHTTPSOptions(opts: RequestOptions): Promise<void> }): Promise<{ headers: Record<string, string>; opts: RequestOptions }> {
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return { headers: (opts.headers ?? {}) as Record<string, string>, opts };
 }
 
 describe('the operator\'s kubeconfig loader', () => {
@@ -90,14 +91,13 @@ describe('the operator\'s kubeconfig loader', () => {
     assert.equal((await sent(kc)).headers['Authorization'], 'Bearer two', 'a token file away for a moment keeps the last token');
   });
 
-  it('puts a fresh undici Agent with the TLS material on each request, and none when there is no TLS option', async () => {
-    const withTls = new OwnKubeConfig(resolveKubeconfig([{ path: '/k', text: kubeconfig({ server, 'certificate-authority-data': b64('CA') }, { token: 't' }) }]) as never);
-    const a = await sent(withTls);
-    const b = await sent(withTls);
-    assert.equal(a.dispatcher?.constructor.name, 'Agent');
-    assert.notEqual(a.dispatcher, b.dispatcher, 'the shared pool (src/runtime/shared-dispatcher.ts) decides what is kept');
-    const plain = new OwnKubeConfig(resolveKubeconfig([{ path: '/k', text: kubeconfig({ server }, { token: 't' }) }]) as never);
-    assert.equal((await sent(plain)).dispatcher, undefined);
+  it('hands the transport the TLS material of each request as client-node does, and none when there is none', async () => {
+    const withTls = new OwnKubeConfig(resolveKubeconfig([{ path: '/k', text: kubeconfig({ server, 'certificate-authority-data': b64('CA'), 'insecure-skip-tls-verify': false }, { token: 't' }) }]) as never);
+    const { opts, headers } = await sent(withTls);
+    assert.equal(String(opts.ca), 'CA');
+    assert.equal(headers['Authorization'], 'Bearer t');
+    const plain = new OwnKubeConfig(resolveKubeconfig([{ path: '/k', text: kubeconfig({ server }, {}) }]) as never);
+    assert.deepEqual(await sent(plain), { headers: {}, opts: {} });
   });
 
   it('hands what it does not serve to client-node\'s KubeConfig: exec plugins, auth-providers, basic auth, impersonation, proxies', async () => {
@@ -117,7 +117,7 @@ describe('the operator\'s kubeconfig loader', () => {
     const path = file(kubeconfig({ server }, { username: 'a', password: 'b' }));
     const kc = loadKubeConfig(path, {});
     assert.equal(kc.constructor.name, 'KubeConfig');
-    assert.match((await sent(kc)).headers['Authorization'] ?? '', /^Basic /);
+    assert.equal((await sent(kc)).opts.auth, 'a:b', 'basic auth, which the transport sends as such');
   });
 
   it('merges KUBECONFIG as kubectl does: the first current-context and the first entry of each name win', () => {
@@ -160,7 +160,7 @@ describe('the operator\'s kubeconfig loader', () => {
     assert.equal(kc.getCurrentCluster()?.server, 'https://10.0.0.1:443');
     const got = await sent(kc);
     assert.equal(got.headers['Authorization'], 'Bearer pod-token');
-    assert.equal(got.dispatcher?.constructor.name, 'Agent');
+    assert.equal(String(got.opts.ca), 'CLUSTER-CA');
     assert.equal(inClusterAccess({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, sa).cluster.server, 'https://[fd00::1]:6443');
     // A mounted token without the service variables falls through to the kubeconfig, as client-go does.
     assert.throws(() => loadKubeConfig(undefined, {}, { serviceAccountDir: sa, home: join(dir, 'nohome') }), /no Kubernetes configuration/);
