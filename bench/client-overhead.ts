@@ -1,15 +1,15 @@
 // What one API request costs the operator's process, its way and with a kept-
-// alive connection: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive]
+// alive connection: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|keepalive]
 // [--requests N] [--concurrency C]. It server-side applies one ConfigMap N
 // times (a write like the operator's status and Deployment applies) and
 // prints latency percentiles, CPU time and RSS growth of this process. Run
 // each mode in its own process so RSS figures do not mix.
-//   operator:  src/kube/client.ts as the operator uses it (since the shared
-//              dispatcher: one kept-alive undici pool for every request)
-//   shared:    client-node's fetch with one undici dispatcher reused by hand
-//              (how the fix was measured before src/runtime/shared-dispatcher.ts)
-//   keepalive: one node:https agent with keep-alive (bench/lib/kube.ts)
-import { HttpMethod, IsomorphicFetchHttpLibrary, RequestContext, type HttpLibrary } from '@kubernetes/client-node';
+//   operator:  src/kube/client.ts as the operator uses it (node:https, one
+//              kept-alive pool: src/runtime/connection-pool.ts)
+//   keepalive: the bench's own small node:https client (bench/lib/kube.ts)
+// (The `shared` mode, client-node's undici fetch with one dispatcher reused
+// by hand, went with undici: the operator's transport is node:https since
+// issue 13's memory work.)
 import { loadKubeConfig, createKubeClient } from '../src/kube/client.ts';
 import { parseCommand, usageOf } from './lib/args.ts';
 import { clientOverheadCommand, type ClientOverheadOptions } from './lib/commands.ts';
@@ -40,15 +40,6 @@ const query = { fieldManager: 'client-overhead', force: true };
 let send: Send;
 if (mode === 'operator') {
   const client = createKubeClient({ kubeConfig: loadKubeConfig(kubeconfig) });
-  send = (name, n) => client.request({ method: 'PATCH', path: path(name), query, body: body(name, n), contentType: 'application/apply-patch+yaml' });
-} else if (mode === 'shared') {
-  const kc = loadKubeConfig(kubeconfig);
-  const warm = new RequestContext(kc.getCurrentCluster()!.server, HttpMethod.GET);
-  await kc.applySecurityAuthentication(warm);
-  const shared = warm.getDispatcher();
-  const inner = new IsomorphicFetchHttpLibrary();
-  const httpApi: HttpLibrary = { send: (ctx) => { if (shared) ctx.setDispatcher(shared); return inner.send(ctx); } };
-  const client = createKubeClient({ kubeConfig: kc, httpApi });
   send = (name, n) => client.request({ method: 'PATCH', path: path(name), query, body: body(name, n), contentType: 'application/apply-patch+yaml' });
 } else {
   const kube = await Kube.connect(kubeconfig, concurrency);

@@ -2,7 +2,9 @@
 // operator doing its hot path (bench/baseline), on one local control plane in
 // one run. Each run gets a fresh namespace and a fresh operator process; the
 // order alternates (round 1: agent-operator then baseline, round 2 the other
-// way round, ...) so neither always meets a warmer apiserver. Per run:
+// way round, ...) so neither always meets a warmer apiserver. agent-operator
+// runs as the image runs it (the Dockerfile's ENTRYPOINT: its node flags and
+// dist/main.js, compiled first), or with --from src as `make run` does. Per run:
 //
 //   RSS at start      median of 5 scrapes a second apart, 0 Agents, after /readyz
 //   CPU to Ready      process CPU from the first create until the bench sees every Agent Ready
@@ -37,7 +39,7 @@ import { Kube } from './lib/kube.ts';
 import { measureDetection, spread } from './lib/latency.ts';
 import { idleMemory, quiet } from './lib/measure.ts';
 import { Observer } from './lib/observe.ts';
-import { sampleEvery, startOperator } from './lib/operator.ts';
+import { sampleEvery, shippedArgs, startOperator } from './lib/operator.ts';
 import { sumOf, type Sample } from './lib/prom.ts';
 import { compareCommand, type CompareOptions } from './lib/commands.ts';
 import { formatSideBySide, type Figures, type OperatorKind } from './lib/side-by-side.ts';
@@ -76,6 +78,7 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
   const op = await startOperator({
     kubeconfig, namespace: ns, logFile: join(work, `${n}-${kind}.log`),
     ...(o.leaderElect ? { env: { LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: ns } } : {}),
+    from: o.from,
     ...(kind === 'baseline' ? { command: baselineBin! } : o.cpuProfDir ? { cpuProfDir: o.cpuProfDir } : {}),
   });
   // Once a second for the RSS peak, except in the idle span: there a scrape
@@ -160,6 +163,7 @@ async function main(o: CompareOptions): Promise<number> {
   process.stdout.write(formatSideBySide(runs, [
     `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
+    `agent-operator run ${o.from === 'dist' ? `as the image runs it: node ${shippedArgs().join(' ')}` : 'from its sources: node src/main.ts (type stripping; RSS is higher than as shipped)'}`,
     `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle${o.leaderElect ? ', leader election on' : ''}; one local control plane, ${nodes} kwok nodes`,
   ]));
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);

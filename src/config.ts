@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -7,6 +5,9 @@ import { defaultPodPolicy, serviceAccountPattern } from './policy/pod-policy.ts'
 import { podSecurityLevels } from './policy/pod-security.ts';
 import { hostPathGrantPattern } from './policy/node-agent-grant.ts';
 import { defaultHealthyAfterSeconds } from './status/compute.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { randomBytes } = process.getBuiltinModule('node:crypto');
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 // The operator's settings, from environment variables and `--flags` (a flag
 // wins over its variable). Everything is checked at startup so a typo stops the

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { readFileSync } = process.getBuiltinModule('node:fs');
 
 /**
  * The operator's version, from package.json (one level above both src/ and

@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { choice, text, toggle, whole, type Command } from './args.ts';
 import type { OperatorKind } from './side-by-side.ts';
+import type { OperatorFrom } from './operator.ts';
 
 const benchKubeconfig = 'Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.';
 const keepHelp = 'keep the work folder (operator log)';
@@ -140,11 +141,12 @@ export interface CompareOptions {
   leaderElect: boolean;
   keep: boolean;
   cpuProfDir: string | undefined;
+  from: OperatorFrom;
   help: boolean;
 }
 
 export const compareCommand: Command<CompareOptions> = {
-  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--leader-elect] [--keep]   (make bench)',
+  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--leader-elect] [--from dist|src] [--keep]   (make bench)',
   flags: {
     '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 200)'),
     '--samples': whole('samples', 0, 20000, 'M', 'pods OOM-killed per run for detection latency (default 50)'),
@@ -153,15 +155,16 @@ export const compareCommand: Command<CompareOptions> = {
     '--idle-seconds': whole('idleSeconds', 10, 3600, 'S', 'each of the two idle spans after convergence (default 60)'),
     '--leader-elect': toggle('leaderElect', true, 'both operators elect a leader (a Lease in the run\'s namespace, 15/10/2 s),\nas a replicated deployment does: idle then includes the renewals'),
     '--cpu-prof': text('cpuProfDir', 'DIR', "write agent-operator's V8 CPU profile into DIR (at its exit)", (v) => resolve(v)),
+    '--from': choice('from', ['dist', 'src'] as const, 'FROM', 'agent-operator as the image runs it (dist: the Dockerfile\'s node flags and\ndist/main.js, compiled first; the default) or as make run does (src: node src/main.ts)'),
     '--keep': toggle('keep', true, 'keep the work folder (operator logs)'),
   },
-  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, keep: false, cpuProfDir: undefined, help: false }),
+  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, keep: false, cpuProfDir: undefined, from: 'dist', help: false }),
   finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
 };
 
 // ---- bench/client-overhead.ts
 
-export const clientModes = ['operator', 'shared', 'keepalive'] as const;
+export const clientModes = ['operator', 'keepalive'] as const;
 
 export interface ClientOverheadOptions {
   kubeconfig: string;
@@ -173,7 +176,7 @@ export interface ClientOverheadOptions {
 }
 
 export const clientOverheadCommand: Command<ClientOverheadOptions> = {
-  synopsis: 'usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|shared|keepalive] [--requests N] [--concurrency C]',
+  synopsis: 'usage: node bench/client-overhead.ts --kubeconfig PATH [--mode operator|keepalive] [--requests N] [--concurrency C]',
   flags: {
     '--kubeconfig': text('kubeconfig', 'PATH', 'the cluster (default: BENCH_KUBECONFIG; one of the two is needed)'),
     '--mode': choice('mode', clientModes, 'MODE', 'the client to measure (default operator)'),

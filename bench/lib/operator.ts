@@ -1,7 +1,10 @@
-// The operator under measurement: `node src/main.ts` as a child process, as
-// `make run` runs it, plus a sampler that scrapes its /metrics once a second.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+// The operator under measurement as a child process: as the image runs it
+// (`from: 'dist'`: the Dockerfile's ENTRYPOINT, node flags and dist/main.js,
+// compiled first) or as `make run` runs it (`node src/main.ts`, with Node's
+// type stripping and the TypeScript sources in memory), plus a sampler that
+// scrapes its /metrics once a second.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/free-port.ts';
 export { freePort };
@@ -18,8 +21,10 @@ export interface OperatorOptions {
   /** Write a V8 CPU profile of the whole run into this folder (written at exit). */
   cpuProfDir?: string;
   logLevel?: string;
-  /** Another program to run instead of `node src/main.ts` (the Go baseline), with the same environment. */
+  /** Another program to run instead of the operator (the Go baseline), with the same environment. */
   command?: string;
+  /** `dist`: as the image runs it (shippedArgs); `src`: `node src/main.ts`. Default src. */
+  from?: OperatorFrom;
   /** Extra environment (e.g. LEADER_ELECT, HEALTHY_AFTER_SECONDS); wins over the defaults above. */
   env?: Record<string, string>;
 }
@@ -33,13 +38,47 @@ export interface RunningOperator {
   exited: Promise<number | null>;
 }
 
+export type OperatorFrom = 'dist' | 'src';
+
+/**
+ * The image's command after its node binary, from the Dockerfile's
+ * ENTRYPOINT (exec form): node flags and `dist/main.js`, relative to the
+ * repository as to the image's WORKDIR.
+ */
+export function shippedArgs(dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')): string[] {
+  const line = dockerfile.split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  if (line === undefined) throw new Error('the Dockerfile has no ENTRYPOINT');
+  let argv: unknown;
+  try {
+    argv = JSON.parse(line.slice('ENTRYPOINT '.length));
+  } catch {
+    argv = undefined;
+  }
+  if (!Array.isArray(argv) || argv.length < 2 || !argv.every((a) => typeof a === 'string')) throw new Error(`the Dockerfile's ENTRYPOINT is not the exec form ["node", ..., "dist/main.js"]: ${line}`);
+  return argv.slice(1) as string[];
+}
+
+let built = false;
+/** Compiles src/ into dist/ as the image's build stage does (once per bench process). */
+export function buildDist(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed (exit ${r.status ?? r.signal})`);
+  built = true;
+}
+
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const logFd = openSync(o.logFile, 'a');
   const metricsPort = await freePort();
   const healthPort = await freePort();
-  const nodeArgs = ['--import', join(import.meta.dirname, 'exit-with-parent.ts')];
+  // As JavaScript (a data: URL of the file, which has no type annotations):
+  // a .ts preload would load Node's TypeScript stripper, ~10 MiB, into a
+  // process that runs dist/ and never needs it.
+  const nodeArgs = ['--import', `data:text/javascript,${encodeURIComponent(readFileSync(join(import.meta.dirname, 'exit-with-parent.ts'), 'utf8'))}`];
   if (o.cpuProfDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`);
-  const [program, args] = o.command ? [o.command, []] : [process.execPath, [...nodeArgs, join(repoRoot, 'src/main.ts')]];
+  if (!o.command && o.from === 'dist') buildDist();
+  const main = o.from === 'dist' ? shippedArgs() : [join(repoRoot, 'src/main.ts')];
+  const [program, args] = o.command ? [o.command, []] : [process.execPath, [...nodeArgs, ...main]];
   const child = spawn(program, args, {
     cwd: repoRoot,
     env: {

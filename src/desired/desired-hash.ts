@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '../lib/canonical-json.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 // Every object the operator applies carries the hash of what it applied, so
 // the plan can tell a field it stopped setting (src/reconcile/needs-apply.ts)

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** Lowercase hex sha256 of a UTF-8 string. */
 export function sha256Hex(text: string): string {

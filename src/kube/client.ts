@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { HttpLibrary, KubeConfig } from '@kubernetes/client-node';
-import { kubeConfigClass } from './kube-config.ts';
-import { KubeHttpClient, requestJson, type KubeTransport } from '../runtime/kube-http.ts';
+import { clientNodeKubeConfig, inClusterAccess, OwnKubeConfig, resolveKubeconfig } from './kube-config.ts';
+import { KubeHttpClient, requestJson, type ClusterAuth, type KubeHttpClientOptions, type KubeTransport } from '../runtime/kube-http.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { assertDeclared, requestAttributes } from './permissions.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { existsSync, readFileSync } = process.getBuiltinModule('node:fs');
 
 // The operator's client: the runtime's one transport (src/runtime/kube-http.ts)
 // wired with the operator's own tables. It refuses a request
@@ -36,40 +36,49 @@ export interface ApiRequest {
 }
 
 export interface KubeClientOptions {
-  kubeConfig: KubeConfig;
+  /** loadKubeConfig's, or a client-node KubeConfig. */
+  kubeConfig: ClusterAuth;
   metrics?: Pick<Metrics, 'apiRequests'>;
   userAgent?: string;
-  /** The HTTP library; client-node's fetch unless a test passes a fake. */
-  httpApi?: HttpLibrary;
+  /** Sends one request; node:http(s) unless a test passes a fake. */
+  send?: KubeHttpClientOptions['send'];
   /** Per-request deadline for everything but watches. Default 60 s. */
   requestTimeoutMs?: number;
 }
 
 /**
  * KUBECONFIG-style path list when given; otherwise in-cluster when the service
- * account is mounted, otherwise ~/.kube/config.
+ * account is mounted, otherwise ~/.kube/config. The operator's own loader
+ * (kube-config.ts) serves it, unless the kubeconfig needs what only
+ * client-node's KubeConfig does (an exec plugin, an auth-provider, a proxy).
  */
-export function loadKubeConfig(paths: string | undefined, env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
-  const Config = kubeConfigClass();
-  const kc = new Config();
+export function loadKubeConfig(
+  paths: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  where: { serviceAccountDir?: string; home?: string } = {},
+): ClusterAuth {
+  const saDir = where.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
   const files = (paths ?? '').split(':').filter((p) => p !== '');
-  const [first, ...rest] = files;
-  if (first !== undefined) {
-    kc.loadFromFile(first);
-    for (const file of rest) {
-      const more = new Config();
-      more.loadFromFile(file);
-      kc.mergeConfig(more);
-    }
-  } else if (env['KUBERNETES_SERVICE_HOST'] && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
-    kc.loadFromCluster();
-  } else if (existsSync(join(homedir(), '.kube', 'config'))) {
-    kc.loadFromFile(join(homedir(), '.kube', 'config'));
-  } else {
-    throw new Error('no Kubernetes configuration: set KUBECONFIG or --kubeconfig, or run in a cluster with a service account');
+  if (files.length === 0) {
+    if (env['KUBERNETES_SERVICE_HOST'] && existsSync(join(saDir, 'token'))) return new OwnKubeConfig(inClusterAccess(env, saDir));
+    const home = join(where.home ?? homedir(), '.kube', 'config');
+    if (!existsSync(home)) throw new Error('no Kubernetes configuration: set KUBECONFIG or --kubeconfig, or run in a cluster with a service account');
+    files.push(home);
   }
-  if (!kc.getCurrentCluster()) throw new Error(`kubeconfig ${first ?? '(in-cluster)'} has no current cluster: set current-context`);
-  return kc;
+  const access = resolveKubeconfig(files.map((path) => ({ path, text: readKubeconfig(path) })));
+  switch (access.kind) {
+    case 'no-cluster': throw new Error(`kubeconfig ${files[0]} has no current cluster: set current-context`);
+    case 'own': return new OwnKubeConfig(access);
+    case 'client-node': return clientNodeKubeConfig(files);
+  }
+}
+
+function readKubeconfig(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
 }
 
 export function createKubeClient(opts: KubeClientOptions): KubeClient {
@@ -81,7 +90,7 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
       metrics.apiRequests.inc({ verb, resource, code });
     } } : {}),
     ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
-    ...(opts.httpApi ? { httpApi: opts.httpApi } : {}),
+    ...(opts.send ? { send: opts.send } : {}),
     ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   return {

@@ -1,8 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import type { Hash, Hmac } from 'node:crypto';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { MissingReference as Missing } from '../health/diagnose-spec.ts';
 import { isNotFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { createHash, createHmac } = process.getBuiltinModule('node:crypto');
 
 // The content of referenced Secret keys and ConfigMap layers goes into the pod
 // template's revision hash, so a rotated key rolls the pods and an unrelated

@@ -1,7 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { parseBindAddress } from '../config.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { createServer } = process.getBuiltinModule('node:http');
 
 // Two small servers on their own ports, as controller-runtime does: /metrics
 // for Prometheus, /healthz and /readyz for the kubelet. Probes stay answerable

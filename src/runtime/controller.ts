@@ -1,5 +1,4 @@
 import { isConflict } from './api-error.ts';
-import { randomUUID } from 'node:crypto';
 import type { RateLimiter } from './backoff.ts';
 import { mathRandom, realClock, spreadAround, type Clock, type Random, type TimerHandle } from './clock.ts';
 import type { InformerHandler, InformerView } from './informer.ts';
@@ -9,6 +8,8 @@ import { toControllerOwner, toSelf, type Mapper } from './mappers.ts';
 import { primaryChanged, type Predicate } from './predicates.ts';
 import { withRequestSignal } from './request-scope.ts';
 import { WorkQueue, type WorkQueueMetrics } from './workqueue.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { randomUUID } = process.getBuiltinModule('node:crypto');
 
 /** How long aborted reconciles get to unwind before stop() returns anyway. */
 const abortSettleMs = 5_000;

@@ -1,30 +1,33 @@
-import type { HttpLibrary, HttpMethod, KubeConfig } from '@kubernetes/client-node';
-// By path, not the package index (which loads the whole generated API layer, see src/kube/kube-config.ts).
-import { IsomorphicFetchHttpLibrary } from '@kubernetes/client-node/dist/gen/http/isomorphic-fetch.js';
-import { RequestContext } from '@kubernetes/client-node/dist/gen/http/http.js';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { KubeApiError, type Status } from './api-error.ts';
+import { ConnectionPool, type TlsOptions } from './connection-pool.ts';
 import { userAgent as defaultUserAgent } from '../version.ts';
 import { requestSignal } from './request-scope.ts';
-import { SharedDispatcher } from './shared-dispatcher.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
+const { Readable } = process.getBuiltinModule('node:stream');
 
 // The one way to the apiserver: every request of the operator (informers,
-// leader election, reconciles, events) goes through KubeHttpClient, with
-// exactly the auth and TLS client-node uses for its own calls:
-// KubeConfig.applySecurityAuthentication fills a RequestContext with the
-// Authorization header (token, token file, exec/OIDC plugins) and an undici
-// dispatcher carrying the CA, client certificate and proxy settings;
-// client-node's IsomorphicFetchHttpLibrary sends it with its own undici fetch.
-// (2.x has no applyToFetchOptions; that was 1.x.) This works unchanged for
-// client certificates, bearer tokens and in-cluster config, and a rotated token
-// file or certificate is picked up on the next request. Each request is
-// checked before it is sent, counted once it is answered (or failed), stamped
-// with the User-Agent the audit log attributes, and cancelled with the
-// reconcile it belongs to (request-scope.ts).
+// leader election, reconciles, events) goes through KubeHttpClient, over
+// node:https with one kept-alive pool (connection-pool.ts). The credentials
+// come from the kubeconfig each request: ClusterAuth.applyToHTTPSOptions
+// (the operator's own loader, src/kube/kube-config.ts, or client-node's
+// KubeConfig for exec plugins, auth-providers and proxies) fills the
+// Authorization header and the TLS material, so a rotated token is picked up
+// on the next request and a rotated certificate with the next pool. Each
+// request is checked before it is sent, counted once it is answered (or
+// failed), stamped with the User-Agent the audit log attributes, and
+// cancelled with the reconcile it belongs to (request-scope.ts).
+// (Not client-node's fetch: its undici, 1.3 MB of source, was ~10 MiB of
+// the operator's RSS at start, issue 13.)
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface KubeRequest {
-  method: HttpMethod;
+  method: HttpMethod | `${HttpMethod}`;
   /** Path below the cluster's server URL, e.g. `/api/v1/namespaces/x/secrets`. */
   path: string;
   query?: Query;
@@ -45,6 +48,26 @@ export interface KubeTransport {
   request(req: KubeRequest): Promise<KubeResponse>;
 }
 
+/** One request as it goes on the wire; what a test's `send` sees. */
+export interface OutgoingRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * What the transport needs of a kubeconfig: the server, and the credentials
+ * of each request (headers, TLS material, and for a proxy its agent).
+ * client-node's KubeConfig has both, and so has the operator's own loader
+ * (src/kube/kube-config.ts).
+ */
+export interface ClusterAuth {
+  getCurrentCluster(): { server: string } | null;
+  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+}
+
 export interface KubeHttpClientOptions {
   /**
    * Called before each request is sent; throwing refuses it. The operator
@@ -58,20 +81,18 @@ export interface KubeHttpClientOptions {
   userAgent?: string;
   /** Deadline of a request that has no signal of its own and is no watch: a half-open connection must not hold a worker forever. Default 60 s. */
   requestTimeoutMs?: number;
-  /** The HTTP library; client-node's fetch unless a test passes a fake. */
-  httpApi?: HttpLibrary;
+  /** Sends one request; node:http(s) on the shared pool unless a test passes a fake. */
+  send?: (req: OutgoingRequest) => Promise<KubeResponse>;
 }
 
 export class KubeHttpClient implements KubeTransport {
-  readonly #kc: KubeConfig;
+  readonly #kc: ClusterAuth;
   readonly #opts: KubeHttpClientOptions;
-  readonly #http: HttpLibrary;
-  readonly #dispatcher = new SharedDispatcher();
+  readonly #pool = new ConnectionPool();
 
-  constructor(kc: KubeConfig, opts: KubeHttpClientOptions = {}) {
+  constructor(kc: ClusterAuth, opts: KubeHttpClientOptions = {}) {
     this.#kc = kc;
     this.#opts = opts;
-    this.#http = opts.httpApi ?? new IsomorphicFetchHttpLibrary();
   }
 
   async request(req: KubeRequest): Promise<KubeResponse> {
@@ -80,26 +101,65 @@ export class KubeHttpClient implements KubeTransport {
     const url = new URL(cluster.server.replace(/\/+$/, '') + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     this.#opts.check?.(req.method, url, req.headers?.['Content-Type']);
-    const ctx = new RequestContext(url.toString(), req.method);
-    ctx.setHeaderParam('User-Agent', this.#opts.userAgent ?? defaultUserAgent);
-    for (const [k, v] of Object.entries(req.headers ?? {})) ctx.setHeaderParam(k, v);
-    if (req.body !== undefined) ctx.setBody(req.body);
+    const auth: RequestOptions = {};
+    await this.#kc.applyToHTTPSOptions(auth);
+    const headers: Record<string, string> = { 'User-Agent': this.#opts.userAgent ?? defaultUserAgent };
+    for (const [k, v] of Object.entries(auth.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    if (auth.auth) headers['Authorization'] = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
+    Object.assign(headers, req.headers);
     const deadline = req.signal === undefined && req.query?.['watch'] !== true ? AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 60_000) : undefined;
     // Its own signal (a watch's, the elector's) or the deadline, and the enclosing reconcile's, if any.
     const signal = requestSignal(req.signal, deadline);
-    if (signal !== undefined) ctx.setSignal(signal);
-    await this.#kc.applySecurityAuthentication(ctx);
-    this.#dispatcher.adopt(ctx);
+    const out: OutgoingRequest = { method: req.method, url, headers, ...(req.body !== undefined ? { body: req.body } : {}), ...(signal ? { signal } : {}) };
     let res;
     try {
-      res = await this.#http.send(ctx).toPromise();
+      res = await (this.#opts.send ?? ((o: OutgoingRequest) => send(o, this.#pool.agent(url, () => tlsOf(auth), proxyAgent(auth)))))(out);
     } catch (err) {
       this.#opts.observe?.(req.method, url, 'error');
       throw err;
     }
-    this.#opts.observe?.(req.method, url, String(res.httpStatusCode));
-    return { status: res.httpStatusCode, headers: res.headers, text: () => res.body.text(), stream: () => res.body.stream() };
+    this.#opts.observe?.(req.method, url, String(res.status));
+    return res;
   }
+}
+
+function tlsOf(o: RequestOptions): TlsOptions {
+  return {
+    ...(o.ca !== undefined ? { ca: o.ca } : {}), ...(o.cert !== undefined ? { cert: o.cert } : {}), ...(o.key !== undefined ? { key: o.key } : {}),
+    ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}), ...(o.servername ? { servername: o.servername } : {}),
+  };
+}
+
+/** client-node's proxy agents (proxy-url) carry the connection; its plain per-request https.Agent is dropped for the pool. */
+function proxyAgent(o: RequestOptions): HttpAgent | undefined {
+  const a = o.agent;
+  return a && typeof a === 'object' && a.constructor !== https.Agent && a.constructor !== http.Agent ? a : undefined;
+}
+
+/** One request over node:http(s); the body stays unread until text() or stream(). */
+function send(req: OutgoingRequest, agent: HttpAgent): Promise<KubeResponse> {
+  return new Promise((resolve, reject) => {
+    const mod = req.url.protocol === 'http:' ? http : https;
+    const headers = req.body !== undefined ? { ...req.headers, 'Content-Length': String(Buffer.byteLength(req.body)) } : req.headers;
+    const r = mod.request(req.url, { method: req.method, headers, agent, ...(req.signal ? { signal: req.signal } : {}) }, (res) => resolve(response(res)));
+    r.on('error', reject);
+    r.end(req.body);
+  });
+}
+
+function response(res: IncomingMessage): KubeResponse {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+  return {
+    status: res.statusCode ?? 0,
+    headers,
+    text: async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    stream: () => Readable.toWeb(res) as ReadableStream<Uint8Array>,
+  };
 }
 
 /** Sends a request and parses the JSON answer (undefined when empty); non-2xx answers throw KubeApiError. */

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mathRandom, realClock, type Clock, type Random } from './clock.ts';
 import { noopLogger, type Logger } from './logger.ts';
 import { microTime } from '../lib/time.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { randomUUID } = process.getBuiltinModule('node:crypto');
 
 // Lease-based leader election with client-go's algorithm: a lease counts as
 // expired when its record has not changed for leaseDuration *as observed on our

@@ -9,12 +9,16 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createKubeClient, type KubeClient } from '../../src/kube/client.ts';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createKubeClient, loadKubeConfig, type KubeClient } from '../../src/kube/client.ts';
 import { apply } from '../../src/kube/apply.ts';
 import { plan } from '../../src/reconcile/plan.ts';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { installCRD } from '../support/operator.ts';
+import { scratchDir } from '../support/scratch.ts';
 import { describe as describeError } from '../support/wait.ts';
 import { agentOf, agentSpec } from '../fixtures/arbitrary-spec.ts';
 
@@ -82,5 +86,35 @@ describe('generated specs against the apiserver', () => {
     assert.deepEqual([...distinct.values()], [], `${failures.length} refusals of ${distinct.size} kinds; replay with FUZZ_SEED=${seed}`);
     // Unmanaged Agents and Agents the operator's pod policy holds build nothing; the rest must be a real share.
     assert.ok(workloads >= sample / 5, `enough workloads were dry-run to mean something: ${workloads} of ${sample} specs`);
+  });
+
+  // The requests above went out on client-node's KubeConfig (the harness's,
+  // client certificate): the transport's fallback path. An exec plugin is what
+  // only that path serves; this one hands out the same client certificate.
+  it('reaches the apiserver on a kubeconfig whose user is an exec plugin (client-node\'s KubeConfig, loaded only for it) and on the cluster\'s own (the operator\'s loader)', async () => {
+    const kc = cluster().kc;
+    const c = kc.getCurrentCluster()!;
+    const u = kc.getCurrentUser()!;
+    const pem = (data: string | undefined, file: string | undefined) => (data ? Buffer.from(data, 'base64').toString() : readFileSync(file!, 'utf8'));
+    const dir = scratchDir('agent-operator-exec-');
+    const plugin = join(dir, 'credential.sh');
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { clientCertificateData: pem(u.certData, u.certFile), clientKeyData: pem(u.keyData, u.keyFile) } };
+    writeFileSync(plugin, `#!/bin/sh\ncat <<'EOF'\n${JSON.stringify(credential)}\nEOF\n`);
+    chmodSync(plugin, 0o700);
+    const path = join(dir, 'kubeconfig');
+    writeFileSync(path, stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'x',
+      clusters: [{ name: 'c', cluster: { server: c.server, 'certificate-authority-data': c.caData ?? readFileSync(c.caFile!).toString('base64') } }],
+      users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin, interactiveMode: 'Never' } } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    }), { mode: 0o600 });
+    const viaExec = loadKubeConfig(path, {});
+    assert.equal(viaExec.constructor.name, 'KubeConfig', 'client-node\'s class serves the exec plugin');
+    const own = loadKubeConfig(cluster().kubeconfigPath, {});
+    assert.equal(own.constructor.name, 'OwnKubeConfig');
+    for (const auth of [viaExec, own]) {
+      const got = await createKubeClient({ kubeConfig: auth }).request<{ kind: string }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps`, query: { limit: 1 } });
+      assert.equal(got.kind, 'ConfigMapList', auth.constructor.name);
+    }
   });
 });

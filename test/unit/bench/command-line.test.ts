@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { choice, decimal, parseCommand, text, toggle, usageOf, whole, type Command } from '../../../bench/lib/args.ts';
 import { chaosCommand } from '../../../bench/chaos/args.ts';
 import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand } from '../../../bench/lib/commands.ts';
+import { shippedArgs } from '../../../bench/lib/operator.ts';
 
 interface Demo { count: number; ratio: number; dir: string | undefined; kind: 'a' | 'b' | undefined; keep: boolean; help: boolean }
 
@@ -103,9 +104,19 @@ describe('each bench entry point', () => {
     assert.deepEqual(Object.keys(detectionCommand.flags), ['--agents', '--samples', '--create-concurrency', '--sample-concurrency', '--timeout', '--converge-timeout', '--sample-timeout', '--workers', '--nodes', '--cpu-prof', '--series', '--no-restart', '--keep']);
     assert.deepEqual(Object.keys(modesCommand.flags), ['--nodes', '--replicas', '--samples', '--idle-seconds', '--timeout', '--sample-timeout', '--keep']);
     assert.deepEqual(Object.keys(nodeLossCommand.flags), ['--replicas', '--nodes', '--timeout', '--keep']);
-    assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--cpu-prof', '--keep']);
+    assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--cpu-prof', '--from', '--keep']);
     assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--real-node-mix', '--arms', '--warmup', '--human-after', '--cause', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
     assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
+  });
+
+  it('bench/compare.ts runs agent-operator as the image runs it unless told --from src', () => {
+    assert.equal(parseCommand(compareCommand, []).from, 'dist');
+    assert.equal(parseCommand(compareCommand, ['--from', 'src']).from, 'src');
+    // The image's ENTRYPOINT after its node binary: the node flags and dist/main.js the bench runs.
+    const args = shippedArgs();
+    assert.equal(args.at(-1), 'dist/main.js');
+    assert.deepEqual(shippedArgs('FROM x\nENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "dist/main.js"]\n'), ['--max-semi-space-size=2', 'dist/main.js']);
+    assert.throws(() => shippedArgs('ENTRYPOINT node dist/main.js\n'), /not the exec form/);
   });
 
   it('bench/compare.ts: --only takes one operator, --cpu-prof an absolute folder, and never more samples than Agents', () => {
@@ -127,6 +138,6 @@ describe('each bench entry point', () => {
 
   it('bench/client-overhead.ts: --mode is one of the three clients it measures', () => {
     assert.equal(parseCommand(clientOverheadCommand, ['--mode', 'keepalive']).mode, 'keepalive');
-    assert.throws(() => parseCommand(clientOverheadCommand, ['--mode', 'fast']), /--mode takes operator or shared or keepalive, got fast/);
+    assert.throws(() => parseCommand(clientOverheadCommand, ['--mode', 'fast']), /--mode takes operator or keepalive, got fast/);
   });
 });

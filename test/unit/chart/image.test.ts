@@ -28,7 +28,7 @@ test('the runtime stage gets production dependencies only and runs dist/main.js'
   assert.match(dockerfile, /npm ci --omit=dev/);
   assert.match(runtime, /COPY --from=prod-deps \S+node_modules/);
   assert.doesNotMatch(runtime, /COPY --from=build \S+node_modules/, 'the build stage has dev dependencies');
-  assert.match(runtime, /ENTRYPOINT \[".*node", "dist\/main\.js"\]/);
+  assert.match(runtime, /ENTRYPOINT \["\/nodejs\/bin\/node", ("--[a-z-]+=\w+", )*"dist\/main\.js"\]/);
   const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
   assert.equal(build.compilerOptions.outDir, 'dist');
   assert.equal(build.compilerOptions.rootDir, 'src', 'src/main.ts compiles to dist/main.js');

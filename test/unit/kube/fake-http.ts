@@ -1,5 +1,6 @@
-import { KubeConfig, ResponseContext, wrapHttpLibrary, type HttpLibrary, type RequestContext } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient, type KubeClient } from '../../../src/kube/client.ts';
+import type { KubeHttpClientOptions } from '../../../src/runtime/kube-http.ts';
 import { createMetrics, type Metrics } from '../../../src/observability/metrics.ts';
 
 export interface SentRequest {
@@ -12,28 +13,21 @@ export interface SentRequest {
 export type Responder = (req: SentRequest) => { status: number; body?: unknown; headers?: Record<string, string> };
 
 /** A transport that records each request and answers from `respond`. */
-export function fakeHttp(respond: Responder): { httpApi: HttpLibrary; sent: SentRequest[] } {
+export function fakeHttp(respond: Responder): { send: NonNullable<KubeHttpClientOptions['send']>; sent: SentRequest[] } {
   const sent: SentRequest[] = [];
-  const httpApi = wrapHttpLibrary({
-    async send(ctx: RequestContext) {
-      const raw = ctx.getBody();
-      const req: SentRequest = {
-        method: ctx.getHttpMethod(),
-        url: new URL(ctx.getUrl()),
-        headers: ctx.getHeaders(),
-        body: typeof raw === 'string' && raw !== '' ? JSON.parse(raw) : undefined,
-      };
-      sent.push(req);
-      const answer = respond(req);
-      const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-      return new ResponseContext(answer.status, { 'content-type': 'application/json', ...answer.headers }, {
-        text: async () => text,
-        binary: async () => Buffer.from(text),
-        stream: () => null,
-      });
-    },
-  });
-  return { httpApi, sent };
+  const send: NonNullable<KubeHttpClientOptions['send']> = async (out) => {
+    const req: SentRequest = {
+      method: out.method,
+      url: out.url,
+      headers: out.headers,
+      body: typeof out.body === 'string' && out.body !== '' ? JSON.parse(out.body) : undefined,
+    };
+    sent.push(req);
+    const answer = respond(req);
+    const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    return { status: answer.status, headers: { 'content-type': 'application/json', ...answer.headers }, text: async () => text, stream: () => null };
+  };
+  return { send, sent };
 }
 
 export function fakeKubeConfig(): KubeConfig {
@@ -49,9 +43,9 @@ export function fakeKubeConfig(): KubeConfig {
 
 /** A KubeClient on a fake transport, with its metrics. */
 export function fakeClient(respond: Responder): { client: KubeClient; sent: SentRequest[]; metrics: Metrics } {
-  const { httpApi, sent } = fakeHttp(respond);
+  const { send, sent } = fakeHttp(respond);
   const metrics = createMetrics({ processMetrics: false });
-  const client = createKubeClient({ kubeConfig: fakeKubeConfig(), httpApi, metrics, userAgent: 'agent-operator/test' });
+  const client = createKubeClient({ kubeConfig: fakeKubeConfig(), send, metrics, userAgent: 'agent-operator/test' });
   return { client, sent, metrics };
 }
 
