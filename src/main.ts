@@ -70,6 +70,8 @@ const scraper = config.nodeMetrics ? new UsageScraper({
 const controller = new Controller({
   name: 'agent',
   workers: config.workers,
+  // A container's death is reconciled at once, not behind other Agents' rollouts (watches.ts podFailureSeen).
+  urgentWorkers: 1,
   logger: log,
   metrics: runtimeMetrics,
   shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,

@@ -55,6 +55,38 @@ function readyOf(a: StoredAgent): string | undefined {
   return readAgent(a).agent.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 }
 
+interface ContainerStatusView {
+  name: string;
+  restartCount?: number;
+  state?: { terminated?: object };
+  lastState?: { terminated?: { containerID?: string; finishedAt?: unknown } };
+}
+interface PodView extends KubeObject {
+  status?: { phase?: string; containerStatuses?: ContainerStatusView[]; initContainerStatuses?: ContainerStatusView[] };
+}
+
+/**
+ * A pod change that is a failure to detect: a container that ended (state
+ * terminated), restarted (restartCount up, a new lastState.terminated) or a
+ * pod that failed. Such a change is queued urgent (workqueue.ts), so the
+ * Agent's lastFailure is not written behind other Agents' rollouts; pods
+ * starting, turning ready or going away are not.
+ */
+export function podFailureSeen(old: KubeObject | undefined, obj: KubeObject): boolean {
+  const before = (old as PodView | undefined)?.status;
+  const after = (obj as PodView).status;
+  if (after?.phase === 'Failed' && before?.phase !== 'Failed') return true;
+  const died = (was: ContainerStatusView[] | undefined, now: ContainerStatusView[] | undefined): boolean => (now ?? []).some((c) => {
+    const prev = (was ?? []).find((p) => p.name === c.name);
+    if (c.state?.terminated && !prev?.state?.terminated) return true;
+    if ((c.restartCount ?? 0) > (prev?.restartCount ?? 0)) return true;
+    const last = c.lastState?.terminated;
+    const prevLast = prev?.lastState?.terminated;
+    return last !== undefined && (last.containerID !== prevLast?.containerID || last.finishedAt !== prevLast?.finishedAt);
+  });
+  return died(before?.containerStatuses, after?.containerStatuses) || died(before?.initContainerStatuses, after?.initContainerStatuses);
+}
+
 /** The controller only reads metadata through mappers, so every informer is watched as KubeObject. */
 function informersOf(...caches: { informers: readonly InformerView<KubeObject>[] }[]): InformerView<KubeObject>[] {
   return caches.flatMap((c) => c.informers);
@@ -75,7 +107,8 @@ export function wireWatches(ctl: Controller, c: Caches): void {
     });
   }
   const byLabel = via(c.agents, idx.label, (o) => o.metadata?.labels?.[agentLabel]);
-  for (const i of informersOf(c.pods, c.replicaSets, c.controllerRevisions)) ctl.watch(i, byLabel);
+  for (const i of informersOf(c.pods)) ctl.watch(i, byLabel, { urgent: podFailureSeen });
+  for (const i of informersOf(c.replicaSets, c.controllerRevisions)) ctl.watch(i, byLabel);
   for (const i of informersOf(c.secretMeta)) ctl.watch(i, via(c.agents, idx.secrets, (o) => o.metadata?.name));
   for (const i of informersOf(c.configMapMeta)) ctl.watch(i, via(c.agents, idx.configMaps, (o) => o.metadata?.name));
   for (const i of informersOf(c.endpointSlices)) {

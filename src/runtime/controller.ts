@@ -69,6 +69,12 @@ export interface ControllerOptions {
   reconcile: Reconciler;
   /** Concurrent reconciles (different keys only). controller-runtime's default is 1. */
   workers?: number;
+  /**
+   * Extra workers that take only urgent keys (WatchOptions.urgent), so an
+   * urgent change is reconciled at once even while every worker waits on
+   * the writes of other keys' reconciles. Default 0.
+   */
+  urgentWorkers?: number;
   logger?: Logger;
   clock?: Clock;
   random?: Random;
@@ -85,6 +91,8 @@ export interface WatchOptions<T> {
   predicate?: Predicate<T>;
   /** Include this source's objects in the periodic resync (the primary). */
   resync?: boolean;
+  /** Changes to act on at once (a container that died): queued urgent (workqueue.ts), ahead of everything else. */
+  urgent?: (old: T | undefined, obj: T) => boolean;
 }
 
 interface Source {
@@ -98,6 +106,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly #reconcile: Reconciler;
   readonly #workers: number;
+  readonly #urgentWorkers: number;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #random: Random;
@@ -118,6 +127,7 @@ export class Controller {
     this.name = opts.name;
     this.#reconcile = opts.reconcile;
     this.#workers = Math.max(1, opts.workers ?? 1);
+    this.#urgentWorkers = Math.max(0, opts.urgentWorkers ?? 0);
     this.#log = (opts.logger ?? noopLogger).child({ controller: opts.name });
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? mathRandom;
@@ -154,16 +164,24 @@ export class Controller {
         return [];
       }
     };
-    const enqueue = (keys: Iterable<string>, lowPriority: boolean): void => {
-      for (const key of keys) this.queue.add(key, { lowPriority });
+    const enqueue = (keys: Iterable<string>, lowPriority: boolean, urgent = false): void => {
+      for (const key of keys) this.queue.add(key, { lowPriority, urgent });
+    };
+    const urgent = (old: T | undefined, obj: T): boolean => {
+      try {
+        return opts.urgent?.(old, obj) ?? false;
+      } catch (err) {
+        this.#log.error({ err, informer: informer.name }, 'judging an event urgent failed');
+        return false;
+      }
     };
     const handler: InformerHandler<T> = {
       onAdd: (obj, meta) => {
-        if (predicate.create?.(obj, meta) ?? true) enqueue(keysOf(obj), meta.initial);
+        if (predicate.create?.(obj, meta) ?? true) enqueue(keysOf(obj), meta.initial, !meta.initial && urgent(undefined, obj));
       },
       onUpdate: (old, obj, meta) => {
         // Both sides: an owner reference or a reference that moved must wake the old primary too.
-        if (predicate.update?.(old, obj, meta) ?? true) enqueue(new Set([...keysOf(old), ...keysOf(obj)]), meta.initial);
+        if (predicate.update?.(old, obj, meta) ?? true) enqueue(new Set([...keysOf(old), ...keysOf(obj)]), meta.initial, !meta.initial && urgent(old, obj));
       },
       onDelete: (obj, meta) => {
         if (predicate.delete?.(obj, meta) ?? true) enqueue(keysOf(obj), false);
@@ -189,10 +207,11 @@ export class Controller {
     for (const s of this.#sources) this.#unsubscribe.push(s.informer.addHandler(s.handler));
     const synced = await Promise.all(this.#sources.map((s) => s.informer.waitForSync(signal)));
     if (!synced.every(Boolean) || this.#stopping !== undefined) return false;
-    this.#metrics?.maxWorkers(this.#workers);
+    this.#metrics?.maxWorkers(this.#workers + this.#urgentWorkers);
     this.#scheduleResync();
-    this.#log.info({ workers: this.#workers }, 'starting workers');
-    for (let i = 0; i < this.#workers; i++) this.#loops.push(this.#worker());
+    this.#log.info({ workers: this.#workers, urgentWorkers: this.#urgentWorkers }, 'starting workers');
+    for (let i = 0; i < this.#workers; i++) this.#loops.push(this.#worker(false));
+    for (let i = 0; i < this.#urgentWorkers; i++) this.#loops.push(this.#worker(true));
     return true;
   }
 
@@ -227,9 +246,9 @@ export class Controller {
     }
   }
 
-  async #worker(): Promise<void> {
+  async #worker(urgentOnly: boolean): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await this.queue.get({ urgentOnly });
       if (key === undefined) return;
       try {
         await this.#reconcileOne(key);

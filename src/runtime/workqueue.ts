@@ -7,7 +7,12 @@ import type { Clock, TimerHandle } from './clock.ts';
 //    once more when `done` is called, so one key is never processed twice at
 //    once and no change is lost;
 //  - low-priority adds (initial list, resync) wait behind normal ones, and a
-//    normal add of a key waiting at low priority promotes it.
+//    normal add of a key waiting at low priority promotes it;
+//  - urgent adds (a change to act on at once: a container that just died)
+//    are handed out before every other key, and also to getters that take
+//    nothing else (the Controller's urgent workers), so a failure is never
+//    queued behind reconciles that wait on their writes. An urgent add of a
+//    key already waiting makes it urgent.
 
 export type Priority = 'normal' | 'low';
 
@@ -30,6 +35,18 @@ export interface WorkQueueMetrics {
 
 export interface AddOptions {
   lowPriority?: boolean;
+  /** Hand it out before everything else, also to getters that take only urgent keys. Implies normal priority. */
+  urgent?: boolean;
+}
+
+export interface GetOptions {
+  /** Wait for an urgent key only (a worker kept free for them). */
+  urgentOnly?: boolean;
+}
+
+interface Getter {
+  resolve: (key: string | undefined) => void;
+  urgentOnly: boolean;
 }
 
 export interface WorkQueueOptions {
@@ -43,12 +60,14 @@ export class WorkQueue {
   readonly #limiter: RateLimiter;
   readonly #metrics: WorkQueueMetrics | undefined;
   /** Keys that need processing: queued, or waiting for their current run to finish. */
-  readonly #dirty = new Map<string, { priority: Priority; since: number }>();
+  readonly #dirty = new Map<string, { priority: Priority; since: number; urgent: boolean }>();
+  /** Queued urgent keys, in order; each is in #normal too. */
+  readonly #urgent = new Set<string>();
   readonly #normal = new Set<string>();
   readonly #low = new Set<string>();
   readonly #processing = new Map<string, number>();
   readonly #delayed = new Map<string, { at: number; timer: TimerHandle }>();
-  readonly #getters: Array<(key: string | undefined) => void> = [];
+  readonly #getters: Getter[] = [];
   #shuttingDown = false;
 
   constructor(opts: WorkQueueOptions) {
@@ -60,7 +79,8 @@ export class WorkQueue {
 
   add(key: string, opts: AddOptions = {}): void {
     if (this.#shuttingDown) return;
-    const priority: Priority = opts.lowPriority ? 'low' : 'normal';
+    const urgent = opts.urgent === true;
+    const priority: Priority = opts.lowPriority && !urgent ? 'low' : 'normal';
     const existing = this.#dirty.get(key);
     if (existing !== undefined) {
       if (existing.priority === 'low' && priority === 'normal') {
@@ -68,12 +88,19 @@ export class WorkQueue {
         if (this.#low.delete(key)) this.#normal.add(key);
         this.#reportDepth();
       }
+      if (urgent && !existing.urgent) {
+        existing.urgent = true;
+        if (this.#normal.has(key)) {
+          this.#urgent.add(key);
+          this.#serve();
+        }
+      }
       return;
     }
     this.#metrics?.added();
-    this.#dirty.set(key, { priority, since: this.#clock.now() });
+    this.#dirty.set(key, { priority, since: this.#clock.now(), urgent });
     if (this.#processing.has(key)) return;
-    this.#enqueue(key, priority);
+    this.#enqueue(key, priority, urgent);
   }
 
   /** Adds the key after `ms`; of several pending delays for one key the earliest wins. */
@@ -110,12 +137,13 @@ export class WorkQueue {
     return this.#limiter.numRequeues(key);
   }
 
-  /** Next key to process, or undefined once the queue is shut down. */
-  get(): Promise<string | undefined> {
+  /** Next key to process (urgent ones first), or undefined once the queue is shut down. */
+  get(opts: GetOptions = {}): Promise<string | undefined> {
     if (this.#shuttingDown) return Promise.resolve(undefined);
-    const key = this.#take();
+    const urgentOnly = opts.urgentOnly === true;
+    const key = this.#take(urgentOnly);
     if (key !== undefined) return Promise.resolve(key);
-    return new Promise((resolve) => this.#getters.push(resolve));
+    return new Promise((resolve) => this.#getters.push({ resolve, urgentOnly }));
   }
 
   done(key: string): void {
@@ -124,7 +152,7 @@ export class WorkQueue {
     this.#processing.delete(key);
     this.#metrics?.workDuration((this.#clock.now() - started) / 1000);
     const dirty = this.#dirty.get(key);
-    if (dirty !== undefined && !this.#shuttingDown) this.#enqueue(key, dirty.priority);
+    if (dirty !== undefined && !this.#shuttingDown) this.#enqueue(key, dirty.priority, dirty.urgent);
   }
 
   /**
@@ -136,7 +164,7 @@ export class WorkQueue {
     this.#shuttingDown = true;
     for (const { timer } of this.#delayed.values()) this.#clock.clearTimeout(timer);
     this.#delayed.clear();
-    for (const g of this.#getters.splice(0)) g(undefined);
+    for (const g of this.#getters.splice(0)) g.resolve(undefined);
   }
 
   /** Keys waiting to be handed out (not counting in-flight or delayed ones). */
@@ -144,25 +172,45 @@ export class WorkQueue {
     return this.#normal.size + this.#low.size;
   }
 
-  #enqueue(key: string, priority: Priority): void {
-    const getter = this.#getters.shift();
-    if (getter !== undefined) {
-      this.#startProcessing(key);
-      getter(key);
-      return;
-    }
+  #enqueue(key: string, priority: Priority, urgent: boolean): void {
     (priority === 'normal' ? this.#normal : this.#low).add(key);
+    if (urgent) this.#urgent.add(key);
     this.#reportDepth();
+    this.#serve();
   }
 
-  #take(): string | undefined {
-    const source = this.#normal.size > 0 ? this.#normal : this.#low;
-    const first = source.values().next();
-    if (first.done) return undefined;
-    source.delete(first.value);
+  /** Hands queued keys to waiting getters, first come first served, each getter only what it takes. */
+  #serve(): void {
+    for (let i = 0; i < this.#getters.length && this.len() > 0;) {
+      const getter = this.#getters[i]!;
+      const key = this.#take(getter.urgentOnly);
+      if (key === undefined) {
+        i++;
+        continue;
+      }
+      this.#getters.splice(i, 1);
+      getter.resolve(key);
+    }
+  }
+
+  #take(urgentOnly: boolean): string | undefined {
+    const urgent = this.#urgent.values().next();
+    let key: string;
+    if (!urgent.done) {
+      key = urgent.value;
+      this.#urgent.delete(key);
+      this.#normal.delete(key);
+    } else {
+      if (urgentOnly) return undefined;
+      const source = this.#normal.size > 0 ? this.#normal : this.#low;
+      const first = source.values().next();
+      if (first.done) return undefined;
+      key = first.value;
+      source.delete(key);
+    }
     this.#reportDepth();
-    this.#startProcessing(first.value);
-    return first.value;
+    this.#startProcessing(key);
+    return key;
   }
 
   #startProcessing(key: string): void {

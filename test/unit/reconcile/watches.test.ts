@@ -7,7 +7,7 @@ import type { Agent } from '../../../src/api/agent.ts';
 import { apiVersion, kind } from '../../../src/api/agent.ts';
 import { agentLabel, agentNameAnnotation, operatorName } from '../../../src/desired/labels.ts';
 import { allInformers, createCaches } from '../../../src/reconcile/caches.ts';
-import { addIndexes, wireWatches } from '../../../src/reconcile/watches.ts';
+import { addIndexes, podFailureSeen, wireWatches } from '../../../src/reconcile/watches.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
@@ -77,4 +77,30 @@ describe('wireWatches: which Agents an event wakes', () => {
       assert.deepEqual([...new Set(queued)].sort(), row.want);
     });
   }
+});
+
+describe('podFailureSeen: which pod changes are queued urgent', () => {
+  const pod = (status: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, status });
+  const running = { name: 'agent', restartCount: 0, ready: true, state: { running: { startedAt: 't0' } } };
+  const oomKilled = {
+    name: 'agent', restartCount: 1, ready: true, state: { running: { startedAt: 't1' } },
+    lastState: { terminated: { reason: 'OOMKilled', exitCode: 137, containerID: 'c1', finishedAt: 't1' } },
+  };
+
+  it('a container restarted after a death (what the kubelet writes for an OOM kill) is urgent', () => {
+    assert.equal(podFailureSeen(pod({ containerStatuses: [running] }), pod({ containerStatuses: [oomKilled] })), true);
+  });
+
+  it('a container that ended, a failed pod, a failed init container are urgent', () => {
+    assert.equal(podFailureSeen(pod({ containerStatuses: [running] }), pod({ containerStatuses: [{ name: 'agent', restartCount: 0, state: { terminated: { exitCode: 1 } } }] })), true);
+    assert.equal(podFailureSeen(pod({ phase: 'Running' }), pod({ phase: 'Failed', reason: 'Evicted' })), true);
+    assert.equal(podFailureSeen(pod({ initContainerStatuses: [{ name: 'init', restartCount: 0 }] }), pod({ initContainerStatuses: [{ name: 'init', restartCount: 1 }] })), true);
+  });
+
+  it('a pod starting, turning ready, or written again with the same death is not', () => {
+    assert.equal(podFailureSeen(undefined, pod({ phase: 'Pending' })), false);
+    assert.equal(podFailureSeen(pod({ containerStatuses: [{ ...running, ready: false }] }), pod({ containerStatuses: [running] })), false);
+    assert.equal(podFailureSeen(pod({ containerStatuses: [oomKilled] }), pod({ containerStatuses: [{ ...oomKilled, ready: false }] })), false);
+    assert.equal(podFailureSeen(pod({ phase: 'Failed' }), pod({ phase: 'Failed' })), false);
+  });
 });

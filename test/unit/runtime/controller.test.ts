@@ -32,7 +32,7 @@ function informerOf(clock: FakeClock, name: string) {
   return { lw, informer };
 }
 
-function setup(reconcile: Reconcile, opts: { workers?: number } = {}) {
+function setup(reconcile: Reconcile, opts: { workers?: number; urgentWorkers?: number } = {}) {
   const clock = new FakeClock();
   const metrics = new Metrics();
   const logger = recordingLogger();
@@ -47,6 +47,7 @@ function setup(reconcile: Reconcile, opts: { workers?: number } = {}) {
     metrics: { controller: () => metrics, workqueue: () => noQueueMetrics },
     newReconcileId: () => `r${++ids}`,
     ...(opts.workers ? { workers: opts.workers } : {}),
+    ...(opts.urgentWorkers ? { urgentWorkers: opts.urgentWorkers } : {}),
   });
   controller.forPrimary(agents.informer);
   return { clock, metrics, logger, agents, controller };
@@ -209,6 +210,34 @@ describe('Controller', () => {
     assert.equal(peak, 3);
     assert.equal(s.metrics.max, 3);
     assert.equal(s.metrics.active, 0);
+    await s.controller.stop();
+  });
+
+  it('reconciles an urgent change at once while every worker waits on another key, and a normal change after them', async () => {
+    // The detection bench's case: both workers held by other Agents' rollouts
+    // (each waiting on a write), a pod's container dies. Without the urgent
+    // worker the failure waited for a worker (30-160 ms at load 9).
+    const started: Array<[string, number]> = [];
+    const s = setup(async (key) => {
+      started.push([key, s.clock.now()]);
+      if (key === 'ns/busy-1' || key === 'ns/busy-2') await s.clock.sleep(1000);
+    }, { workers: 2, urgentWorkers: 1 });
+    const pods = informerOf(s.clock, 'pods');
+    const died = (o: KubeObject | undefined, n: KubeObject) => (n as TestObject).metadata?.labels?.['died'] === 'true' && (o as TestObject | undefined)?.metadata?.labels?.['died'] !== 'true';
+    s.controller.watch(pods.informer, (o) => [`ns/${o.metadata?.labels?.['agent']}`], { urgent: died });
+    await run(s, pods.informer);
+    started.length = 0;
+    const t0 = s.clock.now();
+    s.agents.lw.current!.push({ type: 'MODIFIED', object: agent('busy-1', '2', 2) });
+    s.agents.lw.current!.push({ type: 'MODIFIED', object: agent('busy-2', '2', 2) });
+    await s.clock.flush();
+    pods.lw.current!.push({ type: 'ADDED', object: obj('p-normal', '1', { metadata: { labels: { agent: 'normal' } } } as never) });
+    pods.lw.current!.push({ type: 'ADDED', object: obj('p-failed', '1', { metadata: { labels: { agent: 'failed', died: 'true' } } } as never) });
+    await s.clock.flush();
+    assert.deepEqual(started.map(([k, t]) => [k, t - t0]), [['ns/busy-1', 0], ['ns/busy-2', 0], ['ns/failed', 0]]);
+    assert.equal(s.metrics.max, 3);
+    await s.clock.advance(1000);
+    assert.deepEqual(started.map(([k, t]) => [k, t - t0]).at(-1), ['ns/normal', 1000]);
     await s.controller.stop();
   });
 

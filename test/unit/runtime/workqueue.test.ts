@@ -27,6 +27,53 @@ function setup() {
 }
 
 describe('WorkQueue', () => {
+  it('hands out an urgent key before normal and low keys queued earlier', async () => {
+    const { queue } = setup();
+    queue.add('ns/low', { lowPriority: true });
+    queue.add('ns/a');
+    queue.add('ns/failed', { urgent: true });
+    assert.equal(await queue.get(), 'ns/failed');
+    assert.equal(await queue.get(), 'ns/a');
+    assert.equal(await queue.get(), 'ns/low');
+  });
+
+  it('gives an urgent-only getter urgent keys only, and waits it for the next one', async () => {
+    const { queue } = setup();
+    queue.add('ns/a');
+    const urgentGet = queue.get({ urgentOnly: true });
+    let got: string | undefined;
+    void urgentGet.then((k) => { got = k; });
+    await Promise.resolve();
+    assert.equal(got, undefined, 'a normal key is not for the urgent worker');
+    assert.equal(queue.len(), 1);
+    queue.add('ns/failed', { urgent: true });
+    assert.equal(await urgentGet, 'ns/failed');
+    assert.equal(await queue.get(), 'ns/a');
+  });
+
+  it('makes a waiting key urgent when it is added urgent, even one waiting at low priority', async () => {
+    const { queue } = setup();
+    queue.add('ns/a', { lowPriority: true });
+    queue.add('ns/b');
+    const urgentGet = queue.get({ urgentOnly: true });
+    queue.add('ns/a', { urgent: true });
+    assert.equal(await urgentGet, 'ns/a');
+    assert.equal(await queue.get(), 'ns/b');
+    assert.equal(queue.len(), 0, 'ns/a not handed out twice');
+  });
+
+  it('keeps an urgent add made while the key is processed urgent for the run after it', async () => {
+    const { queue } = setup();
+    queue.add('ns/a');
+    assert.equal(await queue.get(), 'ns/a');
+    queue.add('ns/b');
+    queue.add('ns/a', { urgent: true });
+    const urgentGet = queue.get({ urgentOnly: true });
+    queue.done('ns/a');
+    assert.equal(await urgentGet, 'ns/a', 'queued again as urgent, never twice at once');
+    assert.equal(await queue.get(), 'ns/b');
+  });
+
   it('hands out keys in the order they were added', async () => {
     const { queue } = setup();
     queue.add('ns/a');
