@@ -1,7 +1,7 @@
 // make chaos: the seed's headline measured. A fleet of agents in each arm
 // (plain Deployments; the operator with its defaults; the operator with its
 // fastest safe settings), one seeded schedule of faults played against every
-// arm at once, health measured from pods once a second; then a table, CSV
+// arm at once, health measured from watches on pods and Deployments; then a table, CSV
 // files and PNG plots (hack/tools/chaosplot). docs/chaos.md has the classes,
 // the default mix and how each figure is computed.
 // Usage: node bench/chaos.ts --help
@@ -43,7 +43,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

@@ -39,7 +39,8 @@ const realNodeClasses = faultClasses.filter((c) => realNodeMix[c] > 0);
 export const chaosCommand: Command<ChaosOptions> = {
   synopsis: 'usage: node bench/chaos.ts [options]     (make chaos CHAOS_ARGS="...")',
   about: `A fleet of N agents in every arm, the same seeded schedule of faults applied to
-each arm, health measured from pods once a second; prints a table and writes
+each arm, health measured from watches on its pods and Deployments (every
+status change, and restarts seen only by their restartCount); prints a table and writes
 CSV files and PNG plots. Starts a local control plane with kwok nodes unless
 BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures.`,
   flags: {

@@ -1,4 +1,4 @@
-// From what the health sampler saw to the figures: abnormal rate, MTTR per
+// From what the health watch saw (health.ts) to the figures: abnormal rate, MTTR per
 // fault class, the share of faults that needed a person. Pure (a table test
 // pins each rule in test/unit/chaos-figures.test.ts).
 //
@@ -104,24 +104,4 @@ export function figures(arm: string, agents: number, faults: readonly Fault[], s
     arm, abnormalRate: abnormalRate(agents, stretches, runEnd), outcomes: out, classes,
     needsHumanShare: out.length ? out.filter((o) => o.needsHuman).length / out.length : 0,
   };
-}
-
-/** Health samples (t, abnormal agents) to stretches per agent; samples must be in time order. */
-export function toStretches(samples: readonly { t: number; abnormal: ReadonlySet<number> }[]): Map<number, Stretch[]> {
-  const out = new Map<number, Stretch[]>();
-  const open = new Map<number, Stretch>();
-  for (const { t, abnormal } of samples) {
-    for (const a of abnormal) {
-      if (open.has(a)) continue;
-      const s: Stretch = { from: t, to: undefined };
-      open.set(a, s);
-      out.set(a, [...(out.get(a) ?? []), s]);
-    }
-    for (const [a, s] of open) {
-      if (abnormal.has(a)) continue;
-      s.to = t;
-      open.delete(a);
-    }
-  }
-  return out;
 }

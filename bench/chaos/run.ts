@@ -12,8 +12,9 @@ import { realNodeName } from '../../test/support/real-node.ts';
 import { onCleanup } from '../lib/cleanup.ts';
 import type { ArmName, ChaosOptions } from './args.ts';
 import { startCause, type Cause } from './causes.ts';
-import { figures, toStretches, type ArmFigures } from './figures.ts';
-import { abnormalAgents, sampleHealth, type HealthSample } from './health.ts';
+import { figures, type ArmFigures } from './figures.ts';
+import { abnormalAgents, timeline, watchHealth, type HealthSample } from './health.ts';
+import { Kube } from '../lib/kube.ts';
 import { agentName, applyRelease, createAgent, releaseFor, type Arm, type Clients, type Place } from './fleet.ts';
 import { oomKillsByClass, realNodeSchedule, realRelease } from './real-node.ts';
 import { startArmOperator, type ArmOperator } from './operators.ts';
@@ -44,6 +45,8 @@ export interface ArmResult {
   /** the kwok agents' figures, health samples and OOM kills */
   figures: ArmFigures;
   samples: HealthSample[];
+  /** container restarts the watch saw only as a higher restartCount (a 1 s sample would have missed them) */
+  hiddenRestarts: number;
   oomKills: GroupResult['oomKills'];
   /** the real node's agents (--real-node) */
   realNode?: GroupResult;
@@ -58,7 +61,7 @@ export interface ArmResult {
   podsDeletedTwice: string[];
 }
 
-export interface RunResult { faults: Fault[]; realNodeFaults: Fault[]; runEnd: number; arms: ArmResult[]; sampleErrors: number; faultErrors: string[] }
+export interface RunResult { faults: Fault[]; realNodeFaults: Fault[]; runEnd: number; arms: ArmResult[]; faultErrors: string[] }
 
 /** real: the test agent's image on the real node, when o.realNode > 0. */
 export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: string, log: (m: string) => void, real?: { image: string }): Promise<RunResult> {
@@ -114,11 +117,16 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   const realFaults = o.realNode > 0 ? realNodeSchedule({ ...shape, seed: o.seed, mix: o.realNodeMix, agents: o.realNode, firstAgent: o.agents, firstId: kwokFaults.length }) : [];
   const faults = [...kwokFaults, ...realFaults].sort((a, b) => a.at - b.at);
   const runEnd = Math.max(o.warmupSeconds + faultSeconds, ...faults.map((f) => f.endsAt)) + o.settleSeconds;
-  const origin = performance.now();
+  // The watches start 3 s before t = 0, so each watch's first answer (what exists, as ADDED) is in before the clock runs.
+  const origin = performance.now() + 3000;
+  const wallOrigin = Date.now() + 3000;
   const startedAt = new Date();
+  const kube = await Kube.connect(kubeconfig);
+  onCleanup('close the health watches\' connections', () => kube.close());
+  const health = await watchHealth(kube, arms, total, (ms) => (ms - origin) / 1000, wallOrigin);
+  onCleanup('stop the health watches', () => health.stop());
+  await sleep(Math.max(0, origin - performance.now()));
   log(`fleet ready; ${kwokFaults.length} faults${realFaults.length ? ` (and ${realFaults.length} on the real node)` : ''} over ${faultSeconds} s after ${o.warmupSeconds} s of warmup; the run ends at ${runEnd.toFixed(0)} s`);
-  const sampler = sampleHealth(c.core, arms, total, origin);
-  onCleanup('stop the health sampler', () => sampler.stop());
 
   const faultErrors: string[] = [];
   const at = (t: number) => sleep(Math.max(0, origin + t * 1000 - performance.now()));
@@ -146,16 +154,16 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   });
   await Promise.all(played);
   await at(runEnd);
-  await sampler.stop();
+  health.stop();
   for (const op of operators.values()) await op.stop();
 
   const results: ArmResult[] = [];
   for (const arm of arms) {
-    const all = sampler.samples.get(arm.name)!.filter((s) => s.t <= runEnd);
-    const kills = [...sampler.oomKills.get(arm.name)!.values()].filter((k) => k.t <= runEnd);
+    const ledger = health.ledgers.get(arm.name)!;
+    const all = ledger.stretches();
+    const kills = [...ledger.oomKills.values()].filter((k) => k.t >= 0 && k.t <= runEnd);
     const group = (from: number, to: number, mine: Fault[]): GroupResult => {
-      const samples = all.map((s) => ({ t: s.t, abnormal: new Set([...s.abnormal].filter((a) => a >= from && a < to)) }));
-      const stretches = new Map([...toStretches(samples)].map(([a, list]) => [a - from, list]));
+      const stretches = new Map([...all].filter(([a]) => a >= from && a < to).map(([a, list]) => [a - from, list]));
       const shifted = mine.map((f) => ({ ...f, agent: f.agent - from }));
       return {
         figures: figures(arm.name, to - from, shifted, stretches, runEnd),
@@ -163,7 +171,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       };
     };
     const kwok = group(0, o.agents, kwokFaults);
-    const samples = all.map((s) => ({ t: s.t, abnormal: new Set([...s.abnormal].filter((a) => a < o.agents)) }));
+    const samples = timeline(new Map([...all].filter(([a]) => a < o.agents)), runEnd);
     const op = operators.get(arm.name);
     const events = op ? (await c.core.listNamespacedEvent({ namespace: arm.namespace })).items : [];
     if (op) {
@@ -172,7 +180,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       writeFileSync(join(workDir, `agents-${arm.name}.json`), JSON.stringify({ agents: agents.items, events }, null, 1));
     }
     const stepEvents = events.filter((e) => ['RestartedPod', 'MemoryIncreased', 'RolledBack'].includes(e.reason ?? '') && e.source?.component !== 'kubelet');
-    const r: ArmResult = { figures: kwok.figures, samples, oomKills: kwok.oomKills, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [] };
+    const r: ArmResult = { figures: kwok.figures, samples, hiddenRestarts: ledger.hiddenRestarts, oomKills: kwok.oomKills, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [] };
     if (o.realNode > 0) r.realNode = group(o.agents, total, realFaults);
     if (op) r.operator = { starts: op.starts, crashes: op.crashes };
     if (o.auditLog && op) {
@@ -186,7 +194,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     }
     results.push(r);
   }
-  return { faults: kwokFaults, realNodeFaults: realFaults, runEnd, arms: results, sampleErrors: sampler.errors, faultErrors };
+  return { faults: kwokFaults, realNodeFaults: realFaults, runEnd, arms: results, faultErrors };
 }
 
 const count = (events: readonly CoreV1Event[]) => events.reduce((n, e) => n + (e.count ?? 1), 0);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { abnormalRate, figures, outcomes, toStretches, type Stretch } from '../../../bench/chaos/figures.ts';
+import { abnormalRate, figures, outcomes, type Stretch } from '../../../bench/chaos/figures.ts';
 import type { Fault } from '../../../bench/chaos/schedule.ts';
 import { stretchesText } from '../../../bench/chaos/report.ts';
 
@@ -47,15 +47,6 @@ describe('chaos figures', () => {
   it('counts abnormal agent-seconds over the whole run', () => {
     const s = new Map<number, Stretch[]>([[0, [{ from: 0, to: 10 }]], [1, [{ from: 90, to: undefined }]]]);
     assert.equal(abnormalRate(10, s, 100), 20 / 1000);
-  });
-
-  it('turns samples into stretches per agent', () => {
-    const s = toStretches([
-      { t: 0, abnormal: new Set() }, { t: 1, abnormal: new Set([1]) }, { t: 2, abnormal: new Set([1, 2]) },
-      { t: 3, abnormal: new Set([2]) }, { t: 4, abnormal: new Set([2]) },
-    ]);
-    assert.deepEqual(s.get(1), [{ from: 1, to: 3 }]);
-    assert.deepEqual(s.get(2), [{ from: 2, to: undefined }]);
   });
 
   it('summarises per class with the share that needed a person', () => {
