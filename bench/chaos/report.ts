@@ -22,7 +22,8 @@ export function formatTable(r: RunResult): string {
       a.operator ? `${a.operator.crashes} (${a.operator.starts} starts)` : '-',
     ], w1));
   }
-  lines.push('', `container restarts seen only as a higher restartCount (dead and running again between two status writes; a 1 s sample reads them as healthy): ${r.arms.map((a) => `${a.figures.arm} ${a.hiddenRestarts}`).join(', ')}`);
+  lines.push('', `PVCs lost / counted when the fleet was up: ${r.arms.map((a) => `${a.figures.arm} ${a.lostClaims.length}/${a.claims}`).join(', ')}`);
+  lines.push(`container restarts seen only as a higher restartCount (dead and running again between two status writes; a 1 s sample reads them as healthy): ${r.arms.map((a) => `${a.figures.arm} ${a.hiddenRestarts}`).join(', ')}`);
   lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
   lines.push(...mttrRows(r.arms.map((a) => a.figures)));
   const real = r.arms.flatMap((a) => (a.realNode ? [{ arm: a.figures.arm, ...a.realNode }] : []));
@@ -71,8 +72,8 @@ export const stretchesText = (o: FaultOutcome) => o.stretches.map((s) => `${(s.f
 export function writeCsv(dir: string, r: RunResult): string[] {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, (string | number | undefined)[][]> = {
-    'summary.csv': [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes', 'hidden_restarts'],
-      ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes, a.hiddenRestarts])],
+    'summary.csv': [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes', 'hidden_restarts', 'pvcs', 'pvcs_lost'],
+      ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes, a.hiddenRestarts, a.claims, a.lostClaims.length])],
     'classes.csv': classesCsv(r.arms.map((a) => a.figures)),
     'faults.csv': faultsCsv(r.arms.map((a) => a.figures)),
     'timeline.csv': [['arm', 't_s', 'abnormal'], ...r.arms.flatMap((a) => a.samples.map((s) => [a.figures.arm, s.t.toFixed(1), s.abnormal.size]))],
@@ -98,6 +99,8 @@ export function invariantViolations(r: RunResult): string[] {
     if (a.operator && a.operator.crashes > 0) out.push(`${name}: the operator crashed ${a.operator.crashes} time(s)`);
     for (const s of a.repeatedSteps) out.push(`${name}: remediation step taken twice: ${s}`);
     for (const p of a.podsDeletedTwice) out.push(`${name}: pod ${p} deleted twice`);
+    if (a.claims !== r.storageAgents) out.push(`${name}: ${a.claims} PVCs once the fleet was up, expected ${r.storageAgents} (--storage-every)`);
+    for (const l of a.lostClaims) out.push(`${name}: PVC lost: ${l}`);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { oomTerminations } from '../../../bench/chaos/health.ts';
 import { oomKillsByClass, realNodeMix, realNodeSchedule, realRelease } from '../../../bench/chaos/real-node.ts';
 import { faultClasses, releaseClasses, type Fault } from '../../../bench/chaos/schedule.ts';
 
-const shape = { seed: 1, warmupSeconds: 75, faultSeconds: 300, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60 };
+const shape = { seed: 1, warmupSeconds: 75, faultSeconds: 300, humanAfterSeconds: 240, causeSeconds: 30, nodeDownSeconds: 360, settleSeconds: 60 };
 const env = (cls: Parameters<typeof realRelease>[0]) => Object.fromEntries((realRelease(cls, 7).env ?? []).map((e) => [e.name, e.value]));
 
 describe('the chaos run on the real node', () => {
