@@ -24,9 +24,10 @@ const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() 
 
 async function main(o: ChaosOptions): Promise<number> {
   const work = workFolder('agent-operator-chaos-', o.keep);
-  // node-loss: about 5 pods per kwok node (agent i prefers node i mod N in every arm), so a lost node takes a few agents, not a sixth of the fleet
+  // node-loss: 4 agents of each arm per kwok node (agent i prefers node i mod N in every arm), so a lost node
+  // takes a few agents, not a sixth of the fleet; not more nodes, whose heartbeats a loaded machine would delay
   const losesNodes = o.mix['node-loss'] > 0;
-  const nodes = Math.max(nodesFor(o.agents * o.arms.length * 2), losesNodes ? Math.min(200, Math.ceil((o.agents * o.arms.length) / 5)) : 0);
+  const nodes = Math.max(nodesFor(o.agents * o.arms.length * 2), losesNodes ? Math.min(200, Math.ceil(o.agents / 4)) : 0);
   const claims = o.storageEvery > 0 ? Math.ceil(o.agents / o.storageEvery) * o.arms.length : 0;
   const { cluster } = await benchCluster({
     work, nodes, log, allowExternal: true, realNode: o.realNode > 0, nodeLifecycle: losesNodes,
@@ -54,7 +55,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

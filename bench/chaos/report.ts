@@ -23,6 +23,7 @@ export function formatTable(r: RunResult): string {
     ], w1));
   }
   lines.push('', `PVCs lost / counted when the fleet was up: ${r.arms.map((a) => `${a.figures.arm} ${a.lostClaims.length}/${a.claims}`).join(', ')}`);
+  if (r.unplannedNodeLoss.length) lines.push(`NODES MARKED NotReady THAT THE BENCH DID NOT STOP (late heartbeats; the figures are suspect): ${r.unplannedNodeLoss.join(', ')}`);
   lines.push(`container restarts seen only as a higher restartCount (dead and running again between two status writes; a 1 s sample reads them as healthy): ${r.arms.map((a) => `${a.figures.arm} ${a.hiddenRestarts}`).join(', ')}`);
   lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
   lines.push(...mttrRows(r.arms.map((a) => a.figures)));

@@ -70,6 +70,8 @@ export interface RunResult {
   faults: Fault[]; realNodeFaults: Fault[]; runEnd: number; arms: ArmResult[]; faultErrors: string[];
   /** agents with a volume per arm (--storage-every): the PVCs each arm should have */
   storageAgents: number;
+  /** nodes marked NotReady during the run that the bench did not stop (late heartbeats): suspect figures */
+  unplannedNodeLoss: string[];
 }
 
 /**
@@ -151,6 +153,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   log(`fleet ready; ${kwokFaults.length} faults${realFaults.length ? ` (and ${realFaults.length} on the real node)` : ''} over ${faultSeconds} s after ${o.warmupSeconds} s of warmup; the run ends at ${runEnd.toFixed(0)} s`);
 
   const faultErrors: string[] = [];
+  const stoppedNodes = new Set<string>();
   const at = (t: number) => sleep(Math.max(0, origin + t * 1000 - performance.now()));
   const guard = (what: string, p: Promise<unknown>) => p.catch((e: unknown) => { faultErrors.push(`${what}: ${(e as Error).message}`); log(`${what} FAILED: ${(e as Error).message}`); });
   const played = faults.map(async (f) => {
@@ -160,6 +163,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     const release = place.kind === 'real' ? realRelease(f.class, f.id) : releaseFor(f.class, f.id);
     const causes: (Cause | undefined)[] = [];
     const lost = f.class === 'node-loss' && place.kind === 'kwok' ? place.node : undefined;
+    if (lost) stoppedNodes.add(lost);
     if (lost && nodesLost) {
       log(`fault ${f.id}: stopping node ${lost}`);
       await guard(`fault ${f.id} node-stop ${lost}`, nodesLost.stop(lost));
@@ -183,6 +187,9 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   await Promise.all(played);
   await at(runEnd);
   health.stop();
+  const notReady = (await c.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'reason=NodeNotReady' })).items
+    .filter((e) => new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime() >= startedAt.getTime() && !stoppedNodes.has(e.involvedObject.name ?? ''))
+    .map((e) => `${e.involvedObject.name} at ${String(e.lastTimestamp ?? e.eventTime)}`);
   const claimsAfter = new Map<string, Claim[]>();
   for (const arm of arms) claimsAfter.set(arm.name, await listClaims(c.core, arm.namespace));
   for (const op of operators.values()) await op.stop();
@@ -225,7 +232,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
     }
     results.push(r);
   }
-  return { faults: kwokFaults, realNodeFaults: realFaults, runEnd, arms: results, faultErrors, storageAgents: Array.from({ length: total }, (_, i) => i).filter(hasStorage).length };
+  return { faults: kwokFaults, realNodeFaults: realFaults, runEnd, arms: results, faultErrors, storageAgents: Array.from({ length: total }, (_, i) => i).filter(hasStorage).length, unplannedNodeLoss: notReady };
 }
 
 const count = (events: readonly CoreV1Event[]) => events.reduce((n, e) => n + (e.count ?? 1), 0);
