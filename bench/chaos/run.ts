@@ -12,7 +12,7 @@ import { realNodeName } from '../../test/support/real-node.ts';
 import { onCleanup } from '../lib/cleanup.ts';
 import type { ArmName, ChaosOptions } from './args.ts';
 import { startCause, type Cause } from './causes.ts';
-import { figures, type ArmFigures } from './figures.ts';
+import { figures, type ArmFigures, type Stretch } from './figures.ts';
 import { abnormalAgents, timeline, watchHealth, type HealthSample } from './health.ts';
 import { Kube } from '../lib/kube.ts';
 import { agentName, applyRelease, createAgent, releaseFor, type Arm, type Clients, type Place } from './fleet.ts';
@@ -47,6 +47,8 @@ export interface ArmResult {
   /** the kwok agents' figures, health samples and OOM kills */
   figures: ArmFigures;
   samples: HealthSample[];
+  /** every agent's abnormal stretches, real-node agents included (stretches.csv: the figures can be recomputed from it) */
+  stretches: Map<number, Stretch[]>;
   /** container restarts the watch saw only as a higher restartCount (a 1 s sample would have missed them) */
   hiddenRestarts: number;
   oomKills: GroupResult['oomKills'];
@@ -194,6 +196,13 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   for (const arm of arms) claimsAfter.set(arm.name, await listClaims(c.core, arm.namespace));
   for (const op of operators.values()) await op.stop();
 
+  // the agents each lost node hosted (those preferring it), while it was down
+  const downs = kwokFaults.flatMap((f) => {
+    const node = f.class === 'node-loss' ? placeOf(f.agent) : undefined;
+    if (node?.kind !== 'kwok' || !node.node) return [];
+    const agents = new Set(Array.from({ length: o.agents }, (_, i) => i).filter((i) => { const p = placeOf(i); return p.kind === 'kwok' && p.node === node.node; }));
+    return [{ agents, from: f.at, to: f.endsAt }];
+  });
   const results: ArmResult[] = [];
   for (const arm of arms) {
     const ledger = health.ledgers.get(arm.name)!;
@@ -203,7 +212,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       const stretches = new Map([...all].filter(([a]) => a >= from && a < to).map(([a, list]) => [a - from, list]));
       const shifted = mine.map((f) => ({ ...f, agent: f.agent - from }));
       return {
-        figures: figures(arm.name, to - from, shifted, stretches, runEnd),
+        figures: figures(arm.name, to - from, shifted, stretches, runEnd, downs.map((d) => ({ ...d, agents: new Set([...d.agents].filter((a) => a >= from && a < to).map((a) => a - from)) }))),
         oomKills: Object.fromEntries(oomKillsByClass(kills.filter((k) => k.agent >= from && k.agent < to), mine)),
       };
     };
@@ -217,7 +226,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       writeFileSync(join(workDir, `agents-${arm.name}.json`), JSON.stringify({ agents: agents.items, events }, null, 1));
     }
     const stepEvents = events.filter((e) => ['RestartedPod', 'MemoryIncreased', 'RolledBack'].includes(e.reason ?? '') && e.source?.component !== 'kubelet');
-    const r: ArmResult = { figures: kwok.figures, samples, hiddenRestarts: ledger.hiddenRestarts, oomKills: kwok.oomKills, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [],
+    const r: ArmResult = { figures: kwok.figures, samples, stretches: all, hiddenRestarts: ledger.hiddenRestarts, oomKills: kwok.oomKills, steps: count(stepEvents), repeatedSteps: repeated(stepEvents), podsDeletedTwice: [],
       claims: claimsBefore.get(arm.name)!.length, lostClaims: lostClaims(claimsBefore.get(arm.name)!, claimsAfter.get(arm.name)!) };
     if (o.realNode > 0) r.realNode = group(o.agents, total, realFaults);
     if (op) r.operator = { starts: op.starts, crashes: op.crashes };

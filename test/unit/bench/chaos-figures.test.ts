@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { abnormalRate, figures, outcomes, type Stretch } from '../../../bench/chaos/figures.ts';
+import { abnormalRate, figures, outcomes, withoutNodeLoss, type Stretch } from '../../../bench/chaos/figures.ts';
 import type { Fault } from '../../../bench/chaos/schedule.ts';
 import { stretchesText } from '../../../bench/chaos/report.ts';
 
@@ -47,6 +47,19 @@ describe('chaos figures', () => {
   it('counts abnormal agent-seconds over the whole run', () => {
     const s = new Map<number, Stretch[]>([[0, [{ from: 0, to: 10 }]], [1, [{ from: 90, to: undefined }]]]);
     assert.equal(abnormalRate(10, s, 100), 20 / 1000);
+  });
+
+  it('leaves out what a lost node caused: the stretches of its agents open at its stop or begun while it was down', () => {
+    const s = new Map<number, Stretch[]>([
+      [0, [{ from: 5, to: 8 }, { from: 99, to: 150 }, { from: 120, to: 125 }, { from: 300, to: 301 }]],
+      [1, [{ from: 110, to: 160 }]],
+      [2, [{ from: 100, to: undefined }]],
+    ]);
+    const down = [{ agents: new Set([0, 2]), from: 100, to: 200 }];
+    assert.deepEqual(withoutNodeLoss(s, down), new Map([[0, [{ from: 5, to: 8 }, { from: 300, to: 301 }]], [1, [{ from: 110, to: 160 }]], [2, []]]));
+    const f = figures('defaults', 10, [], s, 1000, down);
+    assert.equal(f.abnormalRateWithoutNodeLoss, (3 + 1 + 50) / 10_000);
+    assert.ok(f.abnormalRate > f.abnormalRateWithoutNodeLoss);
   });
 
   it('summarises per class with the share that needed a person', () => {
