@@ -1,7 +1,7 @@
 // make chaos: the seed's headline measured. A fleet of agents in each arm
 // (plain Deployments; the operator with its defaults; the operator with its
 // fastest safe settings), one seeded schedule of faults played against every
-// arm at once, health measured from pods once a second; then a table, CSV
+// arm at once, health measured from watches on pods and Deployments; then a table, CSV
 // files and PNG plots (hack/tools/chaosplot). docs/chaos.md has the classes,
 // the default mix and how each figure is computed.
 // Usage: node bench/chaos.ts --help
@@ -18,18 +18,30 @@ import { benchCluster, workFolder } from './lib/setup.ts';
 import { imageRefs } from '../test/support/real-node.ts';
 
 const origin = performance.now();
+/** PersistentVolumes in hack/cluster-addons/storage.yaml */
+const pvPool = 60;
 const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 
 async function main(o: ChaosOptions): Promise<number> {
   const work = workFolder('agent-operator-chaos-', o.keep);
-  const { cluster } = await benchCluster({ work, nodes: nodesFor(o.agents * o.arms.length * 2), log, allowExternal: true, realNode: o.realNode > 0 });
+  // node-loss: 4 agents of each arm per kwok node (agent i prefers node i mod N in every arm), so a lost node
+  // takes a few agents, not a sixth of the fleet; not more nodes, whose heartbeats a loaded machine would delay
+  const losesNodes = o.mix['node-loss'] > 0;
+  const nodes = Math.max(nodesFor(o.agents * o.arms.length * 2), losesNodes ? Math.min(200, Math.ceil(o.agents / 4)) : 0);
+  const claims = o.storageEvery > 0 ? Math.ceil(o.agents / o.storageEvery) * o.arms.length : 0;
+  const { cluster } = await benchCluster({
+    work, nodes, log, allowExternal: true, realNode: o.realNode > 0, nodeLifecycle: losesNodes,
+    // the PV pool the claims bind to (kwok nodes mount nothing: no provisioner)
+    ...(claims > 0 ? { addons: join(repoRoot, 'hack/cluster-addons') } : {}),
+  });
+  if (cluster.dir && claims > pvPool) throw new Error(`--storage-every ${o.storageEvery}: ${claims} PVCs, the local control plane has ${pvPool} PersistentVolumes (hack/cluster-addons/storage.yaml); raise --storage-every`);
   const kubeconfig = cluster.kubeconfig;
   if (cluster.dir) o.auditLog ??= join(cluster.dir, 'audit', 'audit.log');
   // The test agent's image as hack/build-images built it: what hack/cluster --real-node loads into the node.
   const real = o.realNode > 0 ? { image: imageRefs([await hackOutput('build-images', ['--print'])])['AGENT'] ?? '' } : undefined;
   if (real && !real.image) throw new Error('--real-node: hack/build-images --print names no AGENT_IMAGE');
   const load = loadavg()[0] ?? 0;
-  const r = await runChaos(kubeconfig, o, work, log, real);
+  const r = await runChaos(kubeconfig, o, work, log, real, cluster.dir);
   const machine = `${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start`;
   process.stdout.write(`\nmake chaos ${new Date().toISOString()} (${machine}); ${o.agents} agents per arm${o.realNode ? ` + ${o.realNode} on the real node` : ''}, seed ${o.seed}, ${o.minutes} min of faults at ${o.faultsPerMinute}/min\n`);
   process.stdout.write(formatTable(r));
@@ -43,7 +55,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

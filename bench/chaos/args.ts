@@ -20,6 +20,10 @@ export interface ChaosOptions {
   warmupSeconds: number;
   humanAfterSeconds: number;
   causeSeconds: number;
+  /** node-loss: how long the lost kwok node stays down */
+  nodeDownSeconds: number;
+  /** every K-th agent (0, K, 2K...) has a volume (Agent spec.storage; plain: a PVC); 0: none */
+  storageEvery: number;
   settleSeconds: number;
   out: string;
   auditLog: string | undefined;
@@ -39,7 +43,8 @@ const realNodeClasses = faultClasses.filter((c) => realNodeMix[c] > 0);
 export const chaosCommand: Command<ChaosOptions> = {
   synopsis: 'usage: node bench/chaos.ts [options]     (make chaos CHAOS_ARGS="...")',
   about: `A fleet of N agents in every arm, the same seeded schedule of faults applied to
-each arm, health measured from pods once a second; prints a table and writes
+each arm, health measured from watches on its pods and Deployments (every
+status change, and restarts seen only by their restartCount); prints a table and writes
 CSV files and PNG plots. Starts a local control plane with kwok nodes unless
 BENCH_KUBECONFIG names a cluster. docs/chaos.md explains the classes and figures.`,
   flags: {
@@ -78,6 +83,12 @@ arm's revisions count healthy, so can be rolled back to,
 minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)`),
     '--human-after': decimal('humanAfterSeconds', 1, 86400, 'S', 'a person reverts a bad release this long after it (default 240)'),
     '--cause': decimal('causeSeconds', 1, 3600, 'S', 'a passing cause (transient crash, late Secret or dependency) lasts this long (default 30)'),
+    '--node-down': decimal('nodeDownSeconds', 1, 3600, 'S', `node-loss: the lost kwok node comes back this long after it
+stopped (default 360: past a plain Deployment's 300 s
+toleration plus the 16 s grace, so both arms evict)`),
+    '--storage-every': decimal('storageEvery', 0, 2000, 'K', `agents 0, K, 2K... have a volume (Agent spec.storage, plain:
+a PVC), counted before and after: 0 lost PVCs is an
+invariant (default 10; 0: none)`),
     '--settle': decimal('settleSeconds', 0, 3600, 'S', 'after the last revert, and between two faults of one agent (default 60)'),
     '--out': text('out', 'DIR', 'CSV and PNG files go here (default chaos-out)'),
     '--audit-log': text('auditLog', 'PATH', "the cluster's audit log (default: the bench's own cluster's)"),
@@ -87,7 +98,7 @@ minReadySeconds 5 + HEALTHY_AFTER_SECONDS 60 after Ready)`),
   footer: 'Environment: BENCH_KUBECONFIG=path uses that cluster instead of starting one.',
   defaults: () => ({
     agents: 100, realNode: 0, minutes: 10, seed: 1, faultsPerMinute: 3, mix: { ...defaultMix }, realNodeMix: { ...realNodeMix }, arms: [...armNames],
-    warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 60,
+    warmupSeconds: 75, humanAfterSeconds: 240, causeSeconds: 30, nodeDownSeconds: 360, storageEvery: 10, settleSeconds: 60,
     out: 'chaos-out', auditLog: undefined, plots: true, keep: false, help: false,
   }),
 };

@@ -1,4 +1,4 @@
-// From what the health sampler saw to the figures: abnormal rate, MTTR per
+// From what the health watch saw (health.ts) to the figures: abnormal rate, MTTR per
 // fault class, the share of faults that needed a person. Pure (a table test
 // pins each rule in test/unit/chaos-figures.test.ts).
 //
@@ -51,6 +51,8 @@ export interface ClassFigures {
 export interface ArmFigures {
   arm: string;
   abnormalRate: number;
+  /** the same without the stretches lost nodes caused (withoutNodeLoss): what the other classes cost */
+  abnormalRateWithoutNodeLoss: number;
   outcomes: FaultOutcome[];
   classes: ClassFigures[];
   needsHumanShare: number;
@@ -85,7 +87,20 @@ export function abnormalRate(agents: number, stretches: ReadonlyMap<number, read
   return agents > 0 && runEnd > 0 ? abnormal / (agents * runEnd) : 0;
 }
 
-export function figures(arm: string, agents: number, faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number): ArmFigures {
+/** A node the run stopped: the agents whose pods prefer it, from its stop to its return. */
+export interface NodeDown { agents: ReadonlySet<number>; from: number; to: number }
+
+/**
+ * The stretches without those a lost node caused: every stretch of one of its
+ * agents that was open when the node stopped or began while it was down
+ * (the agent's other faults in that time go with them).
+ */
+export function withoutNodeLoss(stretches: ReadonlyMap<number, readonly Stretch[]>, downs: readonly NodeDown[]): Map<number, Stretch[]> {
+  const caused = (a: number, s: Stretch) => downs.some((d) => d.agents.has(a) && s.from < d.to && (s.to ?? Infinity) > d.from);
+  return new Map([...stretches].map(([a, list]) => [a, list.filter((s) => !caused(a, s))]));
+}
+
+export function figures(arm: string, agents: number, faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number, downs: readonly NodeDown[] = []): ArmFigures {
   const out = outcomes(faults, stretches, runEnd);
   const classes = faultClasses.flatMap((cls): ClassFigures[] => {
     const mine = out.filter((o) => o.fault.class === cls);
@@ -102,26 +117,7 @@ export function figures(arm: string, agents: number, faults: readonly Fault[], s
   });
   return {
     arm, abnormalRate: abnormalRate(agents, stretches, runEnd), outcomes: out, classes,
+    abnormalRateWithoutNodeLoss: abnormalRate(agents, withoutNodeLoss(stretches, downs), runEnd),
     needsHumanShare: out.length ? out.filter((o) => o.needsHuman).length / out.length : 0,
   };
-}
-
-/** Health samples (t, abnormal agents) to stretches per agent; samples must be in time order. */
-export function toStretches(samples: readonly { t: number; abnormal: ReadonlySet<number> }[]): Map<number, Stretch[]> {
-  const out = new Map<number, Stretch[]>();
-  const open = new Map<number, Stretch>();
-  for (const { t, abnormal } of samples) {
-    for (const a of abnormal) {
-      if (open.has(a)) continue;
-      const s: Stretch = { from: t, to: undefined };
-      open.set(a, s);
-      out.set(a, [...(out.get(a) ?? []), s]);
-    }
-    for (const [a, s] of open) {
-      if (abnormal.has(a)) continue;
-      s.to = t;
-      open.delete(a);
-    }
-  }
-  return out;
 }

@@ -27,8 +27,25 @@ export interface Arm {
  * release's annotations ask for, or the real node (--real-node), running the
  * real test agent whose own settings fail it (bench/chaos/real-node.ts).
  */
-export type Place = { kind: 'kwok' } | { kind: 'real'; image: string };
+export type Place = { kind: 'kwok'; node?: string } | { kind: 'real'; image: string };
 const kwok: Place = { kind: 'kwok' };
+
+/**
+ * With node-loss in the mix, agent i's pods prefer one kwok node in every arm
+ * (preferred, not required: a lost node's replacement pods go elsewhere), so
+ * losing that node hits the same agents in each arm.
+ */
+const preferNode = (node: string) => ({
+  nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] } }] },
+});
+/** The pod template fields a place pins (restated in every merge patch of an Agent, which would otherwise drop them). */
+const placement = (place: Place): Record<string, unknown> | undefined =>
+  place.kind === 'real' ? structuredClone(onRealNode) : place.node ? { affinity: preferNode(place.node) } : undefined;
+
+/** The state volume of an agent with storage: an Agent's spec.storage, a plain Deployment's PVC of this size. */
+const storageSize = '1Gi';
+const mountPath = '/var/lib/agent';
+export const plainClaim = (i: number) => `${agentName(i)}-state`;
 
 export const agentName = (i: number) => `agent-${String(i).padStart(3, '0')}`;
 export const agentIndex = (name: string): number | undefined => (/^agent-(\d+)$/.exec(name) ? Number(name.slice(6)) : undefined);
@@ -73,13 +90,14 @@ const strictProbe: V1Probe = { exec: { command: ['/agent', 'check', '--timeout=1
 
 export const secretName = (id: number) => `chaos-secret-f${id}`;
 
-function container(r: Release = {}, place: Place = kwok): V1Container {
+function container(r: Release = {}, place: Place = kwok, storage = false): V1Container {
   const limit = r.memoryLimitMi ?? memoryLimitMi;
   return {
     name: 'agent', image: r.image ?? (place.kind === 'real' ? place.image : image),
     resources: { requests: { cpu: '10m', memory: `${Math.min(64, limit)}Mi` }, limits: { memory: `${limit}Mi` } },
     env: [...baseEnv, ...(r.env ?? [])],
     ...(r.readiness ? { readinessProbe: r.readiness } : {}),
+    ...(storage ? { volumeMounts: [{ name: 'state', mountPath }] } : {}),
   };
 }
 
@@ -87,15 +105,30 @@ const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePat
 
 export interface Clients { core: CoreV1Api; apps: AppsV1Api; custom: CustomObjectsApi }
 
-/** Creates agent i in the arm. */
-export async function createAgent(c: Clients, arm: Arm, i: number, place: Place = kwok): Promise<void> {
+/**
+ * Creates agent i in the arm; with storage, a volume for its state: the
+ * Agent's spec.storage, or for the plain arm the PVC and Recreate strategy a
+ * user writes for a ReadWriteOnce volume (what the operator does too).
+ */
+export async function createAgent(c: Clients, arm: Arm, i: number, place: Place = kwok, storage = false): Promise<void> {
   const name = agentName(i);
-  const placement = place.kind === 'real' ? onRealNode : {};
+  const pinned = placement(place) ?? {};
   if (arm.kind === 'plain') {
     const labels = { app: name };
+    if (storage) {
+      await c.core.createNamespacedPersistentVolumeClaim({ namespace: arm.namespace, body: {
+        metadata: { name: plainClaim(i) }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: storageSize } } },
+      } });
+    }
     await c.apps.createNamespacedDeployment({ namespace: arm.namespace, body: {
       metadata: { name, labels },
-      spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { ...structuredClone(placement), containers: [container({}, place)] } } },
+      spec: {
+        replicas: 1, selector: { matchLabels: labels }, ...(storage ? { strategy: { type: 'Recreate' } } : {}),
+        template: { metadata: { labels }, spec: {
+          ...pinned, containers: [container({}, place, storage)],
+          ...(storage ? { volumes: [{ name: 'state', persistentVolumeClaim: { claimName: plainClaim(i) } }] } : {}),
+        } },
+      },
     } });
     return;
   }
@@ -104,16 +137,17 @@ export async function createAgent(c: Clients, arm: Arm, i: number, place: Place 
     apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name },
     spec: {
       image: ctr.image, resources: ctr.resources, env: ctr.env,
-      ...(place.kind === 'real' ? { podTemplate: structuredClone(placement) } : {}),
+      ...(placement(place) ? { podTemplate: pinned } : {}),
+      ...(storage ? { storage: { size: storageSize, mountPath } } : {}),
       ...(arm.recovery ? { recovery: arm.recovery } : {}),
     },
   } });
 }
 
 /** Applies a release (or, with undefined, the base spec again: the person's revert). */
-export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release | undefined, place: Place = kwok): Promise<void> {
+export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release | undefined, place: Place = kwok, storage = false): Promise<void> {
   const name = agentName(i);
-  const ctr = container(r, place);
+  const ctr = container(r, place, storage && arm.kind === 'plain');
   if (arm.kind === 'plain') {
     const d = await c.apps.readNamespacedDeployment({ name, namespace: arm.namespace });
     const meta = d.spec!.template.metadata ?? {};
@@ -125,9 +159,10 @@ export async function applyRelease(c: Clients, arm: Arm, i: number, r: Release |
     await c.apps.patchNamespacedDeployment({ name, namespace: arm.namespace, body: { spec: { template: { metadata: { labels, annotations }, spec: { containers: [ctr] } } } } }, mergePatch());
     return;
   }
-  // a merge patch: the real node's placement is restated, or null would remove it with the rest
-  const podTemplate = place.kind === 'real'
-    ? { ...structuredClone(onRealNode), labels: r?.labels ?? null, annotations: r?.annotations ?? null }
+  // a merge patch: the placement is restated, or null would remove it with the rest
+  const pinned = placement(place);
+  const podTemplate = pinned
+    ? { ...pinned, labels: r?.labels ?? null, annotations: r?.annotations ?? null }
     : r?.labels || r?.annotations ? { labels: r.labels ?? null, annotations: r.annotations ?? null } : null;
   await c.custom.patchNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: arm.namespace, plural: 'agents', name,
     body: { spec: { image: ctr.image, resources: ctr.resources, env: ctr.env, podTemplate, health: r?.readiness ? { readiness: r.readiness } : null } } }, mergePatch());

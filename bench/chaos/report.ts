@@ -11,17 +11,20 @@ const sec = (x: number | undefined) => (x === undefined ? '-' : `${x.toFixed(0)}
 export function formatTable(r: RunResult): string {
   const lines: string[] = [];
   const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  const w1 = [10, 10, 7, 12, 7, 12, 12, 16];
-  lines.push(row(['arm', 'abnormal', 'faults', 'needs human', 'steps', 'pod deletes', 'writes/step', 'operator crashes'], w1));
+  const w1 = [10, 10, 16, 7, 12, 7, 12, 12, 16];
+  lines.push(row(['arm', 'abnormal', 'w/o node loss', 'faults', 'needs human', 'steps', 'pod deletes', 'writes/step', 'operator crashes'], w1));
   for (const a of r.arms) {
     const f = a.figures;
     lines.push(row([
-      f.arm, pct(f.abnormalRate), String(f.outcomes.length), pct(f.needsHumanShare), String(a.steps),
+      f.arm, pct(f.abnormalRate), pct(f.abnormalRateWithoutNodeLoss), String(f.outcomes.length), pct(f.needsHumanShare), String(a.steps),
       a.podDeletes === undefined ? '-' : String(a.podDeletes),
       a.writes === undefined || a.steps === 0 ? '-' : (a.writes / a.steps).toFixed(1),
       a.operator ? `${a.operator.crashes} (${a.operator.starts} starts)` : '-',
     ], w1));
   }
+  lines.push('', `PVCs lost / counted when the fleet was up: ${r.arms.map((a) => `${a.figures.arm} ${a.lostClaims.length}/${a.claims}`).join(', ')}`);
+  if (r.unplannedNodeLoss.length) lines.push(`NODES MARKED NotReady THAT THE BENCH DID NOT STOP (late heartbeats; the figures are suspect): ${r.unplannedNodeLoss.join(', ')}`);
+  lines.push(`container restarts seen only as a higher restartCount (dead and running again between two status writes; a 1 s sample reads them as healthy): ${r.arms.map((a) => `${a.figures.arm} ${a.hiddenRestarts}`).join(', ')}`);
   lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
   lines.push(...mttrRows(r.arms.map((a) => a.figures)));
   const real = r.arms.flatMap((a) => (a.realNode ? [{ arm: a.figures.arm, ...a.realNode }] : []));
@@ -70,10 +73,12 @@ export const stretchesText = (o: FaultOutcome) => o.stretches.map((s) => `${(s.f
 export function writeCsv(dir: string, r: RunResult): string[] {
   mkdirSync(dir, { recursive: true });
   const files: Record<string, (string | number | undefined)[][]> = {
-    'summary.csv': [['arm', 'abnormal_rate', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes'],
-      ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes])],
+    'summary.csv': [['arm', 'abnormal_rate', 'abnormal_rate_without_node_loss', 'faults', 'needs_human_share', 'steps', 'pod_deletes', 'operator_writes', 'operator_starts', 'operator_crashes', 'hidden_restarts', 'pvcs', 'pvcs_lost'],
+      ...r.arms.map((a) => [a.figures.arm, a.figures.abnormalRate, a.figures.abnormalRateWithoutNodeLoss, a.figures.outcomes.length, a.figures.needsHumanShare, a.steps, a.podDeletes, a.writes, a.operator?.starts, a.operator?.crashes, a.hiddenRestarts, a.claims, a.lostClaims.length])],
     'classes.csv': classesCsv(r.arms.map((a) => a.figures)),
     'faults.csv': faultsCsv(r.arms.map((a) => a.figures)),
+    'stretches.csv': [['arm', 'agent', 'from_s', 'to_s'], ...r.arms.flatMap((a) => [...a.stretches].sort(([x], [y]) => x - y)
+      .flatMap(([agent, list]) => list.map((s) => [a.figures.arm, agent, s.from.toFixed(2), s.to?.toFixed(2)])))],
     'timeline.csv': [['arm', 't_s', 'abnormal'], ...r.arms.flatMap((a) => a.samples.map((s) => [a.figures.arm, s.t.toFixed(1), s.abnormal.size]))],
     'oom-kills.csv': [['arm', 'place', 'class', 'oom_kills'], ...r.arms.flatMap((a) => [['kwok', a.oomKills] as const, ['real-node', a.realNode?.oomKills] as const]
       .flatMap(([place, kills]) => Object.entries(kills ?? {}).map(([cls, n]) => [a.figures.arm, place, cls, n])))],
@@ -97,6 +102,8 @@ export function invariantViolations(r: RunResult): string[] {
     if (a.operator && a.operator.crashes > 0) out.push(`${name}: the operator crashed ${a.operator.crashes} time(s)`);
     for (const s of a.repeatedSteps) out.push(`${name}: remediation step taken twice: ${s}`);
     for (const p of a.podsDeletedTwice) out.push(`${name}: pod ${p} deleted twice`);
+    if (a.claims !== r.storageAgents) out.push(`${name}: ${a.claims} PVCs once the fleet was up, expected ${r.storageAgents} (--storage-every)`);
+    for (const l of a.lostClaims) out.push(`${name}: PVC lost: ${l}`);
   }
   return out;
 }

@@ -5,7 +5,7 @@
 
 export const faultClasses = [
   'oom', 'bad-release', 'bad-config', 'strict-probe', 'secret-missing',
-  'late-dependency', 'transient-crash', 'operator-kill', 'leader-failover', 'memory-growth',
+  'late-dependency', 'transient-crash', 'operator-kill', 'leader-failover', 'memory-growth', 'node-loss',
 ] as const;
 export type FaultClass = (typeof faultClasses)[number];
 
@@ -13,7 +13,7 @@ export type FaultClass = (typeof faultClasses)[number];
  * Release faults are a spec change a person made; they end when that person
  * reverts it (humanAfterSeconds after onset). The others end by themselves
  * (causeSeconds after onset): the Secret is created, the dependency comes up,
- * the crash cause passes. The operator faults also break one agent with a bad
+ * the crash cause passes; a lost node comes back nodeDownSeconds after onset. The operator faults also break one agent with a bad
  * release at the same moment, so what the operator's outage costs shows up.
  */
 export const releaseClasses: ReadonlySet<FaultClass> = new Set(['oom', 'bad-release', 'bad-config', 'strict-probe', 'operator-kill', 'leader-failover', 'memory-growth']);
@@ -27,7 +27,7 @@ export const operatorClasses: ReadonlySet<FaultClass> = new Set(['operator-kill'
  */
 export const defaultMix: Readonly<Record<FaultClass, number>> = {
   'oom': 15, 'bad-release': 20, 'bad-config': 15, 'strict-probe': 10, 'secret-missing': 5,
-  'late-dependency': 5, 'transient-crash': 20, 'operator-kill': 5, 'leader-failover': 5, 'memory-growth': 0,
+  'late-dependency': 5, 'transient-crash': 20, 'operator-kill': 5, 'leader-failover': 5, 'memory-growth': 0, 'node-loss': 5,
 };
 
 export interface ScheduleOptions {
@@ -40,6 +40,8 @@ export interface ScheduleOptions {
   mix: Readonly<Record<FaultClass, number>>;
   humanAfterSeconds: number;
   causeSeconds: number;
+  /** a lost node comes back this long after it stopped */
+  nodeDownSeconds: number;
   /** an agent gets a new fault only this long after its previous one ended */
   settleSeconds: number;
 }
@@ -93,7 +95,7 @@ export function schedule(o: ScheduleOptions): Fault[] {
   const out: Fault[] = [];
   classes.forEach((cls, i) => {
     const at = round(o.warmupSeconds + i * slot + rand() * slot * 0.8);
-    const endsAt = at + (releaseClasses.has(cls) ? o.humanAfterSeconds : o.causeSeconds);
+    const endsAt = at + (releaseClasses.has(cls) ? o.humanAfterSeconds : cls === 'node-loss' ? o.nodeDownSeconds : o.causeSeconds);
     const agent = agents.find((a) => (free.get(a) ?? 0) <= at);
     if (agent === undefined) throw new Error(`no agent free for fault ${i} at ${at} s: raise --agents or lower the fault rate`);
     free.set(agent, endsAt + o.settleSeconds);

@@ -20,7 +20,7 @@ import { installCRD, startOperator } from '../support/operator.ts';
 import { testNamespace } from '../support/namespace.ts';
 import { agentEvents, agentPods, createAgent, getAgent, podReady, waitReady } from '../support/agents.ts';
 import { auditWrites } from '../support/audit.ts';
-import { stopNode } from '../support/node-loss.ts';
+import { startNode, stopNode } from '../support/node-loss.ts';
 import type { Cluster } from '../support/cluster.ts';
 
 const script = join(repoRoot, 'hack/cluster');
@@ -134,6 +134,15 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   assert.deepEqual(before.map((p) => p.spec?.nodeName), [lose, lose]);
   assert.equal((await c.kubectl(['uncordon', keep])).code, 0);
 
+  // A pod that tolerates the lost node for ever: never evicted, only marked not Ready; Ready again once the node is back.
+  const stays = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stays', namespace: ns }, spec: {
+    nodeName: lose, containers: [{ name: 'c', image: 'registry.example/stays:1' }],
+    tolerations: ['unreachable', 'not-ready'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoExecute' })),
+  } };
+  assert.equal((await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(stays) })).code, 0);
+  const staysReady = async () => podReady((JSON.parse((await c.kubectl(['get', 'pod', 'stays', '-n', ns, '-o', 'json'])).stdout)));
+  await eventually(staysReady, { timeoutMs: 60_000, intervalMs: 500, message: 'pod stays Ready on the node to lose' });
+
   const since = new Date();
   const stoppedAt = performance.now();
   await stopNode(c, lose);
@@ -166,6 +175,11 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   const code = (e: (typeof deletes)[number]) => e.responseStatus?.code ?? 0;
   assert.deepEqual(deletes.filter((e) => code(e) < 300).map((e) => e.objectRef?.name), ['wal-0'], 'the operator released wal-0 and deleted nothing else');
   assert.deepEqual(deletes.filter((e) => code(e) >= 300).map((e) => `${e.objectRef?.name} ${code(e)}`), deletes.filter((e) => code(e) >= 300).map(() => 'wal-0 409'));
+
+  // The node comes back: the pod it kept (marked not Ready by the node lifecycle controller) is Ready again, as a returning kubelet reports it.
+  assert.equal(await staysReady(), false, 'the lost node\'s pod is marked not Ready');
+  await startNode(c, lose);
+  await eventually(staysReady, { timeoutMs: 60_000, intervalMs: 500, message: 'pod stays Ready again after node-start' });
 });
 
 test('down leaves no process and no port behind', { timeout: 120_000 }, async () => {

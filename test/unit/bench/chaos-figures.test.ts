@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { abnormalRate, figures, outcomes, toStretches, type Stretch } from '../../../bench/chaos/figures.ts';
+import { abnormalRate, figures, outcomes, withoutNodeLoss, type Stretch } from '../../../bench/chaos/figures.ts';
 import type { Fault } from '../../../bench/chaos/schedule.ts';
 import { stretchesText } from '../../../bench/chaos/report.ts';
 
@@ -49,13 +49,17 @@ describe('chaos figures', () => {
     assert.equal(abnormalRate(10, s, 100), 20 / 1000);
   });
 
-  it('turns samples into stretches per agent', () => {
-    const s = toStretches([
-      { t: 0, abnormal: new Set() }, { t: 1, abnormal: new Set([1]) }, { t: 2, abnormal: new Set([1, 2]) },
-      { t: 3, abnormal: new Set([2]) }, { t: 4, abnormal: new Set([2]) },
+  it('leaves out what a lost node caused: the stretches of its agents open at its stop or begun while it was down', () => {
+    const s = new Map<number, Stretch[]>([
+      [0, [{ from: 5, to: 8 }, { from: 99, to: 150 }, { from: 120, to: 125 }, { from: 300, to: 301 }]],
+      [1, [{ from: 110, to: 160 }]],
+      [2, [{ from: 100, to: undefined }]],
     ]);
-    assert.deepEqual(s.get(1), [{ from: 1, to: 3 }]);
-    assert.deepEqual(s.get(2), [{ from: 2, to: undefined }]);
+    const down = [{ agents: new Set([0, 2]), from: 100, to: 200 }];
+    assert.deepEqual(withoutNodeLoss(s, down), new Map([[0, [{ from: 5, to: 8 }, { from: 300, to: 301 }]], [1, [{ from: 110, to: 160 }]], [2, []]]));
+    const f = figures('defaults', 10, [], s, 1000, down);
+    assert.equal(f.abnormalRateWithoutNodeLoss, (3 + 1 + 50) / 10_000);
+    assert.ok(f.abnormalRate > f.abnormalRateWithoutNodeLoss);
   });
 
   it('summarises per class with the share that needed a person', () => {

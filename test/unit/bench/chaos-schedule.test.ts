@@ -4,7 +4,7 @@ import { defaultMix, faultClasses, releaseClasses, schedule, type ScheduleOption
 
 const base: ScheduleOptions = {
   seed: 42, agents: 100, warmupSeconds: 70, faultSeconds: 600, faults: 30, mix: defaultMix,
-  humanAfterSeconds: 240, causeSeconds: 30, settleSeconds: 30,
+  humanAfterSeconds: 240, causeSeconds: 30, nodeDownSeconds: 360, settleSeconds: 30,
 };
 
 describe('the chaos schedule', () => {
@@ -31,7 +31,7 @@ describe('the chaos schedule', () => {
     for (const [i, f] of faults.entries()) {
       assert.ok(f.at >= base.warmupSeconds && f.at < base.warmupSeconds + base.faultSeconds, `fault ${i} at ${f.at}`);
       if (i > 0) assert.ok(f.at > faults[i - 1]!.at);
-      assert.equal(f.endsAt - f.at, releaseClasses.has(f.class) ? base.humanAfterSeconds : base.causeSeconds);
+      assert.equal(f.endsAt - f.at, releaseClasses.has(f.class) ? base.humanAfterSeconds : f.class === 'node-loss' ? base.nodeDownSeconds : base.causeSeconds);
     }
   });
 

@@ -105,7 +105,7 @@ describe('each bench entry point', () => {
     assert.deepEqual(Object.keys(modesCommand.flags), ['--nodes', '--replicas', '--samples', '--idle-seconds', '--timeout', '--sample-timeout', '--keep']);
     assert.deepEqual(Object.keys(nodeLossCommand.flags), ['--replicas', '--nodes', '--timeout', '--keep']);
     assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--cpu-prof', '--from', '--keep']);
-    assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--real-node-mix', '--arms', '--warmup', '--human-after', '--cause', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
+    assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--real-node-mix', '--arms', '--warmup', '--human-after', '--cause', '--node-down', '--storage-every', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
     assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
   });
 
@@ -134,6 +134,9 @@ describe('each bench entry point', () => {
     assert.equal(o.minutes, 0.5);
     assert.throws(() => parseCommand(chaosCommand, ['--arms', 'slow']), /--arms: unknown arm slow; choose from plain, defaults, fast/);
     assert.throws(() => parseCommand(chaosCommand, ['--mix', 'oom=-1']), /--mix: oom needs a weight of 0 or more/);
+    const d = parseCommand(chaosCommand, []);
+    assert.deepEqual([d.mix['node-loss'], d.nodeDownSeconds, d.storageEvery], [5, 360, 10], 'node loss and volumes in the default fleet');
+    assert.equal(parseCommand(chaosCommand, ['--mix', 'node-loss=0', '--storage-every', '0']).storageEvery, 0);
   });
 
   it('bench/client-overhead.ts: --mode is one of the three clients it measures', () => {
