@@ -20,7 +20,7 @@ import { KubeLeaseStore } from './runtime/lease-store.ts';
 import { Manager } from './runtime/manager.ts';
 import { ShardElection, shardLeaseName, shardOf } from './runtime/shards.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
-import { version } from './version.ts';
+import { userAgent, version } from './version.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`${usage()}\n`);
@@ -49,7 +49,8 @@ try {
   process.stderr.write(`agent-operator: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const client = createKubeClient({ kubeConfig, metrics });
+// The identity in the User-Agent: the audit log tells which replica made a write (sharding's proof, test/e2e/leader-election.test.ts).
+const client = createKubeClient({ kubeConfig, metrics, userAgent: `${userAgent} (${config.identity})` });
 const { transport } = client;
 
 const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
@@ -99,7 +100,7 @@ const shards = config.shards > 1 ? new ShardElection({
   elector: { identity: config.identity, logger: log },
   metrics: (i) => runtimeMetrics.leaderElection(shardLeaseName(config.leaseName, i)),
   logger: log,
-  onGained: () => manager.shardGained(),
+  onGained: (i) => manager.shardGained((key) => shardOf(key, config.shards) === i),
   onLost: () => manager.shardLost(),
 }) : undefined;
 const manager = new Manager({

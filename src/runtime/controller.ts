@@ -283,13 +283,14 @@ export class Controller {
 
   /**
    * Queues every primary in the cache (at low priority) that `accepts`
-   * takes: the periodic resync, and what a replica does on gaining a shard.
+   * takes and `which` picks: the periodic resync, and what a replica does on
+   * gaining a shard (that shard's keys only).
    */
-  resync(): void {
+  resync(which: (key: string) => boolean = () => true): void {
     for (const s of this.#sources) {
       if (s.resyncMap === undefined) continue;
       for (const obj of s.informer.store.list()) {
-        for (const key of s.resyncMap(obj)) if (this.#accepts(key)) this.queue.add(key, { lowPriority: true });
+        for (const key of s.resyncMap(obj)) if (which(key) && this.#accepts(key)) this.queue.add(key, { lowPriority: true });
       }
     }
   }

@@ -78,10 +78,10 @@ export class Manager {
     return this.#shards?.held() ?? [];
   }
 
-  /** A shard was gained: its primaries (in the warm caches) are queued. Called by the ShardElection's onGained. */
-  shardGained(): void {
+  /** A shard was gained: its primaries (`inShard`, in the warm caches) are queued. Called by the ShardElection's onGained. */
+  shardGained(inShard: (key: string) => boolean): void {
     if (this.#stopSignal.signal.aborted) return;
-    for (const c of this.#controllers) c.resync();
+    for (const c of this.#controllers) c.resync(inShard);
   }
 
   /** A shard was lost: as lost leadership. Called by the ShardElection's onLost. */
