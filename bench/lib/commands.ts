@@ -159,6 +159,41 @@ export const compareCommand: Command<CompareOptions> = {
   finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
 };
 
+// ---- bench/shards.ts (make bench-shards)
+
+export interface ShardsOptions {
+  agents: number;
+  /** Runs, one per entry: that many operator processes with SHARDS of the same number (1: one process, no election). */
+  shards: number[];
+  workers: number | undefined;
+  timeoutSeconds: number;
+  keep: boolean;
+  help: boolean;
+}
+
+export const shardsCommand: Command<ShardsOptions> = {
+  synopsis: 'usage: node bench/shards.ts [--agents N] [--shards 1,2] [--workers W] [--keep]   (make bench-shards)',
+  about: `One local control plane (or BENCH_KUBECONFIG); per entry of --shards, a fresh namespace
+and K operator processes run with SHARDS=K (K=1: one process, no election): N
+Agents created, time until all Ready, CPU and RSS of every process.`,
+  flags: {
+    '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 1000)'),
+    '--shards': {
+      arg: 'K,K', help: 'the runs, in this order (default 1,2)',
+      apply: (o, v, flag) => {
+        const ks = v.split(',').map((k) => Number(k.trim()));
+        if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 8)) throw new Error(`${flag} takes whole numbers from 1 to 8, comma-separated, got ${v}`);
+        o.shards = ks;
+      },
+    },
+    '--workers': whole('workers', 1, 64, 'W', "operator WORKERS per process (default: the operator's, 2)"),
+    '--timeout': whole('timeoutSeconds', 60, 86400, 'S', 'per run, to all Ready (default 1800)'),
+    '--keep': toggle('keep', true, keepHelp),
+  },
+  footer: benchKubeconfig,
+  defaults: () => ({ agents: 1000, shards: [1, 2], workers: undefined, timeoutSeconds: 1800, keep: false, help: false }),
+};
+
 // ---- bench/client-overhead.ts
 
 export const clientModes = ['operator', 'shared', 'keepalive'] as const;

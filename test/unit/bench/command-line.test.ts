@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { choice, decimal, parseCommand, text, toggle, usageOf, whole, type Command } from '../../../bench/lib/args.ts';
 import { chaosCommand } from '../../../bench/chaos/args.ts';
-import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand } from '../../../bench/lib/commands.ts';
+import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand, shardsCommand } from '../../../bench/lib/commands.ts';
 
 interface Demo { count: number; ratio: number; dir: string | undefined; kind: 'a' | 'b' | undefined; keep: boolean; help: boolean }
 
@@ -91,6 +91,7 @@ describe('each bench entry point', () => {
     ['bench/compare.ts', usageOf(compareCommand), Object.keys(compareCommand.flags)],
     ['bench/chaos.ts', usageOf(chaosCommand), Object.keys(chaosCommand.flags)],
     ['bench/client-overhead.ts', usageOf(clientOverheadCommand), Object.keys(clientOverheadCommand.flags)],
+    ['bench/shards.ts', usageOf(shardsCommand), Object.keys(shardsCommand.flags)],
   ];
   for (const [file, help, flags] of commands) {
     it(`${file}: --help names the file and lists each of its own flags once, and nothing else's`, () => {
@@ -106,6 +107,12 @@ describe('each bench entry point', () => {
     assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--cpu-prof', '--keep']);
     assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--real-node-mix', '--arms', '--warmup', '--human-after', '--cause', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
     assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
+  });
+
+  it('bench/shards.ts: --shards takes the runs in order, 1 to 8 processes each', () => {
+    assert.deepEqual(parseCommand(shardsCommand, []).shards, [1, 2]);
+    assert.deepEqual(parseCommand(shardsCommand, ['--shards', '2, 1,3']).shards, [2, 1, 3]);
+    assert.throws(() => parseCommand(shardsCommand, ['--shards=0,2']), /--shards takes whole numbers from 1 to 8, comma-separated, got 0,2/);
   });
 
   it('bench/compare.ts: --only takes one operator, --cpu-prof an absolute folder, and never more samples than Agents', () => {
