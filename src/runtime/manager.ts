@@ -162,7 +162,9 @@ export class Manager {
   #lead(): void {
     if (this.#stopSignal.signal.aborted) return;
     this.#leading = true;
-    this.#log.info({ controllers: this.#controllers.map((c) => c.name) }, 'leading: starting controllers once caches sync');
+    this.#log.info({ controllers: this.#controllers.map((c) => c.name) }, this.#shards
+      ? 'sharded: starting controllers once caches sync; they reconcile the shards this replica holds'
+      : 'leading: starting controllers once caches sync');
     for (const c of this.#controllers) void c.start(this.#stopSignal.signal);
   }
 

@@ -132,8 +132,8 @@ describe('sharding: two processes, --shards 2', () => {
     const killed = Date.now();
     await eventually(async () => (await holderOf(0)) === survivor && (await holderOf(1)) === survivor, { timeoutMs: 30_000, intervalMs: 200, message: `${survivor} holds both shards` });
     const took = Date.now() - killed;
-    // leaseDuration 15 s + retryPeriod 2 s x 1.2, from the victim's last renew (at most 2 s before the kill).
-    assert.ok(took <= 18_000, `taken over ${took} ms after the kill`);
+    // leaseDuration 15 s after the survivor saw the victim's last renew (it polls every 2–2.4 s), as the single leader above.
+    assert.ok(took <= 20_000, `taken over ${took} ms after the kill`);
     assert.deepEqual(await held(ops.get(survivor)!), [0, 1]);
     const moved = agents.filter((a) => shardOf(`${ns}/${a}`, 2) === 0);
     for (const name of moved) await patchAgentSpec(cluster(), ns, name, { replicas: 2 });
