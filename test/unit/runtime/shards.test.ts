@@ -71,17 +71,23 @@ function replica(clock: FakeClock, leases: FakeLeaseStore[], identity: string) {
   return { shards, stores, log, die: () => { for (const s of stores) s.dead = true; } };
 }
 
+/** Replicas a and b started together on `count` shard leases, after `ms` of electing. */
+async function pair(count: number, ms: number) {
+  const clock = new FakeClock();
+  const leases = Array.from({ length: count }, () => new FakeLeaseStore());
+  const a = replica(clock, leases, 'a');
+  const b = replica(clock, leases, 'b');
+  a.shards.start();
+  b.shards.start();
+  await clock.advance(ms);
+  return { clock, leases, a, b };
+}
+
 const holders = (leases: FakeLeaseStore[]) => leases.map((l) => l.lease?.spec.holderIdentity ?? '');
 
 describe('ShardElection', () => {
   it('two replicas starting together split four shards two and two, one holder per lease', async () => {
-    const clock = new FakeClock();
-    const leases = Array.from({ length: 4 }, () => new FakeLeaseStore());
-    const a = replica(clock, leases, 'a');
-    const b = replica(clock, leases, 'b');
-    a.shards.start();
-    b.shards.start();
-    await clock.advance(120_000);
+    const { clock, leases, a, b } = await pair(4, 120_000);
     assert.equal(a.shards.held().length, 2, `a holds ${a.shards.held()}, b holds ${b.shards.held()}`);
     assert.equal(b.shards.held().length, 2);
     for (let i = 0; i < 4; i++) assert.notEqual(a.shards.holds(i), b.shards.holds(i), `shard ${i} held by exactly one`);
@@ -104,13 +110,7 @@ describe('ShardElection', () => {
   });
 
   it("a crashed replica's shards are taken over at expiry (leaseDuration + retryPeriod), not after the balancing wait", async () => {
-    const clock = new FakeClock();
-    const leases = Array.from({ length: 4 }, () => new FakeLeaseStore());
-    const a = replica(clock, leases, 'a');
-    const b = replica(clock, leases, 'b');
-    a.shards.start();
-    b.shards.start();
-    await clock.advance(120_000);
+    const { clock, leases, a, b } = await pair(4, 120_000);
     const lost = a.shards.held();
     assert.equal(lost.length, 2);
     const lastRenew = clock.now();
@@ -128,13 +128,7 @@ describe('ShardElection', () => {
   });
 
   it("a replica starting later gets the shards a stopped replica released, before the survivor's balancing wait", async () => {
-    const clock = new FakeClock();
-    const leases = Array.from({ length: 2 }, () => new FakeLeaseStore());
-    const a = replica(clock, leases, 'a');
-    const b = replica(clock, leases, 'b');
-    a.shards.start();
-    b.shards.start();
-    await clock.advance(60_000);
+    const { clock, leases, a, b } = await pair(2, 60_000);
     const released = b.shards.held();
     assert.equal(released.length, 1);
     await b.shards.stop();
