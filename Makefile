@@ -79,7 +79,7 @@ bench-detection: deps tools ## agent-operator alone, in detail: detection latenc
 bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
 	node bench/modes.ts $(BENCH_ARGS)
 
-bench-shards: deps tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --shards 1,2")
+bench-shards: deps tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --runs 1,2,1:4")
 	node bench/shards.ts $(BENCH_ARGS)
 
 bench-node-loss: deps tools ## MTTR of a lost node: an Agent with the operator's defaults vs the same agent as a plain Deployment (BENCH_ARGS="--replicas 2"; --help)

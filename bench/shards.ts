@@ -5,7 +5,10 @@
 //   K = 1   one operator process, leader election off (as bench/detection.ts)
 //   K > 1   K operator processes with SHARDS=K, leader election on (the shard
 //           Leases in the run's namespace); the bench waits until each
-//           process holds K/K = 1 shard before the first create
+//           process holds one shard before the first create
+//   :W      WORKERS=W in each process: K shards of W workers run K x W
+//           reconciles at once, so compare them with one process of K x W
+//           workers too (the default runs: 1, 2, 1:4)
 //
 // Per run: first create -> every Agent Ready (the bench's watch), the CPU of
 // all processes over that span (process_cpu_seconds_total), each process's
@@ -31,6 +34,7 @@ const MiB = 1024 * 1024;
 
 interface RunResult {
   shards: number;
+  workers: number | string;
   processes: number;
   loadAverage1mAtStart: number;
   allReadySeconds: number | null;
@@ -51,14 +55,14 @@ async function main(o: ShardsOptions): Promise<number> {
   const work = workFolder('agent-operator-bench-shards-', o.keep);
   const { cluster, kube, external } = await benchCluster({ work, nodes: nodesFor(o.agents), log, allowExternal: true });
   const results: RunResult[] = [];
-  for (const k of o.shards) {
+  for (const { shards: k, workers } of o.runs) {
     const ns = await benchNamespace(kube, `agent-shards-${k}-${randomBytes(3).toString('hex')}`, { deleteAtEnd: external });
     const obs = await watchNamespace(kube, ns);
-    log(`run with ${k} shard(s): ${k} operator process(es) watching ${ns}`);
+    log(`run with ${k} shard(s): ${k} operator process(es), WORKERS=${workers ?? 'default'}, watching ${ns}`);
     const env: Record<string, string> = k === 1 ? {} : { LEADER_ELECT: 'true', SHARDS: String(k), LEADER_ELECTION_NAMESPACE: ns, LEASE_NAME: 'agent-operator-leader' };
     const ops = await Promise.all(Array.from({ length: k }, (_, i) => startOperator({
       kubeconfig: cluster.kubeconfig, namespace: ns, logFile: join(work, `operator-${k}-${i}.log`),
-      ...(o.workers ? { workers: o.workers } : {}), env: { ...env, POD_NAME: `bench-shard-${k}-${i}` },
+      ...(workers ? { workers } : {}), env: { ...env, POD_NAME: `bench-shard-${k}-${i}` },
     })));
     if (k > 1) {
       for (let i = 0; ; i++) {
@@ -80,7 +84,7 @@ async function main(o: ShardsOptions): Promise<number> {
     const cpu = (s: Sample[]) => sumOf(s, 'process_cpu_seconds_total');
     const reconciles = (s: Sample[]) => sumOf(s, 'controller_runtime_reconcile_total', { controller: 'agent' });
     results.push({
-      shards: k, processes: k, loadAverage1mAtStart: load,
+      shards: k, workers: workers ?? 'default', processes: k, loadAverage1mAtStart: load,
       allReadySeconds: conv.allReadySeconds ?? null, readyAtEnd: conv.readyAtEnd,
       cpuSecondsConverge: ops.reduce((n, _, i) => n + cpu(after[i]!) - cpu(before[i]!), 0),
       rssPeakMiB: samplers.map((s) => Math.max(0, ...s.points.map((p) => p.rss)) / MiB),
@@ -93,9 +97,9 @@ async function main(o: ShardsOptions): Promise<number> {
   }
   const m = machine();
   process.stdout.write(`\n${o.agents} Agents, ${m.cores} cores, load at the end ${m.loadAverage1m.toFixed(1)}\n`);
-  process.stdout.write('| shards (processes) | load at start | all Ready | CPU, all processes | RSS peak per process | reconciles per process | writes per process |\n|---|---|---|---|---|---|---|\n');
+  process.stdout.write('| shards (processes) | workers each | load at start | all Ready | CPU, all processes | RSS peak per process | reconciles per process | writes per process |\n|---|---|---|---|---|---|---|---|\n');
   for (const r of results) {
-    process.stdout.write(`| ${r.shards} | ${r.loadAverage1mAtStart.toFixed(1)} | ${r.allReadySeconds?.toFixed(1) ?? `timed out (${r.readyAtEnd})`} s | ${r.cpuSecondsConverge.toFixed(1)} s | ${r.rssPeakMiB.map((x) => x.toFixed(0)).join(' / ')} MiB | ${r.reconciles.join(' / ')} | ${r.writes.join(' / ')} |\n`);
+    process.stdout.write(`| ${r.shards} | ${r.workers} | ${r.loadAverage1mAtStart.toFixed(1)} | ${r.allReadySeconds?.toFixed(1) ?? `timed out (${r.readyAtEnd})`} s | ${r.cpuSecondsConverge.toFixed(1)} s | ${r.rssPeakMiB.map((x) => x.toFixed(0)).join(' / ')} MiB | ${r.reconciles.join(' / ')} | ${r.writes.join(' / ')} |\n`);
   }
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), machine: m, agents: o.agents, runs: results })}\n`);
   return results.some((r) => r.allReadySeconds === null) ? 1 : 0;

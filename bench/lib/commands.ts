@@ -163,35 +163,39 @@ export const compareCommand: Command<CompareOptions> = {
 
 export interface ShardsOptions {
   agents: number;
-  /** Runs, one per entry: that many operator processes with SHARDS of the same number (1: one process, no election). */
-  shards: number[];
-  workers: number | undefined;
+  /** Runs, in order: K operator processes with SHARDS=K (1: one process, no election), W workers each (undefined: the operator's default). */
+  runs: { shards: number; workers: number | undefined }[];
   timeoutSeconds: number;
   keep: boolean;
   help: boolean;
 }
 
 export const shardsCommand: Command<ShardsOptions> = {
-  synopsis: 'usage: node bench/shards.ts [--agents N] [--shards 1,2] [--workers W] [--keep]   (make bench-shards)',
-  about: `One local control plane (or BENCH_KUBECONFIG); per entry of --shards, a fresh namespace
-and K operator processes run with SHARDS=K (K=1: one process, no election): N
-Agents created, time until all Ready, CPU and RSS of every process.`,
+  synopsis: 'usage: node bench/shards.ts [--agents N] [--runs K[:W],...] [--keep]   (make bench-shards)',
+  about: `One local control plane (or BENCH_KUBECONFIG); per run, a fresh namespace and K
+operator processes with SHARDS=K (K=1: one process, no election) and W workers
+each: N Agents created, time until all Ready, CPU and RSS of every process.`,
   flags: {
     '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 1000)'),
-    '--shards': {
-      arg: 'K,K', help: 'the runs, in this order (default 1,2)',
+    '--runs': {
+      arg: 'K[:W],...', help: "the runs in this order: K shards (processes), W workers each\n(default 1,2,1:4: 2 shards of 2 workers against 1 process of 2 and of 4)",
       apply: (o, v, flag) => {
-        const ks = v.split(',').map((k) => Number(k.trim()));
-        if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1 || k > 8)) throw new Error(`${flag} takes whole numbers from 1 to 8, comma-separated, got ${v}`);
-        o.shards = ks;
+        o.runs = v.split(',').map((entry) => {
+          const m = /^\s*(\d+)(?::(\d+))?\s*$/.exec(entry);
+          const shards = Number(m?.[1]);
+          const workers = m?.[2] === undefined ? undefined : Number(m[2]);
+          if (!m || shards < 1 || shards > 8 || (workers !== undefined && (workers < 1 || workers > 64))) {
+            throw new Error(`${flag} takes K or K:W (K shards from 1 to 8, W workers from 1 to 64), comma-separated, got ${v}`);
+          }
+          return { shards, workers };
+        });
       },
     },
-    '--workers': whole('workers', 1, 64, 'W', "operator WORKERS per process (default: the operator's, 2)"),
     '--timeout': whole('timeoutSeconds', 60, 86400, 'S', 'per run, to all Ready (default 1800)'),
     '--keep': toggle('keep', true, keepHelp),
   },
   footer: benchKubeconfig,
-  defaults: () => ({ agents: 1000, shards: [1, 2], workers: undefined, timeoutSeconds: 1800, keep: false, help: false }),
+  defaults: () => ({ agents: 1000, runs: [{ shards: 1, workers: undefined }, { shards: 2, workers: undefined }, { shards: 1, workers: 4 }], timeoutSeconds: 1800, keep: false, help: false }),
 };
 
 // ---- bench/client-overhead.ts

@@ -109,10 +109,11 @@ describe('each bench entry point', () => {
     assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
   });
 
-  it('bench/shards.ts: --shards takes the runs in order, 1 to 8 processes each', () => {
-    assert.deepEqual(parseCommand(shardsCommand, []).shards, [1, 2]);
-    assert.deepEqual(parseCommand(shardsCommand, ['--shards', '2, 1,3']).shards, [2, 1, 3]);
-    assert.throws(() => parseCommand(shardsCommand, ['--shards=0,2']), /--shards takes whole numbers from 1 to 8, comma-separated, got 0,2/);
+  it('bench/shards.ts: --runs takes K shards and W workers per run, in order', () => {
+    assert.deepEqual(parseCommand(shardsCommand, []).runs, [{ shards: 1, workers: undefined }, { shards: 2, workers: undefined }, { shards: 1, workers: 4 }]);
+    assert.deepEqual(parseCommand(shardsCommand, ['--runs', '2:8, 1,3:1']).runs, [{ shards: 2, workers: 8 }, { shards: 1, workers: undefined }, { shards: 3, workers: 1 }]);
+    assert.throws(() => parseCommand(shardsCommand, ['--runs=0,2']), /--runs takes K or K:W .*got 0,2/);
+    assert.throws(() => parseCommand(shardsCommand, ['--runs=2:0']), /--runs takes K or K:W/);
   });
 
   it('bench/compare.ts: --only takes one operator, --cpu-prof an absolute folder, and never more samples than Agents', () => {
