@@ -53,7 +53,8 @@ const heldShards = async (op: RunningOperator, k: number) => {
 
 async function main(o: ShardsOptions): Promise<number> {
   const work = workFolder('agent-operator-bench-shards-', o.keep);
-  const { cluster, kube, external } = await benchCluster({ work, nodes: nodesFor(o.agents), log, allowExternal: true });
+  const { cluster, kube, external } = await benchCluster({ work, nodes: nodesFor(o.agents * o.runs.length), log, allowExternal: true });
+  // Room for every run's pods: a run's namespace stays until the end (deleting 1,000 pods would overlap the next run).
   const results: RunResult[] = [];
   for (const { shards: k, workers } of o.runs) {
     const ns = await benchNamespace(kube, `agent-shards-${k}-${randomBytes(3).toString('hex')}`, { deleteAtEnd: external });
