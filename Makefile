@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss chaos \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss bench-shards chaos \
         cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
@@ -78,6 +78,9 @@ bench-detection: deps tools ## agent-operator alone, in detail: detection latenc
 
 bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
 	node bench/modes.ts $(BENCH_ARGS)
+
+bench-shards: deps tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --runs 1,2,1:4")
+	node bench/shards.ts $(BENCH_ARGS)
 
 bench-node-loss: deps tools ## MTTR of a lost node: an Agent with the operator's defaults vs the same agent as a plain Deployment (BENCH_ARGS="--replicas 2"; --help)
 	node bench/node-loss.ts $(BENCH_ARGS)

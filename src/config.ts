@@ -29,6 +29,8 @@ export const Config = z.object({
   leaderElect: z.boolean(),
   leaderElectionNamespace: z.string(),
   leaseName: z.string(),
+  /** Shards of the Agents (1: no sharding); each has its own Lease, `<leaseName>-shard-<i>`. */
+  shards: z.int(),
   /** `host:port`, `:port` (all interfaces) or `0` (metrics off). */
   metricsBindAddress: z.string(),
   /** `host:port` or `:port`. */
@@ -113,6 +115,11 @@ const settings = {
     parse: z.string().trim().max(253).regex(dns1123Subdomain),
     allowed: 'must be a DNS subdomain name (lowercase letters, digits, "-", ".", at most 253)',
   },
+  shards: {
+    env: 'SHARDS', flag: '--shards',
+    parse: wholeNumber(1, 64),
+    allowed: 'must be a whole number from 1 to 64 (Agents are split into this many shards by a hash of namespace/name; each replica leads some of them, one Lease per shard)',
+  },
   metricsBindAddress: {
     env: 'METRICS_BIND_ADDRESS', flag: '--metrics-bind-address',
     parse: bindAddress(true),
@@ -196,6 +203,9 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     if (result.success) (parsed as Record<string, unknown>)[key] = result.data;
     else issues.push(`${raw.source}=${raw.text}: ${setting.allowed}`);
   }
+  if ((parsed.shards ?? 1) > 1 && parsed.leaderElect === false) {
+    issues.push(`SHARDS/--shards=${parsed.shards}: needs leader election (each shard is a Lease); drop LEADER_ELECT=false/--leader-elect=false, or set 1 shard`);
+  }
   if (issues.length > 0) throw new ConfigError(issues);
 
   const podNamespace = env['POD_NAMESPACE']?.trim();
@@ -208,6 +218,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       ?? host.currentNamespace(parsed.kubeconfig)
       ?? 'default',
     leaseName: parsed.leaseName ?? 'agent-operator-leader',
+    shards: parsed.shards ?? 1,
     metricsBindAddress: parsed.metricsBindAddress ?? ':8080',
     healthProbeBindAddress: parsed.healthProbeBindAddress ?? ':8081',
     workers: parsed.workers ?? 2,

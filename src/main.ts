@@ -18,8 +18,9 @@ import { realClock } from './runtime/clock.ts';
 import { Controller } from './runtime/controller.ts';
 import { KubeLeaseStore } from './runtime/lease-store.ts';
 import { Manager } from './runtime/manager.ts';
+import { ShardElection, shardLeaseName, shardOf } from './runtime/shards.ts';
 import { RuntimeMetrics } from './runtime/metrics.ts';
-import { version } from './version.ts';
+import { userAgent, version } from './version.ts';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`${usage()}\n`);
@@ -48,7 +49,8 @@ try {
   process.stderr.write(`agent-operator: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
-const client = createKubeClient({ kubeConfig, metrics });
+// The identity in the User-Agent: the audit log tells which replica made a write (sharding's proof, test/e2e/leader-election.test.ts).
+const client = createKubeClient({ kubeConfig, metrics, userAgent: `${userAgent} (${config.identity})` });
 const { transport } = client;
 
 const caches = createCaches({ transport, namespaces: config.watchNamespaces, logger: log });
@@ -76,6 +78,7 @@ const controller = new Controller({
   metrics: runtimeMetrics,
   shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
   rateLimiter: agentRateLimiter(),
+  ...(config.shards > 1 ? { accepts: (key: string) => shards!.holds(shardOf(key, config.shards)) } : {}),
   reconcile: agentReconciler({
     caches,
     clock: realClock,
@@ -92,10 +95,20 @@ const controller = new Controller({
 wireWatches(controller, caches);
 trackPhases(caches, metrics);
 
+// --shards N: one Lease per shard instead of the leader's; see src/runtime/shards.ts.
+const shards = config.shards > 1 ? new ShardElection({
+  count: config.shards,
+  store: (i) => new KubeLeaseStore(transport, config.leaderElectionNamespace, shardLeaseName(config.leaseName, i)),
+  elector: { identity: config.identity, logger: log },
+  metrics: (i) => runtimeMetrics.leaderElection(shardLeaseName(config.leaseName, i)),
+  logger: log,
+  onGained: (i) => manager.shardGained((key) => shardOf(key, config.shards) === i),
+  onLost: () => manager.shardLost(),
+}) : undefined;
 const manager = new Manager({
   logger: log,
   shutdownTimeoutMs: config.shutdownTimeoutSeconds * 1000,
-  ...(config.leaderElect ? {
+  ...(shards ? { shards } : config.leaderElect ? {
     leaderElection: {
       store: new KubeLeaseStore(transport, config.leaderElectionNamespace, config.leaseName),
       identity: config.identity,
@@ -145,6 +158,7 @@ log.info({
   version,
   namespaces: config.watchNamespaces.length ? config.watchNamespaces : 'all',
   leaderElect: config.leaderElect,
+  shards: config.shards,
   identity: config.identity,
   workers: config.workers,
   podSecurityLevel: config.podSecurityLevel,

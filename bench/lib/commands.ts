@@ -162,6 +162,45 @@ export const compareCommand: Command<CompareOptions> = {
   finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
 };
 
+// ---- bench/shards.ts (make bench-shards)
+
+export interface ShardsOptions {
+  agents: number;
+  /** Runs, in order: K operator processes with SHARDS=K (1: one process, no election), W workers each (undefined: the operator's default). */
+  runs: { shards: number; workers: number | undefined }[];
+  timeoutSeconds: number;
+  keep: boolean;
+  help: boolean;
+}
+
+export const shardsCommand: Command<ShardsOptions> = {
+  synopsis: 'usage: node bench/shards.ts [--agents N] [--runs K[:W],...] [--keep]   (make bench-shards)',
+  about: `One local control plane (or BENCH_KUBECONFIG); per run, a fresh namespace and K
+operator processes with SHARDS=K (K=1: one process, no election) and W workers
+each: N Agents created, time until all Ready, CPU and RSS of every process.`,
+  flags: {
+    '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 1000)'),
+    '--runs': {
+      arg: 'K[:W],...', help: "the runs in this order: K shards (processes), W workers each\n(default 1,2,1:4: 2 shards of 2 workers against 1 process of 2 and of 4)",
+      apply: (o, v, flag) => {
+        o.runs = v.split(',').map((entry) => {
+          const m = /^\s*(\d+)(?::(\d+))?\s*$/.exec(entry);
+          const shards = Number(m?.[1]);
+          const workers = m?.[2] === undefined ? undefined : Number(m[2]);
+          if (!m || shards < 1 || shards > 8 || (workers !== undefined && (workers < 1 || workers > 64))) {
+            throw new Error(`${flag} takes K or K:W (K shards from 1 to 8, W workers from 1 to 64), comma-separated, got ${v}`);
+          }
+          return { shards, workers };
+        });
+      },
+    },
+    '--timeout': whole('timeoutSeconds', 60, 86400, 'S', 'per run, to all Ready (default 1800)'),
+    '--keep': toggle('keep', true, keepHelp),
+  },
+  footer: benchKubeconfig,
+  defaults: () => ({ agents: 1000, runs: [{ shards: 1, workers: undefined }, { shards: 2, workers: undefined }, { shards: 1, workers: 4 }], timeoutSeconds: 1800, keep: false, help: false }),
+};
+
 // ---- bench/client-overhead.ts
 
 export const clientModes = ['operator', 'keepalive'] as const;

@@ -85,6 +85,12 @@ export interface ControllerOptions {
   /** Every primary is reconciled again (low priority) after this period, +-10 %. */
   resyncPeriodMs?: number;
   newReconcileId?: () => string;
+  /**
+   * Which keys this replica reconciles (default: all). Sharding's filter
+   * (src/runtime/shards.ts): a key it refuses is neither queued nor, if
+   * queued before its shard was lost, reconciled.
+   */
+  accepts?: (key: string) => boolean;
 }
 
 export interface WatchOptions<T> {
@@ -114,6 +120,7 @@ export class Controller {
   readonly #shutdownTimeoutMs: number;
   readonly #resyncPeriodMs: number;
   readonly #newId: () => string;
+  readonly #accepts: (key: string) => boolean;
   readonly #sources: Source[] = [];
   readonly #unsubscribe: Array<() => void> = [];
   /** Aborted at the shutdown deadline; every reconcile's ctx.signal. */
@@ -135,6 +142,7 @@ export class Controller {
     this.#shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
     this.#resyncPeriodMs = opts.resyncPeriodMs ?? 10 * 3600_000;
     this.#newId = opts.newReconcileId ?? randomUUID;
+    this.#accepts = opts.accepts ?? (() => true);
     this.queue = new WorkQueue({
       clock: this.#clock,
       ...(opts.rateLimiter ? { rateLimiter: opts.rateLimiter } : {}),
@@ -165,7 +173,7 @@ export class Controller {
       }
     };
     const enqueue = (keys: Iterable<string>, lowPriority: boolean, urgent = false): void => {
-      for (const key of keys) this.queue.add(key, { lowPriority, urgent });
+      for (const key of keys) if (this.#accepts(key)) this.queue.add(key, { lowPriority, urgent });
     };
     const urgent = (old: T | undefined, obj: T): boolean => {
       try {
@@ -251,7 +259,8 @@ export class Controller {
       const key = await this.queue.get({ urgentOnly });
       if (key === undefined) return;
       try {
-        await this.#reconcileOne(key);
+        if (this.#accepts(key)) await this.#reconcileOne(key);
+        else this.queue.forget(key);
       } finally {
         this.queue.done(key);
       }
@@ -292,16 +301,25 @@ export class Controller {
     this.#metrics?.reconciled(outcome, (this.#clock.now() - started) / 1000);
   }
 
+  /**
+   * Queues every primary in the cache (at low priority) that `accepts`
+   * takes and `which` picks: the periodic resync, and what a replica does on
+   * gaining a shard (that shard's keys only).
+   */
+  resync(which: (key: string) => boolean = () => true): void {
+    for (const s of this.#sources) {
+      if (s.resyncMap === undefined) continue;
+      for (const obj of s.informer.store.list()) {
+        for (const key of s.resyncMap(obj)) if (which(key) && this.#accepts(key)) this.queue.add(key, { lowPriority: true });
+      }
+    }
+  }
+
   #scheduleResync(): void {
     if (!this.#sources.some((s) => s.resyncMap)) return;
     const period = spreadAround(this.#resyncPeriodMs, 0.1, this.#random);
     this.#resyncTimer = this.#clock.setTimeout(() => {
-      for (const s of this.#sources) {
-        if (s.resyncMap === undefined) continue;
-        for (const obj of s.informer.store.list()) {
-          for (const key of s.resyncMap(obj)) this.queue.add(key, { lowPriority: true });
-        }
-      }
+      this.resync();
       this.#scheduleResync();
     }, period);
   }

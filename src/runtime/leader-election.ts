@@ -59,6 +59,14 @@ export interface LeaderElectorOptions {
   onStartedLeading?: () => void;
   /** Leadership was lost (not on a graceful stop). The process should exit at once. */
   onStoppedLeading?: () => void;
+  /**
+   * Asked before taking a lease nobody holds (absent, or released by a
+   * graceful stop), with how long it has been seen free: false waits for the
+   * next period. A lease whose holder stopped renewing is taken at expiry
+   * without asking. Shards use it to let a replica holding fewer shards take
+   * a free one first (src/runtime/shards.ts).
+   */
+  mayTakeFree?: (freeForMs: number) => boolean;
 }
 
 /** client-go's ratio check between RenewDeadline and RetryPeriod. */
@@ -93,9 +101,12 @@ export class LeaderElector {
   readonly #metrics: LeaderElectionMetrics | undefined;
   readonly #onStarted: () => void;
   readonly #onStopped: () => void;
+  readonly #mayTakeFree: (freeForMs: number) => boolean;
   readonly #stop = new AbortController();
   #observed: LeaseRecord | undefined;
   #observedAt = 0;
+  /** When the lease was first seen free (absent or released) in the current free spell. */
+  #freeSince: number | undefined;
   #leading = false;
   #running: Promise<void> | undefined;
 
@@ -112,6 +123,7 @@ export class LeaderElector {
     this.#metrics = opts.metrics;
     this.#onStarted = opts.onStartedLeading ?? (() => {});
     this.#onStopped = opts.onStoppedLeading ?? (() => {});
+    this.#mayTakeFree = opts.mayTakeFree ?? (() => true);
     this.#metrics?.leading(false);
   }
 
@@ -220,12 +232,19 @@ export class LeaderElector {
       }
     }
     const current = await this.#store.get(signal);
-    if (current === undefined) {
-      return this.#write(() => this.#store.create(mine, signal));
-    }
-    if (this.#observed === undefined || !sameRecord(this.#observed.spec, current.spec)) {
+    if (current !== undefined && (this.#observed === undefined || !sameRecord(this.#observed.spec, current.spec))) {
       this.#observed = current;
       this.#observedAt = now;
+    }
+    if (current === undefined) this.#observed = undefined;
+    if (current === undefined || !current.spec.holderIdentity) {
+      this.#freeSince ??= now;
+      if (!this.#mayTakeFree(now - this.#freeSince)) return false;
+    } else {
+      this.#freeSince = undefined;
+    }
+    if (current === undefined) {
+      return this.#write(() => this.#store.create(mine, signal));
     }
     const holder = current.spec.holderIdentity ?? '';
     const durationMs = (current.spec.leaseDurationSeconds ?? 0) * 1000;

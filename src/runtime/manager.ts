@@ -4,12 +4,20 @@ import type { Informer, InformerView } from './informer.ts';
 import type { KubeObject } from './kube-object.ts';
 import { LeaderElector, type LeaderElectorOptions } from './leader-election.ts';
 import { noopLogger, type Logger } from './logger.ts';
+import type { ShardElection } from './shards.ts';
 
 export interface ManagerOptions {
   logger?: Logger;
   clock?: Clock;
   /** Without it this replica always leads (one replica, or local runs). */
   leaderElection?: Omit<LeaderElectorOptions, 'onStartedLeading' | 'onStoppedLeading'>;
+  /**
+   * Sharding instead of one leader (not both): controllers run on every
+   * replica, each reconciling the keys of the shards it holds (the
+   * controllers' `accepts`); a gained shard queues its primaries; a lost one
+   * is handled as lost leadership.
+   */
+  shards?: ShardElection;
   /** How long `stop` lets in-flight reconciles finish. */
   shutdownTimeoutMs?: number;
   /**
@@ -32,6 +40,7 @@ export class Manager {
   readonly #informers: InformerView<KubeObject>[] = [];
   readonly #controllers: Controller[] = [];
   readonly #elector: LeaderElector | undefined;
+  readonly #shards: ShardElection | undefined;
   readonly #shutdownTimeoutMs: number;
   readonly #onLost: () => void;
   readonly #stopSignal = new AbortController();
@@ -46,6 +55,8 @@ export class Manager {
     this.#clock = opts.clock ?? realClock;
     this.#shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
     this.#onLost = opts.onLostLeadership ?? (() => process.exit(1));
+    if (opts.leaderElection && opts.shards) throw new Error('manager: leaderElection and shards are exclusive');
+    this.#shards = opts.shards;
     if (opts.leaderElection) {
       this.#elector = new LeaderElector({
         clock: this.#clock,
@@ -59,7 +70,23 @@ export class Manager {
 
   /** This replica's leader-election identity, if elections are on. */
   get identity(): string | undefined {
-    return this.#elector?.identity;
+    return this.#elector?.identity ?? this.#shards?.identity;
+  }
+
+  /** The shards this replica holds (sharded), for status and logs. */
+  heldShards(): number[] {
+    return this.#shards?.held() ?? [];
+  }
+
+  /** A shard was gained: its primaries (`inShard`, in the warm caches) are queued. Called by the ShardElection's onGained. */
+  shardGained(inShard: (key: string) => boolean): void {
+    if (this.#stopSignal.signal.aborted) return;
+    for (const c of this.#controllers) c.resync(inShard);
+  }
+
+  /** A shard was lost: as lost leadership. Called by the ShardElection's onLost. */
+  shardLost(): void {
+    this.#lost();
   }
 
   addInformer<T extends KubeObject>(informer: Informer<T>): this {
@@ -90,11 +117,13 @@ export class Manager {
     for (const informer of this.#informers) informer.start();
     if (this.#elector) this.#elector.start();
     else this.#lead();
+    this.#shards?.start();
     return this.#stopped;
   }
 
+  /** Leading (single leader), or holding at least one shard. */
   isLeader(): boolean {
-    return this.#leading;
+    return this.#shards ? this.#shards.held().length > 0 : this.#leading;
   }
 
   /** /readyz: every cache has synced and none is stuck (Informer.ready). */
@@ -123,6 +152,7 @@ export class Manager {
     this.#stopSignal.abort();
     await Promise.all(this.#controllers.map((c) => c.stop(this.#shutdownTimeoutMs)));
     await this.#elector?.stop();
+    await this.#shards?.stop();
     this.#leading = false;
     await Promise.all(this.#informers.map((i) => i.stop()));
     this.#log.info({}, 'shut down');
@@ -132,7 +162,9 @@ export class Manager {
   #lead(): void {
     if (this.#stopSignal.signal.aborted) return;
     this.#leading = true;
-    this.#log.info({ controllers: this.#controllers.map((c) => c.name) }, 'leading: starting controllers once caches sync');
+    this.#log.info({ controllers: this.#controllers.map((c) => c.name) }, this.#shards
+      ? 'sharded: starting controllers once caches sync; they reconcile the shards this replica holds'
+      : 'leading: starting controllers once caches sync');
     for (const c of this.#controllers) void c.start(this.#stopSignal.signal);
   }
 

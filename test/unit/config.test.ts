@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       leaderElect: true,
       leaderElectionNamespace: 'default',
       leaseName: 'agent-operator-leader',
+      shards: 1,
       metricsBindAddress: ':8080',
       healthProbeBindAddress: ':8081',
       workers: 2,
@@ -40,6 +41,15 @@ describe('loadConfig', () => {
       nodeMetrics: false,
       nodeMetricsIntervalSeconds: 15,
     });
+  });
+
+  it('shards only with leader election, 1 to 64, naming the setting and the fix', () => {
+    assert.equal(loadConfig(['--shards', '4'], {}, host()).shards, 4);
+    assert.equal(loadConfig([], { SHARDS: '2' }, host()).shards, 2);
+    assert.throws(() => loadConfig([], { SHARDS: '0' }, host()), /SHARDS=0: must be a whole number from 1 to 64/);
+    assert.throws(() => loadConfig(['--shards=65'], {}, host()), /--shards=65: must be a whole number from 1 to 64/);
+    assert.throws(() => loadConfig(['--shards=2', '--leader-elect=false'], {}, host()), /SHARDS\/--shards=2: needs leader election .*drop LEADER_ELECT=false/);
+    assert.equal(loadConfig(['--shards=1', '--leader-elect=false'], {}, host()).shards, 1);
   });
 
   it('reads the node metrics only when asked, every 15 s unless told otherwise', () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { choice, decimal, parseCommand, text, toggle, usageOf, whole, type Command } from '../../../bench/lib/args.ts';
 import { chaosCommand } from '../../../bench/chaos/args.ts';
-import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand } from '../../../bench/lib/commands.ts';
+import { clientOverheadCommand, compareCommand, detectionCommand, modesCommand, nodeLossCommand, shardsCommand } from '../../../bench/lib/commands.ts';
 import { shippedArgs } from '../../../bench/lib/operator.ts';
 
 interface Demo { count: number; ratio: number; dir: string | undefined; kind: 'a' | 'b' | undefined; keep: boolean; help: boolean }
@@ -92,6 +92,7 @@ describe('each bench entry point', () => {
     ['bench/compare.ts', usageOf(compareCommand), Object.keys(compareCommand.flags)],
     ['bench/chaos.ts', usageOf(chaosCommand), Object.keys(chaosCommand.flags)],
     ['bench/client-overhead.ts', usageOf(clientOverheadCommand), Object.keys(clientOverheadCommand.flags)],
+    ['bench/shards.ts', usageOf(shardsCommand), Object.keys(shardsCommand.flags)],
   ];
   for (const [file, help, flags] of commands) {
     it(`${file}: --help names the file and lists each of its own flags once, and nothing else's`, () => {
@@ -117,6 +118,13 @@ describe('each bench entry point', () => {
     assert.equal(args.at(-1), 'dist/main.js');
     assert.deepEqual(shippedArgs('FROM x\nENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "dist/main.js"]\n'), ['--max-semi-space-size=2', 'dist/main.js']);
     assert.throws(() => shippedArgs('ENTRYPOINT node dist/main.js\n'), /not the exec form/);
+  });
+
+  it('bench/shards.ts: --runs takes K shards and W workers per run, in order', () => {
+    assert.deepEqual(parseCommand(shardsCommand, []).runs, [{ shards: 1, workers: undefined }, { shards: 2, workers: undefined }, { shards: 1, workers: 4 }]);
+    assert.deepEqual(parseCommand(shardsCommand, ['--runs', '2:8, 1,3:1']).runs, [{ shards: 2, workers: 8 }, { shards: 1, workers: undefined }, { shards: 3, workers: 1 }]);
+    assert.throws(() => parseCommand(shardsCommand, ['--runs=0,2']), /--runs takes K or K:W .*got 0,2/);
+    assert.throws(() => parseCommand(shardsCommand, ['--runs=2:0']), /--runs takes K or K:W/);
   });
 
   it('bench/compare.ts: --only takes one operator, --cpu-prof an absolute folder, and never more samples than Agents', () => {

@@ -108,6 +108,9 @@ test('no PodDisruptionBudget for a single replica, and several replicas without 
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /replicaCount > 1 needs leaderElection\.enabled=true/);
   assert.ok(kinds(template({ replicaCount: 1, 'leaderElection.enabled': false })).includes('Deployment'));
+  const sharded = runHelm(['template', 'x', chartDir, ...setFlags({ replicaCount: 1, shards: 2, 'leaderElection.enabled': false })]);
+  assert.notEqual(sharded.status, 0);
+  assert.match(sharded.stderr, /shards > 1 needs leaderElection\.enabled=true/);
 });
 
 test('values.schema.json refuses a wrongly typed value, an unknown key and a bad namespace name, with messages', { skip }, () => {

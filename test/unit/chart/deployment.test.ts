@@ -76,6 +76,7 @@ test('two replicas run with leader election on, configured by environment as the
     METRICS_BIND_ADDRESS: ':8080',
     HEALTH_PROBE_BIND_ADDRESS: ':8081',
     WORKERS: '2',
+    SHARDS: '1',
     LOG_LEVEL: 'info',
     POD_SECURITY_LEVEL: 'baseline',
     ALLOWED_SERVICE_ACCOUNTS: '',
@@ -89,6 +90,7 @@ test('two replicas run with leader election on, configured by environment as the
   const namespacedEnv = envOf(deployment({ 'watchNamespaces[0]': 'team-a', 'watchNamespaces[1]': 'team-b', workers: 4 }).spec.template.spec.containers[0]!);
   assert.equal(namespacedEnv.WATCH_NAMESPACES, 'team-a,team-b');
   assert.equal(namespacedEnv.WORKERS, '4');
+  assert.equal(envOf(deployment({ shards: 3, replicaCount: 3 }).spec.template.spec.containers[0]!).SHARDS, '3');
   const policyEnv = envOf(deployment({ podSecurityLevel: 'restricted', 'allowedServiceAccounts[0]': 'monitoring/collector', 'allowedServiceAccounts[1]': 'team-a/*' }).spec.template.spec.containers[0]!);
   assert.equal(policyEnv.POD_SECURITY_LEVEL, 'restricted');
   assert.equal(policyEnv.ALLOWED_SERVICE_ACCOUNTS, 'monitoring/collector,team-a/*');

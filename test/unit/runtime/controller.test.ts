@@ -32,7 +32,7 @@ function informerOf(clock: FakeClock, name: string) {
   return { lw, informer };
 }
 
-function setup(reconcile: Reconcile, opts: { workers?: number; urgentWorkers?: number } = {}) {
+function setup(reconcile: Reconcile, opts: { workers?: number; urgentWorkers?: number; accepts?: (key: string) => boolean } = {}) {
   const clock = new FakeClock();
   const metrics = new Metrics();
   const logger = recordingLogger();
@@ -48,6 +48,7 @@ function setup(reconcile: Reconcile, opts: { workers?: number; urgentWorkers?: n
     newReconcileId: () => `r${++ids}`,
     ...(opts.workers ? { workers: opts.workers } : {}),
     ...(opts.urgentWorkers ? { urgentWorkers: opts.urgentWorkers } : {}),
+    ...(opts.accepts ? { accepts: opts.accepts } : {}),
   });
   controller.forPrimary(agents.informer);
   return { clock, metrics, logger, agents, controller };
@@ -63,6 +64,29 @@ async function run(s: { agents: { informer: Informer<TestObject> }; controller: 
 const agent = (name: string, rv: string, generation: number, extra: Partial<TestObject> = {}) => obj(name, rv, { generation, ...extra });
 
 describe('Controller', () => {
+  it('reconciles only the keys it accepts (a shard it holds), and resync() queues those it accepts now', async () => {
+    const seen: string[] = [];
+    const held = new Set(['ns/a']);
+    const s = setup(async (key) => {
+      seen.push(key);
+    }, { accepts: (key) => held.has(key) });
+    s.agents.lw.put(agent('a', '1', 1));
+    s.agents.lw.put(agent('b', '1', 1));
+    await run(s);
+    assert.deepEqual(seen, ['ns/a'], 'b is in a shard this replica does not hold');
+    s.agents.lw.current!.push({ type: 'MODIFIED', object: agent('b', '2', 2) });
+    await s.clock.flush();
+    assert.deepEqual(seen, ['ns/a'], 'nor is it queued by its events');
+    // b's shard is gained: resync queues it from the cache; a shard lost while its key waits: dropped at dequeue.
+    held.add('ns/b');
+    s.controller.queue.add('ns/a');
+    held.delete('ns/a');
+    s.controller.resync();
+    await s.clock.flush();
+    assert.deepEqual(seen, ['ns/a', 'ns/b']);
+    await s.controller.stop();
+  });
+
   it('reconciles every primary from the initial list, and a real change first', async () => {
     const seen: string[] = [];
     let release!: () => void;

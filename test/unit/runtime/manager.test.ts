@@ -4,6 +4,7 @@ import { Controller } from '../../../src/runtime/controller.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
 import { microTime } from '../../../src/lib/time.ts';
 import { Manager } from '../../../src/runtime/manager.ts';
+import { ShardElection, shardOf } from '../../../src/runtime/shards.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
 import { FakeLeaseStore } from './fake-lease-store.ts';
 import { FakeListWatcher, obj, type TestObject } from './fake-list-watch.ts';
@@ -116,5 +117,44 @@ describe('Manager', () => {
     ac.abort();
     await done;
     assert.equal(s.manager.healthy(), false);
+  });
+
+  it('sharded: reconciles the keys of the shard it gains, from the warm cache, and treats a lost shard as lost leadership', async () => {
+    const clock = new FakeClock();
+    const lw = new FakeListWatcher<TestObject>();
+    // two keys in different shards of 2
+    const names = ['a', 'b', 'c', 'd', 'e'].filter((n, _, all) => all.some((m) => shardOf(`ns/${m}`, 2) !== shardOf(`ns/${n}`, 2)));
+    const [mine, theirs] = [names.find((n) => shardOf(`ns/${n}`, 2) === 0)!, names.find((n) => shardOf(`ns/${n}`, 2) === 1)!];
+    lw.put(obj(mine, '1', { generation: 1 }));
+    lw.put(obj(theirs, '1', { generation: 1 }));
+    const informer = new Informer<TestObject>({ name: 'agents', listWatcher: lw, clock, random: fixedRandom(0) });
+    const reconciled: string[] = [];
+    const leases = [new FakeLeaseStore(), new FakeLeaseStore()];
+    leases[1]!.setByOther({ holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: microTime(clock.now()) });
+    let lost = 0;
+    let manager: Manager | undefined;
+    const shards = new ShardElection({
+      count: 2, store: (i) => leases[i]!, elector: { identity: 'me', clock, random: fixedRandom(0) },
+      onGained: (i) => manager!.shardGained((key) => shardOf(key, 2) === i), onLost: () => manager!.shardLost(),
+    });
+    const controller = new Controller({
+      name: 'agent', clock, accepts: (key) => shards.holds(shardOf(key, 2)),
+      reconcile: async (key) => { reconciled.push(key); },
+    }).forPrimary(informer);
+    manager = new Manager({ clock, shards, onLostLeadership: () => { lost++; } });
+    manager.addInformer(informer).addController(controller);
+    void manager.start();
+    await clock.advance(5_000);
+    assert.deepEqual(manager.heldShards(), [0]);
+    assert.equal(manager.isLeader(), true);
+    assert.deepEqual(reconciled, [`ns/${mine}`], 'only the key of the shard it holds');
+    // 'other' stops renewing: shard 1 is taken at expiry and its key queued from the cache (no event about it).
+    await clock.advance(15_000);
+    assert.deepEqual(manager.heldShards(), [0, 1]);
+    assert.deepEqual(reconciled, [`ns/${mine}`, `ns/${theirs}`]);
+    leases[0]!.failure = 'hang';
+    await clock.advance(12_000);
+    assert.equal(lost, 1, 'a lost shard is lost leadership: the process exits');
+    await manager.stop();
   });
 });
