@@ -68,7 +68,7 @@ export const reasons = {
   RecoveryExhausted: 'Restarts are used up and no further automatic action applies; the operator holds.',
   RecoveryCleared: 'A new spec generation, or a request (agent-operator.dev/resume, or a rollback back to the spec\'s revision), cleared the previous remediation.',
   RequestRefused: 'A request in an annotation (agent-operator.dev/resume or /rollback) cannot be read or carried out; the message names the annotation and the fix.',
-  StatefulPodReleased: 'StatefulSet mode with spec.failover.releaseStatefulPods: ForceDelete: a pod\'s node was lost for spec.failover.nodeGoneSeconds, so the operator force-deleted the pod (grace period 0) and the StatefulSet controller recreates it on another node. Should the node still run it, two copies may run at once (split brain).',
+  StatefulPodReleased: 'StatefulSet mode (or a Deployment with a ReadWriteOnce volume) with spec.failover.releaseStatefulPods: ForceDelete: a pod\'s node was lost for spec.failover.nodeGoneSeconds, so the operator force-deleted the pod (grace period 0) and its replacement starts on another node. Should the node still run it, two copies may run at once (split brain).',
   StuckPodDeleted: 'StatefulSet mode: a pod of a revision the StatefulSet no longer runs never became Ready and blocked the ordered rollout (the StatefulSet controller waits for it forever); the operator deleted it so it comes back at the current revision.',
   // operation
   Unmanaged: 'managementState is Unmanaged: the operator only reports.',

@@ -50,12 +50,14 @@ export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDele
     };
   }
   const { releaseStatefulPods, nodeGoneSeconds } = i.failover;
-  const release = statefulPodToRelease({ kind: o.workload?.kind, policy: releaseStatefulPods, nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now: o.now });
+  const ws = o.workload?.spec;
+  const recreate = o.workload?.kind === 'Deployment' && ws !== undefined && 'strategy' in ws && ws.strategy?.type === 'Recreate';
+  const release = statefulPodToRelease({ kind: o.workload?.kind, recreate, policy: releaseStatefulPods, nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now: o.now });
   if (!release) return { events: [] };
   return {
     deletePod: { name: release.name, uid: release.uid, force: true },
     cause: 'LostNode',
-    events: [{ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${nodeGoneSeconds}, releaseStatefulPods: ForceDelete); the StatefulSet recreates it on another node. Should ${release.node} still run the old pod, two copies run until it stops` }],
+    events: [{ type: 'Warning', reason: 'StatefulPodReleased', message: `force-deleted pod ${release.name}: node ${release.node} has been lost for ${release.lostFor}s (failover.nodeGoneSeconds ${nodeGoneSeconds}, releaseStatefulPods: ForceDelete); ${o.workload?.kind === 'Deployment' ? 'the Deployment starts its replacement' : 'the StatefulSet recreates it'} on another node. Should ${release.node} still run the old pod, two copies run until it stops` }],
   };
 }
 

@@ -3,8 +3,9 @@ import { lost, type NodeView } from '../health/node-lost.ts';
 import { toMs } from '../lib/time.ts';
 
 export interface ReleaseInput {
-  /** The workload's kind; only a StatefulSet's pod waits for its node forever. */
+  /** The workload's kind and, for a Deployment, whether it rolls out by Recreate (a ReadWriteOnce volume). */
   kind: string | undefined;
+  recreate?: boolean;
   policy: 'Never' | 'ForceDelete';
   /** spec.failover.nodeGoneSeconds: a node lost this long is gone. */
   nodeGoneSeconds: number;
@@ -16,7 +17,18 @@ export interface ReleaseInput {
 export interface Release { name: string; uid: string; node: string; lostFor?: number }
 
 /**
- * The StatefulSet pod to force-delete because its node is gone. Kubernetes
+ * Whose replacement waits for the pod on a gone node: a StatefulSet's (at most
+ * one pod per ordinal) and a Recreate Deployment's (the operator's choice for a
+ * ReadWriteOnce volume: the new pod starts only once every old pod is gone,
+ * and an evicted pod on a dead node is never gone). A rolling Deployment
+ * replaces an evicted pod by itself.
+ */
+function waitsForItsNode(input: ReleaseInput): boolean {
+  return input.kind === 'StatefulSet' || (input.kind === 'Deployment' && input.recreate === true);
+}
+
+/**
+ * The StatefulSet (or Recreate Deployment) pod to force-delete because its node is gone. Kubernetes
  * never replaces such a pod on its own: eviction only marks it for deletion,
  * and the deletion completes when the kubelet confirms the containers are
  * stopped, which a dead node never does. The StatefulSet controller waits
@@ -32,7 +44,7 @@ export interface Release { name: string; uid: string; node: string; lostFor?: nu
  * at the pace the reconciles run, not all at once.
  */
 export function statefulPodToRelease(input: ReleaseInput): Release | undefined {
-  if (input.kind !== 'StatefulSet' || input.policy !== 'ForceDelete') return undefined;
+  if (!waitsForItsNode(input) || input.policy !== 'ForceDelete') return undefined;
   const now = input.now.getTime();
   const byName = new Map(input.nodes.map((n) => [n.name, n]));
   const candidates: Release[] = [];

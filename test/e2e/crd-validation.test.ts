@@ -64,6 +64,7 @@ const cases: Case[] = [
   { name: 'two topology spread constraints for one key', spec: { ...valid, podTemplate: { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }] } }, expect: [/spec\.podTemplate\.topologySpreadConstraints\[1\]/, /Duplicate value/] },
   { name: 'a reload endpoint without reload mode HTTP', spec: { ...valid, config: { layers: [{ inline: { a: 1 } }], reload: { mode: 'InPlace', http: { port: 8080 } } } }, expect: [/spec\.config\.reload\.http/, /used only with mode HTTP: set mode: HTTP or remove http/] },
   { name: 'an unknown reload mode', spec: { ...valid, config: { layers: [{ inline: { a: 1 } }], reload: { mode: 'Hot' } } }, expect: [/spec\.config\.reload\.mode/, /Unsupported value: "Hot"/] },
+  { name: 'releaseStatefulPods on a rolling Deployment (no single-node volume)', spec: { ...valid, storage: { size: '1Gi', accessModes: ['ReadWriteMany'] }, failover: { releaseStatefulPods: 'ForceDelete' } }, expect: [/spec\.failover\.releaseStatefulPods/, /StatefulSet pods and to a Deployment with a ReadWriteOnce spec\.storage/] },
   { name: 'liveness successThreshold above 1', spec: { ...valid, health: { liveness: { tcpSocket: { port: 80 }, successThreshold: 2 } } }, expect: [/spec\.health\.liveness\.successThreshold/, /must be 1/] },
 ];
 
@@ -103,6 +104,8 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }, { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { team: 'obs' } } }],
         volumes: [{ name: 'scratch', emptyDir: {} }], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
       service: { type: 'Headless' }, managementState: 'Managed',
+      // A ReadWriteOnce volume: the Deployment rolls out by Recreate, whose replacement waits for a lost node's pod.
+      failover: { nodeLostSeconds: 60, releaseStatefulPods: 'ForceDelete', nodeGoneSeconds: 600 },
     };
     const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'complete' }, spec };
     await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body });

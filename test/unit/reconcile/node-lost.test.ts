@@ -114,6 +114,18 @@ describe('a StatefulSet pod on a gone node', () => {
     assert.equal(stale.computed.recovery?.podDeletions?.length, 1);
   });
 
+  it('in Deployment mode with a ReadWriteOnce volume (Recreate), the evicted pod is released too: Recreate waits for it to be gone', () => {
+    const recreate = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fwd', namespace: 'default', uid: 'd-uid' }, spec: { replicas: 1, strategy: { type: 'Recreate' } } } as unknown as Workload;
+    const rwo = agent('fwd').spec({ storage: { size: '1Gi' }, failover: { nodeGoneSeconds: 60, releaseStatefulPods: 'ForceDelete' } }).build();
+    const evicted = podOnLostNode('fwd-abc');
+    evicted.metadata = { ...evicted.metadata, deletionTimestamp: later(30) };
+    const p = plan(observed(rwo, { workload: recreate, pods: [evicted], nodes: [lostNode], now: later(61) }));
+    assert.deepEqual(p.deletePod, { name: 'fwd-abc', uid: 'fwd-abc-uid', force: true });
+    assert.match(p.events.find((x) => x.reason === 'StatefulPodReleased')?.message ?? '', /force-deleted pod fwd-abc.*the Deployment starts its replacement/);
+    const rolling = { ...recreate, spec: { replicas: 1, strategy: { type: 'RollingUpdate' } } } as unknown as Workload;
+    assert.equal(plan(observed(rwo, { workload: rolling, pods: [evicted], nodes: [lostNode], now: later(61) })).deletePod, undefined, 'a rolling Deployment replaces an evicted pod by itself');
+  });
+
   it('stays by default (Never): Kubernetes leaves it to a human, and so does the operator', () => {
     const p = plan(observed(sts(), { workload: statefulSet, pods: [podOnLostNode('fwd-0')], nodes: [lostNode], now: later(3600) }));
     assert.equal(p.deletePod, undefined);
