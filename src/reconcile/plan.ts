@@ -76,7 +76,8 @@ export interface PlanOptions {
 }
 
 export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPolicy, healthyAfterSeconds, buildObjects = objectsFrom }: PlanOptions = {}): Plan {
-  const { agent, now } = o;
+  const { now } = o;
+  const agent = keepRunningReplicas(o, invalidSpec);
   const revisions = pastRevisions(o);
   const spec = resolveSpec(agent.spec);
   const generation = agent.metadata.generation ?? 0;
@@ -215,6 +216,17 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
+}
+
+/**
+ * A refused spec.replicas reads as unset (src/api/stored-agent.ts), and unset
+ * is 1: an Agent stored with a bad count would scale its running workload
+ * down. While the count is refused, the workload's own count stands in for it.
+ */
+function keepRunningReplicas(o: Observed, invalidSpec: readonly string[]): Observed['agent'] {
+  const running = o.workload?.spec && 'replicas' in o.workload.spec ? o.workload.spec.replicas : undefined;
+  if (running === undefined || !invalidSpec.some((p) => p.startsWith('spec.replicas'))) return o.agent;
+  return { ...o.agent, spec: { ...o.agent.spec, replicas: running } };
 }
 
 /**

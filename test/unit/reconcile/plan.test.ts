@@ -5,6 +5,7 @@ import type { Agent } from '../../../src/api/agent.ts';
 import type { ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
 import type { Observed } from '../../../src/reconcile/gather.ts';
+import type { Workload } from '../../../src/desired/workload.ts';
 import { plan, type Plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';
@@ -197,6 +198,16 @@ describe('plan', () => {
     const p = plan(observed(agent('fwd').build()), { invalidSpec: ['spec.replicas: Too small: expected number to be >=0'] });
     assert.ok(!p.apply.some((o) => o.kind === 'Deployment'));
     assert.equal(p.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'InvalidSpec');
+  });
+
+  it('a refused spec.replicas reads as the count the workload runs, not the default: an Agent stored with a bad value is not scaled down', () => {
+    // readAgent reads a refused value as unset (src/api/stored-agent.ts); unset replicas is 1.
+    const a = agent('fwd').build();
+    const { replicas: _unset, ...spec } = a.spec;
+    const running = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fwd', namespace: 'default' }, spec: { replicas: 5 }, status: { replicas: 5, readyReplicas: 5, availableReplicas: 5, updatedReplicas: 5 } } as unknown as Workload;
+    const p = plan(observed({ ...a, spec }, { workload: running }), { invalidSpec: ['spec.replicas: Invalid input: expected number, received string'] });
+    assert.equal(p.computed.desiredReplicas, 5);
+    assert.ok(!p.apply.some((o) => o.kind === 'Deployment' && (o as { spec?: { replicas?: number } }).spec?.replicas !== 5), 'no write of another count');
   });
 
   it('an Agent whose pod breaks the pod security level is refused with PodSecurityViolation naming the field, and nothing is applied', () => {
