@@ -3,7 +3,7 @@ import type { ResolvedSpec } from '../desired/defaults.ts';
 import type { Failure } from '../health/failure.ts';
 import { assertNever } from '../lib/assert-never.ts';
 import type { Action } from '../recovery/decision.ts';
-import { statefulPodToRelease } from '../recovery/release-stateful-pod.ts';
+import { releaseDueInMs, statefulPodToRelease, type ReleaseInput } from '../recovery/release-stateful-pod.ts';
 import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import type { Observed } from './gather.ts';
 
@@ -33,7 +33,7 @@ export interface PodDeleteInput {
  * restart, a reload's restart, a pod blocking a StatefulSet's ordered
  * rollout, a StatefulSet pod on a node gone too long.
  */
-export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDelete; cause?: DeleteCause; events: AgentEvent[] } {
+export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDelete; cause?: DeleteCause; events: AgentEvent[]; releaseDueInMs?: number } {
   const restart = podToRestart(i.action);
   const uid = restart === undefined ? undefined : o.pods.find((p) => p.metadata?.name === restart)?.metadata?.uid;
   if (restart !== undefined && uid) return { deletePod: { name: restart, uid }, cause: 'Recovery', events: [] };
@@ -52,8 +52,12 @@ export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDele
   const { releaseStatefulPods, nodeGoneSeconds } = i.failover;
   const ws = o.workload?.spec;
   const recreate = o.workload?.kind === 'Deployment' && ws !== undefined && 'strategy' in ws && ws.strategy?.type === 'Recreate';
-  const release = statefulPodToRelease({ kind: o.workload?.kind, recreate, policy: releaseStatefulPods, nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now: o.now });
-  if (!release) return { events: [] };
+  const input: ReleaseInput = { kind: o.workload?.kind, recreate, policy: releaseStatefulPods, nodeGoneSeconds, pods: o.pods, nodes: o.nodes ?? [], now: o.now };
+  const release = statefulPodToRelease(input);
+  if (!release) {
+    const due = releaseDueInMs(input);
+    return due === undefined ? { events: [] } : { events: [], releaseDueInMs: due };
+  }
   return {
     deletePod: { name: release.name, uid: release.uid, force: true },
     cause: 'LostNode',

@@ -213,7 +213,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
   const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, podsReadySince, now, healthyAfterSeconds);
-  const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, deletes?.releaseDueInMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }

@@ -44,18 +44,32 @@ function waitsForItsNode(input: ReleaseInput): boolean {
  * at the pace the reconciles run, not all at once.
  */
 export function statefulPodToRelease(input: ReleaseInput): Release | undefined {
-  if (!waitsForItsNode(input) || input.policy !== 'ForceDelete') return undefined;
   const now = input.now.getTime();
-  const byName = new Map(input.nodes.map((n) => [n.name, n]));
   const candidates: Release[] = [];
+  for (const { name, uid, node, since } of podsOnLostNodes(input)) {
+    if (now - since < input.nodeGoneSeconds * 1000) continue;
+    candidates.push({ name, uid, node, lostFor: Math.floor((now - since) / 1000) });
+  }
+  return candidates.sort((a, b) => (b.lostFor ?? 0) - (a.lostFor ?? 0) || a.name.localeCompare(b.name))[0];
+}
+
+/** Milliseconds until the next such pod's node has been lost nodeGoneSeconds: plan requeues then, so the release is on time. */
+export function releaseDueInMs(input: ReleaseInput): number | undefined {
+  const now = input.now.getTime();
+  const waits = podsOnLostNodes(input).map((p) => p.since + input.nodeGoneSeconds * 1000 - now).filter((ms) => ms > 0);
+  return waits.length ? Math.min(...waits) : undefined;
+}
+
+/** The pods the policy may release, on nodes lost since a time the cluster wrote down (never counted as gone without one). */
+function podsOnLostNodes(input: ReleaseInput): { name: string; uid: string; node: string; since: number }[] {
+  if (!waitsForItsNode(input) || input.policy !== 'ForceDelete') return [];
+  const byName = new Map(input.nodes.map((n) => [n.name, n]));
+  const out: { name: string; uid: string; node: string; since: number }[] = [];
   for (const p of input.pods) {
     const node = byName.get(p.spec?.nodeName ?? '');
     if (!node || node.gone || !p.metadata?.name || !p.metadata.uid) continue;
-    const l = lost(node);
-    const since = toMs(l?.since);
-    // Lost without a time the cluster wrote down: never counted as gone.
-    if (!l || since === undefined || now - since < input.nodeGoneSeconds * 1000) continue;
-    candidates.push({ name: p.metadata.name, uid: p.metadata.uid, node: node.name, lostFor: Math.floor((now - since) / 1000) });
+    const since = toMs(lost(node)?.since);
+    if (since !== undefined) out.push({ name: p.metadata.name, uid: p.metadata.uid, node: node.name, since });
   }
-  return candidates.sort((a, b) => (b.lostFor ?? 0) - (a.lostFor ?? 0) || a.name.localeCompare(b.name))[0];
+  return out;
 }

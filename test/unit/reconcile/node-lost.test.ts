@@ -97,6 +97,7 @@ describe('a StatefulSet pod on a gone node', () => {
   it('is force-deleted (grace 0) under releaseStatefulPods: ForceDelete once the node has been lost for nodeGoneSeconds, with a Warning naming the risk', () => {
     const early = plan(observed(sts('ForceDelete'), { workload: statefulSet, pods: [podOnLostNode('fwd-0')], nodes: [lostNode], now: later(59) }));
     assert.equal(early.deletePod, undefined, 'not before nodeGoneSeconds');
+    assert.equal(early.requeueAfterMs, 1_000, 'back the moment it is due, not at the next periodic pass');
     const p = plan(observed(sts('ForceDelete'), { workload: statefulSet, pods: [podOnLostNode('fwd-0')], nodes: [lostNode], now: later(61) }));
     assert.deepEqual(p.deletePod, { name: 'fwd-0', uid: 'fwd-0-uid', force: true });
     const e = p.events.find((x) => x.reason === 'StatefulPodReleased');
