@@ -11,6 +11,7 @@ import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { t0 } from '../../fixtures/observed.ts';
+import { fakeKubeIO } from '../../fixtures/kube-io.ts';
 
 /** One reconcile of `cached` (undefined: not in the cache) against an apiserver that stores what it is sent. */
 async function outcomeOf(cached: Agent | undefined, io: Partial<KubeIO> = {}): Promise<ReconcileOutcome[]> {
@@ -21,16 +22,7 @@ async function outcomeOf(cached: Agent | undefined, io: Partial<KubeIO> = {}): P
   }) as unknown as Caches;
   const reconcile = agentReconciler({
     caches, clock: { now: () => t0.getTime() }, log: noopLogger,
-    io: {
-      apply: async (obj) => obj, read: async () => undefined, remove: async () => {},
-      patchAgentStatus: async (_ns, _n, status) => ({ ...cached, status }),
-      deletePod: async () => 'deleted',
-      patchPodAnnotations: async () => 'patched',
-      readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
-      readLivenessKills: async () => [],
-      readNode: async () => null,
-      ...io,
-    },
+    io: fakeKubeIO({ patchAgentStatus: async (_ns, _n, status) => ({ ...cached, status }), ...io }),
     events: { record: async () => {} },
     metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
     observeOutcome: (o) => outcomes.push(o),

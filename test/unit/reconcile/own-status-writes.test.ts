@@ -14,6 +14,7 @@ import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { t0 } from '../../fixtures/observed.ts';
+import { fakeKubeIO } from '../../fixtures/kube-io.ts';
 
 function at(a: Agent, resourceVersion: string, status?: AgentStatus, uid = 'uid-1'): Agent {
   return { ...a, metadata: { ...a.metadata, uid, resourceVersion }, ...(status ? { status } : {}) };
@@ -63,10 +64,7 @@ function laggingWorld(initial: Agent) {
   let stored = initial;
   const conflicts: string[] = [];
   const statusWrites: string[] = [];
-  const io: KubeIO = {
-    apply: async (obj) => obj,
-    read: async () => undefined,
-    remove: async () => {},
+  const io: KubeIO = fakeKubeIO({
     patchAgentStatus: async (_ns, _n, status, resourceVersion) => {
       if (resourceVersion !== undefined && resourceVersion !== stored.metadata.resourceVersion) {
         conflicts.push(resourceVersion);
@@ -76,12 +74,7 @@ function laggingWorld(initial: Agent) {
       statusWrites.push(stored.metadata.resourceVersion!);
       return stored;
     },
-    deletePod: async () => 'deleted',
-    patchPodAnnotations: async () => 'patched',
-    readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
-    readLivenessKills: async () => [],
-    readNode: async () => null,
-  };
+  });
   const empty = { informers: [], get: () => undefined, list: () => [], byIndex: () => [], listAll: () => [], addIndex: () => {} };
   const caches = new Proxy({}, {
     get: (_t, kind) => (kind === 'agents' ? { ...empty, get: () => initial, listAll: () => [initial] } : empty),

@@ -24,6 +24,7 @@ import type { Logger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { apiserver } from '../../fixtures/apiserver.ts';
 import { t0 } from '../../fixtures/observed.ts';
+import { fakeKubeIO } from '../../fixtures/kube-io.ts';
 
 const image = 'example.com/agent:1.0';
 const ports = [{ name: 'http', containerPort: 8080 }];
@@ -86,19 +87,14 @@ describe('an Agent stored malformed', () => {
   let refuseStatus = false;
   const reconcile = agentReconciler({
     caches, clock: { now: () => t0.getTime() }, log: recordingLogger(logged),
-    io: {
-      apply: async (obj) => obj, read: async () => undefined, remove: async (ref) => { removed.push(`${ref.kind}/${ref.name}`); },
+    io: fakeKubeIO({
+      remove: async (ref) => { removed.push(`${ref.kind}/${ref.name}`); },
       patchAgentStatus: async (_ns, _n, status) => {
         if (refuseStatus) throw new KubeApiError(500, 'failed to create typed live object (team/db; agent-operator.dev/v1alpha1, Kind=Agent): errors: .spec.mode: expected string, got &value.valueUnstructured{Value:5}');
         statuses.push(status);
         return undefined;
       },
-      deletePod: async () => 'deleted',
-      patchPodAnnotations: async () => 'patched',
-      readReferencedDigests: async () => ({ digests: {}, missing: [], configMapTexts: {} }),
-      readLivenessKills: async () => [],
-      readNode: async () => null,
-    },
+    }),
     events: { record: async (_t, type, reason, message) => { events.push(`${type} ${reason} ${message}`); } },
     metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
   });
