@@ -66,7 +66,12 @@ export interface ManualContext {
  * None while held (no remediation); undefined lets the policy go on.
  */
 export function applyManual(m: ManualRequests, rec: RecoveryStatus, ctx: ManualContext, events: AgentEvent[]): Action | undefined {
-  const newer = (at: number) => at > (toMs(rec.lastActionTime) ?? -Infinity);
+  // Both times are whole seconds: a request made within the second of the
+  // last action (a user's second request right after the first was carried
+  // out) counts as newer, or it would be ignored for ever. Carrying a request
+  // out twice is harmless: a rollback already in force or a lifted hold is
+  // not done again (below).
+  const newer = (at: number) => at >= (toMs(rec.lastActionTime) ?? -Infinity);
   if (m.invalid) events.push({ type: 'Warning', reason: 'RequestRefused', message: m.invalid });
   const r = m.rollback;
   if (r && r.generation === ctx.generation && newer(r.at)) {

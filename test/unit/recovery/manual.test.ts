@@ -86,6 +86,16 @@ describe('manual requests in the recovery policy', () => {
       annotations: { 'agent-operator.dev/rollback': `to=rev2 generation=3 at=${iso(150)}` }, want: { action: 'None', to: undefined, last: 'None', events: ['RecoveryCleared'] },
     },
     {
+      // Found by the kubectl-plugin e2e on a quiet machine: the second request came within the second of the first's rollback.
+      name: 'a request made in the same second as the last action is carried out (whole-second times cannot order them)',
+      at: 101, previous: { generation: 3, lastAction: 'Rollback', lastActionTime: iso(100), rolledBackFrom: 'rev2', rolledBackTo: 'rev1' },
+      annotations: { 'agent-operator.dev/rollback': `to=rev2 generation=3 at=${iso(100)}` }, want: { action: 'None', to: undefined, last: 'None', events: ['RecoveryCleared'] },
+    },
+    {
+      name: 'a resume in the same second as the hold lifts it',
+      at: 100, previous: held, annotations: { 'agent-operator.dev/resume': `at=${iso(0)}` }, want: { action: 'None', to: undefined, last: undefined, events: ['RecoveryCleared'] },
+    },
+    {
       name: 'an unreadable request is refused with an event naming the fix',
       at: 100, previous: held, annotations: { 'agent-operator.dev/rollback': 'rev1' }, want: { action: 'Hold', to: undefined, last: 'Hold', events: ['RequestRefused'] },
     },
