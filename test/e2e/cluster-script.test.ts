@@ -113,14 +113,24 @@ test('two clusters started at once are independent', { timeout: UP_TIMEOUT }, as
 });
 
 // The agents of the node-loss scenario: the Deployment's pod is evicted 5 s
-// after the node is marked lost; the StatefulSet's is never evicted within the
-// test (300 s), so the operator's release after 10 s is the only way it goes.
+// after the node is marked lost; the StatefulSet's and the Recreate
+// Deployment's (a ReadWriteOnce volume) are never evicted within the test
+// (300 s), so the operator's release after 10 s is the only way they go.
+const release = { nodeLostSeconds: 300, releaseStatefulPods: 'ForceDelete', nodeGoneSeconds: 10 };
 const nodeLossAgents = {
   fwd: { image: 'example.com/fwd:1', failover: { nodeLostSeconds: 5 } },
-  wal: { mode: 'StatefulSet', image: 'example.com/wal:1', failover: { nodeLostSeconds: 300, releaseStatefulPods: 'ForceDelete', nodeGoneSeconds: 10 } },
+  wal: { mode: 'StatefulSet', image: 'example.com/wal:1', failover: release },
+  vol: { image: 'example.com/vol:1', storage: { size: '1Gi' }, failover: release },
 };
+const nodeLossNames = Object.keys(nodeLossAgents);
 
-test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and a Warning, the operator restarts nothing for it, the Deployment replica and the released StatefulSet replica come back Ready on the other node', { timeout: 300_000 }, async () => {
+/** vol's claim binds to this volume (cluster b has no storage addon): no node affinity, so the replacement may run on the other node. */
+const volPV = (ns: string) => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `${ns}-vol` }, spec: {
+  capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], persistentVolumeReclaimPolicy: 'Delete',
+  claimRef: { namespace: ns, name: 'vol-state' }, hostPath: { path: `/tmp/${ns}-vol` },
+} });
+
+test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and a Warning, the operator restarts nothing for it, the Deployment replica and the released StatefulSet and Recreate Deployment replicas come back Ready on the other node', { timeout: 300_000 }, async () => {
   const c: Cluster = clusterAt(b.dir, teardown);
   await installCRD(c);
   const ns = await testNamespace(c, 'node-loss');
@@ -128,10 +138,12 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   // Both replicas on one node: the other is cordoned until they run.
   const [lose, keep] = ['kwok-node-0', 'kwok-node-1'];
   assert.equal((await c.kubectl(['cordon', keep])).code, 0);
+  assert.equal((await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(volPV(ns)) })).code, 0);
+  teardown.push(() => c.kubectl(['delete', 'pv', `${ns}-vol`, '--wait=false']));
   await Promise.all(Object.entries(nodeLossAgents).map(([name, spec]) => createAgent(c, ns, name, spec)));
-  await Promise.all([waitReady(c, ns, 'fwd', 120_000), waitReady(c, ns, 'wal', 120_000)]);
-  const before = [...await agentPods(c, ns, 'fwd'), ...await agentPods(c, ns, 'wal')];
-  assert.deepEqual(before.map((p) => p.spec?.nodeName), [lose, lose]);
+  await Promise.all(nodeLossNames.map((name) => waitReady(c, ns, name, 120_000)));
+  const before = (await Promise.all(nodeLossNames.map((name) => agentPods(c, ns, name)))).flat();
+  assert.deepEqual(before.map((p) => p.spec?.nodeName), [lose, lose, lose]);
   assert.equal((await c.kubectl(['uncordon', keep])).code, 0);
 
   // A pod that tolerates the lost node for ever: never evicted, only marked not Ready; Ready again once the node is back.
@@ -148,18 +160,18 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   await stopNode(c, lose);
   const seen: Record<string, string> = {};
   const recovered = await eventually(async () => {
-    for (const name of ['fwd', 'wal']) {
+    for (const name of nodeLossNames) {
       const last = (await getAgent(c, ns, name)).status?.lastFailure;
       if (last?.reason === 'NodeLost') seen[name] ??= last.message ?? '';
     }
-    const ready = await Promise.all(['fwd', 'wal'].map(async (name) => (await agentPods(c, ns, name)).some((p) => p.spec?.nodeName === keep && podReady(p))));
-    return ready.every(Boolean) && Object.keys(seen).length === 2 && (performance.now() - stoppedAt) / 1000;
-  }, { timeoutMs: 240_000, intervalMs: 500, message: 'NodeLost reported on both Agents and a replacement of each Ready on the other node' });
-  console.log(`node stopped -> both replicas Ready on ${keep} after ${recovered.toFixed(1)} s`);
-  for (const name of ['fwd', 'wal']) assert.match(seen[name]!, new RegExp(`node ${lose} `), `${name}: status.lastFailure names the node`);
-  await Promise.all([waitReady(c, ns, 'fwd'), waitReady(c, ns, 'wal')]);
+    const ready = await Promise.all(nodeLossNames.map(async (name) => (await agentPods(c, ns, name)).some((p) => p.spec?.nodeName === keep && podReady(p))));
+    return ready.every(Boolean) && Object.keys(seen).length === nodeLossNames.length && (performance.now() - stoppedAt) / 1000;
+  }, { timeoutMs: 240_000, intervalMs: 500, message: 'NodeLost reported on every Agent and a replacement of each Ready on the other node' });
+  console.log(`node stopped -> every replica Ready on ${keep} after ${recovered.toFixed(1)} s`);
+  for (const name of nodeLossNames) assert.match(seen[name]!, new RegExp(`node ${lose} `), `${name}: status.lastFailure names the node`);
+  await Promise.all(nodeLossNames.map((name) => waitReady(c, ns, name)));
 
-  for (const name of ['fwd', 'wal']) {
+  for (const name of nodeLossNames) {
     const events = await agentEvents(c, ns, name);
     const lost = events.filter((e) => e.reason === 'NodeLost');
     assert.ok(lost.some((e) => e.type === 'Warning' && (e.message ?? '').includes(`node ${lose} `)), `${name}: a Warning NodeLost naming ${lose}: ${JSON.stringify(events.map((e) => [e.reason, e.message]))}`);
@@ -167,14 +179,17 @@ test('a lost node (cluster b, --node-lifecycle): NodeLost names it in status and
   }
   const podDeletes = (await auditWrites(c, { since, namespace: ns, resource: 'pods', verbs: ['delete'] }))?.map((e) => `${e.user.username} (${e.userAgent?.split(' ')[0]}) ${e.objectRef?.name} ${e.responseStatus?.code}`);
   console.log(`pod deletes since the stop:\n  ${podDeletes?.join('\n  ')}`);
-  const released = (await agentEvents(c, ns, 'wal')).find((e) => e.reason === 'StatefulPodReleased');
-  assert.match(released?.message ?? '', new RegExp(`force-deleted pod wal-0: node ${lose} has been lost`));
-  // The audit log: the operator deleted exactly the StatefulSet's pod, and no pod of the Deployment (Kubernetes evicted that one).
+  const volPod = before.find((p) => p.metadata?.name?.startsWith('vol-'))?.metadata?.name ?? '';
+  for (const [name, pod] of [['wal', 'wal-0'], ['vol', volPod]] as const) {
+    const released = (await agentEvents(c, ns, name)).find((e) => e.reason === 'StatefulPodReleased');
+    assert.match(released?.message ?? '', new RegExp(`force-deleted pod ${pod}: node ${lose} has been lost`), `${name}: released`);
+  }
+  // The audit log: the operator deleted exactly the StatefulSet's and the Recreate Deployment's pods, and no pod of the rolling Deployment (Kubernetes evicted that one).
   // A second attempt from a cache that has not yet seen the deletion is refused by the uid precondition (409): it kills nothing.
   const deletes = (await auditWrites(c, { userAgent: 'agent-operator', since, namespace: ns, resource: 'pods', verbs: ['delete'] })) ?? [];
   const code = (e: (typeof deletes)[number]) => e.responseStatus?.code ?? 0;
-  assert.deepEqual(deletes.filter((e) => code(e) < 300).map((e) => e.objectRef?.name), ['wal-0'], 'the operator released wal-0 and deleted nothing else');
-  assert.deepEqual(deletes.filter((e) => code(e) >= 300).map((e) => `${e.objectRef?.name} ${code(e)}`), deletes.filter((e) => code(e) >= 300).map(() => 'wal-0 409'));
+  assert.deepEqual(deletes.filter((e) => code(e) < 300).map((e) => e.objectRef?.name).sort(), [volPod, 'wal-0'].sort(), 'the operator released wal-0 and the vol pod and deleted nothing else');
+  for (const e of deletes.filter((d) => code(d) >= 300)) assert.ok([volPod, 'wal-0'].includes(e.objectRef?.name ?? '') && code(e) === 409, `only a refused repeat of a release: ${e.objectRef?.name} ${code(e)}`);
 
   // The node comes back: the pod it kept (marked not Ready by the node lifecycle controller) is Ready again, as a returning kubelet reports it.
   assert.equal(await staysReady(), false, 'the lost node\'s pod is marked not Ready');
