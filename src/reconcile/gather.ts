@@ -29,7 +29,7 @@ export interface Observed {
   replicaSets: V1ReplicaSet[];
   /** ControllerRevisions of the Agent's DaemonSet or StatefulSet: rollback targets (revisions.ts reads both kinds). */
   controllerRevisions?: V1ControllerRevision[];
-  pods: V1Pod[];
+  pods: readonly V1Pod[];
   service?: V1Service;
   /**
    * The Agent's own rendered-config ConfigMaps (one per distinct config, named

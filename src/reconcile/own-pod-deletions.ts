@@ -26,10 +26,10 @@ export class OwnPodDeletions {
     this.#deleted.set(uid, { at, force });
   }
 
-  /** The pods with our deletions laid over them. */
-  view(pods: readonly V1Pod[], now: number): V1Pod[] {
+  /** The pods with our deletions laid over them: the cache's own list, uncopied, when nothing is remembered (every reconcile). */
+  view(pods: readonly V1Pod[], now: number): readonly V1Pod[] {
     this.#forget(now);
-    if (!this.#deleted.size) return [...pods];
+    if (!this.#deleted.size) return pods;
     const out: V1Pod[] = [];
     for (const p of pods) {
       const uid = p.metadata?.uid;

@@ -28,4 +28,9 @@ describe('OwnPodDeletions', () => {
     assert.equal(d.view([seen], 1_000)[0], seen);
     assert.equal(d.view([pod('a')], 2_000)[0]?.metadata?.deletionTimestamp, undefined, 'forgotten once seen');
   });
+
+  it('with nothing remembered, the cached list itself (no copy on every reconcile)', () => {
+    const pods = [pod('a')];
+    assert.equal(new OwnPodDeletions().view(pods, 0), pods);
+  });
 });
