@@ -126,6 +126,19 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 
+  it('a process restarted under the identity that holds the lease (its container restarted in the same pod) leads again at once', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    // Written by the killed process a moment ago: SIGKILL released nothing.
+    store.setByOther({ holderIdentity: 'op-0', leaseDurationSeconds: 15, renewTime: microTime(clock.now()), acquireTime: microTime(clock.now() - 600_000), leaseTransitions: 2 });
+    const again = elector(clock, store, 'op-0');
+    again.e.start();
+    await clock.advance(1);
+    assert.equal(again.e.isLeader(), true, 'the lease is its own: no one else may hold it, so there is nothing to wait out');
+    assert.equal(store.lease!.spec.leaseTransitions, 2, 'a renewal, not a transition');
+    await again.e.stop();
+  });
+
   it('never takes over while the holder keeps renewing', async () => {
     const clock = new FakeClock();
     const store = new FakeLeaseStore();
