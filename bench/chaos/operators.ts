@@ -1,9 +1,12 @@
 // The operator of one arm: a process scoped to the arm's namespace with
 // leader election on, so the operator faults are what they are in a cluster.
-// operator-kill: SIGKILL (no lease release) and a replacement started at once,
-// which waits out the lease. leader-failover: a standby started and ready,
-// then the leader stopped the way a rolling upgrade stops it (SIGTERM releases
-// the lease). Any exit the bench did not cause is a crash.
+// operator-kill: SIGKILL (no lease release), then the process started again
+// at once under the same pod name, as the kubelet restarts a killed container
+// in its pod (the chart's identity is the pod name, so the restarted process
+// finds the lease its own and leads at once). leader-failover: a standby (a
+// new pod name) started and ready, then the leader stopped the way a rolling
+// upgrade stops it (SIGTERM releases the lease). Any exit the bench did not
+// cause is a crash.
 import { join } from 'node:path';
 import { startOperator, type RunningOperator } from '../lib/operator.ts';
 import type { Arm } from './fleet.ts';
@@ -28,10 +31,11 @@ export async function startArmOperator(kubeconfig: string, arm: Arm, workDir: st
       await Promise.all(all.map((op) => op.stop()));
     },
   };
-  const launch = async () => {
+  let pods = 0;
+  const launch = async (podName = `${arm.name}-${++pods}`) => {
     const op = await startOperator({
       kubeconfig, namespace: arm.namespace, logFile: join(workDir, `operator-${arm.name}-${++n}.log`),
-      env: { LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: arm.namespace, LEASE_NAME: `agent-operator-chaos-${arm.name}`, POD_NAME: `${arm.name}-${n}`, ...arm.operatorEnv },
+      env: { LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: arm.namespace, LEASE_NAME: `agent-operator-chaos-${arm.name}`, POD_NAME: podName, ...arm.operatorEnv },
     });
     self.starts++;
     ours.add(op);
@@ -44,17 +48,19 @@ export async function startArmOperator(kubeconfig: string, arm: Arm, workDir: st
     return op;
   };
   let current = await launch();
+  let currentPod = `${arm.name}-${pods}`;
   async function kill() {
     ours.delete(current);
     current.child.kill('SIGKILL');
     await current.exited;
-    current = await launch();
+    current = await launch(currentPod);
   }
   async function failover() {
     const standby = await launch();
     ours.delete(current);
     await current.stop();
     current = standby;
+    currentPod = `${arm.name}-${pods}`;
   }
   return self;
 }
