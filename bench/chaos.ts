@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chaosCommand, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
+import { bucketRates } from './chaos/attribution.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
 import { runCommand } from './lib/cleanup.ts';
 import { hackOutput, nodesFor, repoRoot } from './lib/cluster.ts';
@@ -55,7 +56,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes, abnormalByClass: bucketRates(a.realNode.figures.attribution) }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes, abnormalByClass: bucketRates(a.figures.attribution) })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

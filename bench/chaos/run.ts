@@ -212,7 +212,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       const stretches = new Map([...all].filter(([a]) => a >= from && a < to).map(([a, list]) => [a - from, list]));
       const shifted = mine.map((f) => ({ ...f, agent: f.agent - from }));
       return {
-        figures: figures(arm.name, to - from, shifted, stretches, runEnd, downs.map((d) => ({ ...d, agents: new Set([...d.agents].filter((a) => a >= from && a < to).map((a) => a - from)) }))),
+        figures: figures(arm.name, to - from, shifted, stretches, runEnd, downs.map((d) => ({ ...d, agents: new Set([...d.agents].filter((a) => a >= from && a < to).map((a) => a - from)) })), o.settleSeconds),
         oomKills: Object.fromEntries(oomKillsByClass(kills.filter((k) => k.agent >= from && k.agent < to), mine)),
       };
     };
