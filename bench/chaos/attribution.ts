@@ -19,8 +19,10 @@
 //    fault: "outside", where warm-up blips and a node's late heartbeats show.
 //    A stretch begun inside a window keeps belonging to that fault to its end,
 //    however long (a fault never recovered).
-import type { Stretch } from './figures.ts';
 import { faultClasses, type Fault, type FaultClass } from './schedule.ts';
+
+/** An abnormal stretch of one agent, [from, to) in seconds, `to` undefined while still abnormal (figures.ts Stretch; its own here so the two files do not import each other). */
+interface Stretch { from: number; to: number | undefined }
 
 /** A node the run stopped: the agents whose pods prefer it, from its stop to its return. */
 export interface NodeDown { agents: ReadonlySet<number>; from: number; to: number }
@@ -30,8 +32,8 @@ export interface NodeDown { agents: ReadonlySet<number>; from: number; to: numbe
  * agents that was open when the node stopped or began while it was down
  * (the agent's other faults in that time go with them).
  */
-export function withoutNodeLoss(stretches: ReadonlyMap<number, readonly Stretch[]>, downs: readonly NodeDown[]): Map<number, Stretch[]> {
-  const caused = (a: number, s: Stretch) => downs.some((d) => d.agents.has(a) && s.from < d.to && (s.to ?? Infinity) > d.from);
+export function withoutNodeLoss<S extends Stretch>(stretches: ReadonlyMap<number, readonly S[]>, downs: readonly NodeDown[]): Map<number, S[]> {
+  const caused = (a: number, s: S) => downs.some((d) => d.agents.has(a) && s.from < d.to && (s.to ?? Infinity) > d.from);
   return new Map([...stretches].map(([a, list]) => [a, list.filter((s) => !caused(a, s))]));
 }
 

@@ -22,6 +22,9 @@ export const nodeMonitorGraceSeconds = 16;
 /** PersistentVolumes in hack/cluster-addons/storage.yaml (the bench's own cluster). */
 export const pvPool = 60;
 
+/** The classes the operator remedies by a rollback (the operator classes break an agent with a bad release). */
+export const rolledBackClasses: ReadonlySet<FaultClass> = new Set(['bad-release', 'bad-config', 'strict-probe', 'operator-kill', 'leader-failover']);
+
 export interface Schedules { kwok: Fault[]; real: Fault[] }
 
 /** The run's faults: the kwok schedule and, with --real-node, the real node's (run.ts plays exactly these). */
@@ -63,11 +66,13 @@ export function planProblems(o: ChaosOptions, env: Environment): string[] {
     out.push(`--minutes ${o.minutes} at --rate ${o.faultsPerMinute} draws ${faults} fault(s) for the ${kwokClasses.length} classes of --mix (${list(kwokClasses)}), so some class is never played: raise --minutes to ${need} or more, raise --rate, or leave classes out with --mix class=0`);
   }
 
-  // the warm-up: a bad release can be rolled back only to a revision the operator has recorded as healthy
+  // the warm-up: a bad release can be rolled back only to a revision the operator has recorded as healthy;
+  // the other classes' remedies (a memory raise, a restart, a failover) need no such revision
+  const rollbacks = [...new Set([...kwokClasses, ...(o.realNode > 0 ? weighted(o.realNodeMix) : [])])].filter((c) => rolledBackClasses.has(c));
   const healthyAfter = (arm: string) => minReadySeconds + (arm === 'fast' ? fastHealthyAfterSeconds : defaultsHealthyAfterSeconds);
-  for (const arm of operatorArms) {
+  for (const arm of rollbacks.length > 0 ? operatorArms : []) {
     if (o.warmupSeconds < healthyAfter(arm)) {
-      out.push(`--warmup ${o.warmupSeconds}: the ${arm} arm records a revision as healthy (its rollback target) ${healthyAfter(arm)} s after it is ready (minReadySeconds ${minReadySeconds} + HEALTHY_AFTER_SECONDS ${healthyAfter(arm) - minReadySeconds}), so the first bad releases would find nothing to roll back to; use --warmup ${healthyAfter(arm) + 10} or more, or leave the arm out with --arms`);
+      out.push(`--warmup ${o.warmupSeconds}: the ${arm} arm records a revision as healthy (its rollback target) ${healthyAfter(arm)} s after it is ready (minReadySeconds ${minReadySeconds} + HEALTHY_AFTER_SECONDS ${healthyAfter(arm) - minReadySeconds}), so the first faults of ${list(rollbacks)} would find nothing to roll back to; use --warmup ${healthyAfter(arm) + 10} or more, or leave the arm out with --arms`);
     }
   }
   const opClasses = kwokClasses.filter((c) => operatorClasses.has(c));

@@ -81,7 +81,8 @@ export function attributionRows(arms: readonly ArmFigures[]): string[] {
     row(['class', ...arms.map((a) => a.arm)], w),
     ...buckets.map((b) => row([b === 'outside' ? 'outside any fault' : b, ...arms.map((a) => cell(a, b))], w)),
     row(['all', ...arms.map((a) => pct(a.attribution.agentSeconds > 0 ? a.attribution.abnormal / a.attribution.agentSeconds : 0))], w),
-    row(['all w/o node-loss', ...arms.map((a) => pct(rateWithout(a.attribution, 'node-loss')))], w),
+    // the real node loses no node: there the row would only repeat "all"
+    ...(arms.some((a) => a.attribution.seconds['node-loss'] !== undefined) ? [row(['all w/o node-loss', ...arms.map((a) => pct(rateWithout(a.attribution, 'node-loss')))], w)] : []),
   ];
 }
 
