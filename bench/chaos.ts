@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chaosCommand, type ChaosOptions } from './chaos/args.ts';
 import { runChaos } from './chaos/run.ts';
+import { planProblems } from './chaos/plan.ts';
+import { bucketRates } from './chaos/attribution.ts';
 import { formatTable, invariantViolations, writeCsv } from './chaos/report.ts';
 import { runCommand } from './lib/cleanup.ts';
 import { hackOutput, nodesFor, repoRoot } from './lib/cluster.ts';
@@ -18,11 +20,16 @@ import { benchCluster, workFolder } from './lib/setup.ts';
 import { imageRefs } from '../test/support/real-node.ts';
 
 const origin = performance.now();
-/** PersistentVolumes in hack/cluster-addons/storage.yaml */
-const pvPool = 60;
 const log = (msg: string) => process.stderr.write(`[chaos ${((performance.now() - origin) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 
 async function main(o: ChaosOptions): Promise<number> {
+  // before any setup (a cluster with 25+ nodes, a real node, 300 Agents take minutes): options that cannot run fail now
+  const problems = planProblems(o, { externalCluster: Boolean(process.env['BENCH_KUBECONFIG']), root: process.getuid?.() === 0 });
+  if (problems.length > 0) {
+    for (const p of problems) process.stderr.write(`chaos: ${p}\n`);
+    process.stderr.write('(node bench/chaos.ts --help lists the options)\n');
+    return 2;
+  }
   const work = workFolder('agent-operator-chaos-', o.keep);
   // node-loss: 4 agents of each arm per kwok node (agent i prefers node i mod N in every arm), so a lost node
   // takes a few agents, not a sixth of the fleet; not more nodes, whose heartbeats a loaded machine would delay
@@ -34,7 +41,6 @@ async function main(o: ChaosOptions): Promise<number> {
     // the PV pool the claims bind to (kwok nodes mount nothing: no provisioner)
     ...(claims > 0 ? { addons: join(repoRoot, 'hack/cluster-addons') } : {}),
   });
-  if (cluster.dir && claims > pvPool) throw new Error(`--storage-every ${o.storageEvery}: ${claims} PVCs, the local control plane has ${pvPool} PersistentVolumes (hack/cluster-addons/storage.yaml); raise --storage-every`);
   const kubeconfig = cluster.kubeconfig;
   if (cluster.dir) o.auditLog ??= join(cluster.dir, 'audit', 'audit.log');
   // The test agent's image as hack/build-images built it: what hack/cluster --real-node loads into the node.
@@ -55,7 +61,7 @@ async function main(o: ChaosOptions): Promise<number> {
   }
   const broken = invariantViolations(r);
   for (const b of broken) log(`INVARIANT: ${b}`);
-  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes })) })}\n`);
+  process.stdout.write(`${JSON.stringify({ invariants: broken, unplannedNodeLoss: r.unplannedNodeLoss, arms: r.arms.map((a) => ({ arm: a.figures.arm, abnormalRate: a.figures.abnormalRate, needsHumanShare: a.figures.needsHumanShare, oomKills: a.oomKills, realNode: a.realNode && { abnormalRate: a.realNode.figures.abnormalRate, needsHumanShare: a.realNode.figures.needsHumanShare, oomKills: a.realNode.oomKills, classes: a.realNode.figures.classes, abnormalByClass: bucketRates(a.realNode.figures.attribution) }, steps: a.steps, podDeletes: a.podDeletes, hiddenRestarts: a.hiddenRestarts, claims: a.claims, lostClaims: a.lostClaims, writes: a.writes, operator: a.operator, classes: a.figures.classes, abnormalByClass: bucketRates(a.figures.attribution) })) })}\n`);
   return broken.length ? 1 : 0;
 }
 

@@ -106,7 +106,7 @@ invariant (default 10; 0: none)`),
 /** Why class k cannot be weighed on kwok nodes, or undefined. */
 function kwokRefusal(k: string): string | undefined {
   if (!(faultClasses as readonly string[]).includes(k)) return `unknown class ${k}; choose from ${faultClasses.filter((c) => defaultMix[c] > 0).join(', ')}`;
-  return defaultMix[k as FaultClass] === 0 ? `${k} is played on the real node only (kwok nodes have no cAdvisor metrics): use --real-node N` : undefined;
+  return defaultMix[k as FaultClass] === 0 ? `${k} is played on the real node only (kwok nodes have no cAdvisor metrics): weigh it there with --real-node N --real-node-mix ${k}=W` : undefined;
 }
 
 /** class=w,...: the weights named; refuse(k) says why class k cannot be weighed by this flag, or undefined. */

@@ -15,6 +15,7 @@
 // fault never recovered needed a person too.
 import { quantile } from '../lib/stats.ts';
 import { faultClasses, releaseClasses, type Fault, type FaultClass } from './schedule.ts';
+import { attribute, rateWithout, type Attribution, type NodeDown } from './attribution.ts';
 
 /** Abnormal stretches of one agent, [from, to) in seconds; `to` undefined: still abnormal. */
 export interface Stretch { from: number; to: number | undefined }
@@ -53,6 +54,8 @@ export interface ArmFigures {
   abnormalRate: number;
   /** the same without the stretches lost nodes caused (withoutNodeLoss): what the other classes cost */
   abnormalRateWithoutNodeLoss: number;
+  /** the abnormal agent-seconds by the fault class whose window they fall in (attribution.ts) */
+  attribution: Attribution;
   outcomes: FaultOutcome[];
   classes: ClassFigures[];
   needsHumanShare: number;
@@ -87,20 +90,10 @@ export function abnormalRate(agents: number, stretches: ReadonlyMap<number, read
   return agents > 0 && runEnd > 0 ? abnormal / (agents * runEnd) : 0;
 }
 
-/** A node the run stopped: the agents whose pods prefer it, from its stop to its return. */
-export interface NodeDown { agents: ReadonlySet<number>; from: number; to: number }
+export { withoutNodeLoss, type NodeDown } from './attribution.ts';
 
-/**
- * The stretches without those a lost node caused: every stretch of one of its
- * agents that was open when the node stopped or began while it was down
- * (the agent's other faults in that time go with them).
- */
-export function withoutNodeLoss(stretches: ReadonlyMap<number, readonly Stretch[]>, downs: readonly NodeDown[]): Map<number, Stretch[]> {
-  const caused = (a: number, s: Stretch) => downs.some((d) => d.agents.has(a) && s.from < d.to && (s.to ?? Infinity) > d.from);
-  return new Map([...stretches].map(([a, list]) => [a, list.filter((s) => !caused(a, s))]));
-}
-
-export function figures(arm: string, agents: number, faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number, downs: readonly NodeDown[] = []): ArmFigures {
+/** settleSeconds: the schedule's (attribution.ts: how long a fault's window stays open after its end). */
+export function figures(arm: string, agents: number, faults: readonly Fault[], stretches: ReadonlyMap<number, readonly Stretch[]>, runEnd: number, downs: readonly NodeDown[] = [], settleSeconds = 0): ArmFigures {
   const out = outcomes(faults, stretches, runEnd);
   const classes = faultClasses.flatMap((cls): ClassFigures[] => {
     const mine = out.filter((o) => o.fault.class === cls);
@@ -115,9 +108,10 @@ export function figures(arm: string, agents: number, faults: readonly Fault[], s
       abnormalSeconds: mine.reduce((n, o) => n + o.abnormalSeconds, 0) / mine.length,
     }];
   });
+  const attribution = attribute({ agents, faults, stretches, runEnd, downs, settleSeconds });
   return {
     arm, abnormalRate: abnormalRate(agents, stretches, runEnd), outcomes: out, classes,
-    abnormalRateWithoutNodeLoss: abnormalRate(agents, withoutNodeLoss(stretches, downs), runEnd),
+    abnormalRateWithoutNodeLoss: rateWithout(attribution, 'node-loss'), attribution,
     needsHumanShare: out.length ? out.filter((o) => o.needsHuman).length / out.length : 0,
   };
 }

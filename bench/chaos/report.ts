@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArmFigures, FaultOutcome } from './figures.ts';
+import { bucketRates, rateWithout, type Bucket } from './attribution.ts';
 import type { RunResult } from './run.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
@@ -27,6 +28,7 @@ export function formatTable(r: RunResult): string {
   lines.push(`container restarts seen only as a higher restartCount (dead and running again between two status writes; a 1 s sample reads them as healthy): ${r.arms.map((a) => `${a.figures.arm} ${a.hiddenRestarts}`).join(', ')}`);
   lines.push('', 'MTTR per class, fault onset to the agent fully available again: p50 / p95 / max (recovered/faults, needing a person)');
   lines.push(...mttrRows(r.arms.map((a) => a.figures)));
+  lines.push('', ...attributionRows(r.arms.map((a) => a.figures)));
   const real = r.arms.flatMap((a) => (a.realNode ? [{ arm: a.figures.arm, ...a.realNode }] : []));
   if (real.length) {
     lines.push('', `The real node's agents (real kernel, kubelet and back-off): abnormal / faults / needs human, OOM kills by the class of the release`);
@@ -37,6 +39,7 @@ export function formatTable(r: RunResult): string {
         `${g.oomKills['oom'] ?? 0}, ${g.oomKills['memory-growth'] ?? 0}`], w3));
     }
     lines.push(...mttrRows(real.map((g) => g.figures)));
+    lines.push('', ...attributionRows(real.map((g) => g.figures)));
     lines.push('abnormal seconds per fault (the MTTR counts from the onset to the last abnormal moment; an agent can serve in between)');
     lines.push(...mttrRows(real.map((g) => g.figures), (c) => `${c.abnormalSeconds.toFixed(1)} s`));
     const growth = r.realNodeFaults.filter((f) => f.class === 'memory-growth').length;
@@ -60,6 +63,41 @@ function mttrRows(arms: readonly ArmFigures[], cell = (c: ArmFigures['classes'][
   })], w2))];
 }
 
+/**
+ * The abnormal rate split by the fault class whose window each abnormal
+ * second falls in (attribution.ts): each class's share of all agent-seconds
+ * (the shares add up to the abnormal rate) and the rate without that class.
+ */
+export function attributionRows(arms: readonly ArmFigures[]): string[] {
+  const row = (cells: string[], widths: number[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  const w = [17, ...arms.map(() => 30)];
+  const buckets = [...new Set(arms.flatMap((a) => bucketRates(a.attribution).map((b) => b.bucket)))];
+  const cell = (a: ArmFigures, b: Bucket) => {
+    const x = bucketRates(a.attribution).find((y) => y.bucket === b);
+    return x ? `${pct(x.rate)} (w/o: ${pct(x.rateWithout)})` : '-';
+  };
+  return [
+    'abnormal rate by fault class: the share of all agent-seconds abnormal in that class\'s fault windows (the shares add up to the rate), and the rate without it',
+    row(['class', ...arms.map((a) => a.arm)], w),
+    ...buckets.map((b) => row([b === 'outside' ? 'outside any fault' : b, ...arms.map((a) => cell(a, b))], w)),
+    row(['all', ...arms.map((a) => pct(a.attribution.agentSeconds > 0 ? a.attribution.abnormal / a.attribution.agentSeconds : 0))], w),
+    // the real node loses no node: there the row would only repeat "all"
+    ...(arms.some((a) => a.attribution.seconds['node-loss'] !== undefined) ? [row(['all w/o node-loss', ...arms.map((a) => pct(rateWithout(a.attribution, 'node-loss')))], w)] : []),
+  ];
+}
+
+/** abnormal-by-class.csv: a row per arm, place and bucket, "all" and "all-without-node-loss" included. */
+const attributionCsv = (groups: readonly { place: string; f: ArmFigures }[]) => [['arm', 'place', 'class', 'abnormal_s', 'rate', 'rate_without'],
+  ...groups.flatMap(({ place, f }) => {
+    const a = f.attribution;
+    const all = a.agentSeconds > 0 ? a.abnormal / a.agentSeconds : 0;
+    return [
+      ...bucketRates(a).map((b) => [f.arm, place, b.bucket, b.seconds.toFixed(1), b.rate, b.rateWithout]),
+      [f.arm, place, 'all', a.abnormal.toFixed(1), all, undefined],
+      [f.arm, place, 'all-without-node-loss', (a.abnormal - (a.seconds['node-loss'] ?? 0)).toFixed(1), rateWithout(a, 'node-loss'), undefined],
+    ];
+  })];
+
 const csv = (rows: (string | number | undefined)[][]) => rows.map((r) => r.map((v) => (v === undefined ? '' : String(v))).join(',')).join('\n') + '\n';
 
 const classesCsv = (arms: readonly ArmFigures[]) => [['arm', 'class', 'faults', 'recovered', 'p50_s', 'p95_s', 'max_s', 'needs_human', 'abnormal_s_per_fault'],
@@ -79,6 +117,7 @@ export function writeCsv(dir: string, r: RunResult): string[] {
     'faults.csv': faultsCsv(r.arms.map((a) => a.figures)),
     'stretches.csv': [['arm', 'agent', 'from_s', 'to_s'], ...r.arms.flatMap((a) => [...a.stretches].sort(([x], [y]) => x - y)
       .flatMap(([agent, list]) => list.map((s) => [a.figures.arm, agent, s.from.toFixed(2), s.to?.toFixed(2)])))],
+    'abnormal-by-class.csv': attributionCsv(r.arms.flatMap((a) => [{ place: 'kwok', f: a.figures }, ...(a.realNode ? [{ place: 'real-node', f: a.realNode.figures }] : [])])),
     'timeline.csv': [['arm', 't_s', 'abnormal'], ...r.arms.flatMap((a) => a.samples.map((s) => [a.figures.arm, s.t.toFixed(1), s.abnormal.size]))],
     'oom-kills.csv': [['arm', 'place', 'class', 'oom_kills'], ...r.arms.flatMap((a) => [['kwok', a.oomKills] as const, ['real-node', a.realNode?.oomKills] as const]
       .flatMap(([place, kills]) => Object.entries(kills ?? {}).map(([cls, n]) => [a.figures.arm, place, cls, n])))],

@@ -16,11 +16,12 @@ import { figures, type ArmFigures, type Stretch } from './figures.ts';
 import { abnormalAgents, timeline, watchHealth, type HealthSample } from './health.ts';
 import { Kube } from '../lib/kube.ts';
 import { agentName, applyRelease, createAgent, releaseFor, type Arm, type Clients, type Place } from './fleet.ts';
-import { oomKillsByClass, realNodeSchedule, realRelease } from './real-node.ts';
+import { oomKillsByClass, realRelease } from './real-node.ts';
 import { kwokNodes, nodeLoss } from './node-loss.ts';
 import { listClaims, lostClaims, type Claim } from './volumes.ts';
 import { startArmOperator, type ArmOperator } from './operators.ts';
-import { operatorClasses, releaseClasses, schedule, type Fault, type FaultClass } from './schedule.ts';
+import { operatorClasses, releaseClasses, type Fault, type FaultClass } from './schedule.ts';
+import { fastHealthyAfterSeconds, schedules } from './plan.ts';
 
 
 /**
@@ -32,7 +33,7 @@ export const fastRecovery = {
   restart: { initialBackoffSeconds: 10, maxBackoffSeconds: 40, healthyResetSeconds: 60 },
   oomKilled: { action: 'IncreaseMemory', proactive: true },
 };
-export const fastEnv = { HEALTHY_AFTER_SECONDS: '15' };
+export const fastEnv = { HEALTHY_AFTER_SECONDS: String(fastHealthyAfterSeconds) };
 /** Both operator arms read the node metrics when real-node agents run, so only proactive differs for memory-growth. */
 export const nodeMetricsEnv = { NODE_METRICS: 'true', NODE_METRICS_INTERVAL_SECONDS: '5' };
 
@@ -133,11 +134,10 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   }
 
   const faultSeconds = o.minutes * 60;
-  const shape = { warmupSeconds: o.warmupSeconds, faultSeconds, humanAfterSeconds: o.humanAfterSeconds, causeSeconds: o.causeSeconds, nodeDownSeconds: o.nodeDownSeconds, settleSeconds: o.settleSeconds };
   const claimsBefore = new Map<string, Claim[]>();
   for (const arm of arms) claimsBefore.set(arm.name, await listClaims(c.core, arm.namespace));
-  const kwokFaults = schedule({ ...shape, seed: o.seed, agents: o.agents, faults: Math.max(1, Math.round(o.faultsPerMinute * o.minutes)), mix: o.mix });
-  const realFaults = o.realNode > 0 ? realNodeSchedule({ ...shape, seed: o.seed, mix: o.realNodeMix, agents: o.realNode, firstAgent: o.agents, firstId: kwokFaults.length }) : [];
+  // the schedules bench/chaos.ts checked before the cluster was up (plan.ts)
+  const { kwok: kwokFaults, real: realFaults } = schedules(o);
   const faults = [...kwokFaults, ...realFaults].sort((a, b) => a.at - b.at);
   const runEnd = Math.max(o.warmupSeconds + faultSeconds, ...faults.map((f) => f.endsAt)) + o.settleSeconds;
   // The watches start 3 s before t = 0, so each watch's first answer (what exists, as ADDED) is in before the clock runs.
@@ -212,7 +212,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
       const stretches = new Map([...all].filter(([a]) => a >= from && a < to).map(([a, list]) => [a - from, list]));
       const shifted = mine.map((f) => ({ ...f, agent: f.agent - from }));
       return {
-        figures: figures(arm.name, to - from, shifted, stretches, runEnd, downs.map((d) => ({ ...d, agents: new Set([...d.agents].filter((a) => a >= from && a < to).map((a) => a - from)) }))),
+        figures: figures(arm.name, to - from, shifted, stretches, runEnd, downs.map((d) => ({ ...d, agents: new Set([...d.agents].filter((a) => a >= from && a < to).map((a) => a - from)) })), o.settleSeconds),
         oomKills: Object.fromEntries(oomKillsByClass(kills.filter((k) => k.agent >= from && k.agent < to), mine)),
       };
     };

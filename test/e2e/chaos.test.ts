@@ -4,7 +4,8 @@
 // remediation step taken twice, no pod deleted twice, no operator crash across
 // a SIGKILL and a leader failover, no PVC lost, every class observed in every
 // arm and every fault recovered once its cause ended or its person reverted
-// it. Health comes from the bench's watches (bench/chaos/health.ts). Node
+// it, and every abnormal second put on one class of the run or outside any
+// fault. Health comes from the bench's watches (bench/chaos/health.ts). Node
 // loss is make chaos's alone: it stops kwok nodes, which this shared cluster
 // must not have done to it. Timings are
 // make chaos's job (README "Chaos"); this run is too short and too loaded for them.
@@ -20,7 +21,7 @@ import { defaultMix, faultClasses } from '../../bench/chaos/schedule.ts';
 const cluster = useCluster();
 
 interface ClassFigures { class: string; faults: number; recovered: number; needsHuman: number }
-interface Summary { invariants: string[]; arms: { arm: string; steps: number; podDeletes?: number; claims: number; lostClaims: string[]; hiddenRestarts: number; operator?: { starts: number; crashes: number }; classes: ClassFigures[] }[] }
+interface Summary { invariants: string[]; arms: { arm: string; abnormalRate: number; abnormalByClass: { bucket: string; rate: number; rateWithout: number }[]; steps: number; podDeletes?: number; claims: number; lostClaims: string[]; hiddenRestarts: number; operator?: { starts: number; crashes: number }; classes: ClassFigures[] }[] }
 
 function runChaos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
@@ -63,6 +64,10 @@ describe('make chaos, short', () => {
       assert.equal(arm.claims, 2, `${arm.arm}: agents 0 and 5 have a volume`);
       assert.deepEqual(arm.lostClaims, [], `${arm.arm}: no PVC lost`);
       for (const c of arm.classes) assert.equal(c.recovered, c.faults, `${arm.arm} ${c.class}: every fault recovered`);
+      // every abnormal second is put on one class of the run, or outside any fault (bench/chaos/attribution.ts)
+      const shares = arm.abnormalByClass.reduce((n, b) => n + b.rate, 0);
+      assert.ok(Math.abs(shares - arm.abnormalRate) < 1e-9, `${arm.arm}: the classes' shares (${shares}) add up to the abnormal rate (${arm.abnormalRate})`);
+      for (const b of arm.abnormalByClass) assert.ok(b.bucket === 'outside' || arm.classes.some((c) => c.class === b.bucket), `${arm.arm}: abnormal seconds put on ${b.bucket}, not a class of the run`);
     }
     const fast = summary.arms.find((a) => a.arm === 'fast')!;
     assert.equal(fast.operator?.crashes, 0);
