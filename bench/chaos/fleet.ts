@@ -20,6 +20,8 @@ export interface Arm {
   recovery?: Record<string, unknown>;
   /** operator environment (operator arms) */
   operatorEnv?: Record<string, string>;
+  /** spec.failover of every Agent (operator arms) */
+  failover?: Record<string, unknown>;
 }
 
 /**
@@ -140,6 +142,7 @@ export async function createAgent(c: Clients, arm: Arm, i: number, place: Place 
       ...(placement(place) ? { podTemplate: pinned } : {}),
       ...(storage ? { storage: { size: storageSize, mountPath } } : {}),
       ...(arm.recovery ? { recovery: arm.recovery } : {}),
+      ...(arm.failover ? { failover: arm.failover } : {}),
     },
   } });
 }

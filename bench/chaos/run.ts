@@ -34,6 +34,14 @@ export const fastRecovery = {
   oomKilled: { action: 'IncreaseMemory', proactive: true },
 };
 export const fastEnv = { HEALTHY_AFTER_SECONDS: String(fastHealthyAfterSeconds) };
+/**
+ * A pod on a node the node lifecycle controller has marked lost (its grace
+ * has already filtered short heartbeat gaps) is evicted 5 s later instead of
+ * the default 30 s: the replacement starts elsewhere and a node that returns
+ * stops the old pod. Not releaseStatefulPods: force-deleting risks two
+ * copies at once, which no setting called safe may.
+ */
+export const fastFailover = { nodeLostSeconds: 5 };
 /** Both operator arms read the node metrics when real-node agents run, so only proactive differs for memory-growth. */
 export const nodeMetricsEnv = { NODE_METRICS: 'true', NODE_METRICS_INTERVAL_SECONDS: '5' };
 
@@ -101,7 +109,7 @@ export async function runChaos(kubeconfig: string, o: ChaosOptions, workDir: str
   const arms: Arm[] = o.arms.map((name: ArmName): Arm => ({
     name, kind: name === 'plain' ? 'plain' : 'operator', namespace: `chaos-${name}-${suffix}`,
     podLabel: name === 'plain' ? 'app' : 'agent-operator.dev/agent',
-    ...(name === 'fast' ? { recovery: fastRecovery, operatorEnv: fastEnv } : {}),
+    ...(name === 'fast' ? { recovery: fastRecovery, operatorEnv: fastEnv, failover: fastFailover } : {}),
   }));
   if (o.realNode > 0) for (const arm of arms) if (arm.kind === 'operator') arm.operatorEnv = { ...arm.operatorEnv, ...nodeMetricsEnv };
   for (const arm of arms) {
