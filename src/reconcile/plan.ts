@@ -23,7 +23,7 @@ import { healthyPodsOfOtherRevisions, readRollout, revisionFailing, rolloutHealt
 import type { Rollout } from '../status/rollout-summary.ts';
 import { desiredPods } from '../status/workload-rollout.ts';
 import { statusChanged, transitionEvents } from '../status/transitions.ts';
-import { progressWriteDue } from '../status/progress-writes.ts';
+import { progressWriteDue, remedyRolloutLeftMs } from '../status/progress-writes.ts';
 import type { Observed } from './gather.ts';
 import { heldTemplate, planObjects, type Writes } from './plan-objects.ts';
 import { podDelete, type PodDelete } from './plan-deletes.ts';
@@ -207,7 +207,8 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const progressDue = statusChanged(previous, blocked) ? progressWriteDue(previous, blocked, now) : undefined;
   if (statusChanged(previous, blocked) && progressDue === undefined) {
     out.status = blocked;
-    out.events.push(...transitionEvents(previous, blocked));
+    // Each fact once: not what the policy's events say, nor a remedy's rollout its event announced (status/transitions.ts).
+    out.events.push(...transitionEvents(previous, blocked, { events: out.events, remedyRolling: remedyRolloutLeftMs(blocked, now) !== undefined }));
   }
   const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
   // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.

@@ -52,7 +52,7 @@ const progressing = new Set<string>(['RolloutInProgress', 'Reconciling']);
  * previous condition) only a real problem and Ready=True are announced: a new
  * Agent that is still starting up is not news.
  */
-export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus): AgentEvent[] {
+export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatus, said: Said = {}): AgentEvent[] {
   const events: (AgentEvent & { condition: ConditionType })[] = [];
   for (const { type, bad, skip } of watched) {
     const now = find(next.conditions, type);
@@ -63,7 +63,35 @@ export function transitionEvents(prev: AgentStatus | undefined, next: AgentStatu
     if (!before && !(isBad ? !startingUp.has(now.reason) : type === 'Ready' && now.status === 'True')) continue;
     events.push({ type: isBad && !progressing.has(now.reason) ? 'Warning' : 'Normal', reason: now.reason as Reason, message: `${type} is ${now.status}: ${now.message}`, condition: type });
   }
-  return withoutEchoes(events, firstStart(prev, next));
+  return withoutEchoes(events, firstStart(prev, next)).filter((e) => !alreadySaid(e, prev, next, said));
+}
+
+/** What the same reconcile announces beside the transitions. */
+export interface Said {
+  /** The events the reconcile records anyway: the recovery policy's failure and remedy events. */
+  events?: readonly AgentEvent[];
+  /** The rollout under way is the one a remedy started (remedyRolloutLeftMs, status/progress-writes.ts). */
+  remedyRolling?: boolean;
+}
+
+/**
+ * A transition that repeats what another event already says (issue 13: an
+ * OOM kill cost five events, two of them repeats, each a write the next
+ * Agent's detection waited behind at the apiserver):
+ * - one with the reason of an event of the same reconcile: the policy's
+ *   Warning OOMKilled names the pod, the container and the limit, and "Ready
+ *   is False: ... OOMKilled" beside it says it again (the Ready condition
+ *   keeps saying it);
+ * - a Normal "rollout in progress" (Progressing going True, Ready going False
+ *   for RolloutInProgress) while the rollout a remedy started runs: the
+ *   remedy's own event (MemoryIncreased, RolledBack) said it rolls, and Ready
+ *   going True says how it ended. Only at the spec's generation the remedy
+ *   was taken for: a rollout of a spec change is still announced.
+ */
+function alreadySaid(e: AgentEvent, prev: AgentStatus | undefined, next: AgentStatus, said: Said): boolean {
+  if (said.events?.some((s) => s.reason === e.reason)) return true;
+  return e.type === 'Normal' && e.reason === 'RolloutInProgress' && said.remedyRolling === true
+    && prev?.observedGeneration === next.observedGeneration;
 }
 
 /**

@@ -191,7 +191,8 @@ describe('plan', () => {
     const withKill = plan(observed(a, { pods: [p], livenessKills: [{ podUid: 'fwd-1-uid', container: 'agent', at: later(-4).toISOString() }] }));
     assert.equal(withKill.status?.lastFailure?.reason, 'LivenessProbeFailure');
     assert.match(withKill.status?.lastFailure?.message ?? '', /because its liveness probe failed .*: fix what health\.liveness checks/);
-    assert.deepEqual(withKill.events.filter((e) => e.type === 'Warning').map((e) => e.reason), ['LivenessProbeFailure', 'LivenessProbeFailure']);
+    // The policy's event names the failure; "Ready is False: ... LivenessProbeFailure" beside it would say it again.
+    assert.deepEqual(withKill.events.filter((e) => e.type === 'Warning').map((e) => e.reason), ['LivenessProbeFailure']);
   });
 
   it('a schema problem the apiserver did not refuse becomes InvalidSpec, and nothing is applied', () => {

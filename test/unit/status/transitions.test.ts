@@ -86,3 +86,25 @@ describe('transitionEvents', () => {
     assert.deepEqual(transitionEvents(healthy, computeStatus(statusInput({ previous: healthy }))), []);
   });
 });
+
+describe('transitionEvents: what another event already says is not said again', () => {
+  const c = (type: string, status: 'True' | 'False', reason: string, message = reason) => ({ type, status, reason, message, lastTransitionTime: '2026-11-27T10:00:00Z' });
+  const recovery = { memoryLimit: '356Mi', lastAction: 'IncreaseMemory' as const, lastActionTime: '2026-11-27T10:00:00Z' };
+  const ready: AgentStatus = { observedGeneration: 1, lastHealthyRevision: 'r1', conditions: [c('Ready', 'True', 'Ready'), c('Progressing', 'False', 'RolloutComplete')] };
+  const killed: AgentStatus = { ...ready, recovery, conditions: [c('Ready', 'False', 'OOMKilled', '1/1 replicas ready at revision r1: container agent of pod p was OOMKilled'), c('Progressing', 'False', 'RolloutComplete')] };
+  const raising: AgentStatus = { ...killed, conditions: [killed.conditions![0]!, c('Progressing', 'True', 'RolloutInProgress', 'rolling out revision r2')] };
+  const proactive: AgentStatus = { ...ready, recovery, conditions: [c('Ready', 'False', 'RolloutInProgress', 'rolling out revision r2'), c('Progressing', 'True', 'RolloutInProgress', 'rolling out revision r2')] };
+  const oomEvent = { type: 'Warning' as const, reason: 'OOMKilled' as const, message: 'container agent of pod p was OOMKilled (exit 137) at limit 256Mi; raised to 356Mi' };
+  const raisedEvent = { type: 'Normal' as const, reason: 'MemoryIncreased' as const, message: 'memory limit raised from 256Mi to 356Mi' };
+  const cases: { name: string; prev: AgentStatus; next: AgentStatus; said: Parameters<typeof transitionEvents>[2]; events: string[] }[] = [
+    { name: 'Ready going False for an OOM kill the policy\'s Warning OOMKilled of the same reconcile names', prev: ready, next: killed, said: { events: [oomEvent, raisedEvent] }, events: [] },
+    { name: 'the same transition with no such event is announced', prev: ready, next: killed, said: { events: [raisedEvent] }, events: ['Warning OOMKilled'] },
+    { name: 'the same transition, nothing said beside it', prev: ready, next: killed, said: {}, events: ['Warning OOMKilled'] },
+    { name: 'Progressing going True for the rollout a memory raise started (MemoryIncreased said it)', prev: killed, next: raising, said: { remedyRolling: true }, events: [] },
+    { name: 'the same once the remedy is older than its rollout window', prev: killed, next: raising, said: { remedyRolling: false }, events: ['Normal RolloutInProgress'] },
+    { name: 'the same at a new generation (a spec change rolls, not the remedy)', prev: killed, next: { ...raising, observedGeneration: 2 }, said: { remedyRolling: true }, events: ['Normal RolloutInProgress'] },
+    { name: 'Ready going False for a proactive raise\'s rollout', prev: ready, next: proactive, said: { remedyRolling: true }, events: [] },
+    { name: 'Ready coming back after the raise: the outcome, always announced', prev: raising, next: { ...ready, recovery }, said: { remedyRolling: true }, events: ['Normal Ready'] },
+  ];
+  for (const x of cases) it(x.name, () => assert.deepEqual(transitionEvents(x.prev, x.next, x.said).map((e) => `${e.type} ${e.reason}`), x.events));
+});
