@@ -12,15 +12,12 @@ import type { Agent } from '../../../src/api/agent.ts';
 import type { ApplyObject } from '../../../src/desired/desired-hash.ts';
 import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
 import type { KubeIO } from '../../../src/kube/io.ts';
-import type { Caches } from '../../../src/reconcile/caches.ts';
 import type { Observed } from '../../../src/reconcile/gather.ts';
 import { plan, unwatchedRetryMs, type Plan } from '../../../src/reconcile/plan.ts';
-import { agentReconciler } from '../../../src/reconcile/reconciler.ts';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
-import { noopLogger } from '../../../src/runtime/logger.ts';
 import { statusTime } from '../../../src/lib/time.ts';
 import { agent } from '../../fixtures/agent.ts';
-import { fakeKubeIO } from '../../fixtures/kube-io.ts';
+import { reconcileOnce } from '../../fixtures/reconciler.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';
 
 const at = (s: number) => new Date(t0.getTime() + s * 1000);
@@ -176,18 +173,7 @@ describe('each rule that changes with time alone comes back at its moment', () =
 
 /** One reconcile of the new Agent fwd against a fake apiserver; what it asked for. */
 async function reconcileNew(io: Partial<KubeIO>): Promise<{ requeueAfter?: number } | undefined> {
-  const cached = agent('fwd').port('http', 2020).build();
-  const empty = { informers: [], get: () => undefined, list: () => [], byIndex: () => [], listAll: () => [], addIndex: () => {} };
-  const caches = new Proxy({}, {
-    get: (_t, kind) => (kind === 'agents' ? { ...empty, get: () => cached, listAll: () => [cached] } : empty),
-  }) as unknown as Caches;
-  const reconcile = agentReconciler({
-    caches, clock: { now: () => t0.getTime() }, log: noopLogger,
-    io: fakeKubeIO({ patchAgentStatus: async (_ns, _n, status) => ({ ...cached, status }), ...io }),
-    events: { record: async () => {} },
-    metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
-  });
-  return (await reconcile('default/fwd', { signal: new AbortController().signal, log: noopLogger, reconcileId: 'r', namespace: 'default', name: 'fwd' })) ?? undefined;
+  return (await reconcileOnce(agent('fwd').port('http', 2020).build(), io)) ?? undefined;
 }
 
 describe('the reconciler', () => {
