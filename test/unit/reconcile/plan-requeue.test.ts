@@ -102,6 +102,13 @@ describe('an Agent that waits only on a watch event is not requeued', () => {
       }),
     },
   ];
+  it('scaled to zero: not even the healthy-revision timer, which zero replicas never satisfy', () => {
+    const zero = agent('fwd').replicas(0).build();
+    const world = (a: Agent) => observed(a, { workload: deploymentOf(zero, { observedGeneration: 1, replicas: 0, conditions: [progressing('NewReplicaSetAvailable')] }) });
+    const first = plan(world(zero));
+    assert.equal(first.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'ScaledToZero');
+    assert.equal(plan(world({ ...zero, status: first.status! })).requeueAfterMs, undefined);
+  });
   for (const c of cases) {
     it(c.name, () => {
       const p = settled(c.agent ?? fwd, c.world);
