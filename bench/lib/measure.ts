@@ -18,7 +18,8 @@ export interface Writes {
   eventsByReason: Record<string, number>;
 }
 
-export interface ReconcileStats { count: number; meanMs: number; p50Ms: number; p99Ms: number }
+/** requeueAfter: the reconciles that asked to come back at a time (result requeue_after), the cost of timed rules (issue 13). */
+export interface ReconcileStats { count: number; requeueAfter: number; meanMs: number; p50Ms: number; p99Ms: number }
 
 const writeVerbs = ['create', 'update', 'patch', 'delete'];
 
@@ -77,5 +78,6 @@ export function reconciles(after: Sample[], before: Sample[]): ReconcileStats {
   const count = sumOf(after, `${name}_count`, where) - sumOf(before, `${name}_count`, where);
   const sum = sumOf(after, `${name}_sum`, where) - sumOf(before, `${name}_sum`, where);
   const buckets = bucketDelta(bucketsOf(after, name, where), bucketsOf(before, name, where));
-  return { count, meanMs: count ? (sum / count) * 1000 : Number.NaN, p50Ms: histogramQuantile(0.5, buckets) * 1000, p99Ms: histogramQuantile(0.99, buckets) * 1000 };
+  const requeueAfter = sumOf(after, 'controller_runtime_reconcile_total', { ...where, result: 'requeue_after' }) - sumOf(before, 'controller_runtime_reconcile_total', { ...where, result: 'requeue_after' });
+  return { count, requeueAfter, meanMs: count ? (sum / count) * 1000 : Number.NaN, p50Ms: histogramQuantile(0.5, buckets) * 1000, p99Ms: histogramQuantile(0.99, buckets) * 1000 };
 }

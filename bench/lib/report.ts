@@ -69,7 +69,7 @@ export function formatTable(r: BenchResult): string {
     `  V8 heap used: ${f(o.heapUsedIdleMiB)} MiB idle, ${f(o.heapUsedPeakMiB)} MiB peak`,
     `  CPU: ${f(o.cpuSecondsConverge, 1)} s during convergence, ${f(o.cpuSecondsDetection, 1)} s during the detection phase`,
     `  workqueue depth peak: ${o.queueDepthPeakConverge} during convergence, ${o.queueDepthPeakDetection} during the detection phase`,
-    `  reconciles: convergence ${o.reconcileConverge.count} (mean ${f(o.reconcileConverge.meanMs, 1)} ms, p50 ~${f(o.reconcileConverge.p50Ms)} ms, p99 ~${f(o.reconcileConverge.p99Ms)} ms); detection ${o.reconcileDetection.count} (mean ${f(o.reconcileDetection.meanMs, 1)} ms, p99 ~${f(o.reconcileDetection.p99Ms)} ms)`,
+    `  reconciles: convergence ${o.reconcileConverge.count} (${o.reconcileConverge.requeueAfter} ending in requeue_after; mean ${f(o.reconcileConverge.meanMs, 1)} ms, p50 ~${f(o.reconcileConverge.p50Ms)} ms, p99 ~${f(o.reconcileConverge.p99Ms)} ms); detection ${o.reconcileDetection.count} (${o.reconcileDetection.requeueAfter} ending in requeue_after; mean ${f(o.reconcileDetection.meanMs, 1)} ms, p99 ~${f(o.reconcileDetection.p99Ms)} ms)`,
     ...(r.restart ? [
       `  restarted with every Agent converged: ready in ${f(r.restart.readySeconds, 1)} s, all ${r.restart.reconciles} reconciled after ${f(r.restart.reconciledSeconds, 1)} s, ${r.restart.writes} writes;`,
       `    RSS ${f(r.restart.rssIdleMiB)} MiB, V8 heap used ${f(r.restart.heapUsedIdleMiB)} MiB (a fresh process holding the same caches)`,

@@ -45,8 +45,13 @@ export interface DetectInput {
    * still failing until it has run this long and is ready. Default 30.
    */
   restartStableSeconds?: number;
-  /** The kubelet's liveness kills, from the pods' events ("failed liveness probe, will be restarted"). */
-  livenessKills?: readonly LivenessKill[];
+  /**
+   * The kubelet's liveness kills, from the pods' events ("failed liveness
+   * probe, will be restarted"); undefined when they were not read (no
+   * liveness probe, no recent death). When read, a death none of them explains
+   * is due for another read livenessEventLagMs after it.
+   */
+  livenessKills?: readonly LivenessKill[] | undefined;
   /**
    * Dead containers' last words, scrubbed (terminationKey -> tail), shown only
    * for pods of `revision`: the revision hashes the digests of the Secret
@@ -78,6 +83,19 @@ export const defaultUnschedulableGraceSeconds = 20;
  * between back-offs stay a failure, so Degraded and Ready do not flap.
  */
 export const defaultRestartStableSeconds = 30;
+
+/**
+ * How long after a container's death its pod's Killing event is read once
+ * more, when the read at the death found none. Pod Events are not watched
+ * (one targeted list per dead container, src/kube/pod-events.ts), and the
+ * kubelet writes the event and the pod's status separately: it records the
+ * event before it stops the container, so the event is usually stored first,
+ * but a read that comes before its write lands (the kubelet's event queue, a
+ * busy apiserver) would leave a liveness kill reported as a crash until some
+ * other change of the pod. Once, this long after finishedAt: a real crash
+ * costs one more reconcile, not one every period.
+ */
+export const livenessEventLagMs = 5_000;
 
 const imagePullReasons = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 /** Reasons the kubelet gives when it cannot create or start the container from its configuration. */
@@ -226,6 +244,8 @@ function stable(startedAt: Date | string | undefined, ctx: Ctx): boolean {
 function died(cs: V1ContainerStatus, record: V1ContainerStateTerminated, instance: number, containerState: Failure['containerState'], active: boolean, ctx: ContainerCtx): Failure {
   const { ref } = ctx;
   const liveness = killedForLiveness(record, ref.podUid, cs.name, ctx.input.livenessKills);
+  const finished = toMs(record.finishedAt);
+  if (!liveness && ctx.input.livenessKills !== undefined && finished !== undefined) ctx.due(finished + livenessEventLagMs);
   const what = `${record.reason ?? 'exit'} (exit code ${record.exitCode})`;
   const message = liveness ? `killed by the kubelet for a failing liveness probe, then ${what}`
     : containerState === 'waiting' ? `back-off restarting after ${what}`

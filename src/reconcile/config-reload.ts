@@ -48,7 +48,9 @@ export interface ConfigReloadInput {
   generation: number;
   now: Date;
   /** The Agent's pod-deletion ceiling is reached (recovery/limits.ts): a failed pod is reported, not deleted. */
-  deletionCeiling?: string;
+  deletionCeiling?: string | undefined;
+  /** When the ceiling lets a deletion through again: a failed pod held by it is deleted then (nothing else raises an event at that moment). */
+  deletionCeilingLiftsInMs?: number | undefined;
 }
 
 export interface ConfigReloadPlan {
@@ -102,6 +104,7 @@ export function planConfigReload(input: ConfigReloadInput): ConfigReloadPlan {
       failed.push({ name, message });
       out.status.pods.push({ ...entry, reload: 'Failed', message: message.slice(0, 1024) });
       if (config.reload.onFailure === 'RestartPod' && !input.deletionCeiling && !out.restart) out.restart = { name, uid, message };
+      if (config.reload.onFailure === 'RestartPod' && input.deletionCeiling && input.deletionCeilingLiftsInMs !== undefined) waits.push(input.deletionCeilingLiftsInMs);
       continue;
     }
     out.status.pods.push({ ...entry, reload: 'Pending', ...(current?.error ? { message: current.error.slice(0, 1024) } : {}) });

@@ -16,7 +16,7 @@ import type { AgentEvent } from '../api/reasons.ts';
 import type { Action } from '../recovery/decision.ts';
 import { decide } from '../recovery/policy.ts';
 import { holdRefusedRaise } from '../recovery/refused-raise.ts';
-import { deletionCeilingText, recordDeletion } from '../recovery/limits.ts';
+import { deletionCeilingLiftsInMs, deletionCeilingText, recordDeletion } from '../recovery/limits.ts';
 import { nodeLostFailures, withNodeLost } from '../health/node-lost.ts';
 import { computeStatus, healthyRevisionDueInMs, type DependencyState as StatusDependencies } from '../status/compute.ts';
 import { healthyPodsOfOtherRevisions, readRollout, revisionFailing, rolloutHealthy } from '../status/rollout.ts';
@@ -62,8 +62,23 @@ export interface Plan extends Writes {
   requeueAfterMs?: number;
 }
 
-/** Reconcile again this soon while the Agent is not settled: probe windows and the healthy-revision timer run on time, not on events. */
-export const unsettledRequeueMs = 15_000;
+/**
+ * Reconcile again this soon while the Agent waits on a change no watch
+ * reports: an object under one of its names that is not its own (a hand-made
+ * Service is outside the caches, which hold the operator's objects only, so
+ * its deletion raises no event), or an apply the apiserver refused (a quota
+ * freed, a policy or webhook changed elsewhere: reconciler.ts).
+ *
+ * Every other wait is either a watch event (the Deployment controller's
+ * progress and its progress deadline, the pods, dependencies, referenced
+ * Secrets and ConfigMaps, usage readings: watches.ts, usage-wake.ts) or a
+ * time plan computes (requeueAfterMs). There is no periodic pass of unsettled
+ * Agents: with 10,000 Agents waiting on the control plane it was ~470
+ * reconciles a second that found nothing new (README, issue 13). The
+ * controller's resync (10 h, controller-runtime's SyncPeriod) stays the net
+ * under a missed event.
+ */
+export const unwatchedRetryMs = 15_000;
 
 export interface PlanOptions {
   /** What the schema refused in an Agent the apiserver stored anyway (reconciler.ts): InvalidSpec, and the rollout held. */
@@ -150,7 +165,7 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   const holdRollout = missing.length > 0 || problems.length > 0 || refused.length > 0;
   // The config reaches running pods (reload InPlace/HTTP) only when this reconcile applies the spec's ConfigMap.
   const reload = !unmanaged && !holdRollout && next.ok && next.config && next.config.reload.mode !== 'Restart' && !(o.conflicts ?? []).some((c) => c.kind === 'ConfigMap')
-    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now, deletionCeiling: deletionCeilingText(rec, now.getTime()) })
+    ? planConfigReload({ pods: o.pods, config: next.config, previous, generation, now, deletionCeiling: deletionCeilingText(rec, now.getTime()), deletionCeilingLiftsInMs: deletionCeilingLiftsInMs(rec, now.getTime()) })
     : undefined;
   const keep = !unmanaged && holdRollout && next.ok ? heldTemplate(o, revisions, next, podPolicy) : undefined;
   const toRun = next.ok && !unmanaged ? keep ?? running : undefined;
@@ -210,11 +225,14 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
     // Each fact once: not what the policy's events say, nor a remedy's rollout its event announced (status/transitions.ts).
     out.events.push(...transitionEvents(previous, blocked, { events: out.events, remedyRolling: remedyRolloutLeftMs(blocked, now) !== undefined }));
   }
-  const settled = blocked.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && status.lastHealthyRevision === status.revision;
-  // A probe window that closes, a grace that ends: reconcile at that moment, not on the next periodic requeue.
+  // Every rule that changes with time alone says when (docs/architecture.md, "When an Agent is reconciled"):
+  // a probe window that closes, a grace that ends, a Killing event read late (detect); a remediation
+  // step, an attempt window, a reset (decide); a status write held back; a reload call; the
+  // healthy-revision timer; a lost node's release. Nothing else is requeued: the rest comes by watch.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
   const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, podsReadySince, now, healthyAfterSeconds);
-  const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, deletes?.releaseDueInMs, settled || unmanaged ? undefined : unsettledRequeueMs].filter((v): v is number => v !== undefined);
+  const conflictRetry = conflicts.length && !unmanaged ? unwatchedRetryMs : undefined;
+  const requeue = [decision.requeueAfterMs, detectionDue, progressDue, reload?.requeueAfterMs, healthyDue, deletes?.releaseDueInMs, conflictRetry].filter((v): v is number => v !== undefined);
   if (requeue.length) out.requeueAfterMs = Math.min(...requeue);
   return out;
 }
@@ -269,7 +287,7 @@ function observeFailures(o: Observed, spec: ResolvedSpec, revision: string, memo
     ...(spec.health.startup && o.agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
     // the default startup probe still holds readiness back until its first pass
     ...(spec.health.startup && !o.agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
-    livenessKills: o.livenessKills ?? [],
+    livenessKills: o.livenessKills,
     ...(o.lastWords ? { lastWords: { revision, byKey: o.lastWords } } : {}),
     now,
   });

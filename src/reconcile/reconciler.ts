@@ -10,7 +10,7 @@ import { gather, probeCreates, type ReadUsage } from './gather.ts';
 import { OwnStatusWrites } from './own-status-writes.ts';
 import { ReloadCalls } from './reload-calls.ts';
 import { OwnPodDeletions } from './own-pod-deletions.ts';
-import { plan, unsettledRequeueMs } from './plan.ts';
+import { plan, unwatchedRetryMs } from './plan.ts';
 
 // The Agent reconciler: gather -> plan (pure) -> act. Level-based: it reads
 // the whole situation every time, so a missed event or an operator restart
@@ -73,9 +73,9 @@ export function agentReconciler(deps: ReconcilerDeps): Reconciler {
     if (done.deleted) deletions.deleted(done.deleted.uid, p.now.getTime(), done.deleted.force);
     // Held wins over applied: a held Agent may still have its Service or PDB written, but it is not where its spec says.
     deps.observeOutcome?.(agent.spec.managementState === 'Unmanaged' ? 'unmanaged' : p.held ? 'held' : p.apply.length || p.remove.length || p.deletePod ? 'applied' : 'unchanged');
-    // A refused apply is retried on the unsettled timer: the refusal is in status, and a
+    // A refused apply is retried on a timer: the refusal is in status, and a
     // quota freed or a policy changed elsewhere raises no event on the Agent.
-    const requeue = done.applyFailed ? Math.min(p.requeueAfterMs ?? unsettledRequeueMs, unsettledRequeueMs) : p.requeueAfterMs;
+    const requeue = done.applyFailed ? Math.min(p.requeueAfterMs ?? unwatchedRetryMs, unwatchedRetryMs) : p.requeueAfterMs;
     return requeue !== undefined ? { requeueAfter: requeue } : undefined;
   }
 }

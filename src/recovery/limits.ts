@@ -46,6 +46,18 @@ export function recordDeletion(rec: RecoveryStatus, now: number): void {
   set(rec, 'podDeletions', [...recent, statusTime(now)].slice(-maxPodDeletionsPerHour));
 }
 
+/**
+ * Milliseconds until the ceiling lets a deletion through again, while it is
+ * reached: the moment the deletion that makes it full leaves the rolling
+ * hour. Undefined while deletions are left. The hour passing is no event, so
+ * a deletion the ceiling holds (a failed reload's pod) is due then.
+ */
+export function deletionCeilingLiftsInMs(rec: RecoveryStatus, now: number): number | undefined {
+  const recent = (rec.podDeletions ?? []).map((t) => toMs(t) ?? 0).filter((t) => now - t < hourMs).sort((a, b) => a - b);
+  if (recent.length < maxPodDeletionsPerHour) return undefined;
+  return recent[recent.length - maxPodDeletionsPerHour]! + hourMs - now;
+}
+
 const ceilingText = `${maxPodDeletionsPerHour} pods deleted within the hour, the most the operator deletes for one Agent`;
 
 /** Why a deletion is not made, when the ceiling is reached; undefined while deletions are left. */

@@ -117,8 +117,8 @@ export function decide(input: DecideInput): Decision {
     });
     const failureEvents = fresh.map((f): AgentEvent => ({ type: 'Warning', reason: f.reason, message: diagnose(f, ctx(f)) }));
     const decision: Decision = { action, recovery: rec, fresh, events: [...failureEvents, ...events] };
-    const wait = requeueAfterMs ?? resetDueInMs(rec, policy, healthy, now);
-    if (wait !== undefined) decision.requeueAfterMs = Math.max(0, wait);
+    const waits = [requeueAfterMs ?? resetDueInMs(rec, policy, healthy, now), windowEndsInMs(rec, policy, now)].filter((w): w is number => w !== undefined);
+    if (waits.length) decision.requeueAfterMs = Math.max(0, Math.min(...waits));
     return decision;
   };
 
@@ -249,6 +249,13 @@ function expireWindow(rec: RecoveryStatus, policy: RecoveryPolicy, now: number):
   if (start === undefined || rec.lastAction === 'Hold' || now - start < policy.restart.windowSeconds * 1000) return;
   set(rec, 'restartAttempts', undefined);
   set(rec, 'windowStart', undefined);
+}
+
+/** When the attempt window ends and expireWindow clears the count: the hour passing is no event, so the status's count is due then. */
+function windowEndsInMs(rec: RecoveryStatus, policy: RecoveryPolicy, now: number): number | undefined {
+  const start = toMs(rec.windowStart);
+  if (start === undefined || rec.lastAction === 'Hold') return undefined;
+  return start + policy.restart.windowSeconds * 1000 - now;
 }
 
 function exhaust(

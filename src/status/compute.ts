@@ -284,7 +284,8 @@ function healthyStretchStart(rec: RecoveryStatus | undefined, podsReadySince: st
  * bad release in that gap had no revision to roll back to (make chaos).
  */
 export function healthyRevisionDueInMs(status: AgentStatus, podsReadySince: string | undefined, now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
-  if (status.revision === undefined || status.lastHealthyRevision === status.revision) return undefined;
+  // Zero replicas prove nothing (healthyRevision): no timer to wait for.
+  if (status.revision === undefined || status.lastHealthyRevision === status.revision || status.desiredReplicas === 0) return undefined;
   const since = healthyStretchStart(status.recovery, podsReadySince);
   const due = since === undefined ? undefined : since + healthyAfterSeconds * 1000 - now.getTime();
   return due !== undefined && due > 0 ? due : undefined;

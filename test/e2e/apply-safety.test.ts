@@ -117,7 +117,7 @@ spec: { minAvailable: 1, selector: { matchLabels: { app: payments-api } } }
     }, { message: 'a NameConflict event' });
     assert.match(events.find((e) => e.reason === 'NameConflict')!.message!, /Service payments already exists/);
 
-    // Several reconciles later (the Agent is requeued every 15 s while unsettled), every object is as it was.
+    // Several reconciles later (a name conflict is retried every 15 s: unwatchedRetryMs), every object is as it was.
     await new Promise((r) => setTimeout(r, 20_000));
     for (const [k, n] of kinds) {
       const now = await snapshot(k, n);

@@ -28,10 +28,16 @@ async function replicaSetCount(name: string): Promise<number> {
 async function reconciles(): Promise<number> {
   return op.counter('controller_runtime_reconcile_total', { controller: 'agent' });
 }
-/** Waits until the operator has reconciled at least `n` more times (so "nothing changed" is a result, not a race). */
-async function afterReconciles(n: number): Promise<void> {
+/**
+ * Asks for one more reconcile of Agent `name` and waits until the operator has
+ * made it, so "nothing changed" is a result, not a race. An annotation asks:
+ * nothing periodic reconciles an Agent that waits on nothing (issue 13).
+ */
+async function reconciledAgain(name: string): Promise<void> {
   const start = await reconciles();
-  await eventually(async () => (await reconciles()) >= start + n, { message: `${n} more reconciles` });
+  const nudge = await cluster().kubectl(['annotate', '-n', ns, `agents.agent-operator.dev/${name}`, `e2e.agent-operator.dev/nudge=${Date.now()}`, '--overwrite']);
+  assert.equal(nudge.code, 0, nudge.stderr);
+  await eventually(async () => (await reconciles()) >= start + 1, { message: `a reconcile of ${name} after the nudge` });
 }
 
 describe('the operator core', () => {
@@ -106,7 +112,7 @@ describe('the operator core', () => {
     await cluster().core.patchNamespacedSecret(
       { name: 'log-forwarder-credentials', namespace: ns, body: { stringData: { unused: 'x' } } }, mergePatch());
     await cluster().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'unrelated' }, stringData: { token: 'y' } } });
-    await afterReconciles(2);
+    await reconciledAgain('log-forwarder');
     assert.equal((await getAgent(cluster(), ns, 'log-forwarder')).status?.revision, before);
     assert.equal(await replicaSetCount('log-forwarder'), rsBefore);
 
@@ -122,7 +128,9 @@ describe('the operator core', () => {
     assert.equal(await replicaSetCount('log-forwarder'), rsBefore + 1);
     const d = await deployment('log-forwarder');
     assert.equal(d.spec?.template.metadata?.annotations?.['agent-operator.dev/revision'], rolled.status?.revision);
-    await afterReconciles(2);
+    // Past the healthy-revision timer (the last reconcile the rollout asks for by itself), and one more.
+    await eventually(async () => assert.equal((await getAgent(cluster(), ns, 'log-forwarder')).status?.lastHealthyRevision, rolled.status?.revision), { message: 'the new revision recorded healthy' });
+    await reconciledAgain('log-forwarder');
     assert.equal(await replicaSetCount('log-forwarder'), rsBefore + 1, 'rolled exactly once');
     // The secret value is in no log line.
     assert.ok(!JSON.stringify(op.logs()).includes('rotated-token'));

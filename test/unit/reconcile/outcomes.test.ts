@@ -5,29 +5,14 @@ import assert from 'node:assert/strict';
 import type { Agent } from '../../../src/api/agent.ts';
 import type { KubeIO } from '../../../src/kube/io.ts';
 import type { ReconcileOutcome } from '../../../src/observability/metrics.ts';
-import type { Caches } from '../../../src/reconcile/caches.ts';
-import { agentReconciler } from '../../../src/reconcile/reconciler.ts';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
-import { noopLogger } from '../../../src/runtime/logger.ts';
 import { agent } from '../../fixtures/agent.ts';
-import { t0 } from '../../fixtures/observed.ts';
-import { fakeKubeIO } from '../../fixtures/kube-io.ts';
+import { reconcileOnce } from '../../fixtures/reconciler.ts';
 
 /** One reconcile of `cached` (undefined: not in the cache) against an apiserver that stores what it is sent. */
 async function outcomeOf(cached: Agent | undefined, io: Partial<KubeIO> = {}): Promise<ReconcileOutcome[]> {
   const outcomes: ReconcileOutcome[] = [];
-  const empty = { informers: [], get: () => undefined, list: () => [], byIndex: () => [], listAll: () => [], addIndex: () => {} };
-  const caches = new Proxy({}, {
-    get: (_t, kind) => (kind === 'agents' ? { ...empty, get: () => cached, listAll: () => (cached ? [cached] : []) } : empty),
-  }) as unknown as Caches;
-  const reconcile = agentReconciler({
-    caches, clock: { now: () => t0.getTime() }, log: noopLogger,
-    io: fakeKubeIO({ patchAgentStatus: async (_ns, _n, status) => ({ ...cached, status }), ...io }),
-    events: { record: async () => {} },
-    metrics: { failures: { inc: () => {} }, remediations: { inc: () => {} } },
-    observeOutcome: (o) => outcomes.push(o),
-  });
-  await reconcile('default/fwd', { signal: new AbortController().signal, log: noopLogger, reconcileId: 'r', namespace: 'default', name: 'fwd' }).catch(() => {});
+  await reconcileOnce(cached, io, (o) => outcomes.push(o)).catch(() => {});
   return outcomes;
 }
 

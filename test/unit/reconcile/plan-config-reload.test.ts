@@ -108,4 +108,11 @@ describe('plan with reload HTTP: a failed reload\'s pod deletion', () => {
     assert.equal(c?.reason, 'ConfigReloadFailed');
     assert.match(c?.message ?? '', /12 pods deleted within the hour/);
   });
+
+  it('held by the ceiling, comes back the moment the oldest deletion leaves the hour (no event marks it)', () => {
+    const recent = Array.from({ length: 12 }, (_, i) => new Date(t0.getTime() - (i + 1) * 60_000).toISOString()).reverse();
+    assert.equal(plan(o(recent)).requeueAfterMs, 48 * 60_000, 'the oldest was 12 min ago');
+    const lifted = plan({ ...o(recent), now: new Date(t0.getTime() + 48 * 60_000) });
+    assert.deepEqual(lifted.deletePod, { name: 'shipper-1', uid: 'u1' }, 'and then the pod is deleted');
+  });
 });
