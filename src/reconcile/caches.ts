@@ -23,6 +23,12 @@ const managedBy = `app.kubernetes.io/managed-by=${operatorName}`;
 
 interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: boolean; transform?: (obj: never) => unknown }
 
+/** What each cache keeps of its objects (cache-transforms.ts); a kind not named here is kept whole. */
+export const cacheTransforms = {
+  pods: podForCache,
+  endpointSlices: endpointSliceForCache,
+} as const;
+
 const kinds = {
   agents: { resource: { group, version, plural, namespaced: true } },
   deployments: { resource: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true }, labelSelector: managedBy },
@@ -31,14 +37,14 @@ const kinds = {
   replicaSets: { resource: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true }, labelSelector: managedBy },
   // The DaemonSet and StatefulSet controllers copy the pod template's labels (ours) onto each revision.
   controllerRevisions: { resource: { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true }, labelSelector: managedBy },
-  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy, transform: podForCache },
+  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy, transform: cacheTransforms.pods },
   services: { resource: { group: '', version: 'v1', plural: 'services', namespaced: true }, labelSelector: managedBy },
   configMaps: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, labelSelector: managedBy },
   pvcs: { resource: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true }, labelSelector: managedBy },
   pdbs: { resource: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true }, labelSelector: managedBy },
   secretMeta: { resource: { group: '', version: 'v1', plural: 'secrets', namespaced: true }, metadataOnly: true },
   configMapMeta: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, metadataOnly: true },
-  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true }, transform: endpointSliceForCache },
+  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true }, transform: cacheTransforms.endpointSlices },
 } as const satisfies Record<string, Kind>;
 
 type KindName = keyof typeof kinds;
