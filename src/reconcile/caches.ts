@@ -4,7 +4,7 @@ import type {
 import { group, plural, version } from '../api/agent.ts';
 import type { StoredAgent } from '../api/stored-agent.ts';
 import { operatorName } from '../desired/labels.ts';
-import { endpointSliceForCache, podForCache } from './cache-transforms.ts';
+import { agentForCache, endpointSliceForCache, podForCache } from './cache-transforms.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { KubeTransport } from '../runtime/kube-http.ts';
@@ -25,12 +25,13 @@ interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: b
 
 /** What each cache keeps of its objects (cache-transforms.ts); a kind not named here is kept whole. */
 export const cacheTransforms = {
+  agents: agentForCache,
   pods: podForCache,
   endpointSlices: endpointSliceForCache,
 } as const;
 
 const kinds = {
-  agents: { resource: { group, version, plural, namespaced: true } },
+  agents: { resource: { group, version, plural, namespaced: true }, transform: cacheTransforms.agents },
   deployments: { resource: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true }, labelSelector: managedBy },
   daemonSets: { resource: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true }, labelSelector: managedBy },
   statefulSets: { resource: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true }, labelSelector: managedBy },
