@@ -14,7 +14,7 @@
 //    kubelet write them, and the Agent's status as the operator's plan makes
 //    it from that world.
 // 3. Per run (--runs), one operator process as the image runs it (the
-//    Dockerfile's ENTRYPOINT flags, dist/main.js) started as a standby: leader
+//    Dockerfile's ENTRYPOINT flags and ENV, dist/main.js) started as a standby: leader
 //    election on, the Lease held by the bench, so it lists and watches every
 //    cache and writes nothing. `before` is the commit --before (default
 //    main), compiled in a temporary folder; `after` is this working tree;
@@ -24,9 +24,11 @@
 //    V8's own malloc, external and arrayBuffers, then the same after two full
 //    GCs, and with --snapshot a heap snapshot summarised by object kind and
 //    by duplicated strings (bench/lib/heap-snapshot.ts).
-// 4. In the bench process: the V8 heap each cache's objects take as the
-//    informer keeps them, whole (managedFields dropped, frozen) and through
-//    this tree's cache transforms (src/reconcile/caches.ts), per kind.
+// 4. In the bench process, per kind: the V8 heap its objects take as
+//    JSON.parse leaves them, as this tree's informer keeps them (toCached:
+//    managedFields dropped, strings shared, frozen) and through the kind's
+//    cache transform (src/reconcile/caches.ts). Small counts are noisy (the
+//    bench's own garbage); read them at 1,000 Agents or more.
 // A table and one JSON line. Everything started is stopped at the end.
 // Usage: node bench/cache-memory.ts --help. README "Benchmarks" has figures.
 import { execFileSync, spawn } from 'node:child_process';
@@ -202,13 +204,20 @@ function checkout(rev: string, work: string): string {
   return dir;
 }
 
+/** The image's environment: the ENV lines of the Dockerfile's last stage (`ENV NAME=VALUE`). */
+function shippedEnv(dockerfile: string): Record<string, string> {
+  const last = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  return Object.fromEntries([...last.matchAll(/^ENV ([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 /** One standby operator from `root`: readings once synced and settled, after GC, and the heap snapshot. */
 async function measure(run: string, root: string, env: Record<string, string>, kubeconfig: string, ns: string, work: string, o: MemoryOptions): Promise<RunResult> {
   const probeDir = join(work, `probe-${run.replace(/[^a-zA-Z0-9]+/g, '-')}`);
   mkdirSync(probeDir, { recursive: true });
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
   const args = ['--import', `data:text/javascript,${encodeURIComponent(readFileSync(join(import.meta.dirname, 'lib/exit-with-parent.ts'), 'utf8'))}`,
-    '--import', join(import.meta.dirname, 'lib/memory-probe.mjs'), ...shippedArgs(readFileSync(join(root, 'Dockerfile'), 'utf8'))];
+    '--import', join(import.meta.dirname, 'lib/memory-probe.mjs'), ...shippedArgs(dockerfile)];
   const loadAverage1m = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
   log(`run ${run}: a standby operator from ${root === repoRoot ? 'this tree' : root} (load ${loadAverage1m})`);
   const started = performance.now();
@@ -216,7 +225,7 @@ async function measure(run: string, root: string, env: Record<string, string>, k
     cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...process.env, KUBECONFIG: kubeconfig, WATCH_NAMESPACES: ns, LEADER_ELECT: 'true', LEADER_ELECTION_NAMESPACE: ns, LEASE_NAME: leaseName,
-      METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`, HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`, LOG_LEVEL: 'warn', MEMORY_PROBE_DIR: probeDir, ...env,
+      METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`, HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`, LOG_LEVEL: 'warn', MEMORY_PROBE_DIR: probeDir, ...shippedEnv(dockerfile), ...env,
     },
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -260,7 +269,7 @@ async function measure(run: string, root: string, env: Record<string, string>, k
 }
 
 /** Per cache kind: the V8 heap its objects take as the informer keeps them, whole and through the transform. */
-async function cacheCost(kube: Kube, ns: string): Promise<{ kind: string; objects: number; wholeMiB: number; transformedMiB: number }[]> {
+async function cacheCost(kube: Kube, ns: string): Promise<{ kind: string; objects: number; parsedMiB: number; wholeMiB: number; transformedMiB: number }[]> {
   (await import('node:v8')).setFlagsFromString('--expose-gc');
   const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
   const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
@@ -269,21 +278,22 @@ async function cacheCost(kube: Kube, ns: string): Promise<{ kind: string; object
     ['replicaSets', `/apis/apps/v1/namespaces/${ns}/replicasets`], ['pods', `/api/v1/namespaces/${ns}/pods`]] as const;
   const out = [];
   for (const [kind, path] of kinds) {
-    const cost = async (transform: (o: KubeObject) => KubeObject) => {
+    const cost = async (transform: (o: KubeObject) => KubeObject, cache = true) => {
       const kept: KubeObject[] = [];
       const before = heap();
       let cont: string | undefined;
       do {
         const page = await kube.request<{ items: KubeObject[]; metadata: { continue?: string } }>('GET', path, { query: { limit: 500, continue: cont } });
-        for (const item of page.items) kept.push(toCached(transform(item), false));
+        for (const item of page.items) kept.push(cache ? toCached(transform(item), false) : item);
         cont = page.metadata.continue || undefined;
       } while (cont);
       return { n: kept.length, bytes: heap() - before, kept };
     };
+    const parsed = await cost((x) => x, false);
     const whole = await cost((x) => x);
     const t = transforms[kind];
     const transformed = t ? await cost(t) : whole;
-    out.push({ kind, objects: whole.n, wholeMiB: whole.bytes / MiB, transformedMiB: transformed.bytes / MiB });
+    out.push({ kind, objects: whole.n, parsedMiB: parsed.bytes / MiB, wholeMiB: whole.bytes / MiB, transformedMiB: transformed.bytes / MiB });
   }
   return out;
 }
@@ -291,8 +301,11 @@ async function cacheCost(kube: Kube, ns: string): Promise<{ kind: string; object
 function table(r: { createSeconds: number; perKind: Awaited<ReturnType<typeof cacheCost>>; runs: RunResult[]; machine: ReturnType<typeof machine>; config: Omit<MemoryOptions, 'help' | 'keep'> }): string {
   const m = (n: number) => (n / MiB).toFixed(1).padStart(7);
   const lines = [`${r.config.agents} Agents, ${r.config.replicaSetsPerAgent} ReplicaSets and ${r.config.podsPerAgent} pods each (written in ${r.createSeconds.toFixed(0)} s); ${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}`, ''];
-  lines.push('V8 heap of each cache as the informer keeps it (this tree), MiB:', 'kind           objects    whole  transformed  per object, KiB');
-  for (const k of r.perKind) lines.push(`${k.kind.padEnd(14)} ${String(k.objects).padStart(7)} ${k.wholeMiB.toFixed(1).padStart(8)} ${k.transformedMiB.toFixed(1).padStart(12)}  ${((k.wholeMiB * 1024) / k.objects).toFixed(2)} -> ${((k.transformedMiB * 1024) / k.objects).toFixed(2)}`);
+  lines.push('V8 heap of each kind in the bench process, MiB: as JSON.parse leaves it; as this tree\'s informer keeps it without',
+    'and with the kind\'s transform (toCached: managedFields dropped, strings shared, frozen)',
+    'kind           objects   parsed    whole  transformed  per object, KiB');
+  const per = (mib: number, n: number) => ((mib * 1024) / n).toFixed(2);
+  for (const k of r.perKind) lines.push(`${k.kind.padEnd(14)} ${String(k.objects).padStart(7)} ${k.parsedMiB.toFixed(1).padStart(8)} ${k.wholeMiB.toFixed(1).padStart(8)} ${k.transformedMiB.toFixed(1).padStart(12)}  ${per(k.parsedMiB, k.objects)} -> ${per(k.wholeMiB, k.objects)} -> ${per(k.transformedMiB, k.objects)}`);
   lines.push('', 'standby operator, MiB (settled | after GC):',
     'run                      load  sync s    RSS  RssAnon  heap used  heap committed  V8 malloc  external  arrayBuffers |  RSS  heap used  peak RSS  writes');
   for (const x of r.runs) {

@@ -256,7 +256,7 @@ snapshot by object kind. Also the V8 heap of each cache, whole and transformed.`
     '--pods-per-agent': whole('podsPerAgent', 0, 20, 'P', 'Running pods of the current ReplicaSet (default 1)'),
     '--concurrency': whole('concurrency', 1, 256, 'C', 'Agents written at once (default 32)'),
     '--runs': {
-      arg: 'RUN,...', help: 'the operator processes, in this order: before (the commit --before) or after\n(this tree), each with +NAME=VALUE environment (default before,after,after+MALLOC_ARENA_MAX=2)',
+      arg: 'RUN,...', help: 'the operator processes, in this order: before (the commit --before) or after\n(this tree), each with +NAME=VALUE environment (default before,before+MALLOC_ARENA_MAX=2,after)',
       apply: (o, v, flag) => {
         o.runs = v.split(',').map((r) => r.trim());
         for (const r of o.runs) if (!/^(before|after)(\+[A-Z_][A-Z0-9_]*=[^+,]*)*$/.test(r)) throw new Error(`${flag}: ${r} is not before or after with +NAME=VALUE parts`);
@@ -269,5 +269,5 @@ snapshot by object kind. Also the V8 heap of each cache, whole and transformed.`
     '--keep': toggle('keep', true, keepHelp),
   },
   footer: 'Starts its own cluster (BENCH_KUBECONFIG is not used: the bench stops the controllers).',
-  defaults: () => ({ agents: 2000, replicaSetsPerAgent: 2, podsPerAgent: 1, concurrency: 32, runs: ['before', 'after', 'after+MALLOC_ARENA_MAX=2'], before: 'main', settleSeconds: 20, syncTimeoutSeconds: 900, snapshot: false, keep: false, help: false }),
+  defaults: () => ({ agents: 2000, replicaSetsPerAgent: 2, podsPerAgent: 1, concurrency: 32, runs: ['before', 'before+MALLOC_ARENA_MAX=2', 'after'], before: 'main', settleSeconds: 20, syncTimeoutSeconds: 900, snapshot: false, keep: false, help: false }),
 };
