@@ -307,11 +307,12 @@ function table(r: { createSeconds: number; perKind: Awaited<ReturnType<typeof ca
   const per = (mib: number, n: number) => ((mib * 1024) / n).toFixed(2);
   for (const k of r.perKind) lines.push(`${k.kind.padEnd(14)} ${String(k.objects).padStart(7)} ${k.parsedMiB.toFixed(1).padStart(8)} ${k.wholeMiB.toFixed(1).padStart(8)} ${k.transformedMiB.toFixed(1).padStart(12)}  ${per(k.parsedMiB, k.objects)} -> ${per(k.wholeMiB, k.objects)} -> ${per(k.transformedMiB, k.objects)}`);
   lines.push('', 'standby operator, MiB (settled | after GC):',
-    'run                      load  sync s    RSS  RssAnon  heap used  heap committed  V8 malloc  external  arrayBuffers |  RSS  heap used  peak RSS  writes');
+    'run                      load  sync s    RSS  RssAnon  heap used  heap committed  V8 malloc  external  arrayBuffers  rest of anon |  RSS  heap used  peak RSS  writes',
+    '(rest of anon: RssAnon less the V8 heap\'s physical size and external memory: glibc malloc\'s free lists and arenas, thread stacks)');
   for (const x of r.runs) {
     const s = x.settled;
     const g = x.afterGc;
-    lines.push(`${x.run.padEnd(24)} ${x.loadAverage1m.toFixed(1).padStart(5)} ${x.syncSeconds.toFixed(1).padStart(6)} ${m(s.status.VmRSS)} ${m(s.status.RssAnon)} ${m(s.memoryUsage.heapUsed)}   ${m(s.memoryUsage.heapTotal)}      ${m(s.heap.malloced_memory)} ${m(s.memoryUsage.external)}  ${m(s.memoryUsage.arrayBuffers)}     | ${m(g.status.VmRSS)} ${m(g.memoryUsage.heapUsed)} ${m(g.status.VmHWM)}  ${x.writes}`);
+    lines.push(`${x.run.padEnd(24)} ${x.loadAverage1m.toFixed(1).padStart(5)} ${x.syncSeconds.toFixed(1).padStart(6)} ${m(s.status.VmRSS)} ${m(s.status.RssAnon)} ${m(s.memoryUsage.heapUsed)}   ${m(s.memoryUsage.heapTotal)}      ${m(s.heap.malloced_memory)} ${m(s.memoryUsage.external)}  ${m(s.memoryUsage.arrayBuffers)}       ${m(s.status.RssAnon - s.heap.total_physical_size - s.memoryUsage.external)} | ${m(g.status.VmRSS)} ${m(g.memoryUsage.heapUsed)} ${m(g.status.VmHWM)}  ${x.writes}`);
   }
   for (const x of r.runs.filter((y) => y.snapshot)) {
     const h = x.snapshot!;
