@@ -18,8 +18,10 @@
 //    election on, the Lease held by the bench, so it lists and watches every
 //    cache and writes nothing. `before` is the commit --before (default
 //    main), compiled in a temporary folder; `after` is this working tree;
-//    `+NAME=VALUE` adds an environment variable (MALLOC_ARENA_MAX=2). Once
-//    /readyz answers (every cache synced) and --settle seconds later: RSS
+//    `+NAME=VALUE` adds an environment variable (MALLOC_ARENA_MAX=2;
+//    `+LEASE_NAME=mine+WORKERS=16` makes it lead: it reconciles every Agent,
+//    as a leader does after each restart, and is read once its queue is
+//    empty). Once /readyz answers (every cache synced) and --settle seconds later: RSS
 //    and its anonymous part, the peak (VmHWM), V8 heap used and committed,
 //    V8's own malloc, external and arrayBuffers, then the same after two full
 //    GCs, and with --snapshot a heap snapshot summarised by object kind and
@@ -68,6 +70,8 @@ interface RunResult {
   run: string;
   loadAverage1m: number;
   syncSeconds: number;
+  leader: boolean;
+  reconciles: number;
   writes: number;
   settled: Reading;
   afterGc: Reading;
@@ -219,7 +223,7 @@ async function measure(run: string, root: string, env: Record<string, string>, k
   const args = ['--import', `data:text/javascript,${encodeURIComponent(readFileSync(join(import.meta.dirname, 'lib/exit-with-parent.ts'), 'utf8'))}`,
     '--import', join(import.meta.dirname, 'lib/memory-probe.mjs'), ...shippedArgs(dockerfile)];
   const loadAverage1m = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-  log(`run ${run}: a standby operator from ${root === repoRoot ? 'this tree' : root} (load ${loadAverage1m})`);
+  log(`run ${run}: an operator from ${root === repoRoot ? 'this tree' : root} (load ${loadAverage1m})`);
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root, stdio: ['ignore', 'ignore', 'inherit'],
@@ -239,7 +243,19 @@ async function measure(run: string, root: string, env: Record<string, string>, k
       await sleep(200);
     }
     const syncSeconds = (performance.now() - started) / 1000;
-    log(`  synced in ${syncSeconds.toFixed(1)} s; settling ${o.settleSeconds} s`);
+    const scrape = async () => parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    // A run with its own LEASE_NAME leads: it reconciles every Agent, as a
+    // leader does after each restart. Its readings come once the queue has
+    // been empty for 10 s (or after --sync-timeout).
+    await sleep(5000);
+    const leader = sumOf(await scrape(), 'leader_election_master_status') > 0;
+    if (leader) {
+      log(`  synced in ${syncSeconds.toFixed(1)} s; leading: waiting for an empty queue`);
+      for (let empty = 0; empty < 10 && performance.now() - started < o.syncTimeoutSeconds * 1000; await sleep(1000)) {
+        empty = sumOf(await scrape(), 'workqueue_depth', { name: 'agent' }) === 0 ? empty + 1 : 0;
+      }
+    }
+    log(`  synced in ${syncSeconds.toFixed(1)} s${leader ? `, queue empty after ${((performance.now() - started) / 1000).toFixed(0)} s` : ''}; settling ${o.settleSeconds} s`);
     await sleep(o.settleSeconds * 1000);
     const ask = async (cmd: string): Promise<Reading> => {
       const out = join(probeDir, `${cmd}.json`);
@@ -252,7 +268,8 @@ async function measure(run: string, root: string, env: Record<string, string>, k
     };
     const settled = await ask('read');
     const afterGc = await ask('gc');
-    const samples = parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+    const samples = await scrape();
+    const reconciles = sumOf(samples, 'controller_runtime_reconcile_total', { controller: 'agent' });
     const writes = ['create', 'update', 'patch', 'delete'].reduce((n, verb) => n + sumOf(samples, 'agent_operator_api_requests_total', { verb }) - sumOf(samples, 'agent_operator_api_requests_total', { verb, resource: 'leases' }), 0);
     let snapshot: HeapSummary | undefined;
     if (o.snapshot) {
@@ -262,7 +279,7 @@ async function measure(run: string, root: string, env: Record<string, string>, k
       snapshot = summariseHeapSnapshot(join(probeDir, 'heap.heapsnapshot'));
       rmSync(join(probeDir, 'heap.heapsnapshot'));
     }
-    return { run, loadAverage1m, syncSeconds, writes, settled, afterGc, ...(snapshot ? { snapshot } : {}) };
+    return { run, loadAverage1m, syncSeconds, leader, reconciles, writes, settled, afterGc, ...(snapshot ? { snapshot } : {}) };
   } finally {
     await stop();
   }
@@ -306,13 +323,13 @@ function table(r: { createSeconds: number; perKind: Awaited<ReturnType<typeof ca
     'kind           objects   parsed    whole  transformed  per object, KiB');
   const per = (mib: number, n: number) => ((mib * 1024) / n).toFixed(2);
   for (const k of r.perKind) lines.push(`${k.kind.padEnd(14)} ${String(k.objects).padStart(7)} ${k.parsedMiB.toFixed(1).padStart(8)} ${k.wholeMiB.toFixed(1).padStart(8)} ${k.transformedMiB.toFixed(1).padStart(12)}  ${per(k.parsedMiB, k.objects)} -> ${per(k.wholeMiB, k.objects)} -> ${per(k.transformedMiB, k.objects)}`);
-  lines.push('', 'standby operator, MiB (settled | after GC):',
-    'run                      load  sync s    RSS  RssAnon  heap used  heap committed  V8 malloc  external  arrayBuffers  rest of anon |  RSS  heap used  peak RSS  writes',
+  lines.push('', 'operator processes (standby unless the run has its own LEASE_NAME), MiB (settled | after GC):',
+    'run                      load  sync s    RSS  RssAnon  heap used  heap committed  V8 malloc  external  arrayBuffers  rest of anon |  RSS  heap used  peak RSS  reconciles  writes',
     '(rest of anon: RssAnon less the V8 heap\'s physical size and external memory: glibc malloc\'s free lists and arenas, thread stacks)');
   for (const x of r.runs) {
     const s = x.settled;
     const g = x.afterGc;
-    lines.push(`${x.run.padEnd(24)} ${x.loadAverage1m.toFixed(1).padStart(5)} ${x.syncSeconds.toFixed(1).padStart(6)} ${m(s.status.VmRSS)} ${m(s.status.RssAnon)} ${m(s.memoryUsage.heapUsed)}   ${m(s.memoryUsage.heapTotal)}      ${m(s.heap.malloced_memory)} ${m(s.memoryUsage.external)}  ${m(s.memoryUsage.arrayBuffers)}       ${m(s.status.RssAnon - s.heap.total_physical_size - s.memoryUsage.external)} | ${m(g.status.VmRSS)} ${m(g.memoryUsage.heapUsed)} ${m(g.status.VmHWM)}  ${x.writes}`);
+    lines.push(`${x.run.padEnd(24)} ${x.loadAverage1m.toFixed(1).padStart(5)} ${x.syncSeconds.toFixed(1).padStart(6)} ${m(s.status.VmRSS)} ${m(s.status.RssAnon)} ${m(s.memoryUsage.heapUsed)}   ${m(s.memoryUsage.heapTotal)}      ${m(s.heap.malloced_memory)} ${m(s.memoryUsage.external)}  ${m(s.memoryUsage.arrayBuffers)}       ${m(s.status.RssAnon - s.heap.total_physical_size - s.memoryUsage.external)} | ${m(g.status.VmRSS)} ${m(g.memoryUsage.heapUsed)} ${m(g.status.VmHWM)}  ${String(x.reconciles).padStart(10)}  ${x.writes}`);
   }
   for (const x of r.runs.filter((y) => y.snapshot)) {
     const h = x.snapshot!;

@@ -256,7 +256,7 @@ snapshot by object kind. Also the V8 heap of each cache, whole and transformed.`
     '--pods-per-agent': whole('podsPerAgent', 0, 20, 'P', 'Running pods of the current ReplicaSet (default 1)'),
     '--concurrency': whole('concurrency', 1, 256, 'C', 'Agents written at once (default 32)'),
     '--runs': {
-      arg: 'RUN,...', help: 'the operator processes, in this order: before (the commit --before) or after\n(this tree), each with +NAME=VALUE environment (default before,before+MALLOC_ARENA_MAX=2,after)',
+      arg: 'RUN,...', help: 'the operator processes, in this order: before (the commit --before) or after\n(this tree), each with +NAME=VALUE environment (default before,before+MALLOC_ARENA_MAX=2,after);\n+LEASE_NAME=other makes the process lead: it reconciles every Agent, read once its queue is empty',
       apply: (o, v, flag) => {
         o.runs = v.split(',').map((r) => r.trim());
         for (const r of o.runs) if (!/^(before|after)(\+[A-Z_][A-Z0-9_]*=[^+,]*)*$/.test(r)) throw new Error(`${flag}: ${r} is not before or after with +NAME=VALUE parts`);
