@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss bench-shards chaos \
+.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss bench-shards bench-memory chaos \
         cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
@@ -81,6 +81,9 @@ bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica 
 
 bench-shards: deps tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --runs 1,2,1:4")
 	node bench/shards.ts $(BENCH_ARGS)
+
+bench-memory: deps tools ## what a standby holding N Agents and their objects keeps: RSS, V8 heap, malloc, heap snapshot; before/after commits side by side, no convergence (BENCH_ARGS="--agents 10000 --snapshot"; --help)
+	node bench/cache-memory.ts $(BENCH_ARGS)
 
 bench-node-loss: deps tools ## MTTR of a lost node: an Agent with the operator's defaults vs the same agent as a plain Deployment (BENCH_ARGS="--replicas 2"; --help)
 	node bench/node-loss.ts $(BENCH_ARGS)

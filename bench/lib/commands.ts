@@ -225,3 +225,49 @@ export const clientOverheadCommand: Command<ClientOverheadOptions> = {
   },
   defaults: () => ({ kubeconfig: '', mode: 'operator', requests: 500, concurrency: 2, namespace: 'default', help: false }),
 };
+
+// ---- bench/cache-memory.ts (make bench-memory)
+
+export interface MemoryOptions {
+  agents: number;
+  replicaSetsPerAgent: number;
+  podsPerAgent: number;
+  concurrency: number;
+  /** `before` (the commit --before) or `after` (this tree), each with optional `+NAME=VALUE` environment. */
+  runs: string[];
+  before: string;
+  settleSeconds: number;
+  syncTimeoutSeconds: number;
+  snapshot: boolean;
+  keep: boolean;
+  help: boolean;
+}
+
+export const memoryCommand: Command<MemoryOptions> = {
+  synopsis: 'usage: node bench/cache-memory.ts [options]     (make bench-memory)',
+  about: `A local control plane with its controllers stopped; N Agents with their Deployment,
+ReplicaSets and pods written as a converged operator and the controllers leave
+them; per run, one standby operator (it lists and watches, writes nothing):
+RSS, V8 heap, malloc, external memory once synced, after GC, and a heap
+snapshot by object kind. Also the V8 heap of each cache, whole and transformed.`,
+  flags: {
+    '--agents': whole('agents', 1, 20000, 'N', 'Agents (default 2000)'),
+    '--replicasets-per-agent': whole('replicaSetsPerAgent', 1, 20, 'R', 'ReplicaSets per Deployment: one current, the rest rollback targets (default 2)'),
+    '--pods-per-agent': whole('podsPerAgent', 0, 20, 'P', 'Running pods of the current ReplicaSet (default 1)'),
+    '--concurrency': whole('concurrency', 1, 256, 'C', 'Agents written at once (default 32)'),
+    '--runs': {
+      arg: 'RUN,...', help: 'the operator processes, in this order: before (the commit --before) or after\n(this tree), each with +NAME=VALUE environment (default before,before+MALLOC_ARENA_MAX=2,after);\n+LEASE_NAME=other makes the process lead: it reconciles every Agent, read once its queue is empty',
+      apply: (o, v, flag) => {
+        o.runs = v.split(',').map((r) => r.trim());
+        for (const r of o.runs) if (!/^(before|after)(\+[A-Z_][A-Z0-9_]*=[^+,]*)*$/.test(r)) throw new Error(`${flag}: ${r} is not before or after with +NAME=VALUE parts`);
+      },
+    },
+    '--before': text('before', 'REV', 'the commit of the before run (default main)'),
+    '--settle': whole('settleSeconds', 0, 3600, 'S', 'seconds between /readyz and the first reading (default 20)'),
+    '--sync-timeout': whole('syncTimeoutSeconds', 10, 7200, 'S', 'seconds allowed until /readyz (default 900)'),
+    '--snapshot': toggle('snapshot', true, 'also a heap snapshot of each run, summarised by object kind (slow)'),
+    '--keep': toggle('keep', true, keepHelp),
+  },
+  footer: 'Starts its own cluster (BENCH_KUBECONFIG is not used: the bench stops the controllers).',
+  defaults: () => ({ agents: 2000, replicaSetsPerAgent: 2, podsPerAgent: 1, concurrency: 32, runs: ['before', 'before+MALLOC_ARENA_MAX=2', 'after'], before: 'main', settleSeconds: 20, syncTimeoutSeconds: 900, snapshot: false, keep: false, help: false }),
+};

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { deepFreeze } from '../lib/deep-freeze.ts';
 import { Agent } from './agent.ts';
 import { AgentSpec } from './spec.ts';
+// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
+const { isDeepStrictEqual } = process.getBuiltinModule('node:util');
 
 /**
  * An Agent as the apiserver stored it, which is what the cache holds: the
@@ -48,7 +50,11 @@ export function readAgent(stored: StoredAgent): AgentReading {
 
 function read(stored: StoredAgent): AgentReading {
   const strict = Agent.safeParse(stored);
-  if (strict.success) return { agent: strict.data, invalid: [] };
+  // The parse is a copy; when it holds exactly what was stored (the usual
+  // case: the schema applies no default and strips nothing of a valid
+  // Agent), the stored object is the reading, so the cache's Agents are not
+  // held twice (the reading lives as long as the stored object).
+  if (strict.success) return { agent: isDeepStrictEqual(strict.data, stored) ? stored as Agent : strict.data, invalid: [] };
   const invalid = strict.error.issues.filter((i) => i.path[0] === 'spec').map((i) => `${i.path.join('.')}: ${i.message}`);
   let value: unknown = { ...stored, spec: isObject(stored.spec) ? stored.spec : {} };
   // Each round leaves out one refused value (or the object holding a missing one), so it ends.

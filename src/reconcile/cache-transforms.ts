@@ -1,4 +1,5 @@
 import type { V1Container, V1EndpointSlice, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { StoredAgent } from '../api/stored-agent.ts';
 
 // What the caches keep of the objects the operator reads but never writes
 // back (controller-runtime's cache TransformFunc), so memory follows what the
@@ -7,10 +8,27 @@ import type { V1Container, V1EndpointSlice, V1Pod, V1Volume } from '@kubernetes/
 // holds the plan to the same result with and without it.
 //
 // Not transformed, and why: Deployments, DaemonSets and StatefulSets are
-// compared field by field with the desired object (needsApply); ReplicaSets'
-// and ControllerRevisions' pod templates are the rollback targets, applied
-// whole; Agents are the spec; Services, ConfigMaps, PVCs and PDBs are the
-// operator's own and few.
+// compared field by field with the desired object (needsApply) and their
+// template, defaults and all, with the ReplicaSets' (runsTemplate);
+// ReplicaSets' and ControllerRevisions' pod templates are the rollback
+// targets, applied whole; Services, ConfigMaps, PVCs and PDBs are the
+// operator's own and few. What every cache shares instead: its string values
+// (src/runtime/string-table.ts, in toCached), one copy for all objects.
+
+const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * An Agent, without the annotation `kubectl apply` (client-side) keeps the
+ * whole applied object in: a second copy of the spec, as a string, that
+ * nothing in the operator reads (the spec itself is right there). The rest,
+ * status included, is the reconciler's input and stays.
+ */
+export function agentForCache(agent: StoredAgent): StoredAgent {
+  const annotations = agent.metadata?.annotations;
+  if (annotations === undefined || !(lastApplied in annotations)) return agent;
+  const { [lastApplied]: _dropped, ...rest } = annotations;
+  return { ...agent, metadata: { ...agent.metadata, annotations: rest } };
+}
 
 /**
  * A pod: metadata (labels, annotations, owner, timestamps) and the whole

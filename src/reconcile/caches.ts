@@ -4,7 +4,7 @@ import type {
 import { group, plural, version } from '../api/agent.ts';
 import type { StoredAgent } from '../api/stored-agent.ts';
 import { operatorName } from '../desired/labels.ts';
-import { endpointSliceForCache, podForCache } from './cache-transforms.ts';
+import { agentForCache, endpointSliceForCache, podForCache } from './cache-transforms.ts';
 import type { Clock, Random } from '../runtime/clock.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { KubeTransport } from '../runtime/kube-http.ts';
@@ -23,22 +23,29 @@ const managedBy = `app.kubernetes.io/managed-by=${operatorName}`;
 
 interface Kind { resource: ResourceRef; labelSelector?: string; metadataOnly?: boolean; transform?: (obj: never) => unknown }
 
+/** What each cache keeps of its objects (cache-transforms.ts); a kind not named here is kept whole. */
+export const cacheTransforms = {
+  agents: agentForCache,
+  pods: podForCache,
+  endpointSlices: endpointSliceForCache,
+} as const;
+
 const kinds = {
-  agents: { resource: { group, version, plural, namespaced: true } },
+  agents: { resource: { group, version, plural, namespaced: true }, transform: cacheTransforms.agents },
   deployments: { resource: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true }, labelSelector: managedBy },
   daemonSets: { resource: { group: 'apps', version: 'v1', plural: 'daemonsets', namespaced: true }, labelSelector: managedBy },
   statefulSets: { resource: { group: 'apps', version: 'v1', plural: 'statefulsets', namespaced: true }, labelSelector: managedBy },
   replicaSets: { resource: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true }, labelSelector: managedBy },
   // The DaemonSet and StatefulSet controllers copy the pod template's labels (ours) onto each revision.
   controllerRevisions: { resource: { group: 'apps', version: 'v1', plural: 'controllerrevisions', namespaced: true }, labelSelector: managedBy },
-  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy, transform: podForCache },
+  pods: { resource: { group: '', version: 'v1', plural: 'pods', namespaced: true }, labelSelector: managedBy, transform: cacheTransforms.pods },
   services: { resource: { group: '', version: 'v1', plural: 'services', namespaced: true }, labelSelector: managedBy },
   configMaps: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, labelSelector: managedBy },
   pvcs: { resource: { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true }, labelSelector: managedBy },
   pdbs: { resource: { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets', namespaced: true }, labelSelector: managedBy },
   secretMeta: { resource: { group: '', version: 'v1', plural: 'secrets', namespaced: true }, metadataOnly: true },
   configMapMeta: { resource: { group: '', version: 'v1', plural: 'configmaps', namespaced: true }, metadataOnly: true },
-  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true }, transform: endpointSliceForCache },
+  endpointSlices: { resource: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true }, transform: cacheTransforms.endpointSlices },
 } as const satisfies Record<string, Kind>;
 
 type KindName = keyof typeof kinds;

@@ -206,7 +206,10 @@ export class Informer<T extends KubeObject> {
   }
 
   async #listAndReplace(): Promise<void> {
-    const items: T[] = [];
+    // Each page is taken in as the cache keeps it before the next is asked
+    // for: the apiserver's objects (managedFields and all) are garbage page
+    // by page, so a relist of thousands holds them whole one page at a time.
+    const items: Taken<T>[] = [];
     let resourceVersion = '';
     let cont: string | undefined;
     let limit: number | undefined = this.#pageSize;
@@ -223,7 +226,7 @@ export class Informer<T extends KubeObject> {
         continue;
       }
       this.#progress();
-      items.push(...page.items);
+      for (const raw of page.items) items.push(this.#cacheable(raw) ?? { unreadable: safeKey(raw) });
       resourceVersion = page.resourceVersion;
       if (!page.continue) break;
       cont = page.continue;
@@ -249,19 +252,17 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Brings the cache in line with a full list, emitting what changed since the last one. */
-  #replace(items: T[], resourceVersion: string): void {
+  #replace(items: readonly Taken<T>[], resourceVersion: string): void {
     const initial = !this.#synced;
     const fresh = new Map<string, T>();
-    for (const raw of items) {
-      const obj = this.#cacheable(raw);
-      if (obj !== undefined) {
+    for (const obj of items) {
+      if (!('unreadable' in obj)) {
         fresh.set(objectKey(obj), obj);
         continue;
       }
       // One object that cannot be cached must not drop the last good version we hold of it.
-      const key = safeKey(raw);
-      const held = this.#store.getByKey(key);
-      if (held !== undefined) fresh.set(key, held);
+      const held = this.#store.getByKey(obj.unreadable);
+      if (held !== undefined) fresh.set(obj.unreadable, held);
     }
     for (const [key, old] of [...this.#store.entries()]) {
       if (fresh.has(key)) continue;
@@ -385,6 +386,9 @@ export class Informer<T extends KubeObject> {
     this.#lastProgress = this.#clock.now();
   }
 }
+
+/** A listed object as the cache keeps it, or the key of one it could not take in. */
+type Taken<T> = T | { unreadable: string };
 
 /** The object's key without trusting its shape (it may be exactly what failed). */
 function safeKey(raw: unknown): string {

@@ -1,4 +1,4 @@
-import { deepFreeze } from '../lib/deep-freeze.ts';
+import { freezeSharingStrings, StringTable } from './string-table.ts';
 
 // The minimal shape of a Kubernetes object the runtime relies on. Objects come
 // straight from the apiserver's JSON (timestamps are strings), so the fields the
@@ -59,7 +59,8 @@ export function groupOf(apiVersion: string): string {
  * What the cache keeps of an object: managedFields dropped (often the largest
  * part of an object and never needed by a controller), and deep-frozen so that
  * a reconciler mutating a cached object fails loudly instead of corrupting the
- * cache.
+ * cache; its short strings are shared with every other cached object's
+ * (string-table.ts: JSON.parse makes a copy of each).
  *
  * In metadata-only mode (the Secrets and ConfigMaps the operator merely
  * references) only the identity stays: name, namespace, uid and
@@ -74,8 +75,11 @@ export function toCached<T extends KubeObject>(raw: T, metadataOnly: boolean): T
   const obj = metadataOnly
     ? ({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: identity(metadata) } as T)
     : ({ ...raw, metadata } as T);
-  return deepFreeze(obj);
+  return freezeSharingStrings(obj, cacheStrings);
 }
+
+/** One table for every cache: a namespace, a label value or an image is shared across kinds too. */
+const cacheStrings = new StringTable();
 
 function identity({ name, namespace, uid, resourceVersion }: ObjectMeta): ObjectMeta {
   return {

@@ -1,4 +1,4 @@
-// The pod and EndpointSlice caches keep only what the reconciler reads
+// The pod, EndpointSlice and Agent caches keep only what the reconciler reads
 // (cache-transforms.ts): the plan made from the stripped objects is the plan
 // made from the whole ones, for every pod situation the detection knows.
 import { describe, it } from 'node:test';
@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Deployment, V1EndpointSlice, V1Pod } from '@kubernetes/client-node';
 import type { Agent } from '../../../src/api/agent.ts';
 import { withDesiredHash } from '../../../src/desired/desired-hash.ts';
-import { endpointSliceForCache, podForCache } from '../../../src/reconcile/cache-transforms.ts';
+import { readAgent, type StoredAgent } from '../../../src/api/stored-agent.ts';
+import { agentForCache, endpointSliceForCache, podForCache } from '../../../src/reconcile/cache-transforms.ts';
 import { evaluateDependencies } from '../../../src/reconcile/dependencies.ts';
 import { plan, type Plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
@@ -135,4 +136,26 @@ describe('the EndpointSlice cache keeps each endpoint\'s vote', () => {
       assert.ok(!JSON.stringify(endpointSliceForCache(slice([...ready]))).includes('10.0.0'), 'no addresses');
     });
   }
+});
+
+describe('the Agent cache keeps all but kubectl\'s copy of the applied Agent', () => {
+  // `kubectl apply` (client-side) stores the whole applied object in an
+  // annotation: for an Agent with an inline config, a second copy of the spec.
+  const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
+  const applied: StoredAgent = JSON.parse(JSON.stringify({ ...a, status: first.status,
+    metadata: { ...a.metadata, resourceVersion: '9', annotations: { [lastApplied]: JSON.stringify({ apiVersion: a.apiVersion, kind: a.kind, metadata: { name: 'fwd', namespace: 'team' }, spec: a.spec }), 'agent-operator.dev/note': 'kept' } } })) as StoredAgent;
+  const world = (s: StoredAgent) => observed(readAgent(s).agent, { workload: deployment, pods: [livePod('fwd-1', new PodBuilder('x').oomKilled({ shownAs: 'state' }))], now: new Date(t0.getTime() + 3600_000), configMaps: [configMap as unknown as V1ConfigMap] });
+
+  it('the same plan from the stripped Agent, which no longer holds the copy', () => {
+    const kept = agentForCache(applied);
+    assert.deepEqual(decided(plan(world(kept))), decided(plan(world(applied))));
+    assert.equal(kept.metadata.annotations?.[lastApplied], undefined);
+    assert.equal(kept.metadata.annotations?.['agent-operator.dev/note'], 'kept');
+    assert.ok(JSON.stringify(applied).length - JSON.stringify(kept).length > applied.metadata.annotations![lastApplied]!.length, 'the copy of the spec is gone');
+  });
+
+  it('an Agent without the annotation is kept as it is', () => {
+    const plain = { ...applied, metadata: { ...applied.metadata, annotations: {} } };
+    assert.equal(agentForCache(plain), plain);
+  });
 });

@@ -274,6 +274,26 @@ describe('Informer', () => {
     await informer.stop();
   });
 
+  // The apiserver's objects of a page (managedFields and all) become garbage
+  // as soon as the page is taken in, not only after the last page: a relist
+  // of 10,000 Deployments must not hold all of them whole at once (the peak).
+  it('takes each page in through the transform before it asks for the next', async () => {
+    const transformedWhenAsked: number[] = [];
+    let transformed = 0;
+    const { clock, lw, informer } = setup({ transform: (o) => { transformed++; return o; } });
+    const list = lw.list.bind(lw);
+    lw.list = (opts) => { transformedWhenAsked.push(transformed); return list(opts); };
+    lw.listScript.push(
+      { items: [obj('a', '1'), obj('b', '2')], resourceVersion: '10', continue: 'c1' },
+      { items: [obj('c', '3')], resourceVersion: '10' },
+    );
+    informer.start();
+    await clock.flush();
+    assert.deepEqual(transformedWhenAsked, [0, 2]);
+    assert.deepEqual(informer.store.list().map(objectKey).sort(), ['ns/a', 'ns/b', 'ns/c']);
+    await informer.stop();
+  });
+
   it('replays cached objects as initial adds to a handler added after sync', async () => {
     const { clock, lw, informer } = setup();
     lw.put(obj('a', '1'));
