@@ -58,7 +58,7 @@ function readyOf(a: StoredAgent): string | undefined {
 interface ContainerStatusView {
   name: string;
   restartCount?: number;
-  state?: { terminated?: object };
+  state?: { terminated?: { exitCode?: number }; waiting?: { reason?: string } };
   lastState?: { terminated?: { containerID?: string; finishedAt?: unknown } };
 }
 interface PodView extends KubeObject {
@@ -87,6 +87,26 @@ export function podFailureSeen(old: KubeObject | undefined, obj: KubeObject): bo
   return died(before?.containerStatuses, after?.containerStatuses) || died(before?.initContainerStatuses, after?.initContainerStatuses);
 }
 
+/** What the kubelet waits in while a container cannot run; not the waits of a start (ContainerCreating, PodInitializing). */
+const startWaits = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * A pod failing as it is first listed (the operator just started): failed,
+ * a container ended, or a container waiting for any reason but its start
+ * (CrashLoopBackOff, an image pull, its config). Its Agent is reconciled
+ * ahead of the rest of the first list (controller.ts failingAtStart): after
+ * a restart under a crash loop, the failing Agent does not wait behind
+ * every settled one. A pod that once restarted and runs now is not failing.
+ */
+export function podFailingNow(obj: KubeObject): boolean {
+  const status = (obj as PodView).status;
+  if (status?.phase === 'Failed') return true;
+  const waits = (c: ContainerStatusView) => c.state?.waiting !== undefined && !startWaits.has(c.state.waiting.reason ?? '');
+  // An init container that ended with 0 has done its job.
+  return (status?.containerStatuses ?? []).some((c) => c.state?.terminated !== undefined || waits(c))
+    || (status?.initContainerStatuses ?? []).some((c) => (c.state?.terminated !== undefined && c.state.terminated.exitCode !== 0) || waits(c));
+}
+
 /** The controller only reads metadata through mappers, so every informer is watched as KubeObject. */
 function informersOf(...caches: { informers: readonly InformerView<KubeObject>[] }[]): InformerView<KubeObject>[] {
   return caches.flatMap((c) => c.informers);
@@ -107,7 +127,7 @@ export function wireWatches(ctl: Controller, c: Caches): void {
     });
   }
   const byLabel = via(c.agents, idx.label, (o) => o.metadata?.labels?.[agentLabel]);
-  for (const i of informersOf(c.pods)) ctl.watch(i, byLabel, { urgent: podFailureSeen });
+  for (const i of informersOf(c.pods)) ctl.watch(i, byLabel, { urgent: podFailureSeen, failingAtStart: podFailingNow });
   for (const i of informersOf(c.replicaSets, c.controllerRevisions)) ctl.watch(i, byLabel);
   for (const i of informersOf(c.secretMeta)) ctl.watch(i, via(c.agents, idx.secrets, (o) => o.metadata?.name));
   for (const i of informersOf(c.configMapMeta)) ctl.watch(i, via(c.agents, idx.configMaps, (o) => o.metadata?.name));

@@ -99,6 +99,13 @@ export interface WatchOptions<T> {
   resync?: boolean;
   /** Changes to act on at once (a container that died): queued urgent (workqueue.ts), ahead of everything else. */
   urgent?: (old: T | undefined, obj: T) => boolean;
+  /**
+   * Objects of a first list that show a failure (a pod crash-looping when the
+   * operator starts): their keys are queued at normal priority instead of the
+   * first list's low, so after a restart a failing Agent is not reconciled
+   * behind every settled one.
+   */
+  failingAtStart?: (obj: T) => boolean;
 }
 
 interface Source {
@@ -183,13 +190,22 @@ export class Controller {
         return false;
       }
     };
+    const low = (obj: T, initial: boolean): boolean => {
+      if (!initial || !opts.failingAtStart) return initial;
+      try {
+        return !opts.failingAtStart(obj);
+      } catch (err) {
+        this.#log.error({ err, informer: informer.name }, 'judging a listed object failing failed');
+        return true;
+      }
+    };
     const handler: InformerHandler<T> = {
       onAdd: (obj, meta) => {
-        if (predicate.create?.(obj, meta) ?? true) enqueue(keysOf(obj), meta.initial, !meta.initial && urgent(undefined, obj));
+        if (predicate.create?.(obj, meta) ?? true) enqueue(keysOf(obj), low(obj, meta.initial), !meta.initial && urgent(undefined, obj));
       },
       onUpdate: (old, obj, meta) => {
         // Both sides: an owner reference or a reference that moved must wake the old primary too.
-        if (predicate.update?.(old, obj, meta) ?? true) enqueue(new Set([...keysOf(old), ...keysOf(obj)]), meta.initial, !meta.initial && urgent(old, obj));
+        if (predicate.update?.(old, obj, meta) ?? true) enqueue(new Set([...keysOf(old), ...keysOf(obj)]), low(obj, meta.initial), !meta.initial && urgent(old, obj));
       },
       onDelete: (obj, meta) => {
         if (predicate.delete?.(obj, meta) ?? true) enqueue(keysOf(obj), false);

@@ -7,7 +7,7 @@ import type { Agent } from '../../../src/api/agent.ts';
 import { apiVersion, kind } from '../../../src/api/agent.ts';
 import { agentLabel, agentNameAnnotation, operatorName } from '../../../src/desired/labels.ts';
 import { allInformers, createCaches } from '../../../src/reconcile/caches.ts';
-import { addIndexes, podFailureSeen, wireWatches } from '../../../src/reconcile/watches.ts';
+import { addIndexes, podFailingNow, podFailureSeen, wireWatches } from '../../../src/reconcile/watches.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import type { KubeObject } from '../../../src/runtime/kube-object.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
@@ -103,4 +103,21 @@ describe('podFailureSeen: which pod changes are queued urgent', () => {
     assert.equal(podFailureSeen(pod({ containerStatuses: [oomKilled] }), pod({ containerStatuses: [{ ...oomKilled, ready: false }] })), false);
     assert.equal(podFailureSeen(pod({ phase: 'Failed' }), pod({ phase: 'Failed' })), false);
   });
+});
+
+describe('podFailingNow: which pods of the first list put their Agent ahead of the rest', () => {
+  const pod = (status: object) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, status });
+  const c = (state: object, restartCount = 0) => ({ name: 'agent', restartCount, state });
+  const table: { name: string; status: object; want: boolean }[] = [
+    { name: 'crash-looping', status: { phase: 'Running', containerStatuses: [c({ waiting: { reason: 'CrashLoopBackOff' } }, 3)] }, want: true },
+    { name: 'an image that cannot be pulled', status: { phase: 'Pending', containerStatuses: [c({ waiting: { reason: 'ImagePullBackOff' } })] }, want: true },
+    { name: 'a container that ended', status: { phase: 'Running', containerStatuses: [c({ terminated: { exitCode: 1 } }, 1)] }, want: true },
+    { name: 'a failed pod', status: { phase: 'Failed' }, want: true },
+    { name: 'an init container that failed', status: { phase: 'Pending', initContainerStatuses: [c({ terminated: { exitCode: 2 } })] }, want: true },
+    { name: 'running, restarted once long ago', status: { phase: 'Running', containerStatuses: [c({ running: {} }, 4)] }, want: false },
+    { name: 'starting', status: { phase: 'Pending', containerStatuses: [c({ waiting: { reason: 'ContainerCreating' } })] }, want: false },
+    { name: 'an init container that completed, the agent starting', status: { phase: 'Pending', initContainerStatuses: [c({ terminated: { exitCode: 0, reason: 'Completed' } })], containerStatuses: [c({ waiting: { reason: 'PodInitializing' } })] }, want: false },
+    { name: 'no status yet', status: {}, want: false },
+  ];
+  for (const row of table) it(row.name, () => assert.equal(podFailingNow(pod(row.status)), row.want));
 });

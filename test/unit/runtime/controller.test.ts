@@ -265,6 +265,23 @@ describe('Controller', () => {
     await s.controller.stop();
   });
 
+  it('reconciles a key whose object was failing in the first list before the rest of that list', async () => {
+    // An operator restarted (SIGKILL, OOM) under a crash loop: every Agent of
+    // the first list is queued low; without failingAtStart the failing one
+    // waited behind all of them (26-27 s of the chaos run's operator-kill).
+    const seen: string[] = [];
+    const s = setup(async (key) => { seen.push(key); }, { workers: 1 });
+    const pods = informerOf(s.clock, 'pods');
+    s.controller.watch(pods.informer, (o) => [`ns/${o.metadata?.labels?.['agent']}`], { failingAtStart: (o) => o.metadata?.labels?.['failing'] === 'true' });
+    for (const name of ['a', 'b', 'c', 'd']) {
+      s.agents.lw.put(agent(name, '1', 1));
+      pods.lw.put(obj(`p-${name}`, '1', { metadata: { labels: { agent: name, ...(name === 'c' ? { failing: 'true' } : {}) } } } as never));
+    }
+    await run(s, pods.informer);
+    assert.deepEqual(seen, ['ns/c', 'ns/a', 'ns/b', 'ns/d']);
+    await s.controller.stop();
+  });
+
   it('on stop takes no new work and waits for the in-flight reconcile', async () => {
     const seen: string[] = [];
     const s = setup(async (key) => {
