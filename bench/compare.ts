@@ -92,6 +92,7 @@ async function runOne(kind: OperatorKind, o: CompareOptions, kube: Kube, kubecon
     const conv = await converge(kube, obs, ns, {
       agents: o.agents, concurrency: 16, timeoutMs: 600_000, progress: log,
       settle: kind === 'agent-operator', onAllReady: async () => { sReady = await op.scrape(); },
+      ...(o.oomAction === 'None' ? { spec: { recovery: { oomKilled: { action: 'None' } } } } : {}),
     });
     if (conv.timedOut) throw new Error(`${kind}: only ${conv.readyAtEnd}/${o.agents} Agents Ready within 10 min`);
     await quiet(op, log);
@@ -164,7 +165,7 @@ async function main(o: CompareOptions): Promise<number> {
     `agent-operator vs a Go controller-runtime v0.24.1 operator (bench/baseline), ${new Date().toISOString()}`,
     `machine: ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, load ${load.toFixed(1)} at the start; Node ${process.versions.node}`,
     `agent-operator run ${o.from === 'dist' ? `as the image runs it: node ${shippedArgs().join(' ')}` : 'from its sources: node src/main.ts (type stripping; RSS is higher than as shipped)'}`,
-    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle${o.leaderElect ? ', leader election on' : ''}; one local control plane, ${nodes} kwok nodes`,
+    `work: ${o.agents} Agents (image, 1 replica) per run, ${o.samples} detection samples, 2 x ${o.idleSeconds} s idle${o.leaderElect ? ', leader election on' : ''}${o.oomAction === 'None' ? ', our Agents with recovery.oomKilled.action None (no memory raise)' : ''}; one local control plane, ${nodes} kwok nodes`,
   ]));
   process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), options: o, loadAtStart: load, runs })}\n`);
   return 0;

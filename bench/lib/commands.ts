@@ -139,6 +139,8 @@ export interface CompareOptions {
   only: OperatorKind | undefined;
   idleSeconds: number;
   leaderElect: boolean;
+  /** Our Agents' spec.recovery.oomKilled.action: None measures detection on the baseline's work (a status write, no memory raise rolled out). */
+  oomAction: 'IncreaseMemory' | 'None';
   keep: boolean;
   cpuProfDir: string | undefined;
   from: OperatorFrom;
@@ -146,7 +148,7 @@ export interface CompareOptions {
 }
 
 export const compareCommand: Command<CompareOptions> = {
-  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--leader-elect] [--from dist|src] [--keep]   (make bench)',
+  synopsis: 'usage: node bench/compare.ts [--agents N] [--samples M] [--rounds R] [--only agent-operator|baseline] [--idle-seconds S] [--leader-elect] [--oom-action IncreaseMemory|None] [--from dist|src] [--keep]   (make bench)',
   flags: {
     '--agents': whole('agents', 1, 20000, 'N', 'Agents per run (default 200)'),
     '--samples': whole('samples', 0, 20000, 'M', 'pods OOM-killed per run for detection latency (default 50)'),
@@ -154,11 +156,12 @@ export const compareCommand: Command<CompareOptions> = {
     '--only': choice('only', operatorKinds, 'KIND', 'run one operator only'),
     '--idle-seconds': whole('idleSeconds', 10, 3600, 'S', 'each of the two idle spans after convergence (default 60)'),
     '--leader-elect': toggle('leaderElect', true, 'both operators elect a leader (a Lease in the run\'s namespace, 15/10/2 s),\nas a replicated deployment does: idle then includes the renewals'),
+    '--oom-action': choice('oomAction', ['IncreaseMemory', 'None'] as const, 'ACTION', 'our Agents\' recovery.oomKilled.action (default IncreaseMemory, the operator\'s own default);\nNone: a detection sample is a status write and no memory raise rolled out, the baseline\'s work'),
     '--cpu-prof': text('cpuProfDir', 'DIR', "write agent-operator's V8 CPU profile into DIR (at its exit)", (v) => resolve(v)),
     '--from': choice('from', ['dist', 'src'] as const, 'FROM', 'agent-operator as the image runs it (dist: the Dockerfile\'s node flags and\ndist/main.js, compiled first; the default) or as make run does (src: node src/main.ts)'),
     '--keep': toggle('keep', true, 'keep the work folder (operator logs)'),
   },
-  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, keep: false, cpuProfDir: undefined, from: 'dist', help: false }),
+  defaults: () => ({ agents: 200, samples: 50, rounds: 1, only: undefined, idleSeconds: 60, leaderElect: false, oomAction: 'IncreaseMemory', keep: false, cpuProfDir: undefined, from: 'dist', help: false }),
   finish: (o) => { o.samples = Math.min(o.samples, o.agents); },
 };
 

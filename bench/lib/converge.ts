@@ -7,11 +7,11 @@ import type { Observer } from './observe.ts';
 export const agentName = (i: number): string => `bench-${String(i).padStart(5, '0')}`;
 
 /** The smallest Agent the API allows beyond defaults: image and one replica; no ports, storage or config. */
-export function agentManifest(name: string): Record<string, unknown> {
+export function agentManifest(name: string, spec: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent',
     metadata: { name },
-    spec: { image: 'registry.example/bench-agent:1.0', replicas: 1 },
+    spec: { image: 'registry.example/bench-agent:1.0', replicas: 1, ...spec },
   };
 }
 
@@ -48,6 +48,8 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
   settle?: boolean;
   /** Called the moment every Agent is Ready (before the wait to settle). */
   onAllReady?: () => Promise<void>;
+  /** More of each Agent's spec (bench/compare.ts --oom-action). */
+  spec?: Record<string, unknown>;
 }): Promise<ConvergeResult> {
   const names = Array.from({ length: opts.agents }, (_, i) => agentName(i + 1));
   const sentAt = new Map<string, number>();
@@ -62,7 +64,7 @@ export async function converge(kube: Kube, obs: Observer, ns: string, opts: {
       sentAt.set(name, performance.now());
       for (let attempt = 0; ; attempt++) {
         try {
-          await kube.request('POST', `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, { body: agentManifest(name) });
+          await kube.request('POST', `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`, { body: agentManifest(name, opts.spec) });
           break;
         } catch (err) {
           // 409: an earlier attempt got through. 429/5xx under load: try again, a few times.

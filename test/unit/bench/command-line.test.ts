@@ -105,9 +105,15 @@ describe('each bench entry point', () => {
     assert.deepEqual(Object.keys(detectionCommand.flags), ['--agents', '--samples', '--create-concurrency', '--sample-concurrency', '--timeout', '--converge-timeout', '--sample-timeout', '--workers', '--nodes', '--cpu-prof', '--series', '--no-restart', '--keep']);
     assert.deepEqual(Object.keys(modesCommand.flags), ['--nodes', '--replicas', '--samples', '--idle-seconds', '--timeout', '--sample-timeout', '--keep']);
     assert.deepEqual(Object.keys(nodeLossCommand.flags), ['--replicas', '--nodes', '--timeout', '--keep']);
-    assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--cpu-prof', '--from', '--keep']);
+    assert.deepEqual(Object.keys(compareCommand.flags), ['--agents', '--samples', '--rounds', '--only', '--idle-seconds', '--leader-elect', '--oom-action', '--cpu-prof', '--from', '--keep']);
     assert.deepEqual(Object.keys(chaosCommand.flags), ['--agents', '--real-node', '--minutes', '--seed', '--rate', '--mix', '--real-node-mix', '--arms', '--warmup', '--human-after', '--cause', '--node-down', '--storage-every', '--settle', '--out', '--audit-log', '--no-plots', '--keep']);
     assert.deepEqual(Object.keys(clientOverheadCommand.flags), ['--kubeconfig', '--mode', '--requests', '--concurrency', '--namespace']);
+  });
+
+  it('bench/compare.ts leaves the operator\'s OOM remedy on unless told --oom-action None', () => {
+    assert.equal(parseCommand(compareCommand, []).oomAction, 'IncreaseMemory');
+    assert.equal(parseCommand(compareCommand, ['--oom-action', 'None']).oomAction, 'None');
+    assert.throws(() => parseCommand(compareCommand, ['--oom-action', 'Restart']), /--oom-action takes IncreaseMemory or None, got Restart/);
   });
 
   it('bench/compare.ts runs agent-operator as the image runs it unless told --from src', () => {
