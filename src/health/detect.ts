@@ -1,12 +1,11 @@
 import type { V1Container, V1ContainerStateTerminated, V1ContainerStatus, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { revisionAnnotation } from '../api/annotations.ts';
 import { statusTime, toMs } from '../lib/time.ts';
 import type { Failure } from './failure.ts';
+import { terminationKey } from './last-words.ts';
 
 // Pod statuses -> failures, read the way the kubelet writes them and VPA reads
 // them. Pure: the clock comes in as `now`.
-
-import { revisionAnnotation } from '../api/annotations.ts';
-import { terminationKey } from './last-words.ts';
 
 /** The timing fields of a probe (a ResolvedProbe fits). */
 export interface ProbeThresholds {
@@ -100,10 +99,6 @@ export const livenessEventLagMs = 5_000;
 const imagePullReasons = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 /** Reasons the kubelet gives when it cannot create or start the container from its configuration. */
 const configReasons = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
-
-export function detectFailures(input: DetectInput): Failure[] {
-  return detect(input).failures;
-}
 
 export function detect(input: DetectInput): Detection {
   const now = input.now.getTime();

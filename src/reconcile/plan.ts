@@ -3,7 +3,7 @@ import type { AgentStatus, RecoveryStatus } from '../api/status.ts';
 import { desiredTemplate, objectsFrom, runningTemplate } from '../desired/index.ts';
 import { resolveSpec, type ResolvedSpec } from '../desired/defaults.ts';
 import { revisionAnnotation, selectorString } from '../desired/labels.ts';
-import { detect, type Detection, type ProbeThresholds } from '../health/detect.ts';
+import { detect, type Detection } from '../health/detect.ts';
 import type { ConfigLayerError, MissingReference } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
 import { readySince } from '../health/ready-since.ts';
@@ -282,9 +282,9 @@ function observeFailures(o: Observed, spec: ResolvedSpec, revision: string, memo
   const detection = detect({
     pods: o.pods,
     ...(o.pvc ? { pvc: o.pvc } : {}),
-    ...(spec.health.readiness ? { readiness: thresholds(spec.health.readiness) } : {}),
+    ...(spec.health.readiness ? { readiness: spec.health.readiness } : {}),
     // Only the user's startup window: the default one is liveness's safety net (see DetectInput.startup).
-    ...(spec.health.startup && o.agent.spec.health?.startup ? { startup: thresholds(spec.health.startup) } : {}),
+    ...(spec.health.startup && o.agent.spec.health?.startup ? { startup: spec.health.startup } : {}),
     // the default startup probe still holds readiness back until its first pass
     ...(spec.health.startup && !o.agent.spec.health?.startup ? { startupFirstPassSeconds: spec.health.startup.initialDelaySeconds + spec.health.startup.periodSeconds } : {}),
     livenessKills: o.livenessKills,
@@ -294,10 +294,6 @@ function observeFailures(o: Observed, spec: ResolvedSpec, revision: string, memo
   // Pods a quota or LimitRange refuses first: no pod exists to show anything else about them.
   const failures = [...detectReplicaFailures(o.replicaSets, memoryLimitInForce), ...withNodeLost(detection.failures, nodeLostFailures(o.pods, o.nodes ?? [], o.workload?.kind))];
   return { detection, failures };
-}
-
-function thresholds(p: { periodSeconds: number; failureThreshold: number; initialDelaySeconds: number }): ProbeThresholds {
-  return { periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold, initialDelaySeconds: p.initialDelaySeconds };
 }
 
 function minAvailable(spec: ResolvedSpec, desired: number): number {

@@ -67,7 +67,7 @@ export interface DecideInput {
   policy: RecoveryPolicy;
   generation: number;
   previous: RecoveryStatus | undefined;
-  /** Everything detectFailures found now; the policy counts the new ones itself (seenFailures). */
+  /** Everything detect found now; the policy counts the new ones itself (seenFailures). */
   failures: readonly Failure[];
   now: Date;
   /** Every desired replica of the running revision is available and ready. */
@@ -129,20 +129,21 @@ export function decide(input: DecideInput): Decision {
   }
   if (rec.lastAction === 'Hold') return finish({ type: 'Hold' });
 
-  if (policy.oomKilled.action === 'IncreaseMemory') {
-    const atLimit = fresh.filter((f) => f.reason === 'OOMKilled' && (f.memoryLimit === undefined || parseQuantity(f.memoryLimit) >= parseQuantity(inForce)));
-    const cause = atLimit[0];
-    if (cause) {
-      const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
-      if (!raise.capped) {
-        oomCause = { failure: cause, memory: { raisedTo: raise.to } };
-        rec.memoryLimit = raise.to;
-        act(rec, 'IncreaseMemory', now);
-        events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryIncreasedText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, cause) });
-        return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
-      }
-    }
-  }
+  // One step up from the limit in force, never past maxMemory (undefined there): after a kill, or ahead of one.
+  const raiseMemory = (text: (to: string) => string, cause?: Failure): Decision | undefined => {
+    const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
+    if (raise.capped) return undefined;
+    if (cause) oomCause = { failure: cause, memory: { raisedTo: raise.to } };
+    rec.memoryLimit = raise.to;
+    act(rec, 'IncreaseMemory', now);
+    events.push({ type: 'Normal', reason: 'MemoryIncreased', message: text(raise.to) });
+    return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
+  };
+  const raising = policy.oomKilled.action === 'IncreaseMemory';
+
+  const cause = fresh.find((f) => f.reason === 'OOMKilled' && (f.memoryLimit === undefined || parseQuantity(f.memoryLimit) >= parseQuantity(inForce)));
+  const raisedAfterKill = raising && cause && raiseMemory((to) => say.memoryIncreasedText(inForce, to, input.specMemoryLimit, policy.oomKilled.maxMemory, cause), cause);
+  if (raisedAfterKill) return raisedAfterKill;
 
   if (input.rolloutInProgress) return finish({ type: 'None' });
 
@@ -150,15 +151,9 @@ export function decide(input: DecideInput): Decision {
   // container at the limit in force counts (an old pod still at a lower limit
   // is on its way out), so a raise is never repeated for the same warning.
   const near = input.memoryNearLimit;
-  if (policy.oomKilled.action === 'IncreaseMemory' && policy.oomKilled.proactive && near && near.limitBytes >= parseQuantity(inForce)) {
-    const raise = raisedMemory(inForce, policy.oomKilled.maxMemory);
-    if (!raise.capped) {
-      rec.memoryLimit = raise.to;
-      act(rec, 'IncreaseMemory', now);
-      events.push({ type: 'Normal', reason: 'MemoryIncreased', message: say.memoryRaisedAheadText(inForce, raise.to, input.specMemoryLimit, policy.oomKilled.maxMemory, near) });
-      return finish({ type: 'IncreaseMemory', from: inForce, to: raise.to });
-    }
-  }
+  const raisedAhead = raising && policy.oomKilled.proactive && near && near.limitBytes >= parseQuantity(inForce)
+    && raiseMemory((to) => say.memoryRaisedAheadText(inForce, to, input.specMemoryLimit, policy.oomKilled.maxMemory, near));
+  if (raisedAhead) return raisedAhead;
 
   const remediable = active.filter((f) => !reportOnlyClasses.has(f.reason));
   if (remediable.length === 0) return finish({ type: 'None' });

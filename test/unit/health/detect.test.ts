@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { detect as detectAllOf, detectFailures, type DetectInput } from '../../../src/health/detect.ts';
+import { detect as detectAllOf, type DetectInput } from '../../../src/health/detect.ts';
 import { countNew, maxSeenFailures, type Failure } from '../../../src/health/failure.ts';
 import { at, pod, pvc, t0 } from './pod-fixtures.ts';
 
 const readiness = { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 };
-const detect = (input: Partial<DetectInput>): Failure[] => detectFailures({ pods: [], now: new Date(t0), readiness, ...input });
+const detect = (input: Partial<DetectInput>): Failure[] => detectAllOf({ pods: [], now: new Date(t0), readiness, ...input }).failures;
 const detectAll = (input: Partial<DetectInput>) => detectAllOf({ pods: [], now: new Date(t0), readiness, ...input });
 const initDone = (p: V1Pod): V1Pod => {
   p.spec!.initContainers = [{ name: 'init', image: 'busybox' }];
@@ -19,7 +19,7 @@ const only = (input: Partial<DetectInput>): Failure => {
   return found[0]!;
 };
 
-describe('detectFailures', () => {
+describe('detect: failures', () => {
   it('a pod unschedulable for less than the grace is not a failure yet (the scheduler retries, PVCs bind)', () => {
     // the fixture's pod became unschedulable 20 s before now
     assert.deepEqual(detect({ pods: [pod('a').unschedulable().build()], unschedulableGraceSeconds: 30 }), []);
@@ -230,7 +230,7 @@ describe('detectFailures', () => {
 
 describe('countNew', () => {
   const f = (key: string): Failure => ({ reason: 'CrashLoopBackOff', key, active: true, message: '' });
-  /** A crash loop of container agent in pod `pod`, at its `restarts`th restart, as detectFailures reports it. */
+  /** A crash loop of container agent in pod `pod`, at its `restarts`th restart, as detect reports it. */
   const crash = (pod: string, restarts: number): Failure => ({
     reason: 'CrashLoopBackOff', key: `CrashLoopBackOff/uid-${pod}/agent/r${restarts}`, active: true, pod, podUid: `uid-${pod}`,
     container: 'agent', containerState: 'waiting', restartCount: restarts, instance: restarts, message: '',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectFailures } from '../../../src/health/detect.ts';
+import { detect } from '../../../src/health/detect.ts';
 import { diagnose, type DiagnoseContext } from '../../../src/health/diagnose.ts';
 import {
   dependencyCycleMessage, dependencyMessage, invalidConfigMessage, missingReferenceMessage, probesMissingMessage, type ReferenceSources,
@@ -19,11 +19,11 @@ const spec: ReferenceSources = {
 };
 
 const one = (b: PodBuilder): Failure => {
-  const [f] = detectFailures({ pods: [b.build()], now: new Date(t0), readiness: { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 } });
+  const [f] = detect({ pods: [b.build()], now: new Date(t0), readiness: { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 } }).failures;
   assert.ok(f);
   return f;
 };
-const pvcFailure = (o: Parameters<typeof pvc>[0]): Failure => detectFailures({ pods: [], pvc: pvc(o), now: new Date(t0) })[0]!;
+const pvcFailure = (o: Parameters<typeof pvc>[0]): Failure => detect({ pods: [], pvc: pvc(o), now: new Date(t0) }).failures[0]!;
 const memory = (o: Partial<NonNullable<DiagnoseContext['memory']>> = {}): DiagnoseContext => ({ memory: { action: 'IncreaseMemory', inForce: '256Mi', max: '1Gi', ...o } });
 
 describe('diagnose names the cause and one fix for each failure class', () => {
@@ -55,7 +55,7 @@ describe('diagnose names the cause and one fix for each failure class', () => {
     },
     {
       name: 'a liveness kill names the liveness probe and its fix, not the exit code and the logs',
-      failure: detectFailures({ pods: [pod('a').crashLooping({ restartCount: 3, exitCode: 0 }).build()], now: new Date(t0), livenessKills: [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:50Z' }] })[0]!,
+      failure: detect({ pods: [pod('a').crashLooping({ restartCount: 3, exitCode: 0 }).build()], now: new Date(t0), livenessKills: [{ podUid: 'uid-a', container: 'agent', at: '2026-11-27T10:59:50Z' }] }).failures[0]!,
       text: 'container agent of pod a was killed and restarted by the kubelet because its liveness probe failed (3 restarts; it exited with code 0 on the kill): fix what health.liveness checks, or give it more time if the agent is only slow (health.liveness timeoutSeconds, failureThreshold, or a health.startup window); kubectl describe pod a shows the probe\'s error',
     },
     {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { AgentStatus } from '../../../src/api/status.ts';
-import { detectFailures } from '../../../src/health/detect.ts';
+import { detect } from '../../../src/health/detect.ts';
 import type { Decision } from '../../../src/recovery/decision.ts';
 import { decide } from '../../../src/recovery/policy.ts';
 import { computeStatus } from '../../../src/status/compute.ts';
@@ -23,7 +23,7 @@ class Reconciler {
 
   run(seconds: number, w: World): Decision {
     const now = new Date(t0 + seconds * 1000);
-    const failures = detectFailures({ pods: w.pods, now, readiness: { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 } });
+    const failures = detect({ pods: w.pods, now, readiness: { periodSeconds: 10, failureThreshold: 3, initialDelaySeconds: 0 } }).failures;
     const rollout = readRollout(w.deployment, 3);
     const decision = decide({
       policy, generation: w.generation, previous: this.status?.recovery, failures, now, healthy: rolloutHealthy(rollout, 3), unmanaged: false,
