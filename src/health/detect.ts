@@ -68,8 +68,8 @@ export interface Detection {
   /**
    * When what is seen now turns into a failure, or stops being one, with no
    * further change to any object: a probe's window closes, a grace ends, a
-   * restarted container has run long enough. The reconcile is due then, not
-   * on the next periodic requeue.
+   * restarted container has run long enough. No watch event comes then:
+   * plan requeues the reconcile for it.
    */
   nextCheckAt?: number;
 }

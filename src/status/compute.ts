@@ -280,8 +280,8 @@ function healthyStretchStart(rec: RecoveryStatus | undefined, podsReadySince: st
 /**
  * How long until the revision running healthy now will have been so for
  * healthyAfterSeconds and becomes lastHealthyRevision: the reconcile is due
- * then. Left to the periodic requeue (15 s) it came up to 15 s late, and a
- * bad release in that gap had no revision to roll back to (make chaos).
+ * then: no watch event says so. When a periodic pass found it, up to 15 s
+ * late, a bad release in that gap had no revision to roll back to (make chaos).
  */
 export function healthyRevisionDueInMs(status: AgentStatus, podsReadySince: string | undefined, now: Date, healthyAfterSeconds = defaultHealthyAfterSeconds): number | undefined {
   // Zero replicas prove nothing (healthyRevision): no timer to wait for.
