@@ -23,39 +23,15 @@ export const fieldManager = 'agent-operator';
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export const Config = z.object({
-  /** Namespaces to watch; empty means all. */
-  watchNamespaces: z.array(z.string()),
-  leaderElect: z.boolean(),
-  leaderElectionNamespace: z.string(),
-  leaseName: z.string(),
-  /** Shards of the Agents (1: no sharding); each has its own Lease, `<leaseName>-shard-<i>`. */
-  shards: z.int(),
-  /** `host:port`, `:port` (all interfaces) or `0` (metrics off). */
-  metricsBindAddress: z.string(),
-  /** `host:port` or `:port`. */
-  healthProbeBindAddress: z.string(),
-  workers: z.int(),
-  logLevel: z.enum(logLevels),
-  fieldManager: z.literal(fieldManager),
-  /** Path (or `:`-separated list) of kubeconfig files; undefined means in-cluster, else ~/.kube/config. */
-  kubeconfig: z.string().optional(),
-  shutdownTimeoutSeconds: z.int(),
-  /** How long a revision runs complete, ready and failure-free before it counts as healthy (the Rollback target). */
-  healthyAfterSeconds: z.int(),
+/**
+ * The operator's settings: each one as the table below reads it from its
+ * flag or variable, or its fallback; and who this process is.
+ */
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['parse']> | Settings[K]['fallback'] } & {
+  fieldManager: typeof fieldManager;
   /** Who this process is in Leases and Events (reportingInstance). */
-  identity: z.string(),
-  /** The Pod Security Standards level every pod the operator builds must meet (src/policy). */
-  podSecurityLevel: z.enum(podSecurityLevels),
-  /** ServiceAccounts Agents may name besides default: `*`, `<namespace>/*`, `<namespace>/<name>`. */
-  allowedServiceAccounts: z.array(z.string()),
-  nodeAgentHostPaths: z.array(z.string()),
-  /** Read the kubelets' cAdvisor metrics through the node proxy (needs nodes/proxy get): memory headroom and CPU throttling. */
-  nodeMetrics: z.boolean(),
-  /** Seconds between two readings of every node. */
-  nodeMetricsIntervalSeconds: z.int(),
-});
-export type Config = z.infer<typeof Config>;
+  identity: string;
+};
 
 /** Startup configuration is wrong; `issues` has one line per bad setting. */
 export class ConfigError extends Error {
@@ -84,6 +60,8 @@ interface Setting<T> {
   /** Parses the text or returns undefined; the message says what is allowed. */
   parse: z.ZodType<T, string>;
   allowed: string;
+  /** The value when neither the flag nor the variable is set. */
+  fallback: T;
   boolean?: true;
 }
 
@@ -93,92 +71,96 @@ const wholeNumber = (min: number, max: number): z.ZodType<number, string> =>
 const bindAddress = (allowOff: boolean): z.ZodType<string, string> =>
   z.string().trim().refine((s) => (allowOff && s === '0') || parseBindAddress(s) !== undefined);
 
+const trueOrFalse = z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0'])).transform((s) => s === 'true' || s === '1');
+
+const commaList = (item: z.ZodType<string, string>): z.ZodType<string[], string> =>
+  z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== '')).pipe(z.array(item));
+
 const settings = {
   watchNamespaces: {
-    env: 'WATCH_NAMESPACES', flag: '--watch-namespaces',
-    parse: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
-      .pipe(z.array(z.string().max(63).regex(dns1123Label))),
+    env: 'WATCH_NAMESPACES', flag: '--watch-namespaces', fallback: [],
+    parse: commaList(z.string().max(63).regex(dns1123Label)),
     allowed: 'must be a comma-separated list of namespace names (lowercase letters, digits, "-"; empty means all namespaces)',
   },
   leaderElect: {
-    env: 'LEADER_ELECT', flag: '--leader-elect', boolean: true,
-    parse: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0'])).transform((s) => s === 'true' || s === '1'),
+    env: 'LEADER_ELECT', flag: '--leader-elect', boolean: true, fallback: true,
+    parse: trueOrFalse,
     allowed: 'must be true or false',
   },
   leaderElectionNamespace: {
-    env: 'LEADER_ELECTION_NAMESPACE', flag: '--leader-election-namespace',
+    // Unset: the pod's namespace, else the kubeconfig context's (loadConfig).
+    env: 'LEADER_ELECTION_NAMESPACE', flag: '--leader-election-namespace', fallback: 'default',
     parse: z.string().trim().max(63).regex(dns1123Label),
     allowed: 'must be a namespace name (lowercase letters, digits, "-", at most 63)',
   },
   leaseName: {
-    env: 'LEASE_NAME', flag: '--lease-name',
+    env: 'LEASE_NAME', flag: '--lease-name', fallback: 'agent-operator-leader',
     parse: z.string().trim().max(253).regex(dns1123Subdomain),
     allowed: 'must be a DNS subdomain name (lowercase letters, digits, "-", ".", at most 253)',
   },
   shards: {
-    env: 'SHARDS', flag: '--shards',
+    env: 'SHARDS', flag: '--shards', fallback: 1,
     parse: wholeNumber(1, 64),
     allowed: 'must be a whole number from 1 to 64 (Agents are split into this many shards by a hash of namespace/name; each replica leads some of them, one Lease per shard)',
   },
   metricsBindAddress: {
-    env: 'METRICS_BIND_ADDRESS', flag: '--metrics-bind-address',
+    env: 'METRICS_BIND_ADDRESS', flag: '--metrics-bind-address', fallback: ':8080',
     parse: bindAddress(true),
     allowed: 'must be host:port or :port with a port from 0 to 65535, or 0 to turn metrics off',
   },
   healthProbeBindAddress: {
-    env: 'HEALTH_PROBE_BIND_ADDRESS', flag: '--health-probe-bind-address',
+    env: 'HEALTH_PROBE_BIND_ADDRESS', flag: '--health-probe-bind-address', fallback: ':8081',
     parse: bindAddress(false),
     allowed: 'must be host:port or :port with a port from 0 to 65535',
   },
   workers: {
-    env: 'WORKERS', flag: '--workers',
+    env: 'WORKERS', flag: '--workers', fallback: 2,
     parse: wholeNumber(1, 64),
     allowed: 'must be a whole number from 1 to 64',
   },
   logLevel: {
-    env: 'LOG_LEVEL', flag: '--log-level',
+    env: 'LOG_LEVEL', flag: '--log-level', fallback: 'info' as LogLevel,
     parse: z.string().trim().toLowerCase().pipe(z.enum(logLevels)),
     allowed: `must be one of ${logLevels.join(', ')}`,
   },
   kubeconfig: {
-    env: 'KUBECONFIG', flag: '--kubeconfig',
+    // Unset: in-cluster, else ~/.kube/config (src/kube/kube-config.ts). A `:`-separated list is read as kubectl reads it.
+    env: 'KUBECONFIG', flag: '--kubeconfig', fallback: undefined as string | undefined,
     parse: z.string().trim().min(1),
     allowed: 'must be a file path',
   },
   healthyAfterSeconds: {
-    env: 'HEALTHY_AFTER_SECONDS', flag: '--healthy-after-seconds',
+    env: 'HEALTHY_AFTER_SECONDS', flag: '--healthy-after-seconds', fallback: defaultHealthyAfterSeconds,
     parse: wholeNumber(1, 86400),
     allowed: 'must be a whole number of seconds from 1 to 86400 (how long a revision runs ready and failure-free before it is recorded as the last healthy one, the Rollback target)',
   },
   shutdownTimeoutSeconds: {
-    env: 'SHUTDOWN_TIMEOUT_SECONDS', flag: '--shutdown-timeout-seconds',
+    env: 'SHUTDOWN_TIMEOUT_SECONDS', flag: '--shutdown-timeout-seconds', fallback: 30,
     parse: wholeNumber(1, 3600),
     allowed: 'must be a whole number of seconds from 1 to 3600',
   },
   podSecurityLevel: {
-    env: 'POD_SECURITY_LEVEL', flag: '--pod-security-level',
+    env: 'POD_SECURITY_LEVEL', flag: '--pod-security-level', fallback: defaultPodPolicy.level,
     parse: z.string().trim().toLowerCase().pipe(z.enum(podSecurityLevels)),
     allowed: `must be one of ${podSecurityLevels.join(', ')} (the Pod Security Standards level every Agent's pod must meet)`,
   },
   allowedServiceAccounts: {
-    env: 'ALLOWED_SERVICE_ACCOUNTS', flag: '--allowed-service-accounts',
-    parse: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
-      .pipe(z.array(z.string().regex(serviceAccountPattern))),
+    env: 'ALLOWED_SERVICE_ACCOUNTS', flag: '--allowed-service-accounts', fallback: [...defaultPodPolicy.allowedServiceAccounts],
+    parse: commaList(z.string().regex(serviceAccountPattern)),
     allowed: 'must be a comma-separated list of namespace/name, namespace/* or * (ServiceAccounts Agents may use besides default; empty means none)',
   },
   nodeAgentHostPaths: {
-    env: 'NODE_AGENT_HOST_PATHS', flag: '--node-agent-host-paths',
-    parse: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== ''))
-      .pipe(z.array(z.string().regex(hostPathGrantPattern))),
+    env: 'NODE_AGENT_HOST_PATHS', flag: '--node-agent-host-paths', fallback: [],
+    parse: commaList(z.string().regex(hostPathGrantPattern)),
     allowed: 'must be a comma-separated list of absolute node paths without .. (e.g. /var/log,/proc,/sys: what DaemonSet-mode Agents may mount read-only as hostPath; empty means none)',
   },
   nodeMetrics: {
-    env: 'NODE_METRICS', flag: '--node-metrics', boolean: true,
-    parse: z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0'])).transform((s) => s === 'true' || s === '1'),
+    env: 'NODE_METRICS', flag: '--node-metrics', boolean: true, fallback: false,
+    parse: trueOrFalse,
     allowed: "must be true or false (read the kubelets' cAdvisor metrics through the node proxy; needs RBAC nodes/proxy get, the chart's nodeMetrics.enabled)",
   },
   nodeMetricsIntervalSeconds: {
-    env: 'NODE_METRICS_INTERVAL_SECONDS', flag: '--node-metrics-interval-seconds',
+    env: 'NODE_METRICS_INTERVAL_SECONDS', flag: '--node-metrics-interval-seconds', fallback: 15,
     parse: wholeNumber(1, 3600),
     allowed: 'must be a whole number of seconds from 1 to 3600 (between two readings of each node\'s metrics)',
   },
@@ -210,31 +192,22 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
 
   const podNamespace = env['POD_NAMESPACE']?.trim();
   const podName = env['POD_NAME']?.trim();
-  return Config.parse({
-    watchNamespaces: parsed.watchNamespaces ?? [],
-    leaderElect: parsed.leaderElect ?? true,
+  return {
+    ...fallbacks(),
+    ...parsed,
     leaderElectionNamespace: parsed.leaderElectionNamespace
       ?? (podNamespace || undefined)
       ?? host.currentNamespace(parsed.kubeconfig)
-      ?? 'default',
-    leaseName: parsed.leaseName ?? 'agent-operator-leader',
-    shards: parsed.shards ?? 1,
-    metricsBindAddress: parsed.metricsBindAddress ?? ':8080',
-    healthProbeBindAddress: parsed.healthProbeBindAddress ?? ':8081',
-    workers: parsed.workers ?? 2,
-    logLevel: parsed.logLevel ?? 'info',
+      ?? settings.leaderElectionNamespace.fallback,
     fieldManager,
-    kubeconfig: parsed.kubeconfig,
-    shutdownTimeoutSeconds: parsed.shutdownTimeoutSeconds ?? 30,
-    healthyAfterSeconds: parsed.healthyAfterSeconds ?? defaultHealthyAfterSeconds,
     // controller-runtime's form: hostname_random, so two processes on one host differ.
     identity: podName || `${host.hostname}_${host.randomSuffix}`,
-    podSecurityLevel: parsed.podSecurityLevel ?? defaultPodPolicy.level,
-    allowedServiceAccounts: parsed.allowedServiceAccounts ?? [...defaultPodPolicy.allowedServiceAccounts],
-    nodeAgentHostPaths: parsed.nodeAgentHostPaths ?? [],
-    nodeMetrics: parsed.nodeMetrics ?? false,
-    nodeMetricsIntervalSeconds: parsed.nodeMetricsIntervalSeconds ?? 15,
-  });
+  };
+}
+
+/** Every setting's fallback, copied: a caller may keep its config and change it. */
+function fallbacks(): { [K in keyof Settings]: Settings[K]['fallback'] } {
+  return Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, structuredClone(s.fallback)])) as { [K in keyof Settings]: Settings[K]['fallback'] };
 }
 
 /** One line per setting, for `--help` and the README. */
