@@ -10,13 +10,11 @@ import {
 } from '../health/diagnose-spec.ts';
 import type { Failure } from '../health/failure.ts';
 import { fleetSummary } from '../health/fleet-summary.ts';
-import { readySince } from '../health/ready-since.ts';
 import { holdInForceText, memoryOverrideText, rollbackInForceText } from '../recovery/explain.ts';
 import type { Action } from '../recovery/decision.ts';
 import type { RecoveryPolicy } from '../recovery/steps.ts';
 import { setCondition, sortConditions, type ConditionInput } from './conditions.ts';
 import { nextLastFailure, type Blocker } from './last-failure.ts';
-import { readRollout } from './rollout.ts';
 import type { Rollout } from './rollout-summary.ts';
 import { toMs } from '../lib/time.ts';
 import { usageConditions, type UsageVerdicts } from './usage-conditions.ts';
@@ -56,8 +54,8 @@ export interface StatusInput {
   /** The Agent's pods, for restarts. */
   pods: readonly V1Pod[];
   desiredReplicas: number;
-  /** The workload's rollout and the pods' ready-since, when the caller read them already (plan.ts); read here otherwise. */
-  read?: { rollout: Rollout; readySince: string | undefined };
+  /** The workload's rollout and the pods' ready-since, read once for the recovery decision and the status (plan.ts). */
+  read: { rollout: Rollout; readySince: string | undefined };
   /** Available needs this many available replicas (spec.disruption.minAvailable resolved to a number). Default 1. */
   minAvailable?: number;
   /** The revision the spec asks for. */
@@ -89,7 +87,7 @@ export const defaultHealthyAfterSeconds = 60;
 export function computeStatus(input: StatusInput): AgentStatus {
   const { generation, desiredReplicas: desired, decision } = input;
   const rec = decision.recovery;
-  const r = input.read?.rollout ?? readRollout(input.workload, desired);
+  const r = input.read.rollout;
   const active = input.failures.filter((f) => f.active);
   const ctx = diagnoseContext(input);
   // A DaemonSet's failures are said per node first, bounded for large fleets.
@@ -264,7 +262,7 @@ function deadlineText(input: StatusInput, r: Rollout, failureText: string | unde
 
 /** The revision running counts as healthy once it has been complete, ready and failure-free for healthyAfterSeconds. */
 function healthyRevision(input: StatusInput, r: Rollout, active: readonly Failure[]): string | undefined {
-  const since = healthyStretchStart(input.decision.recovery, input.read ? input.read.readySince : readySince(input.pods));
+  const since = healthyStretchStart(input.decision.recovery, input.read.readySince);
   if (since === undefined || active.length || !r.complete || input.desiredReplicas === 0) return undefined;
   if (input.now.getTime() - since < (input.healthyAfterSeconds ?? defaultHealthyAfterSeconds) * 1000) return undefined;
   return r.revision ?? runRevision(input);

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { AgentStatus } from '../../../src/api/status.ts';
 import { detect } from '../../../src/health/detect.ts';
+import { readySince } from '../../../src/health/ready-since.ts';
 import type { Decision } from '../../../src/recovery/decision.ts';
 import { decide } from '../../../src/recovery/policy.ts';
 import { computeStatus } from '../../../src/status/compute.ts';
@@ -33,7 +34,7 @@ class Reconciler {
     const next = computeStatus({
       now, generation: w.generation, previous: this.status, workload: w.deployment, pods: w.pods, desiredReplicas: 3, revision: w.revision,
       selector: 's', failures, decision, policy, specMemoryLimit: '256Mi', dependencies: { state: 'None' }, missingReferences: [],
-      configErrors: [], invalidSpec: [], probesMissing: false, unmanaged: false,
+      configErrors: [], invalidSpec: [], probesMissing: false, unmanaged: false, read: { rollout, readySince: readySince(w.pods) },
     });
     for (const e of [...decision.events, ...transitionEvents(this.status, next)]) this.events.push(`${seconds} ${e.type} ${e.reason}`);
     if (statusChanged(this.status, next)) this.writes++;

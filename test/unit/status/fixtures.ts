@@ -1,6 +1,8 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Failure } from '../../../src/health/failure.ts';
+import { readySince } from '../../../src/health/ready-since.ts';
 import type { StatusInput } from '../../../src/status/compute.ts';
+import { readRollout } from '../../../src/status/rollout.ts';
 import type { RecoveryPolicy } from '../../../src/recovery/steps.ts';
 
 export const t0 = Date.UTC(2026, 10, 27, 11, 0, 0);
@@ -57,8 +59,9 @@ export const crash = (pod: string, o: Partial<Failure> = {}): Failure => ({
   containerState: 'waiting', restartCount: 3, exitCode: 1, message: 'back-off restarting after Error (exit code 1)', since: iso(-10), ...o,
 });
 
+/** The input plan would give computeStatus: `read` is read from the workload and pods, as plan reads it, unless given. */
 export function statusInput(o: Partial<StatusInput> = {}): StatusInput {
-  return {
+  const input: Omit<StatusInput, 'read'> = {
     now: new Date(t0), generation: 2, previous: undefined, workload: deployment(), pods: [], desiredReplicas: 3,
     revision: 'rev2', selector: 'app.kubernetes.io/name=agent', failures: [],
     decision: { action: { type: 'None' }, recovery: { generation: 2 }, fresh: [] },
@@ -66,4 +69,5 @@ export function statusInput(o: Partial<StatusInput> = {}): StatusInput {
     probesMissing: false, unmanaged: false,
     ...o,
   };
+  return { read: { rollout: readRollout(input.workload, input.desiredReplicas), readySince: readySince(input.pods) }, ...input };
 }
