@@ -160,7 +160,7 @@ function unschedulable(f: Failure): string {
 }
 
 function nodeLost(f: Failure): string {
-  return `pod ${f.pod} is on a lost node: ${f.message}; Kubernetes evicts it once spec.failover.nodeLostSeconds has passed and a replacement starts on another node (a StatefulSet pod waits for the node, or for spec.failover.releaseStatefulPods): bring node ${f.node} back, or delete the Node object if it is gone for good`;
+  return `pod ${f.pod} is on a lost node: ${f.message}; Kubernetes evicts it once spec.failover.nodeLostSeconds has passed and a replacement starts on another node (the pod of a StatefulSet, or of a Deployment with a ReadWriteOnce volume, waits for the node, or for spec.failover.releaseStatefulPods): bring node ${f.node} back, or delete the Node object if it is gone for good`;
 }
 
 function pvcPending(f: Failure): string {

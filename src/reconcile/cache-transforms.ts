@@ -33,7 +33,7 @@ export function agentForCache(agent: StoredAgent): StoredAgent {
 /**
  * A pod: metadata (labels, annotations, owner, timestamps) and the whole
  * status (detection reads every part of it), but of the spec only what is
- * read: the node (usage scraper, DaemonSet fleet summary, NodeLost and the StatefulSet release), each container's
+ * read: the node (usage scraper, DaemonSet fleet summary, NodeLost and the lost-node release), each container's
  * and init container's name and resources (the memory limit an OOM kill is
  * judged against, the usage limits), and the ConfigMap volumes (config GC
  * keeps what a pod mounts). Env, probes, commands, security context,

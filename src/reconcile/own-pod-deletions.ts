@@ -10,8 +10,9 @@ import type { V1Pod } from '@kubernetes/client-node';
 // replacement under the same name and is refused (409). So the reconciler
 // remembers what it deleted and shows the pods as the apiserver already holds
 // them: gracefully deleted pods carry a deletionTimestamp (every policy skips
-// those), force-deleted pods are gone. An entry ends when the cache catches up
-// or after `forgetAfterMs`, whichever is first.
+// those), force-deleted pods are gone. A graceful entry ends when the cache
+// shows the deletionTimestamp, any entry after `forgetAfterMs` (a force-deleted
+// pod's uid never comes back, so its entry just waits that out).
 
 /** Far longer than an informer lags; a delete that did not land (the pod shows up unchanged) is believed no longer than this. */
 export const forgetAfterMs = 60_000;

@@ -7,7 +7,7 @@ import { releaseDueInMs, statefulPodToRelease, type ReleaseInput } from '../reco
 import { stuckOrderedPod } from '../recovery/stuck-ordered-pod.ts';
 import type { Observed } from './gather.ts';
 
-/** A pod to delete, guarded by uid; force (grace 0): a StatefulSet pod of a gone node. */
+/** A pod to delete, guarded by uid; force (grace 0): the pod of a gone node that a StatefulSet or Recreate Deployment waits for. */
 export interface PodDelete { name: string; uid: string; force?: boolean }
 
 /**
@@ -31,7 +31,7 @@ export interface PodDeleteInput {
 /**
  * At most one pod deleted per reconcile, the first of: the recovery action's
  * restart, a reload's restart, a pod blocking a StatefulSet's ordered
- * rollout, a StatefulSet pod on a node gone too long.
+ * rollout, a StatefulSet's or Recreate Deployment's pod on a node gone too long.
  */
 export function podDelete(o: Observed, i: PodDeleteInput): { deletePod?: PodDelete; cause?: DeleteCause; events: AgentEvent[]; releaseDueInMs?: number } {
   const restart = podToRestart(i.action);

@@ -87,10 +87,11 @@ export function heldTemplate(o: Observed, revisions: readonly PastRevision[], t:
 
 /**
  * The pod template the operator last applied, for a held rollout. The
- * Deployment itself may carry a hand edit by now (`kubectl set image`), which
+ * workload itself may carry a hand edit by now (`kubectl set image`), which
  * keeps our revision annotation; but that annotation first reached the
- * cluster through our own apply, so the oldest ReplicaSet that carries it
- * holds our template. None yet (the controller has not made it): nothing to hold to.
+ * cluster through our own apply, so the oldest kept revision (ReplicaSet or
+ * ControllerRevision) that carries it holds our template. None yet (the
+ * controller has not made it): nothing to hold to.
  */
 function lastAppliedTemplate(deployment: Workload | undefined, revisions: readonly PastRevision[]): V1PodTemplateSpec | undefined {
   const rev = deployment?.spec?.template?.metadata?.annotations?.[revisionAnnotation];

@@ -42,7 +42,7 @@ import { planConfigReload, withConfigReload, type PodToTell, type ReloadCall } f
 // from what was decided (docs/architecture.md, "Decide, then build").
 
 export interface Plan extends Writes {
-  /** A failing pod to delete (RestartPod), guarded by uid; force (grace 0): a StatefulSet pod of a gone node (releaseStatefulPods). */
+  /** A failing pod to delete (RestartPod), guarded by uid; force (grace 0): a pod of a gone node that its replacement waits for (StatefulSet, Recreate Deployment: releaseStatefulPods). */
   deletePod?: PodDelete;
   /** reload InPlace/HTTP: pods to annotate with the config they now have (after the ConfigMap apply). */
   tellPods?: PodToTell[];
@@ -227,8 +227,9 @@ export function plan(o: Observed, { invalidSpec = [], podPolicy = defaultPodPoli
   }
   // Every rule that changes with time alone says when (docs/architecture.md, "When an Agent is reconciled"):
   // a probe window that closes, a grace that ends, a Killing event read late (detect); a remediation
-  // step, an attempt window, a reset (decide); a status write held back; a reload call; the
-  // healthy-revision timer; a lost node's release. Nothing else is requeued: the rest comes by watch.
+  // step, an attempt window, a reset (decide); a status write held back; a reload call, or a failed
+  // reload's pod the hourly ceiling holds; the healthy-revision timer; a lost node's release. And a name
+  // conflict, retried every unwatchedRetryMs since no watch sees it clear. The rest comes by watch.
   const detectionDue = detection.nextCheckAt === undefined ? undefined : Math.max(0, detection.nextCheckAt - now.getTime());
   const healthyDue = unmanaged ? undefined : healthyRevisionDueInMs(status, podsReadySince, now, healthyAfterSeconds);
   const conflictRetry = conflicts.length && !unmanaged ? unwatchedRetryMs : undefined;

@@ -11,8 +11,9 @@ import type { Predicate } from '../runtime/predicates.ts';
 import type { Caches, NamespacedCache } from './caches.ts';
 import { agentLabelIndex, byAgentLabel, byServiceName, serviceNameIndex } from './gather.ts';
 
-// What wakes an Agent up: its own spec, anything it owns, its pods, the
-// Secrets and ConfigMaps it references, and the dependencies it waits for.
+// What wakes an Agent up: its own spec, anything it owns, its pods,
+// ReplicaSets and ControllerRevisions, its retained claim, the Secrets and
+// ConfigMaps it references, and the dependencies it waits for.
 
 const idx = {
   label: 'by-label-value',

@@ -20,6 +20,6 @@ export interface Decision {
   /** Failures counted for the first time now (for status.lastFailure and metrics). */
   fresh: Failure[];
   events: AgentEvent[];
-  /** Come back then even if nothing changes (a step is due, or attempts reset). */
+  /** Come back then even if nothing changes (a step is due, the attempt window ends, or attempts reset). */
   requeueAfterMs?: number;
 }
