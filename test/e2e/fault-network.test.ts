@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '../support/cluster.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { exitAlarm, installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { exitAlarm, installCRD, startOperator } from '../support/operator.ts';
 import { apply, patchAgentSpec, waitReady } from '../support/agents.ts';
 import { auditUnavailable, auditWrites } from '../support/audit.ts';
 import { allReady, createAgents } from '../support/bulk.ts';

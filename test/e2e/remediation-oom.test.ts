@@ -16,7 +16,7 @@ import { watchAll } from '../support/watch.ts';
 import { useCluster } from '../support/cluster.ts';
 import { faultInjector, type FaultInjector } from '../support/faults.ts';
 import { testNamespace } from '../support/namespace.ts';
-import { installCRD, startOperator, type RunningOperator } from '../support/operator.ts';
+import { installCRD, startOperator } from '../support/operator.ts';
 import { eventually } from '../support/wait.ts';
 
 const cluster = useCluster();
@@ -25,7 +25,6 @@ const name = 'hungry';
 const grower = 'grower';
 const agentsPath = (ns: string) => `/apis/agent-operator.dev/v1alpha1/namespaces/${ns}/agents`;
 let ns: string;
-let op: RunningOperator;
 
 const spec = {
   image: 'registry.example/hungry:1.0',
@@ -58,7 +57,7 @@ describe('an agent that is OOMKilled over and over', { concurrency: true }, () =
   before(async () => {
     await installCRD(cluster());
     ns = await testNamespace(cluster(), 'remediation-oom');
-    op = await startOperator(cluster(), { namespaces: [ns] });
+    await startOperator(cluster(), { namespaces: [ns] });
     // Watches, not polls: every value the operator writes is seen, however quickly the next follows.
     watches.push(watchAll<Agent>(cluster().kc, agentsPath(ns), (obj) => {
       of(obj.metadata.name).generations.add(obj.metadata.generation ?? 0);

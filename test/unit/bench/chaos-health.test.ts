@@ -121,9 +121,9 @@ describe('chaos health from watch events', () => {
 
   it('counts each OOM kill once, however many events show it', () => {
     const l = new HealthLedger(1, 'app', wallOrigin);
-    const oom = (t: number) => ({ ...ok.json, status: { containerStatuses: [{ name: 'agent', restartCount: 1, lastState: { terminated: { reason: 'OOMKilled', containerID: 'containerd://c1' } } }] } });
-    l.pod(3, 'MODIFIED', oom(3));
-    l.pod(4, 'MODIFIED', oom(4));
+    const oom = () => ({ ...ok.json, status: { containerStatuses: [{ name: 'agent', restartCount: 1, lastState: { terminated: { reason: 'OOMKilled', containerID: 'containerd://c1' } } }] } });
+    l.pod(3, 'MODIFIED', oom());
+    l.pod(4, 'MODIFIED', oom());
     assert.deepEqual([...l.oomKills.values()], [{ agent: 0, t: 3 }]);
   });
 

@@ -87,7 +87,7 @@ const holders = (leases: FakeLeaseStore[]) => leases.map((l) => l.lease?.spec.ho
 
 describe('ShardElection', () => {
   it('two replicas starting together split four shards two and two, one holder per lease', async () => {
-    const { clock, leases, a, b } = await pair(4, 120_000);
+    const { leases, a, b } = await pair(4, 120_000);
     assert.equal(a.shards.held().length, 2, `a holds ${a.shards.held()}, b holds ${b.shards.held()}`);
     assert.equal(b.shards.held().length, 2);
     for (let i = 0; i < 4; i++) assert.notEqual(a.shards.holds(i), b.shards.holds(i), `shard ${i} held by exactly one`);
@@ -110,7 +110,7 @@ describe('ShardElection', () => {
   });
 
   it("a crashed replica's shards are taken over at expiry (leaseDuration + retryPeriod), not after the balancing wait", async () => {
-    const { clock, leases, a, b } = await pair(4, 120_000);
+    const { clock, a, b } = await pair(4, 120_000);
     const lost = a.shards.held();
     assert.equal(lost.length, 2);
     const lastRenew = clock.now();
