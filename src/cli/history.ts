@@ -1,4 +1,5 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import { isoText } from '../lib/time.ts';
 import { revisionKey, revisionOf, type Snapshot } from './view.ts';
 
 // `kubectl agent history`: every revision the Deployment still has a
@@ -52,11 +53,10 @@ export function history(s: Snapshot): HistoryRow[] {
   const sorted = [...s.replicaSets].sort((a, b) => num(a) - num(b));
   return sorted.map((rs, i) => {
     const revision = revisionOf(rs) ?? '?';
-    const c = rs.metadata?.creationTimestamp;
     return {
       revision,
       number: num(rs),
-      created: c instanceof Date ? c.toISOString() : String(c ?? ''),
+      created: isoText(rs.metadata?.creationTimestamp),
       image: container(rs.spec?.template)?.image ?? '',
       memory: container(rs.spec?.template)?.resources?.limits?.['memory'] ?? '',
       changed: changes(sorted[i - 1], rs),

@@ -1,5 +1,6 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { AgentStatus } from '../api/status.ts';
+import { isoText } from '../lib/time.ts';
 
 // What `kubectl agent` reads about one Agent (as `kubectl get -o json` gives
 // it), and the facts every command derives from it. Pure: the formatters
@@ -78,6 +79,5 @@ export function condition(agent: AgentObject, type: string) {
 
 /** Events oldest first, by the time they last happened. */
 export function eventTime(e: CoreV1Event): string {
-  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
-  return t instanceof Date ? t.toISOString() : String(t ?? '');
+  return isoText(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp);
 }
