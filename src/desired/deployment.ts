@@ -3,8 +3,7 @@ import type { AccessMode, ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { deploymentName } from './names.ts';
-import { containerName } from './pod-spec.ts';
-import { parseQuantity } from '../lib/quantity.ts';
+import { containerName, withMemoryOverride } from './pod-spec.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
 export const progressDeadlineSeconds = 600;
@@ -105,10 +104,7 @@ export function rollbackTemplate(owner: Owner, override: V1PodTemplateSpec, memo
   // Degraded message and the OOM policy both speak of the limit in force.
   const agent = template.spec?.containers.find((c) => c.name === containerName);
   if (agent && memoryLimitOverride !== undefined) {
-    const limits = { ...agent.resources?.limits, memory: memoryLimitOverride };
-    const requests = { ...agent.resources?.requests };
-    if (requests.memory !== undefined && parseQuantity(requests.memory) > parseQuantity(memoryLimitOverride)) requests.memory = memoryLimitOverride;
-    agent.resources = { ...agent.resources, limits, requests };
+    agent.resources = { ...agent.resources, ...withMemoryOverride(agent.resources ?? {}, memoryLimitOverride) };
   }
   const labels: Record<string, string> = { ...template.metadata?.labels };
   delete labels[podTemplateHashLabel];

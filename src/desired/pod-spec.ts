@@ -4,7 +4,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import { parseQuantity } from '../lib/quantity.ts';
-import type { ResolvedResources, ResolvedSpec } from './defaults.ts';
+import type { ResolvedSpec } from './defaults.ts';
 import { podLabels } from './labels.ts';
 import type { Owner } from './meta.ts';
 import { pvcName } from './names.ts';
@@ -114,8 +114,9 @@ function validateContainer(spec: ResolvedSpec, agent: V1Container): V1Container 
 /**
  * An OOM override replaces limits.memory; requests.memory is lowered to it only
  * if it would otherwise exceed the limit (an override normally raises it).
+ * Of the spec's resources, or of a container an older ReplicaSet runs (rollback).
  */
-export function withMemoryOverride(resources: ResolvedResources, override: string | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
+export function withMemoryOverride(resources: { requests?: Record<string, string>; limits?: Record<string, string> }, override: string | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
   const requests: Record<string, string> = { ...resources.requests };
   const limits: Record<string, string> = { ...resources.limits };
   if (override !== undefined) {
