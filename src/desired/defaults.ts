@@ -175,18 +175,16 @@ function resolveResources(r: AgentSpec['resources']): ResolvedResources {
   const requests: ResourceList = {};
   const limits: ResourceList = {};
   for (const name of resourceOrder) {
-    const given = userRequests[name];
-    const limit = userLimits[name];
-    const dflt = defaultRequests[name];
-    if (given !== undefined) requests[name] = String(given);
-    else if (dflt !== undefined) requests[name] = limit !== undefined && parseQuantity(limit) < parseQuantity(dflt) ? String(limit) : dflt;
-  }
-  for (const name of resourceOrder) {
-    const given = userLimits[name];
+    const userRequest = userRequests[name];
+    const userLimit = userLimits[name];
+    const defaultRequest = defaultRequests[name];
+    const defaultLimit = defaultLimits[name];
+    if (userRequest !== undefined) requests[name] = String(userRequest);
+    else if (defaultRequest !== undefined) requests[name] = userLimit !== undefined && parseQuantity(userLimit) < parseQuantity(defaultRequest) ? String(userLimit) : defaultRequest;
+    // The limit is defaulted against the request as resolved just above.
     const request = requests[name];
-    const dflt = defaultLimits[name];
-    if (given !== undefined) limits[name] = String(given);
-    else if (dflt !== undefined) limits[name] = request !== undefined && parseQuantity(request) > parseQuantity(dflt) ? request : dflt;
+    if (userLimit !== undefined) limits[name] = String(userLimit);
+    else if (defaultLimit !== undefined) limits[name] = request !== undefined && parseQuantity(request) > parseQuantity(defaultLimit) ? request : defaultLimit;
   }
   return { requests, limits };
 }
@@ -218,17 +216,13 @@ function handlerOf(p: Probe): ProbeHandler {
   return h;
 }
 
-export function defaultTimeout(periodSeconds: number): number {
-  return Math.max(1, Math.min(probeDefaults.timeoutSeconds, periodSeconds - 1));
-}
-
 function withTiming(p: Probe): ResolvedProbe {
   const periodSeconds = p.periodSeconds ?? probeDefaults.periodSeconds;
   return {
     ...handlerOf(p),
     periodSeconds,
     // The default timeout stays shorter than the period, so a short period alone never breaks the timeout < period rule.
-    timeoutSeconds: p.timeoutSeconds ?? defaultTimeout(periodSeconds),
+    timeoutSeconds: p.timeoutSeconds ?? Math.max(1, Math.min(probeDefaults.timeoutSeconds, periodSeconds - 1)),
     failureThreshold: p.failureThreshold ?? probeDefaults.failureThreshold,
     successThreshold: p.successThreshold ?? probeDefaults.successThreshold,
     initialDelaySeconds: p.initialDelaySeconds ?? probeDefaults.initialDelaySeconds,

@@ -56,9 +56,9 @@ export function objectsFrom(t: DesiredTemplate, running: RunningTemplate, overri
   const out: DesiredObjects = {
     ok: true,
     workload: workload(owner, spec, running.template, {
-      ...(overrides.holdForDependencies ? { holdForDependencies: true } : {}),
-      ...(t.memoryLimitOverride !== undefined && !overrides.healthyPodsServing ? { readyAtOnce: true } : {}),
-      ...(t.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
+      holdForDependencies: overrides.holdForDependencies === true,
+      readyAtOnce: t.memoryLimitOverride !== undefined && !overrides.healthyPodsServing,
+      memoryRaised: t.memoryLimitOverride !== undefined,
     }),
     revision: t.revision,
     appliedRevision: running.appliedRevision,
@@ -87,10 +87,5 @@ export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResu
   return objectsFrom(t, runningTemplate(t, inputs.podTemplateOverride), inputs);
 }
 
-export { desiredTemplate, runningTemplate, renderedConfigDigestKey, type DesiredError, type DesiredTemplate, type DesiredWarning, type RunningTemplate, type TemplateInputs } from './template.ts';
-export { resolveSpec, type ResolvedSpec } from './defaults.ts';
-export type { Owned, Owner } from './meta.ts';
-export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
-export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
-export type { Workload } from './workload.ts';
-export { deploymentName, workloadName, serviceName, configMapName, legacyConfigMapName, liveConfigMapName, pvcName, pdbName } from './names.ts';
+export { desiredTemplate, runningTemplate, type DesiredTemplate, type RunningTemplate } from './template.ts';
+export { resolveSpec } from './defaults.ts';

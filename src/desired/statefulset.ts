@@ -1,6 +1,6 @@
 import type { V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import type { ResolvedSpec } from './defaults.ts';
-import { minReadySeconds, revisionHistoryLimit } from './deployment.ts';
+import { minReadySeconds, revisionHistoryLimit, type WorkloadOptions } from './deployment.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { serviceName, workloadName } from './names.ts';
@@ -17,7 +17,7 @@ import { claimSpec } from './pvc.ts';
  * (and so the StatefulSet) is deleted, and are always kept on scale-down: a
  * replica scaled back up finds its buffer or WAL again.
  */
-export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<V1StatefulSet> {
+export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: WorkloadOptions = {}): Owned<V1StatefulSet> {
   const out: Owned<V1StatefulSet> = {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
