@@ -1,6 +1,6 @@
 import { configDefaults, reloadDefaults, type ConfigLayer, type ConfigReload, type ReloadMode } from '../api/config.ts';
 import { failoverDefaults } from '../api/failover.ts';
-import { daemonSetDefaults, statefulSetDefaults, type Mode } from '../api/mode.ts';
+import { daemonSetDefaults, isZero, statefulSetDefaults, type Mode } from '../api/mode.ts';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import type { PodTemplate } from '../api/pod-template.ts';
 import { probeDefaults, type Probe } from '../api/probes.ts';
@@ -101,7 +101,7 @@ export interface ResolvedSpec {
   managementState: 'Managed' | 'Unmanaged';
 }
 
-const surges = (v: number | string | undefined) => v !== undefined && v !== 0 && !/^0+%$/.test(String(v));
+const surges = (v: number | string | undefined) => v !== undefined && !isZero(v);
 
 /** Pure: the input is cloned first, so the result never aliases (and no builder can mutate) the Agent. */
 export function resolveSpec(input: AgentSpec): ResolvedSpec {
