@@ -39,7 +39,7 @@ export interface DesiredObjects {
   revision: string;
   /** The rendered config and how it reaches running pods (template.ts). */
   config?: DesiredTemplate['config'];
-  /** The revision in the Deployment: `revision`, or the override's while rolled back. */
+  /** The revision in the workload: `revision`, or the override's while rolled back. */
   appliedRevision: string;
   warnings: DesiredWarning[];
 }

@@ -24,17 +24,17 @@ export type PodTemplateResult =
   | { ok: true; template: V1PodTemplateSpec }
   | { ok: false; reason: 'InvalidSpec'; message: string };
 
-/**
- * The pod template, without the revision annotation (revision.ts hashes this
- * and index.ts adds it). Only fields the operator means to own are set: with
- * server-side apply every field sent is a field claimed.
- */
 export interface PodTemplateOptions {
   memoryLimitOverride?: string;
   /** The rendered config's ConfigMap (configmap.ts); required when spec.config is set. */
   configMapName?: string;
 }
 
+/**
+ * The pod template, without the revision annotation (revision.ts hashes this
+ * and template.ts adds it). Only fields the operator means to own are set: with
+ * server-side apply every field sent is a field claimed.
+ */
 export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateOptions = {}): PodTemplateResult {
   const container: V1Container = { name: containerName, image: spec.image };
   if (spec.command) container.command = spec.command;
