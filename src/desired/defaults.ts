@@ -107,6 +107,8 @@ const surges = (v: number | string | undefined) => v !== undefined && !isZero(v)
 export function resolveSpec(input: AgentSpec): ResolvedSpec {
   const spec = structuredClone(input);
   const ports = (spec.ports ?? []).map((p): ResolvedPort => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+  // Default probes and reload calls go to the first TCP port: a TCP probe on a UDP port (syslog, statsd) would fail forever and restart a healthy agent.
+  const firstTcpPort = ports.find((p) => p.protocol === 'TCP')?.containerPort;
   const resources = resolveResources(spec.resources);
   const resolved: ResolvedSpec = {
     mode: spec.mode ?? 'Deployment',
@@ -125,7 +127,7 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
     replicas: spec.replicas ?? 1,
     ports,
     resources,
-    health: resolveHealth(spec.health, ports),
+    health: resolveHealth(spec.health, firstTcpPort),
     env: spec.env ?? [],
     envFrom: spec.envFrom ?? [],
     dependsOn: spec.dependsOn ?? [],
@@ -143,7 +145,7 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
       mountPath: spec.config.mountPath ?? configDefaults.mountPath,
       fileName: spec.config.fileName ?? configDefaults.fileName,
       layers: spec.config.layers,
-      reload: resolveReload(spec.config.reload, ports),
+      reload: resolveReload(spec.config.reload, firstTcpPort),
     };
     if (spec.config.validate) resolved.config.validate = { command: spec.config.validate.command };
   }
@@ -189,7 +191,7 @@ function resolveResources(r: AgentSpec['resources']): ResolvedResources {
   return { requests, limits };
 }
 
-function resolveHealth(health: AgentSpec['health'], ports: ResolvedPort[]): ResolvedHealth {
+function resolveHealth(health: AgentSpec['health'], firstTcpPort: number | undefined): ResolvedHealth {
   const out: ResolvedHealth = { defaulted: false };
   const userGave = health !== undefined && (health.liveness ?? health.readiness ?? health.startup) !== undefined;
   if (userGave) {
@@ -197,11 +199,9 @@ function resolveHealth(health: AgentSpec['health'], ports: ResolvedPort[]): Reso
     if (health.readiness) out.readiness = withTiming(health.readiness);
     if (health.startup) out.startup = withTiming(health.startup);
   } else {
-    // The first TCP port: a TCP probe on a UDP port (syslog, statsd) would fail forever and restart a healthy agent.
-    const first = ports.find((p) => p.protocol === 'TCP');
-    if (first === undefined) return out;
-    out.liveness = withTiming({ tcpSocket: { port: first.containerPort } });
-    out.readiness = withTiming({ tcpSocket: { port: first.containerPort } });
+    if (firstTcpPort === undefined) return out;
+    out.liveness = withTiming({ tcpSocket: { port: firstTcpPort } });
+    out.readiness = withTiming({ tcpSocket: { port: firstTcpPort } });
     out.defaulted = true;
   }
   if (out.liveness && !out.startup) out.startup = startupWindow(out.liveness);
@@ -266,12 +266,12 @@ function resolveRecovery(r: AgentSpec['recovery'], resources: ResolvedResources)
   };
 }
 
-function resolveReload(reload: ConfigReload | undefined, ports: readonly { containerPort: number; protocol?: string | undefined }[]): ResolvedReload {
+function resolveReload(reload: ConfigReload | undefined, firstTcpPort: number | undefined): ResolvedReload {
   const mode = reload?.mode ?? reloadDefaults.mode;
   const out: ResolvedReload = { mode, onFailure: reload?.onFailure ?? reloadDefaults.onFailure };
   if (mode === 'HTTP') {
     out.http = {
-      port: reload?.http?.port ?? ports.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.containerPort,
+      port: reload?.http?.port ?? firstTcpPort,
       path: reload?.http?.path ?? reloadDefaults.path,
       method: reload?.http?.method ?? reloadDefaults.method,
     };
