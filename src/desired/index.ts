@@ -7,8 +7,8 @@ import type { DesiredTemplate, DesiredWarning, RunningTemplate } from './templat
 import { workload, type Workload } from './workload.ts';
 
 // The second half of building: every object the operator applies, from the
-// template (template.ts) and what the reconciler decided. plan.ts decides
-// in between and calls objectsFrom once.
+// template (template.ts) and what the reconciler decided on it. plan.ts
+// decides first, then calls objectsFrom once.
 
 /** What the reconciler decided about the objects, beyond the template. */
 export interface ObjectOverrides {
