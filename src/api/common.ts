@@ -9,8 +9,6 @@ export const objectName = (what: string) =>
     description: `Name of the ${what} in the Agent's namespace.`,
   });
 
-/** A Secret/ConfigMap data key. */
-
 /**
  * A resource quantity; int-or-string like Kubernetes' own fields, so `cpu: 1`
  * and `memory: 256Mi` both work. Refused, in zod and in CEL (`isQuantity`),
@@ -43,8 +41,7 @@ export const quantity = (description: string, opts: { field: string; example: st
 export const stringMap = (description: string) =>
   doc(z.record(z.string().max(317), z.string().max(4096)), { description });
 
-/** A free-form object the operator passes through (affinity, tolerations, ...). */
-/** A mapping of anything, bounded in depth (src/api/bounds.ts says why the CRD cannot). */
+/** A free-form mapping the operator passes through (affinity, tolerations, ...), bounded in depth (src/api/bounds.ts says why the CRD cannot). */
 export const freeForm = (description: string) =>
   doc(z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
     if (deeperThan(value)) ctx.addIssue({ code: 'custom', message: `${tooDeepText}: flatten it (config data can move into a ConfigMap layer)` });

@@ -19,7 +19,7 @@ export const ModeField = doc(z.enum(modes).optional(), {
 });
 
 /** 0 or 0%: what Kubernetes counts as "no pods" for a rolling-update bound. */
-const isZero = (v: number | string | undefined) => v === 0 || v === '0%' || (typeof v === 'string' && /^0+%$/.test(v));
+export const isZero = (v: number | string | undefined) => v === 0 || (typeof v === 'string' && /^0+%$/.test(v));
 const zeroCel = (f: string) => `(string(${f}) == '0' || string(${f}).matches('^0+%$'))`;
 
 /**

@@ -13,9 +13,14 @@ function typeOf(s: Schema): string {
   return String(s.type ?? 'any');
 }
 
-function walk(s: Schema, path: string, required: boolean, rows: Row[]): void {
-  const rules = ((s['x-kubernetes-validations'] ?? []) as { message?: string; messageExpression?: string }[])
+/** The messages of a node's CEL rules, as `kubectl` shows a refusal. */
+function ruleTexts(s: Schema): string[] {
+  return ((s['x-kubernetes-validations'] ?? []) as { message?: string; messageExpression?: string }[])
     .map((r) => r.message ?? `(computed) ${r.messageExpression ?? ''}`);
+}
+
+function walk(s: Schema, path: string, required: boolean, rows: Row[]): void {
+  const rules = ruleTexts(s);
   const limits: string[] = [];
   for (const k of ['minimum', 'maximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'pattern'] as const) {
     if (s[k] !== undefined) limits.push(`${k} ${String(s[k])}`);
@@ -31,10 +36,8 @@ function walk(s: Schema, path: string, required: boolean, rows: Row[]): void {
   const node = s.type === 'array' ? ((s.items ?? {}) as Schema) : s;
   const props = (node.properties ?? {}) as Record<string, Schema>;
   const req = new Set((node.required ?? []) as string[]);
-  if (s.type === 'array' && node !== s) {
-    const itemRules = ((node['x-kubernetes-validations'] ?? []) as { message?: string; messageExpression?: string }[]);
-    if (itemRules.length && rows.at(-1)) rows.at(-1)!.rules.push(...itemRules.map((r) => r.message ?? `(computed) ${r.messageExpression ?? ''}`));
-  }
+  // A list's item rules are shown on the list's row.
+  if (s.type === 'array' && node !== s) rows.at(-1)?.rules.push(...ruleTexts(node));
   for (const [name, child] of Object.entries(props)) walk(child, `${path}${path ? '.' : ''}${name}${child.type === 'array' ? '[]' : ''}`, req.has(name), rows);
 }
 

@@ -1,5 +1,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
-import { revisionKey, revisionOf, type Snapshot } from './view.ts';
+import { revisionAnnotation } from '../api/annotations.ts';
+import { isoText } from '../lib/time.ts';
+import { revisionOf, type Snapshot } from './view.ts';
 
 // `kubectl agent history`: every revision the Deployment still has a
 // ReplicaSet for (what a rollback can run), oldest first, with what changed
@@ -24,7 +26,7 @@ function container(t: V1PodTemplateSpec | undefined) {
 
 /** The template without what only names the revision: equal templates with different revisions differ in referenced content. */
 function shape(t: V1PodTemplateSpec | undefined): string {
-  const { [revisionKey]: _r, ...annotations } = t?.metadata?.annotations ?? {};
+  const { [revisionAnnotation]: _r, ...annotations } = t?.metadata?.annotations ?? {};
   const { 'pod-template-hash': _h, ...labels } = t?.metadata?.labels ?? {};
   return JSON.stringify({ ...t, metadata: { ...t?.metadata, annotations, labels } });
 }
@@ -52,11 +54,10 @@ export function history(s: Snapshot): HistoryRow[] {
   const sorted = [...s.replicaSets].sort((a, b) => num(a) - num(b));
   return sorted.map((rs, i) => {
     const revision = revisionOf(rs) ?? '?';
-    const c = rs.metadata?.creationTimestamp;
     return {
       revision,
       number: num(rs),
-      created: c instanceof Date ? c.toISOString() : String(c ?? ''),
+      created: isoText(rs.metadata?.creationTimestamp),
       image: container(rs.spec?.template)?.image ?? '',
       memory: container(rs.spec?.template)?.resources?.limits?.['memory'] ?? '',
       changed: changes(sorted[i - 1], rs),

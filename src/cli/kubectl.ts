@@ -29,11 +29,11 @@ export function listAgents(k: Kubectl): AgentObject[] {
 export function snapshot(k: Kubectl, name: string): Snapshot {
   const agent = JSON.parse(run(k, ['get', 'agents.agent-operator.dev', name, '-o', 'json'])) as AgentObject;
   const selector = `agent-operator.dev/agent=${name}`;
-  const owned = items<{ kind: string }>(run(k, ['get', 'deployments.apps,replicasets.apps,pods', '-l', selector, '-o', 'json']));
-  const deployment = owned.find((o) => o.kind === 'Deployment' && (o as { metadata?: { name?: string } }).metadata?.name === name);
+  const owned = items<{ kind: string; metadata?: { name?: string } }>(run(k, ['get', 'deployments.apps,replicasets.apps,pods', '-l', selector, '-o', 'json']));
+  const deployment = owned.find((o) => o.kind === 'Deployment' && o.metadata?.name === name);
   const replicaSets = owned.filter((o) => o.kind === 'ReplicaSet');
   const pods = owned.filter((o) => o.kind === 'Pod');
-  const podNames = new Set(pods.map((p) => (p as { metadata?: { name?: string } }).metadata?.name));
+  const podNames = new Set(pods.map((p) => p.metadata?.name));
   const events = items<{ involvedObject?: { kind?: string; name?: string } }>(run(k, ['get', 'events', '-o', 'json']))
     .filter((e) => (e.involvedObject?.kind === 'Agent' && e.involvedObject.name === name) || (e.involvedObject?.kind === 'Pod' && podNames.has(e.involvedObject.name)));
   return { agent, deployment, replicaSets, pods, events } as Snapshot;

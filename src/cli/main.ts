@@ -19,28 +19,23 @@ function main(argv: readonly string[]): number {
     return 0;
   }
   const k: Kubectl = { bin: process.env['KUBECTL'] ?? 'kubectl', flags: p.kubectlFlags };
-  const json = (v: unknown) => process.stdout.write(JSON.stringify(v, null, 2) + '\n');
+  /** `-o json` prints the view itself, otherwise its text. */
+  const show = <T>(view: T, text: (view: T) => string) => process.stdout.write(p.output === 'json' ? JSON.stringify(view, null, 2) + '\n' : text(view));
   try {
     switch (p.command) {
       case 'status': {
         const names = p.name ? [p.name] : listAgents(k).map((a) => a.metadata.name).sort();
         const trees = names.map((n) => statusTree(snapshot(k, n)));
-        if (p.output === 'json') json(p.name ? trees[0] : trees);
-        else process.stdout.write(trees.length ? trees.map(formatStatusTree).join('\n') : 'No Agents found.\n');
+        if (p.name) show(trees[0]!, formatStatusTree);
+        else show(trees, (all) => (all.length ? all.map(formatStatusTree).join('\n') : 'No Agents found.\n'));
         return 0;
       }
-      case 'why': {
-        const w = why(snapshot(k, p.name!));
-        if (p.output === 'json') json(w);
-        else process.stdout.write(formatWhy(w));
+      case 'why':
+        show(why(snapshot(k, p.name!)), formatWhy);
         return 0;
-      }
-      case 'history': {
-        const rows = history(snapshot(k, p.name!));
-        if (p.output === 'json') json(rows);
-        else process.stdout.write(formatHistory(rows));
+      case 'history':
+        show(history(snapshot(k, p.name!)), formatHistory);
         return 0;
-      }
       case 'hold':
       case 'resume':
       case 'rollback': {

@@ -1,10 +1,12 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import { holdAnnotation, revisionAnnotation } from '../api/annotations.ts';
 import type { AgentStatus } from '../api/status.ts';
+import { isoText } from '../lib/time.ts';
 
 // What `kubectl agent` reads about one Agent (as `kubectl get -o json` gives
 // it), and the facts every command derives from it. Pure: the formatters
 // (status-tree.ts, why.ts, history.ts) and their golden tests start here.
-// Type-only imports: the plugin carries no Kubernetes client of its own.
+// Kubernetes types only: the plugin carries no Kubernetes client of its own.
 
 export interface AgentObject {
   metadata: { name: string; namespace?: string; generation?: number; annotations?: Record<string, string>; creationTimestamp?: string };
@@ -21,11 +23,8 @@ export interface Snapshot {
   events: CoreV1Event[];
 }
 
-export const revisionKey = 'agent-operator.dev/revision';
-export const holdKey = 'agent-operator.dev/hold';
-
 export function revisionOf(o: { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined): string | undefined {
-  return o?.spec?.template?.metadata?.annotations?.[revisionKey];
+  return o?.spec?.template?.metadata?.annotations?.[revisionAnnotation];
 }
 
 export interface PodView {
@@ -50,7 +49,7 @@ export function podView(p: V1Pod): PodView {
     : waiting ? `Waiting (${waiting.reason ?? 'unknown'})`
       : terminated ? `Terminated (${terminated.reason ?? 'exit'} ${terminated.exitCode ?? ''})`.replace(' )', ')')
         : p.status?.phase ?? 'Unknown';
-  const view: PodView = { name: p.metadata?.name ?? '', revision: p.metadata?.annotations?.[revisionKey], state, ready, restarts };
+  const view: PodView = { name: p.metadata?.name ?? '', revision: p.metadata?.annotations?.[revisionAnnotation], state, ready, restarts };
   const last = cs.find((c) => c.lastState?.terminated)?.lastState?.terminated;
   if (waiting?.reason && failingWaits.has(waiting.reason)) {
     view.failure = last?.reason ? `${waiting.reason}, last exit ${last.reason} (code ${last.exitCode})` : waiting.reason;
@@ -64,8 +63,8 @@ export function podView(p: V1Pod): PodView {
 export function remediationInForce(agent: AgentObject): string[] {
   const r = agent.status?.recovery;
   const out: string[] = [];
-  const hold = agent.metadata.annotations?.[holdKey];
-  if (hold !== undefined) out.push(`remediation paused by ${holdKey}${hold ? ` (${hold})` : ''}`);
+  const hold = agent.metadata.annotations?.[holdAnnotation];
+  if (hold !== undefined) out.push(`remediation paused by ${holdAnnotation}${hold ? ` (${hold})` : ''}`);
   if (r?.rolledBackTo) out.push(`rollback: running revision ${r.rolledBackTo} instead of ${r.rolledBackFrom ?? 'the spec\'s'} until the spec changes`);
   if (r?.memoryLimit) out.push(`memory limit raised to ${r.memoryLimit} (the spec is untouched)`);
   if (r?.lastAction === 'Hold') out.push('holding: automatic recovery is exhausted (kubectl agent resume lifts it)');
@@ -78,6 +77,5 @@ export function condition(agent: AgentObject, type: string) {
 
 /** Events oldest first, by the time they last happened. */
 export function eventTime(e: CoreV1Event): string {
-  const t = e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
-  return t instanceof Date ? t.toISOString() : String(t ?? '');
+  return isoText(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp);
 }

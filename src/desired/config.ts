@@ -16,9 +16,6 @@ export type ConfigResult =
 
 export type ParseResult = { ok: true; value: Mapping } | { ok: false; problem: string };
 
-/** The bound on the rendered file (src/api/bounds.ts); a ConfigMap holds at most 1 MiB. */
-export const maxRenderedBytes = maxRenderedConfigBytes;
-
 /**
  * Parses one ConfigMap layer as YAML 1.2 (JSON is YAML). An empty document
  * (blank, or only comments) is an empty mapping: it contributes nothing.
@@ -85,11 +82,11 @@ export function renderConfig(config: Pick<ResolvedConfig, 'fileName' | 'layers'>
   }
   const content = render(deepMerge(...mappings), config.fileName);
   const bytes = Buffer.byteLength(content, 'utf8');
-  if (bytes > maxRenderedBytes) {
+  if (bytes > maxRenderedConfigBytes) {
     return {
       ok: false,
       reason: 'InvalidConfig',
-      message: `the merged config is ${bytes} bytes, over the ${maxRenderedBytes} (${maxRenderedBytes / 1024} KiB) allowed: move large data out of spec.config (into a volume from podTemplate.volumes)`,
+      message: `the merged config is ${bytes} bytes, over the ${maxRenderedConfigBytes} (${maxRenderedConfigBytes / 1024} KiB) allowed: move large data out of spec.config (into a volume from podTemplate.volumes)`,
     };
   }
   return { ok: true, content };
@@ -108,9 +105,7 @@ export function render(value: Mapping, fileName: string): string {
 
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'list';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'number' || typeof value === 'bigint') return 'number';
-  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'bigint') return 'number';
   return typeof value;
 }
 

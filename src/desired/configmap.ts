@@ -11,33 +11,24 @@ export function configHash(fileName: string, content: string): string {
 
 /**
  * The rendered config: one key, the file name, mounted read-only into the pod.
- * Named by its content and immutable: the object under a name never changes,
- * so every ReplicaSet keeps reading the bytes it was rolled out with (and the
- * kubelet need not watch it).
- */
-export function configMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
-  if (config.reload.mode !== 'Restart') return liveConfigMap(owner, config, content);
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: objectMeta(owner, configMapName(owner.name, configHash(config.fileName, content))),
-    immutable: true,
-    data: { [config.fileName]: content },
-  };
-}
-
-/**
+ *
+ * Reload Restart: named by its content and immutable, so the object under a
+ * name never changes and every ReplicaSet keeps reading the bytes it was
+ * rolled out with (and the kubelet need not watch it).
+ *
  * InPlace and HTTP reload: one mutable ConfigMap under a fixed name, so the
  * pod template never changes with the config (no new ReplicaSet or
  * ControllerRevision) and the kubelet rewrites the mounted file in the
  * running pods when its content changes (src/reconcile/config-reload.ts
  * makes that prompt).
  */
-function liveConfigMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
+export function configMap(owner: Owner, config: ResolvedConfig, content: string): Owned<V1ConfigMap> {
+  const restart = config.reload.mode === 'Restart';
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: objectMeta(owner, liveConfigMapName(owner.name)),
+    metadata: objectMeta(owner, restart ? configMapName(owner.name, configHash(config.fileName, content)) : liveConfigMapName(owner.name)),
+    ...(restart ? { immutable: true } : {}),
     data: { [config.fileName]: content },
   };
 }

@@ -1,6 +1,6 @@
 import type { V1DaemonSet, V1PodTemplateSpec } from '@kubernetes/client-node';
 import type { ResolvedSpec } from './defaults.ts';
-import { minReadySeconds, revisionHistoryLimit } from './deployment.ts';
+import { minReadySeconds, revisionHistoryLimit, type WorkloadOptions } from './deployment.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { workloadName } from './names.ts';
@@ -20,7 +20,7 @@ export const heldNodeSelector = { 'agent-operator.dev/held-for-dependencies': 't
  * Deployment, for the same reasons (a crash loop's ready moment; rollback
  * reads older ControllerRevisions).
  */
-export function daemonSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<V1DaemonSet> {
+export function daemonSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: WorkloadOptions = {}): Owned<V1DaemonSet> {
   const held: V1PodTemplateSpec = opts.holdForDependencies
     ? { ...template, spec: { ...template.spec!, nodeSelector: { ...template.spec?.nodeSelector, ...heldNodeSelector } } }
     : template;

@@ -1,6 +1,6 @@
 import { configDefaults, reloadDefaults, type ConfigLayer, type ConfigReload, type ReloadMode } from '../api/config.ts';
 import { failoverDefaults } from '../api/failover.ts';
-import { daemonSetDefaults, statefulSetDefaults, type Mode } from '../api/mode.ts';
+import { daemonSetDefaults, isZero, statefulSetDefaults, type Mode } from '../api/mode.ts';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import type { PodTemplate } from '../api/pod-template.ts';
 import { probeDefaults, type Probe } from '../api/probes.ts';
@@ -101,12 +101,14 @@ export interface ResolvedSpec {
   managementState: 'Managed' | 'Unmanaged';
 }
 
-const surges = (v: number | string | undefined) => v !== undefined && v !== 0 && !/^0+%$/.test(String(v));
+const surges = (v: number | string | undefined) => v !== undefined && !isZero(v);
 
 /** Pure: the input is cloned first, so the result never aliases (and no builder can mutate) the Agent. */
 export function resolveSpec(input: AgentSpec): ResolvedSpec {
   const spec = structuredClone(input);
   const ports = (spec.ports ?? []).map((p): ResolvedPort => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
+  // Default probes and reload calls go to the first TCP port: a TCP probe on a UDP port (syslog, statsd) would fail forever and restart a healthy agent.
+  const firstTcpPort = ports.find((p) => p.protocol === 'TCP')?.containerPort;
   const resources = resolveResources(spec.resources);
   const resolved: ResolvedSpec = {
     mode: spec.mode ?? 'Deployment',
@@ -125,7 +127,7 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
     replicas: spec.replicas ?? 1,
     ports,
     resources,
-    health: resolveHealth(spec.health, ports),
+    health: resolveHealth(spec.health, firstTcpPort),
     env: spec.env ?? [],
     envFrom: spec.envFrom ?? [],
     dependsOn: spec.dependsOn ?? [],
@@ -143,7 +145,7 @@ export function resolveSpec(input: AgentSpec): ResolvedSpec {
       mountPath: spec.config.mountPath ?? configDefaults.mountPath,
       fileName: spec.config.fileName ?? configDefaults.fileName,
       layers: spec.config.layers,
-      reload: resolveReload(spec.config.reload, ports),
+      reload: resolveReload(spec.config.reload, firstTcpPort),
     };
     if (spec.config.validate) resolved.config.validate = { command: spec.config.validate.command };
   }
@@ -175,23 +177,21 @@ function resolveResources(r: AgentSpec['resources']): ResolvedResources {
   const requests: ResourceList = {};
   const limits: ResourceList = {};
   for (const name of resourceOrder) {
-    const given = userRequests[name];
-    const limit = userLimits[name];
-    const dflt = defaultRequests[name];
-    if (given !== undefined) requests[name] = String(given);
-    else if (dflt !== undefined) requests[name] = limit !== undefined && parseQuantity(limit) < parseQuantity(dflt) ? String(limit) : dflt;
-  }
-  for (const name of resourceOrder) {
-    const given = userLimits[name];
+    const userRequest = userRequests[name];
+    const userLimit = userLimits[name];
+    const defaultRequest = defaultRequests[name];
+    const defaultLimit = defaultLimits[name];
+    if (userRequest !== undefined) requests[name] = String(userRequest);
+    else if (defaultRequest !== undefined) requests[name] = userLimit !== undefined && parseQuantity(userLimit) < parseQuantity(defaultRequest) ? String(userLimit) : defaultRequest;
+    // The limit is defaulted against the request as resolved just above.
     const request = requests[name];
-    const dflt = defaultLimits[name];
-    if (given !== undefined) limits[name] = String(given);
-    else if (dflt !== undefined) limits[name] = request !== undefined && parseQuantity(request) > parseQuantity(dflt) ? request : dflt;
+    if (userLimit !== undefined) limits[name] = String(userLimit);
+    else if (defaultLimit !== undefined) limits[name] = request !== undefined && parseQuantity(request) > parseQuantity(defaultLimit) ? request : defaultLimit;
   }
   return { requests, limits };
 }
 
-function resolveHealth(health: AgentSpec['health'], ports: ResolvedPort[]): ResolvedHealth {
+function resolveHealth(health: AgentSpec['health'], firstTcpPort: number | undefined): ResolvedHealth {
   const out: ResolvedHealth = { defaulted: false };
   const userGave = health !== undefined && (health.liveness ?? health.readiness ?? health.startup) !== undefined;
   if (userGave) {
@@ -199,11 +199,9 @@ function resolveHealth(health: AgentSpec['health'], ports: ResolvedPort[]): Reso
     if (health.readiness) out.readiness = withTiming(health.readiness);
     if (health.startup) out.startup = withTiming(health.startup);
   } else {
-    // The first TCP port: a TCP probe on a UDP port (syslog, statsd) would fail forever and restart a healthy agent.
-    const first = ports.find((p) => p.protocol === 'TCP');
-    if (first === undefined) return out;
-    out.liveness = withTiming({ tcpSocket: { port: first.containerPort } });
-    out.readiness = withTiming({ tcpSocket: { port: first.containerPort } });
+    if (firstTcpPort === undefined) return out;
+    out.liveness = withTiming({ tcpSocket: { port: firstTcpPort } });
+    out.readiness = withTiming({ tcpSocket: { port: firstTcpPort } });
     out.defaulted = true;
   }
   if (out.liveness && !out.startup) out.startup = startupWindow(out.liveness);
@@ -218,17 +216,13 @@ function handlerOf(p: Probe): ProbeHandler {
   return h;
 }
 
-export function defaultTimeout(periodSeconds: number): number {
-  return Math.max(1, Math.min(probeDefaults.timeoutSeconds, periodSeconds - 1));
-}
-
 function withTiming(p: Probe): ResolvedProbe {
   const periodSeconds = p.periodSeconds ?? probeDefaults.periodSeconds;
   return {
     ...handlerOf(p),
     periodSeconds,
     // The default timeout stays shorter than the period, so a short period alone never breaks the timeout < period rule.
-    timeoutSeconds: p.timeoutSeconds ?? defaultTimeout(periodSeconds),
+    timeoutSeconds: p.timeoutSeconds ?? Math.max(1, Math.min(probeDefaults.timeoutSeconds, periodSeconds - 1)),
     failureThreshold: p.failureThreshold ?? probeDefaults.failureThreshold,
     successThreshold: p.successThreshold ?? probeDefaults.successThreshold,
     initialDelaySeconds: p.initialDelaySeconds ?? probeDefaults.initialDelaySeconds,
@@ -272,12 +266,12 @@ function resolveRecovery(r: AgentSpec['recovery'], resources: ResolvedResources)
   };
 }
 
-function resolveReload(reload: ConfigReload | undefined, ports: readonly { containerPort: number; protocol?: string | undefined }[]): ResolvedReload {
+function resolveReload(reload: ConfigReload | undefined, firstTcpPort: number | undefined): ResolvedReload {
   const mode = reload?.mode ?? reloadDefaults.mode;
   const out: ResolvedReload = { mode, onFailure: reload?.onFailure ?? reloadDefaults.onFailure };
   if (mode === 'HTTP') {
     out.http = {
-      port: reload?.http?.port ?? ports.find((p) => (p.protocol ?? 'TCP') === 'TCP')?.containerPort,
+      port: reload?.http?.port ?? firstTcpPort,
       path: reload?.http?.path ?? reloadDefaults.path,
       method: reload?.http?.method ?? reloadDefaults.method,
     };

@@ -2,9 +2,8 @@ import type { V1Deployment, V1DeploymentStrategy, V1PodTemplateSpec } from '@kub
 import type { AccessMode, ResolvedSpec } from './defaults.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
-import { deploymentName } from './names.ts';
-import { containerName } from './pod-spec.ts';
-import { parseQuantity } from '../lib/quantity.ts';
+import { workloadName } from './names.ts';
+import { containerName, withMemoryOverride } from './pod-spec.ts';
 
 /** Argo Rollouts' and Flagger's deadline: after 10 min without progress the rollout counts as failed. */
 export const progressDeadlineSeconds = 600;
@@ -32,6 +31,9 @@ export const revisionHistoryLimit = 10;
 /** Set by the Deployment controller on every ReplicaSet's template; never ours to send. */
 export const podTemplateHashLabel = 'pod-template-hash';
 
+/** What the reconciler decided about the workload (index.ts), for every kind: each builder reads what applies to it. */
+export interface WorkloadOptions { holdForDependencies?: boolean; readyAtOnce?: boolean; memoryRaised?: boolean }
+
 /** Access modes under which pods on several nodes can mount the volume at once. */
 const multiNodeModes: readonly AccessMode[] = ['ReadWriteMany', 'ReadOnlyMany'];
 
@@ -47,7 +49,7 @@ const multiNodeModes: readonly AccessMode[] = ['ReadWriteMany', 'ReadOnlyMany'];
  * operator reports and remediates. 25% rounds up, so one replica surges by
  * one pod and large fleets do not roll one pod at a time.
  */
-export function strategy(spec: ResolvedSpec, opts: { memoryRaised?: boolean } = {}): V1DeploymentStrategy {
+export function strategy(spec: ResolvedSpec, opts: Pick<WorkloadOptions, 'memoryRaised'> = {}): V1DeploymentStrategy {
   const singleNode = spec.storage !== undefined && !spec.storage.accessModes.some((m) => multiNodeModes.includes(m));
   if (singleNode) return { type: 'Recreate' };
   return { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: opts.memoryRaised ? raisedSurge(spec.replicas) : '25%' } };
@@ -74,17 +76,15 @@ function raisedSurge(replicas: number): number {
  * carries the current template, but no pod starts before its dependencies are
  * Ready); the selector depends only on the Agent's name, since it is immutable.
  */
-export function deployment(
-  owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean; memoryRaised?: boolean } = {},
-): Owned<V1Deployment> {
+export function deployment(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: WorkloadOptions = {}): Owned<V1Deployment> {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: objectMeta(owner, deploymentName(owner.name)),
+    metadata: objectMeta(owner, workloadName(owner.name)),
     spec: {
       replicas: opts.holdForDependencies ? 0 : spec.replicas,
       selector: { matchLabels: selectorLabels(owner.name) },
-      strategy: strategy(spec, { memoryRaised: opts.memoryRaised === true }),
+      strategy: strategy(spec, opts),
       minReadySeconds: opts.readyAtOnce ? 0 : minReadySeconds,
       progressDeadlineSeconds,
       revisionHistoryLimit,
@@ -105,10 +105,7 @@ export function rollbackTemplate(owner: Owner, override: V1PodTemplateSpec, memo
   // Degraded message and the OOM policy both speak of the limit in force.
   const agent = template.spec?.containers.find((c) => c.name === containerName);
   if (agent && memoryLimitOverride !== undefined) {
-    const limits = { ...agent.resources?.limits, memory: memoryLimitOverride };
-    const requests = { ...agent.resources?.requests };
-    if (requests.memory !== undefined && parseQuantity(requests.memory) > parseQuantity(memoryLimitOverride)) requests.memory = memoryLimitOverride;
-    agent.resources = { ...agent.resources, limits, requests };
+    agent.resources = { ...agent.resources, ...withMemoryOverride(agent.resources ?? {}, memoryLimitOverride) };
   }
   const labels: Record<string, string> = { ...template.metadata?.labels };
   delete labels[podTemplateHashLabel];

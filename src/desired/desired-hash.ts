@@ -1,6 +1,4 @@
-import { canonicalJson } from '../lib/canonical-json.ts';
-// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
-const { createHash } = process.getBuiltinModule('node:crypto');
+import { canonicalJson, sha256Hex } from './hash.ts';
 
 // Every object the operator applies carries the hash of what it applied, so
 // the plan can tell a field it stopped setting (src/reconcile/needs-apply.ts)
@@ -22,7 +20,7 @@ export function desiredHash(desired: ApplyObject): string {
   delete annotations[desiredHashAnnotation];
   const { status: _status, ...rest } = desired;
   const normalised = { ...rest, metadata: { ...desired.metadata, annotations } };
-  return createHash('sha256').update(canonicalJson(normalised)).digest('hex').slice(0, 32);
+  return sha256Hex(canonicalJson(normalised)).slice(0, 32);
 }
 
 export function withDesiredHash(desired: ApplyObject): ApplyObject {

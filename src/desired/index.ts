@@ -1,17 +1,14 @@
-import type {
-  V1ConfigMap, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1PodTemplateSpec, V1Service,
-} from '@kubernetes/client-node';
-import type { Agent } from '../api/agent.ts';
+import type { V1ConfigMap, V1PersistentVolumeClaim, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { Owned } from './meta.ts';
 import { pdb } from './pdb.ts';
 import { pvc } from './pvc.ts';
 import { service } from './service.ts';
-import { desiredTemplate, runningTemplate, type DesiredError, type DesiredTemplate, type DesiredWarning, type RunningTemplate, type TemplateInputs } from './template.ts';
+import type { DesiredTemplate, DesiredWarning, RunningTemplate } from './template.ts';
 import { workload, type Workload } from './workload.ts';
 
 // The second half of building: every object the operator applies, from the
-// template (template.ts) and what the reconciler decided. plan.ts decides
-// first and calls objectsFrom once; desiredObjects does both halves at once.
+// template (template.ts) and what the reconciler decided on it. plan.ts
+// decides first, then calls objectsFrom once.
 
 /** What the reconciler decided about the objects, beyond the template. */
 export interface ObjectOverrides {
@@ -19,12 +16,6 @@ export interface ObjectOverrides {
   holdForDependencies?: boolean;
   /** A Ready pod of another revision with no failure serves: a memory raise keeps minReadySeconds (deployment.ts). */
   healthyPodsServing?: boolean;
-}
-
-/** What the reconciler observed and decided; everything else comes from the Agent. */
-export interface DesiredInputs extends TemplateInputs, ObjectOverrides {
-  /** Pod template of an older revision (ReplicaSet or ControllerRevision), while rolled back. */
-  podTemplateOverride?: V1PodTemplateSpec;
 }
 
 export interface DesiredObjects {
@@ -39,12 +30,10 @@ export interface DesiredObjects {
   revision: string;
   /** The rendered config and how it reaches running pods (template.ts). */
   config?: DesiredTemplate['config'];
-  /** The revision in the Deployment: `revision`, or the override's while rolled back. */
+  /** The revision in the workload: `revision`, or the override's while rolled back. */
   appliedRevision: string;
   warnings: DesiredWarning[];
 }
-
-export type DesiredResult = DesiredObjects | DesiredError;
 
 /**
  * The objects, from a template that was built and the template the workload
@@ -56,9 +45,9 @@ export function objectsFrom(t: DesiredTemplate, running: RunningTemplate, overri
   const out: DesiredObjects = {
     ok: true,
     workload: workload(owner, spec, running.template, {
-      ...(overrides.holdForDependencies ? { holdForDependencies: true } : {}),
-      ...(t.memoryLimitOverride !== undefined && !overrides.healthyPodsServing ? { readyAtOnce: true } : {}),
-      ...(t.memoryLimitOverride !== undefined ? { memoryRaised: true } : {}),
+      holdForDependencies: overrides.holdForDependencies === true,
+      readyAtOnce: t.memoryLimitOverride !== undefined && !overrides.healthyPodsServing,
+      memoryRaised: t.memoryLimitOverride !== undefined,
     }),
     revision: t.revision,
     appliedRevision: running.appliedRevision,
@@ -75,22 +64,5 @@ export function objectsFrom(t: DesiredTemplate, running: RunningTemplate, overri
   return out;
 }
 
-/**
- * Agent + observed inputs -> every object the operator applies. Pure: no I/O,
- * no clock, the Agent is not touched; the same arguments give equal objects.
- * All or nothing: when any part cannot be built nothing is returned, so a bad
- * config layer never half-applies.
- */
-export function desiredObjects(agent: Agent, inputs: DesiredInputs): DesiredResult {
-  const t = desiredTemplate(agent, inputs);
-  if (!t.ok) return t;
-  return objectsFrom(t, runningTemplate(t, inputs.podTemplateOverride), inputs);
-}
-
-export { desiredTemplate, runningTemplate, renderedConfigDigestKey, type DesiredError, type DesiredTemplate, type DesiredWarning, type RunningTemplate, type TemplateInputs } from './template.ts';
-export { resolveSpec, type ResolvedSpec } from './defaults.ts';
-export type { Owned, Owner } from './meta.ts';
-export { references, digestKey, digestKeys, referencedNames, type Reference, type References } from './references.ts';
-export { selectorLabels, selectorString, revisionAnnotation } from './labels.ts';
-export type { Workload } from './workload.ts';
-export { deploymentName, workloadName, serviceName, configMapName, legacyConfigMapName, liveConfigMapName, pvcName, pdbName } from './names.ts';
+export { desiredTemplate, runningTemplate, type DesiredTemplate, type RunningTemplate } from './template.ts';
+export { resolveSpec } from './defaults.ts';

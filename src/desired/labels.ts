@@ -20,11 +20,6 @@ export function selectorLabels(agentName: string): Record<string, string> {
   };
 }
 
-/** Labels on every object the operator builds for an Agent. */
-export function commonLabels(agentName: string): Record<string, string> {
-  return selectorLabels(agentName);
-}
-
 /** Pod labels: the user's podTemplate.labels merged under ours, so ours win and the selector always matches. */
 export function podLabels(agentName: string, userLabels: Record<string, string> | undefined): Record<string, string> {
   return { ...userLabels, ...selectorLabels(agentName) };

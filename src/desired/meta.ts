@@ -1,6 +1,6 @@
 import type { V1ObjectMeta, V1OwnerReference } from '@kubernetes/client-node';
 import { apiVersion, kind, type Agent } from '../api/agent.ts';
-import { commonLabels } from './labels.ts';
+import { selectorLabels } from './labels.ts';
 
 /** Metadata as server-side apply needs it: name and namespace always set. */
 export type NamedMeta = V1ObjectMeta & { name: string; namespace: string };
@@ -25,9 +25,9 @@ export function ownerReference(owner: Owner): V1OwnerReference {
   return { apiVersion, kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
 }
 
-/** Metadata of an owned object: name, namespace, the common labels and (unless `owned` is false) the controller reference. */
+/** Metadata of an owned object: name, namespace, the selector labels (on every object) and (unless `owned` is false) the controller reference. */
 export function objectMeta(owner: Owner, name: string, opts: { owned?: boolean; annotations?: Record<string, string> } = {}): NamedMeta {
-  const meta: NamedMeta = { name, namespace: owner.namespace, labels: commonLabels(owner.name) };
+  const meta: NamedMeta = { name, namespace: owner.namespace, labels: selectorLabels(owner.name) };
   if (opts.annotations) meta.annotations = opts.annotations;
   if (opts.owned ?? true) meta.ownerReferences = [ownerReference(owner)];
   return meta;

@@ -27,20 +27,16 @@ export const subdomainMax = 253;
 
 const suffixes = { config: '-config', state: '-state' } as const;
 
-/** The Deployment: a DNS-1123 label of at most 46 characters. */
-export function deploymentName(agentName: string): string {
-  return asLabel(agentName, deploymentNameMax, false);
-}
-
 /**
- * The workload in every mode: the Deployment's name. A DaemonSet's pods are
+ * The workload in every mode: a DNS-1123 label of at most 46 characters, what
+ * a Deployment's name needs (above). A DaemonSet's pods are
  * `<name>-<5 random>` and a StatefulSet's `<name>-<ordinal>` with a
  * `controller-revision-hash` label of `<name>-<10 hash>`, all within 63
  * characters at 46. One name for all modes also means a mode can never leave
  * a second workload behind.
  */
 export function workloadName(agentName: string): string {
-  return deploymentName(agentName);
+  return asLabel(agentName, deploymentNameMax, false);
 }
 
 /** The Service: a DNS-1035 label (starts with a letter, no dots), at most 63 characters. */
@@ -72,9 +68,6 @@ export function configMapName(agentName: string, contentHash: string): string {
 export function liveConfigMapName(agentName: string): string {
   return withSuffix(agentName, suffixes.config);
 }
-
-/** The name releases before content addressing wrote: the same as the in-place one. */
-export const legacyConfigMapName = liveConfigMapName;
 
 /** The state volume claim: `<agent>-state`, a DNS-1123 subdomain. */
 export function pvcName(agentName: string): string {

@@ -4,7 +4,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { EnvFromSource, EnvVar } from '../api/env.ts';
 import { parseQuantity } from '../lib/quantity.ts';
-import type { ResolvedResources, ResolvedSpec } from './defaults.ts';
+import type { ResolvedSpec } from './defaults.ts';
 import { podLabels } from './labels.ts';
 import type { Owner } from './meta.ts';
 import { pvcName } from './names.ts';
@@ -24,17 +24,17 @@ export type PodTemplateResult =
   | { ok: true; template: V1PodTemplateSpec }
   | { ok: false; reason: 'InvalidSpec'; message: string };
 
-/**
- * The pod template, without the revision annotation (revision.ts hashes this
- * and index.ts adds it). Only fields the operator means to own are set: with
- * server-side apply every field sent is a field claimed.
- */
 export interface PodTemplateOptions {
   memoryLimitOverride?: string;
   /** The rendered config's ConfigMap (configmap.ts); required when spec.config is set. */
   configMapName?: string;
 }
 
+/**
+ * The pod template, without the revision annotation (revision.ts hashes this
+ * and template.ts adds it). Only fields the operator means to own are set: with
+ * server-side apply every field sent is a field claimed.
+ */
 export function podTemplate(owner: Owner, spec: ResolvedSpec, opts: PodTemplateOptions = {}): PodTemplateResult {
   const container: V1Container = { name: containerName, image: spec.image };
   if (spec.command) container.command = spec.command;
@@ -114,8 +114,9 @@ function validateContainer(spec: ResolvedSpec, agent: V1Container): V1Container 
 /**
  * An OOM override replaces limits.memory; requests.memory is lowered to it only
  * if it would otherwise exceed the limit (an override normally raises it).
+ * Of the spec's resources, or of a container an older ReplicaSet runs (rollback).
  */
-export function withMemoryOverride(resources: ResolvedResources, override: string | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
+export function withMemoryOverride(resources: { requests?: Record<string, string>; limits?: Record<string, string> }, override: string | undefined): { requests: Record<string, string>; limits: Record<string, string> } {
   const requests: Record<string, string> = { ...resources.requests };
   const limits: Record<string, string> = { ...resources.limits };
   if (override !== undefined) {

@@ -17,11 +17,6 @@ import { pvcName } from './names.ts';
  * fills it in and the operator must not claim (or later fight over) that field.
  */
 export function pvc(owner: Owner, storage: ResolvedStorage): Owned<V1PersistentVolumeClaim> {
-  const spec: V1PersistentVolumeClaimSpec = {
-    accessModes: [...storage.accessModes],
-    resources: { requests: { storage: storage.size } },
-  };
-  if (storage.storageClassName !== undefined) spec.storageClassName = storage.storageClassName;
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
@@ -29,6 +24,16 @@ export function pvc(owner: Owner, storage: ResolvedStorage): Owned<V1PersistentV
       owned: !storage.retainOnDelete,
       annotations: { [agentNameAnnotation]: owner.name },
     }),
-    spec,
+    spec: claimSpec(storage),
   };
+}
+
+/** The claim's spec, for this claim and for a StatefulSet's claim template alike. */
+export function claimSpec(storage: ResolvedStorage): V1PersistentVolumeClaimSpec {
+  const spec: V1PersistentVolumeClaimSpec = {
+    accessModes: [...storage.accessModes],
+    resources: { requests: { storage: storage.size } },
+  };
+  if (storage.storageClassName !== undefined) spec.storageClassName = storage.storageClassName;
+  return spec;
 }

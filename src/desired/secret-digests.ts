@@ -1,6 +1,7 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { secretDigestsAnnotation } from '../api/annotations.ts';
 import { canonicalJson } from './hash.ts';
+import { digestKey } from './references.ts';
 
 // A rollback restores the pod template and (content-addressed) the config of
 // the revision it goes back to, but not its Secrets: they are the user's
@@ -49,7 +50,7 @@ export function secretChangesSince(
   } catch {
     return [];
   }
-  const gone = new Set(missing.filter((m) => m.kind === 'Secret').map((m) => (m.key === undefined ? `Secret/${m.name}` : `Secret/${m.name}/${m.key}`)));
+  const gone = new Set(missing.filter((m) => m.kind === 'Secret').map((m) => digestKey('Secret', m)));
   const out: SecretChange[] = [];
   for (const [id, digest] of Object.entries(recorded).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const [, secret = '', key] = id.split('/');

@@ -1,10 +1,11 @@
-import type { V1PersistentVolumeClaim, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
-import type { ResolvedSpec, ResolvedStorage } from './defaults.ts';
-import { minReadySeconds, revisionHistoryLimit } from './deployment.ts';
+import type { V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
+import type { ResolvedSpec } from './defaults.ts';
+import { minReadySeconds, revisionHistoryLimit, type WorkloadOptions } from './deployment.ts';
 import { selectorLabels } from './labels.ts';
 import { objectMeta, type Owned, type Owner } from './meta.ts';
 import { serviceName, workloadName } from './names.ts';
 import { stateVolume } from './pod-spec.ts';
+import { claimSpec } from './pvc.ts';
 
 /**
  * The StatefulSet: stable pod names `<name>-0..n-1` and, with spec.storage,
@@ -16,7 +17,7 @@ import { stateVolume } from './pod-spec.ts';
  * (and so the StatefulSet) is deleted, and are always kept on scale-down: a
  * replica scaled back up finds its buffer or WAL again.
  */
-export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: { holdForDependencies?: boolean; readyAtOnce?: boolean } = {}): Owned<V1StatefulSet> {
+export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTemplateSpec, opts: WorkloadOptions = {}): Owned<V1StatefulSet> {
   const out: Owned<V1StatefulSet> = {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -34,20 +35,9 @@ export function statefulSet(owner: Owner, spec: ResolvedSpec, template: V1PodTem
     },
   };
   if (spec.storage) {
-    out.spec!.volumeClaimTemplates = [claimTemplate(owner, spec.storage)];
+    // The claim's spec is the Deployment's claim's (pvc.ts); the name is the pod's volume name.
+    out.spec!.volumeClaimTemplates = [{ metadata: { name: stateVolume, labels: selectorLabels(owner.name) }, spec: claimSpec(spec.storage) }];
     out.spec!.persistentVolumeClaimRetentionPolicy = { whenDeleted: spec.storage.retainOnDelete ? 'Retain' : 'Delete', whenScaled: 'Retain' };
   }
   return out;
-}
-
-/** storageClassName only when set, as for the Deployment's claim (the cluster default fills it in). */
-function claimTemplate(owner: Owner, storage: ResolvedStorage): V1PersistentVolumeClaim {
-  return {
-    metadata: { name: stateVolume, labels: selectorLabels(owner.name) },
-    spec: {
-      accessModes: [...storage.accessModes],
-      resources: { requests: { storage: storage.size } },
-      ...(storage.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),
-    },
-  };
 }

@@ -91,18 +91,20 @@ export function desiredTemplate(agent: Agent, inputs: TemplateInputs): DesiredTe
     if (digest !== undefined) digests[key] = digest;
   }
 
-  let rendered: string | undefined;
+  let cm: Owned<V1ConfigMap> | undefined;
+  let config: DesiredTemplate['config'];
   if (spec.config) {
     const result = renderConfig(spec.config, inputs.configLayers);
     if (!result.ok) return result;
-    rendered = result.content;
-    if (!inPlace) digests[renderedConfigDigestKey] = sha256Hex(rendered);
+    const hash = sha256Hex(result.content);
+    if (!inPlace) digests[renderedConfigDigestKey] = hash;
     if (spec.config.reload.http && spec.config.reload.http.port === undefined) {
       return { ok: false, reason: 'InvalidSpec', message: 'spec.config.reload.mode is HTTP but no port is known: set spec.config.reload.http.port, or add a TCP port to spec.ports' };
     }
+    cm = configMap(owner, spec.config, result.content);
+    config = { hash, reload: spec.config.reload, configMapName: cm.metadata.name };
   }
 
-  const cm = spec.config && rendered !== undefined ? configMap(owner, spec.config, rendered) : undefined;
   const built = podTemplate(owner, spec, {
     ...(inputs.memoryLimitOverride === undefined ? {} : { memoryLimitOverride: inputs.memoryLimitOverride }),
     ...(cm ? { configMapName: cm.metadata.name } : {}),
@@ -121,7 +123,7 @@ export function desiredTemplate(agent: Agent, inputs: TemplateInputs): DesiredTe
   const out: DesiredTemplate = { ok: true, owner, spec, template, revision: rev, warnings: warnings(spec) };
   if (inputs.memoryLimitOverride !== undefined) out.memoryLimitOverride = inputs.memoryLimitOverride;
   if (cm) out.configMap = cm;
-  if (cm && spec.config && rendered !== undefined) out.config = { hash: sha256Hex(rendered), reload: spec.config.reload, configMapName: cm.metadata.name };
+  if (config) out.config = config;
   return out;
 }
 

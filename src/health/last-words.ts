@@ -1,4 +1,5 @@
 import type { V1ContainerStateTerminated, V1Pod } from '@kubernetes/client-node';
+import { isoText } from '../lib/time.ts';
 
 // A dead container's last words: the tail of its termination message, which
 // with terminationMessagePolicy FallbackToLogsOnError is the tail of its log
@@ -16,8 +17,7 @@ export const lastWordsMaxBytes = 1024;
  */
 export function terminationKey(podUid: string, container: string, record: V1ContainerStateTerminated): string {
   const id = record.containerID?.replace(/^[a-z0-9-]+:\/\//, '');
-  const at = record.finishedAt instanceof Date ? record.finishedAt.toISOString() : String(record.finishedAt ?? '');
-  return `${podUid}/${container}/${id || at}`;
+  return `${podUid}/${container}/${id || isoText(record.finishedAt)}`;
 }
 
 /** Every termination message in the pods' container statuses, by terminationKey. */

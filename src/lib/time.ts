@@ -32,6 +32,11 @@ export function toMs(value: Date | string | undefined | null): number | undefine
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** A time client-node hands over (a Date, or a string straight off the wire) as ISO text; '' when there is none. */
+export function isoText(value: Date | string | undefined | null): string {
+  return value instanceof Date ? value.toISOString() : String(value ?? '');
+}
+
 /** A duration in the compact way people read it: 45s, 5m, 2m30s, 1h, 1h5m. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

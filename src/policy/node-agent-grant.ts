@@ -13,6 +13,9 @@ import type { PodSecurityViolation } from './pod-security.ts';
 /** A path as --node-agent-host-paths takes it: absolute, no `..`. */
 export const hostPathGrantPattern = /^(?!.*(^|\/)\.\.(\/|$))\/[^,\s]*$/;
 
+/** A finding's field that names a hostPath volume, its index captured. */
+export const hostPathField = /^spec\.volumes\[(\d+)\]\.hostPath$/;
+
 /** Whether `path` is `granted` or under it (`/var/log` grants `/var/log/pods`, not `/var/logs`). */
 export function underGrant(path: string, granted: readonly string[]): boolean {
   const clean = (p: string) => p.replace(/\/+$/, '') || '/';
@@ -34,7 +37,7 @@ export function withNodeAgentGrant(violations: readonly PodSecurityViolation[], 
   const volumes = template.spec?.volumes ?? [];
   const mounts = [...(template.spec?.containers ?? []), ...(template.spec?.initContainers ?? [])].flatMap((c) => c.volumeMounts ?? []);
   const exempt = (field: string): boolean => {
-    const m = /^spec\.volumes\[(\d+)\]\.hostPath$/.exec(field);
+    const m = hostPathField.exec(field);
     const v = m ? volumes[Number(m[1])] : undefined;
     if (!v?.hostPath) return false;
     const its = mounts.filter((x) => x.name === v.name);

@@ -1,7 +1,7 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { some } from '../health/diagnose-spec.ts';
 import type { Mode } from '../api/mode.ts';
-import { withNodeAgentGrant } from './node-agent-grant.ts';
+import { hostPathField, withNodeAgentGrant } from './node-agent-grant.ts';
 import { checkPodSecurity, type PodSecurityLevel, type PodSecurityViolation } from './pod-security.ts';
 
 // The operator's policy for the pods it builds. Creating an Agent must grant
@@ -52,7 +52,7 @@ export function podPolicyMessage(problems: readonly string[]): string {
 }
 
 function violationText(level: PodSecurityLevel, v: PodSecurityViolation, template: V1PodTemplateSpec): string {
-  const grant = /^spec\.volumes\[\d+\]\.hostPath$/.test(v.field)
+  const grant = hostPathField.test(v.field)
     ? '; a node agent may read node directories in DaemonSet mode, mounted readOnly, when the operator\'s administrator grants the path in --node-agent-host-paths'
     : '';
   return `${agentField(v.field, template)} is ${v.value}, which the Pod Security Standards forbid at level ${level} (check ${v.check}): `

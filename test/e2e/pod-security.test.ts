@@ -10,7 +10,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { PodTemplate } from '../../src/api/pod-template.ts';
-import { desiredObjects } from '../../src/desired/index.ts';
+import { desiredObjects } from '../fixtures/desired.ts';
 import { podPolicyProblems } from '../../src/policy/pod-policy.ts';
 import { checkPodSecurity, checks, type PodSecurityLevel } from '../../src/policy/pod-security.ts';
 import { agentEvents, condition, getAgent, patchAgentSpec, waitForCondition, waitReady, apply } from '../support/agents.ts';

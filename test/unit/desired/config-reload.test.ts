@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { desiredObjects, type DesiredInputs, type DesiredObjects } from '../../../src/desired/index.ts';
+import type { DesiredObjects } from '../../../src/desired/index.ts';
+import { desiredObjects, type DesiredInputs } from '../../fixtures/desired.ts';
 import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 
 // spec.config.reload and spec.config.validate, as the pure builders see them.

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { maxRenderedBytes, parseLayer, render, renderConfig } from '../../../src/desired/config.ts';
+import { maxRenderedConfigBytes } from '../../../src/api/bounds.ts';
+import { parseLayer, render, renderConfig } from '../../../src/desired/config.ts';
 import type { ResolvedConfig } from '../../../src/desired/defaults.ts';
 
 const config = (layers: ResolvedConfig['layers'], fileName = 'config.yaml'): ResolvedConfig => ({ mountPath: '/etc/agent', fileName, layers, reload: { mode: 'Restart', onFailure: 'RestartPod' } });
@@ -91,7 +92,7 @@ describe('renderConfig', () => {
   });
 
   it('refuses a rendering over the 256 KiB allowed', () => {
-    const r = renderConfig(config([{ inline: { blob: 'x'.repeat(maxRenderedBytes) } }]), [undefined]);
+    const r = renderConfig(config([{ inline: { blob: 'x'.repeat(maxRenderedConfigBytes) } }]), [undefined]);
     assert.equal(r.ok, false);
     if (!r.ok) assert.match(r.message, /over the 262144 \(256 KiB\) allowed/);
   });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { desiredObjects, type DesiredInputs } from '../../../src/desired/index.ts';
+import { desiredObjects, type DesiredInputs } from '../../fixtures/desired.ts';
 import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 
 /**

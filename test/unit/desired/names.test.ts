@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  configMapName as configMapNameOf, deploymentName, deploymentNameMax, labelValue, legacyConfigMapName, pdbName, pvcName, serviceName,
+  configMapName as configMapNameOf, workloadName, deploymentNameMax, labelValue, liveConfigMapName, pdbName, pvcName, serviceName,
 } from '../../../src/desired/names.ts';
 
 const contentHash = 'abcdef0123456789abcdef';
@@ -35,14 +35,14 @@ describe('derived names', () => {
   for (const name of agentNames) {
     const shown = name.length > 30 ? `${name.slice(0, 20)}… (${name.length} chars)` : name;
     it(`are valid for their kinds for Agent "${shown}"`, () => {
-      const deploy = deploymentName(name);
+      const deploy = workloadName(name);
       assert.ok(isDns1123Label(deploy), `deployment ${deploy}`);
       assert.ok(deploy.length <= deploymentNameMax, `deployment ${deploy} is ${deploy.length} long`);
       // <deployment>-<pod-template-hash up to 10>-<5 random> must stay a 63-character label.
       assert.ok(isDns1123Label(`${deploy}-${'a'.repeat(10)}-${'b'.repeat(5)}`));
       assert.ok(isDns1035Label(serviceName(name)), `service ${serviceName(name)}`);
       assert.ok(isDns1123Subdomain(configMapName(name)), `configmap ${configMapName(name)}`);
-      assert.ok(isDns1123Subdomain(legacyConfigMapName(name)), `legacy configmap ${legacyConfigMapName(name)}`);
+      assert.ok(isDns1123Subdomain(liveConfigMapName(name)), `live configmap ${liveConfigMapName(name)}`);
       assert.ok(isDns1123Subdomain(pvcName(name)), `pvc ${pvcName(name)}`);
       assert.ok(isDns1123Subdomain(pdbName(name)), `pdb ${pdbName(name)}`);
       assert.ok(isLabelValue(labelValue(name)), `label ${labelValue(name)}`);
@@ -50,7 +50,7 @@ describe('derived names', () => {
   }
 
   it('are distinct for distinct Agents, also where dots and dashes or a cut would make them equal', () => {
-    for (const derive of [deploymentName, serviceName, configMapName, pvcName, labelValue]) {
+    for (const derive of [workloadName, serviceName, configMapName, pvcName, labelValue]) {
       const derived = agentNames.map(derive);
       assert.equal(new Set(derived).size, agentNames.length, `${derive.name}: ${derived.join(' ')}`);
     }
@@ -58,28 +58,28 @@ describe('derived names', () => {
 
   it('are deterministic', () => {
     for (const name of agentNames) {
-      assert.equal(deploymentName(name), deploymentName(name));
+      assert.equal(workloadName(name), workloadName(name));
       assert.equal(serviceName(name), serviceName(name));
       assert.equal(configMapName(name), configMapName(name));
     }
   });
 
   const table: [string, (n: string) => string, string, string | RegExp][] = [
-    ['a short name is the Deployment name as it is', deploymentName, 'log-forwarder', 'log-forwarder'],
+    ['a short name is the Deployment name as it is', workloadName, 'log-forwarder', 'log-forwarder'],
     ['a short name is the Service name as it is', serviceName, 'log-forwarder', 'log-forwarder'],
     ['the ConfigMap is <agent>-config-<10 hex of its content>', configMapName, 'log-forwarder', 'log-forwarder-config-abcdef0123'],
-    ['the ConfigMap of releases before content addressing was <agent>-config', legacyConfigMapName, 'log-forwarder', 'log-forwarder-config'],
+    ['the ConfigMap of releases before content addressing was <agent>-config', liveConfigMapName, 'log-forwarder', 'log-forwarder-config'],
     ['the PVC is <agent>-state', pvcName, 'log-forwarder', 'log-forwarder-state'],
     ['the PDB is the Agent name, dots and all', pdbName, 'logs.v2', 'logs.v2'],
     ['dots become dashes in a Service name, with a hash', serviceName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
-    ['dots become dashes in a Deployment name, with a hash', deploymentName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
+    ['dots become dashes in a Deployment name, with a hash', workloadName, 'logs.v2', /^logs-v2-[0-9a-f]{8}$/],
     ['a Service name starting with a digit gets a letter prefix and a hash', serviceName, '1password-agent', /^a-1password-agent-[0-9a-f]{8}$/],
-    ['a Deployment name may start with a digit', deploymentName, '1password-agent', '1password-agent'],
-    ['a 46-character name is not cut for the Deployment', deploymentName, 'x'.repeat(46), 'x'.repeat(46)],
-    ['a 47-character name is cut to 46 with a hash for the Deployment', deploymentName, 'x'.repeat(47), new RegExp(`^x{37}-[0-9a-f]{8}$`)],
+    ['a Deployment name may start with a digit', workloadName, '1password-agent', '1password-agent'],
+    ['a 46-character name is not cut for the Deployment', workloadName, 'x'.repeat(46), 'x'.repeat(46)],
+    ['a 47-character name is cut to 46 with a hash for the Deployment', workloadName, 'x'.repeat(47), new RegExp(`^x{37}-[0-9a-f]{8}$`)],
     ['a 63-character name is the label value as it is', labelValue, 'x'.repeat(63), 'x'.repeat(63)],
     ['a 64-character name is cut with a hash for a label value', labelValue, 'x'.repeat(64), /^x{54}-[0-9a-f]{8}$/],
-    ['a cut never leaves a dash or dot before the hash', deploymentName, `${'x'.repeat(36)}.${'y'.repeat(20)}`, /^x{36}-[0-9a-f]{8}$/],
+    ['a cut never leaves a dash or dot before the hash', workloadName, `${'x'.repeat(36)}.${'y'.repeat(20)}`, /^x{36}-[0-9a-f]{8}$/],
     ['a 253-character name keeps its -config-<hash> suffix within 253', configMapName, 'a'.repeat(253), /^a{226}-[0-9a-f]{8}-config-abcdef0123$/],
   ];
   for (const [title, derive, input, expected] of table) {

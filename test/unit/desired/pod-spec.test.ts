@@ -146,7 +146,7 @@ describe('podTemplate', () => {
     });
   });
 
-  const overrides: [string, { requests: object; limits: object }, string, object][] = [
+  const overrides: [string, { requests: Record<string, string>; limits: Record<string, string> }, string, object][] = [
     ['raises only the limit when the request fits', { requests: { memory: '128Mi' }, limits: { memory: '256Mi' } }, '512Mi', { requests: { memory: '128Mi' }, limits: { memory: '512Mi' } }],
     ['lowers a request that would exceed the override', { requests: { memory: '1Gi' }, limits: { memory: '2Gi' } }, '512Mi', { requests: { memory: '512Mi' }, limits: { memory: '512Mi' } }],
     ['keeps other resources', { requests: { cpu: '1' }, limits: { cpu: '2', memory: '1Gi' } }, '2Gi', { requests: { cpu: '1' }, limits: { cpu: '2', memory: '2Gi' } }],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { desiredObjects, type DesiredInputs } from '../../../src/desired/index.ts';
+import { desiredObjects, type DesiredInputs } from '../../fixtures/desired.ts';
 import { revision } from '../../../src/desired/revision.ts';
 import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 

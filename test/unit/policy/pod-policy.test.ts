@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { desiredObjects } from '../../../src/desired/index.ts';
+import { desiredObjects } from '../../fixtures/desired.ts';
 import { agentField, podPolicyMessage, podPolicyProblems, serviceAccountAllowed, type PodPolicy } from '../../../src/policy/pod-policy.ts';
 import { agent, type AgentBuilder } from '../../fixtures/agent.ts';
 

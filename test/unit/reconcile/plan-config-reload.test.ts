@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
-import { desiredObjects } from '../../../src/desired/index.ts';
+import { desiredObjects } from '../../fixtures/desired.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { statusTime } from '../../../src/lib/time.ts';
 import type { Workload } from '../../../src/desired/workload.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { desiredObjects } from '../../../src/desired/index.ts';
+import { desiredObjects } from '../../fixtures/desired.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { agent } from '../../fixtures/agent.ts';
 import { observed, t0 } from '../../fixtures/observed.ts';

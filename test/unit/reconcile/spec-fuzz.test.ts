@@ -8,7 +8,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { AgentSpec } from '../../../src/api/spec.ts';
-import { desiredObjects, resolveSpec } from '../../../src/desired/index.ts';
+import { resolveSpec } from '../../../src/desired/index.ts';
+import { desiredObjects } from '../../fixtures/desired.ts';
 import { plan } from '../../../src/reconcile/plan.ts';
 import { agentOf, agentSpec } from '../../fixtures/arbitrary-spec.ts';
 
