@@ -30,7 +30,7 @@ export const reasons = {
   InvalidSpec: 'The spec cannot be carried out: a value the schema refuses (in an Agent stored under an older or schema-less CRD) or a valid one the operator cannot build; the message names the field.',
   QuotaExceeded: 'The ReplicaSet cannot create pods: a ResourceQuota of the namespace refuses them (FailedCreate); a memory raise that causes it is held, not pushed further.',
   LimitRangeViolation: 'The ReplicaSet cannot create pods: a LimitRange of the namespace refuses their resources (FailedCreate); a memory raise that causes it is held, not pushed further.',
-  NodeLost: 'A pod\'s node stopped heartbeating (its Ready condition is Unknown or False, or it carries the node.kubernetes.io/unreachable or not-ready taint) or its Node object is gone. Reported, not remediated: Kubernetes evicts the pod once its toleration (spec.failover.nodeLostSeconds) runs out and its controller replaces it elsewhere; a StatefulSet pod is released only under spec.failover.releaseStatefulPods.',
+  NodeLost: 'A pod\'s node stopped heartbeating (its Ready condition is Unknown or False, or it carries the node.kubernetes.io/unreachable or not-ready taint) or its Node object is gone. Reported, not remediated: Kubernetes evicts the pod once its toleration (spec.failover.nodeLostSeconds) runs out and its controller replaces it elsewhere; the pod of a StatefulSet, or of a Deployment with a ReadWriteOnce volume (Recreate), waits for its node and is released only under spec.failover.releaseStatefulPods.',
   // healthy and progressing states
   Ready: 'All desired replicas run the current revision and are ready.',
   Available: 'At least the minimum of replicas is available.',

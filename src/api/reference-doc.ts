@@ -123,8 +123,8 @@ RecoveryExhausted, ProgressDeadlineExceeded).
    in any rolling hour (\`status.recovery.podDeletions\`, kept across spec
    changes); reaching that ceiling hands over to onExhausted like used-up
    attempts, and a pod whose config reload failed is then reported, not
-   deleted. Every deletion counts toward it, a StatefulSet pod released from a
-   lost node or deleted for blocking an ordered rollout too; those two are
+   deleted. Every deletion counts toward it, a pod released from a lost node or
+   a StatefulSet pod deleted for blocking an ordered rollout too; those two are
    made even at the ceiling (each happens once per lost node or revision). Remediation-step events have a per-Agent budget of their own
    (25, then one per 5 minutes).
 4. **onExhausted**: \`Rollback\` runs the pod template of the last healthy
