@@ -13,7 +13,7 @@ export type Parsed =
 export const usage = `kubectl agent: see and steer Agents of agent-operator
 
 Usage:
-  kubectl agent status [NAME]              Agent -> Deployment -> revisions -> pods, with failures and the remediation in force
+  kubectl agent status [NAME]              Agent -> workload -> revisions -> pods, with failures and the remediation in force
   kubectl agent why NAME                   the diagnosis, and what happened and what the operator did, in sentences
   kubectl agent history NAME               revisions: what changed, which was healthy, which runs now
   kubectl agent hold NAME                  stop the operator remediating this Agent (annotation agent-operator.dev/hold)

@@ -1,15 +1,16 @@
-import type { V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { revisionAnnotation } from '../api/annotations.ts';
 import { isoText } from '../lib/time.ts';
-import { revisionOf, type Snapshot } from './view.ts';
+import { keptRevisions, revisionOf, type KeptRevision, type Snapshot } from './view.ts';
 
-// `kubectl agent history`: every revision the Deployment still has a
-// ReplicaSet for (what a rollback can run), oldest first, with what changed
-// from the one before, which was healthy and which runs now.
+// `kubectl agent history`: every revision the workload still keeps (a
+// Deployment's ReplicaSets, a DaemonSet's or StatefulSet's
+// ControllerRevisions: what a rollback can run), oldest first, with what
+// changed from the one before, which was healthy and which runs now.
 
 export interface HistoryRow {
   revision: string;
-  /** The Deployment's own revision number. */
+  /** The workload controller's own revision number. */
   number: number;
   created: string;
   image: string;
@@ -31,10 +32,10 @@ function shape(t: V1PodTemplateSpec | undefined): string {
   return JSON.stringify({ ...t, metadata: { ...t?.metadata, annotations, labels } });
 }
 
-function changes(prev: V1ReplicaSet | undefined, rs: V1ReplicaSet): string {
+function changes(prev: KeptRevision | undefined, kept: KeptRevision): string {
   if (!prev) return 'first revision';
-  const a = prev.spec?.template;
-  const b = rs.spec?.template;
+  const a = prev.template;
+  const b = kept.template;
   const out: string[] = [];
   const ia = container(a)?.image;
   const ib = container(b)?.image;
@@ -49,18 +50,17 @@ function changes(prev: V1ReplicaSet | undefined, rs: V1ReplicaSet): string {
 
 export function history(s: Snapshot): HistoryRow[] {
   const st = s.agent.status;
-  const running = revisionOf(s.deployment);
-  const num = (rs: V1ReplicaSet) => Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
-  const sorted = [...s.replicaSets].sort((a, b) => num(a) - num(b));
-  return sorted.map((rs, i) => {
-    const revision = revisionOf(rs) ?? '?';
+  const running = revisionOf(s.workload);
+  const sorted = keptRevisions(s).sort((a, b) => a.number - b.number);
+  return sorted.map((kr, i) => {
+    const { revision } = kr;
     return {
       revision,
-      number: num(rs),
-      created: isoText(rs.metadata?.creationTimestamp),
-      image: container(rs.spec?.template)?.image ?? '',
-      memory: container(rs.spec?.template)?.resources?.limits?.['memory'] ?? '',
-      changed: changes(sorted[i - 1], rs),
+      number: kr.number,
+      created: isoText(kr.created),
+      image: container(kr.template)?.image ?? '',
+      memory: container(kr.template)?.resources?.limits?.['memory'] ?? '',
+      changed: changes(sorted[i - 1], kr),
       healthy: revision === st?.recovery?.rolledBackFrom ? 'failed' : revision === st?.lastHealthyRevision ? 'yes' : '',
       running: revision === running,
       spec: revision === st?.revision,
@@ -68,8 +68,8 @@ export function history(s: Snapshot): HistoryRow[] {
   });
 }
 
-export function formatHistory(rows: HistoryRow[]): string {
-  if (!rows.length) return 'No revisions yet (the Deployment has no ReplicaSet).\n';
+export function formatHistory(rows: HistoryRow[], mode = 'Deployment'): string {
+  if (!rows.length) return `No revisions yet (the ${mode} has no ${mode === 'Deployment' ? 'ReplicaSet' : 'ControllerRevision'}).\n`;
   const table = [['#', 'REVISION', 'CREATED', 'IMAGE', 'MEMORY', 'HEALTHY', 'NOW', 'CHANGED']];
   for (const r of rows) {
     const now = [r.running ? 'running' : '', r.spec && !r.running ? 'spec' : ''].filter(Boolean).join(',');

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import type { Snapshot, AgentObject } from './view.ts';
+import type { CoreV1Event, V1ControllerRevision, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { Workload } from '../desired/workload.ts';
+import { workloadName } from '../desired/names.ts';
+import { workloadKind, type Snapshot, type AgentObject } from './view.ts';
 
 // The plugin's only I/O: kubectl itself, which is on PATH wherever a kubectl
 // plugin runs, so the user's kubeconfig, context, credentials plugins and
@@ -29,14 +32,18 @@ export function listAgents(k: Kubectl): AgentObject[] {
 export function snapshot(k: Kubectl, name: string): Snapshot {
   const agent = JSON.parse(run(k, ['get', 'agents.agent-operator.dev', name, '-o', 'json'])) as AgentObject;
   const selector = `agent-operator.dev/agent=${name}`;
-  const owned = items<{ kind: string; metadata?: { name?: string } }>(run(k, ['get', 'deployments.apps,replicasets.apps,pods', '-l', selector, '-o', 'json']));
-  const deployment = owned.find((o) => o.kind === 'Deployment' && o.metadata?.name === name);
-  const replicaSets = owned.filter((o) => o.kind === 'ReplicaSet');
-  const pods = owned.filter((o) => o.kind === 'Pod');
+  // Only the kinds the Agent's mode uses: a user allowed to read Deployments and ReplicaSets needs no more for a Deployment-mode Agent.
+  const kind = workloadKind(agent);
+  const kinds = kind === 'Deployment' ? 'deployments.apps,replicasets.apps' : `${kind.toLowerCase()}s.apps,controllerrevisions.apps`;
+  const owned = items<Workload | V1ReplicaSet | V1ControllerRevision | V1Pod>(run(k, ['get', `${kinds},pods`, '-l', selector, '-o', 'json']));
+  // A list of several kinds names each item's kind, which is all that tells them apart.
+  const ofKind = <T>(k: string) => owned.filter((o) => o.kind === k) as T[];
+  const workload = ofKind<Workload>(kind).find((o) => o.metadata?.name === workloadName(name));
+  const pods = ofKind<V1Pod>('Pod');
   const podNames = new Set(pods.map((p) => p.metadata?.name));
-  const events = items<{ involvedObject?: { kind?: string; name?: string } }>(run(k, ['get', 'events', '-o', 'json']))
-    .filter((e) => (e.involvedObject?.kind === 'Agent' && e.involvedObject.name === name) || (e.involvedObject?.kind === 'Pod' && podNames.has(e.involvedObject.name)));
-  return { agent, deployment, replicaSets, pods, events } as Snapshot;
+  const events = items<CoreV1Event>(run(k, ['get', 'events', '-o', 'json']))
+    .filter((e) => (e.involvedObject.kind === 'Agent' && e.involvedObject.name === name) || (e.involvedObject.kind === 'Pod' && podNames.has(e.involvedObject.name)));
+  return { agent, workload, replicaSets: ofKind<V1ReplicaSet>('ReplicaSet'), controllerRevisions: ofKind<V1ControllerRevision>('ControllerRevision'), pods, events };
 }
 
 export function annotate(k: Kubectl, name: string, set: Record<string, string>, remove: string[]): void {

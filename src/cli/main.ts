@@ -6,6 +6,7 @@ import { formatHistory, history } from './history.ts';
 import { annotate as annotateArgs, currentUser, KubectlError, listAgents, snapshot, type Kubectl } from './kubectl.ts';
 import { annotate } from './requests.ts';
 import { formatStatusTree, statusTree } from './status-tree.ts';
+import { workloadKind } from './view.ts';
 import { formatWhy, why } from './why.ts';
 
 function main(argv: readonly string[]): number {
@@ -33,9 +34,11 @@ function main(argv: readonly string[]): number {
       case 'why':
         show(why(snapshot(k, p.name!)), formatWhy);
         return 0;
-      case 'history':
-        show(history(snapshot(k, p.name!)), formatHistory);
+      case 'history': {
+        const s = snapshot(k, p.name!);
+        show(history(s), (rows) => formatHistory(rows, workloadKind(s.agent)));
         return 0;
+      }
       case 'hold':
       case 'resume':
       case 'rollback': {

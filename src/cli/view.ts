@@ -1,7 +1,9 @@
-import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ControllerRevision, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { holdAnnotation, revisionAnnotation } from '../api/annotations.ts';
 import type { AgentStatus } from '../api/status.ts';
+import type { Workload } from '../desired/workload.ts';
 import { isoText } from '../lib/time.ts';
+import { controllerRevisionTemplate } from '../reconcile/revisions.ts';
 
 // What `kubectl agent` reads about one Agent (as `kubectl get -o json` gives
 // it), and the facts every command derives from it. Pure: the formatters
@@ -10,17 +12,46 @@ import { isoText } from '../lib/time.ts';
 
 export interface AgentObject {
   metadata: { name: string; namespace?: string; generation?: number; annotations?: Record<string, string>; creationTimestamp?: string };
-  spec: { image?: string; replicas?: number };
+  spec: { image?: string; replicas?: number; mode?: string };
   status?: AgentStatus;
 }
 
 export interface Snapshot {
   agent: AgentObject;
-  deployment?: V1Deployment | undefined;
+  /** The Deployment, DaemonSet or StatefulSet, by spec.mode. */
+  workload?: Workload | undefined;
   replicaSets: V1ReplicaSet[];
+  /** A DaemonSet's or StatefulSet's revisions (a Deployment keeps its in ReplicaSets). */
+  controllerRevisions?: V1ControllerRevision[] | undefined;
   pods: V1Pod[];
   /** Events about the Agent (the operator's) and its pods (the kubelet's). */
   events: CoreV1Event[];
+}
+
+/** The kind spec.mode runs the Agent's pods with. */
+export function workloadKind(agent: AgentObject): string {
+  return agent.spec.mode ?? 'Deployment';
+}
+
+/** A pod template the workload keeps, which a rollback can run: a ReplicaSet of a Deployment, a ControllerRevision of the others. */
+export interface KeptRevision {
+  /** The operator's revision its template carries ('?' without one). */
+  revision: string;
+  kind: 'ReplicaSet' | 'ControllerRevision';
+  name: string;
+  /** The controller's own revision number. */
+  number: number;
+  created: Date | string | undefined;
+  template: V1PodTemplateSpec | undefined;
+}
+
+export function keptRevisions(s: Snapshot): KeptRevision[] {
+  const kept = (kind: KeptRevision['kind'], name: string | undefined, number: number, created: Date | string | undefined, template: V1PodTemplateSpec | undefined): KeptRevision =>
+    ({ revision: template?.metadata?.annotations?.[revisionAnnotation] ?? '?', kind, name: name ?? '', number, created, template });
+  if (workloadKind(s.agent) !== 'Deployment') {
+    return (s.controllerRevisions ?? []).map((cr) => kept('ControllerRevision', cr.metadata?.name, cr.revision, cr.metadata?.creationTimestamp, controllerRevisionTemplate(cr)));
+  }
+  return s.replicaSets.map((rs) => kept('ReplicaSet', rs.metadata?.name, Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0), rs.metadata?.creationTimestamp, rs.spec?.template));
 }
 
 export function revisionOf(o: { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } } | undefined): string | undefined {

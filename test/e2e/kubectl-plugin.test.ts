@@ -143,4 +143,27 @@ describe('kubectl agent', () => {
     await eventually(async () => /The operator refused a request: agent-operator.dev\/rollback asks for revision nosuchrev, which no ReplicaSet of this Agent has/.test(await ok(['why', 'holder'])),
       { message: 'RequestRefused in the timeline' });
   });
+
+  it('shows a DaemonSet Agent\'s workload and its revisions, which the DaemonSet keeps in ControllerRevisions', async () => {
+    await apply(cluster(), ns, { yaml: `
+apiVersion: agent-operator.dev/v1alpha1
+kind: Agent
+metadata:
+  name: nodes
+spec:
+  image: registry.example/node-agent:1
+  mode: DaemonSet
+` });
+    let tree = '';
+    await eventually(async () => {
+      tree = await ok(['status', 'nodes']);
+      return /ControllerRevision nodes-/.test(tree);
+    }, { message: 'the revision under the DaemonSet in kubectl agent status' });
+    assert.match(tree, /└─ DaemonSet nodes {2}ready \d+\/\d+ {2}updated \d+/);
+    assert.doesNotMatch(tree, /no Deployment/);
+    const rows = JSON.parse(await ok(['history', 'nodes', '-o', 'json'])) as { revision: string; number: number; changed: string }[];
+    const status = (JSON.parse(await ok(['status', 'nodes', '-o', 'json'])) as { mode: string; revision: string });
+    assert.equal(status.mode, 'DaemonSet');
+    assert.deepEqual(rows.map((r) => [r.number, r.revision, r.changed]), [[1, status.revision, 'first revision']]);
+  });
 });

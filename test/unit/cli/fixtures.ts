@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
+import type { CoreV1Event, V1ControllerRevision, V1DaemonSet, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import type { Snapshot } from '../../../src/cli/view.ts';
 
 // Snapshots as `kubectl get -o json` returns them (times are strings there),
@@ -49,7 +49,7 @@ export const healthy: Snapshot = {
       conditions: [cond('Ready', 'True', 'Ready', '2/2 replicas run revision 6d5f8c9b7 and are ready'), cond('Degraded', 'False', 'Healthy', 'no failure is being remediated')],
     },
   },
-  deployment: deployment('6d5f8c9b7', 2, 2),
+  workload: deployment('6d5f8c9b7', 2, 2),
   replicaSets: [rs(1, '6d5f8c9b7', 'ghcr.io/example/summarizer:1.4.0', '256Mi', '2026-11-27T10:00:00Z')],
   pods: [pod('summarizer-6d5f8-a1b2c', '6d5f8c9b7'), pod('summarizer-6d5f8-d3e4f', '6d5f8c9b7', { restarts: 1 })],
   events: [],
@@ -70,7 +70,7 @@ export const rolledBack: Snapshot = {
       ],
     },
   },
-  deployment: deployment('6d5f8c9b7', 1, 2),
+  workload: deployment('6d5f8c9b7', 1, 2),
   replicaSets: [
     rs(1, '6d5f8c9b7', 'ghcr.io/example/summarizer:1.4.0', '256Mi', '2026-11-27T10:00:00Z'),
     rs(2, '1f0e2d3c4', 'ghcr.io/example/summarizer:1.4.0', '256Mi', '2026-11-27T10:05:00Z'),
@@ -91,4 +91,38 @@ export const rolledBack: Snapshot = {
 export const noStatus: Snapshot = {
   agent: { metadata: { name: 'fresh', namespace: 'agents', generation: 1 }, spec: { image: 'ghcr.io/example/fresh:1.0.0' } },
   replicaSets: [], pods: [], events: [],
+};
+
+/** A DaemonSet's revision as its controller stores it: a patch that replaces the whole template. */
+const cr = (n: number, rev: string, image: string, created: string): V1ControllerRevision => ({
+  metadata: { name: `collector-${rev.slice(0, 5)}`, creationTimestamp: created as unknown as Date },
+  revision: n,
+  data: { spec: { template: { $patch: 'replace', metadata: { annotations: { 'agent-operator.dev/revision': rev } }, spec: { containers: [{ name: 'agent', image, resources: { limits: { memory: '128Mi' } } }] } } } },
+});
+
+const daemonSet: V1DaemonSet = {
+  kind: 'DaemonSet',
+  metadata: { name: 'collector' },
+  spec: { selector: {}, template: { metadata: { annotations: { 'agent-operator.dev/revision': '4b7e1c2d9' } } } },
+  status: { desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 2, updatedNumberScheduled: 2, numberMisscheduled: 0 },
+};
+
+/** A node agent mid-rollout: its revisions are ControllerRevisions, and its counts are nodes. */
+export const nodeAgent: Snapshot = {
+  agent: {
+    metadata: { name: 'collector', namespace: 'agents', generation: 2 },
+    spec: { image: 'ghcr.io/example/collector:2.1.0', mode: 'DaemonSet' },
+    status: {
+      observedGeneration: 2, phase: 'Progressing', readyText: '2/3', revision: '4b7e1c2d9', lastHealthyRevision: '0a1b2c3d4', image: 'ghcr.io/example/collector:2.1.0',
+      conditions: [cond('Ready', 'False', 'RolloutInProgress', 'rolling out revision 4b7e1c2d9 node by node: 2/3 updated, 2/3 available')],
+    },
+  },
+  workload: daemonSet,
+  replicaSets: [],
+  controllerRevisions: [
+    cr(2, '4b7e1c2d9', 'ghcr.io/example/collector:2.1.0', '2026-11-27T11:00:00Z'),
+    cr(1, '0a1b2c3d4', 'ghcr.io/example/collector:2.0.0', '2026-11-27T10:00:00Z'),
+  ],
+  pods: [pod('collector-x1', '4b7e1c2d9'), pod('collector-x2', '4b7e1c2d9'), pod('collector-y3', '0a1b2c3d4', { ready: false })],
+  events: [],
 };
