@@ -55,7 +55,7 @@ export interface ManualContext {
   generation: number;
   /** The revision the spec asks for. */
   revision: string;
-  /** Revisions the Deployment still has a ReplicaSet for: what a rollback can run. */
+  /** Revisions the workload still keeps (ReplicaSets, ControllerRevisions): what a rollback can run. */
   available: readonly string[];
   now: number;
 }
@@ -85,7 +85,7 @@ export function applyManual(m: ManualRequests, rec: RecoveryStatus, ctx: ManualC
     }
     if (r.to !== running) {
       if (!ctx.available.includes(r.to)) {
-        events.push({ type: 'Warning', reason: 'RequestRefused', message: `${rollbackAnnotation} asks for revision ${r.to}, which no ReplicaSet of this Agent has; revisions available: ${ctx.available.join(', ') || 'none'} (kubectl agent history lists them)` });
+        events.push({ type: 'Warning', reason: 'RequestRefused', message: `${rollbackAnnotation} asks for revision ${r.to}, which the Agent's workload does not keep (in a ReplicaSet or ControllerRevision); revisions available: ${ctx.available.join(', ') || 'none'} (kubectl agent history lists them)` });
       } else {
         rec.rolledBackFrom = ctx.revision;
         rec.rolledBackTo = r.to;

@@ -140,7 +140,7 @@ describe('kubectl agent', () => {
     const all = JSON.parse(await ok(['status', '-o', 'json'])) as { agent: string }[];
     assert.deepEqual(all.map((t) => t.agent), [`${ns}/holder`, `${ns}/roller`]);
     await ok(['rollback', 'holder', '--to', 'nosuchrev']);
-    await eventually(async () => /The operator refused a request: agent-operator.dev\/rollback asks for revision nosuchrev, which no ReplicaSet of this Agent has/.test(await ok(['why', 'holder'])),
+    await eventually(async () => /The operator refused a request: agent-operator.dev\/rollback asks for revision nosuchrev, which the Agent's workload does not keep/.test(await ok(['why', 'holder'])),
       { message: 'RequestRefused in the timeline' });
   });
 
