@@ -1,7 +1,7 @@
 import type { Hash, Hmac } from 'node:crypto';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { MissingReference as Missing } from '../health/diagnose-spec.ts';
-import { isNotFound } from '../runtime/api-error.ts';
+import { ifFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
 const { createHash, createHmac } = process.getBuiltinModule('node:crypto');
@@ -75,22 +75,14 @@ export interface ObjectReader {
 export function apiObjectReader(client: KubeClient): ObjectReader {
   // Raw GETs, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
   const get = <T>(kind: 'secrets' | 'configmaps', namespace: string, name: string) =>
-    client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` });
-  const orUndefined = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
+    ifFound(client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` }));
   return {
     async readSecret(namespace, name) {
-      const s = await orUndefined(() => get<V1Secret>('secrets', namespace, name));
+      const s = await get<V1Secret>('secrets', namespace, name);
       return s && { uid: s.metadata?.uid ?? '', data: s.data ?? {} };
     },
     async readConfigMap(namespace, name) {
-      const c = await orUndefined(() => get<V1ConfigMap>('configmaps', namespace, name));
+      const c = await get<V1ConfigMap>('configmaps', namespace, name);
       return c && { data: c.data ?? {}, binaryData: c.binaryData ?? {} };
     },
   };

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { KubeLeaseStore } from '../../../src/runtime/lease-store.ts';
+import { read } from '../../../src/kube/apply.ts';
+import { readNode } from '../../../src/kube/nodes.ts';
 import { fakeClient, notFound } from './fake-http.ts';
 
 async function sample(text: Promise<string>, series: string): Promise<number | undefined> {
@@ -77,5 +79,13 @@ describe('KubeClient', () => {
     });
     await assert.rejects(client.request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p' }), /fetch failed/);
     assert.equal(await sample(metrics.registry.metrics(), 'agent_operator_api_requests_total{verb="delete",resource="pods",code="error"}'), 1);
+  });
+
+  it('reads an object that does not exist (404) as absent, and throws every other failure', async () => {
+    const { client } = fakeClient((req) => (req.url.pathname.endsWith('/gone') ? notFound() : { status: 500, body: { message: 'boom' } }));
+    assert.equal(await read(client, { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'gone' }), undefined);
+    assert.equal(await readNode(client, 'gone'), null);
+    await assert.rejects(read(client, { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }), /boom/);
+    await assert.rejects(readNode(client, 'node-1'), /boom/);
   });
 });
