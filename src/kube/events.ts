@@ -1,5 +1,6 @@
 import type { Reason } from '../api/reasons.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { isNotFound } from '../runtime/api-error.ts';
 import { noopLogger, type Logger } from '../runtime/logger.ts';
 import type { KubeClient } from './client.ts';
 import { microTime, statusTime } from '../lib/time.ts';
@@ -197,7 +198,7 @@ export class EventRecorder {
         });
         return;
       } catch (err) {
-        if ((err as { status?: number }).status !== 404) throw err;
+        if (!isNotFound(err)) throw err;
         // The Event expired under us: start it again under a new name, keeping the count.
         s.name = this.#eventName(target.metadata.name, lastSeen);
         s.created = false;
