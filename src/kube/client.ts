@@ -35,15 +35,10 @@ export interface ApiRequest {
   contentType?: string;
 }
 
-export interface KubeClientOptions {
+export interface KubeClientOptions extends Pick<KubeHttpClientOptions, 'userAgent' | 'send'> {
   /** loadKubeConfig's, or a client-node KubeConfig. */
   kubeConfig: ClusterAuth;
   metrics?: Pick<Metrics, 'apiRequests'>;
-  userAgent?: string;
-  /** Sends one request; node:http(s) unless a test passes a fake. */
-  send?: KubeHttpClientOptions['send'];
-  /** Per-request deadline for everything but watches. Default 60 s. */
-  requestTimeoutMs?: number;
 }
 
 /**
@@ -81,17 +76,14 @@ function readKubeconfig(path: string): string {
   }
 }
 
-export function createKubeClient(opts: KubeClientOptions): KubeClient {
-  const { metrics } = opts;
-  const transport = new KubeHttpClient(opts.kubeConfig, {
+export function createKubeClient({ kubeConfig, metrics, ...transportOptions }: KubeClientOptions): KubeClient {
+  const transport = new KubeHttpClient(kubeConfig, {
+    ...transportOptions,
     check: assertDeclared,
     ...(metrics ? { observe: (method: string, url: URL, code: string) => {
       const { verb, resource } = requestAttributes(method, url);
       metrics.apiRequests.inc({ verb, resource, code });
     } } : {}),
-    ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
-    ...(opts.send ? { send: opts.send } : {}),
-    ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   return {
     transport,
