@@ -1,7 +1,5 @@
 import { pino, stdTimeFunctions, type DestinationStream, type Logger, type LoggerOptions as LoggerOptionsOfPino } from 'pino';
 import type { LogLevel } from '../config.ts';
-// Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
-const { randomUUID } = process.getBuiltinModule('node:crypto');
 
 // JSON logs, one line per event. Every line of one reconcile carries the same
 // reconcileID and the Agent's namespace and name (the controller's child

@@ -79,10 +79,6 @@ const JITTER = 1.2;
  */
 const POLL_JITTER = 0.2;
 
-export function defaultIdentity(): string {
-  return `${hostname()}_${randomUUID()}`;
-}
-
 export function validateTimings(leaseDurationMs: number, renewDeadlineMs: number, retryPeriodMs: number): void {
   if (!(retryPeriodMs > 0)) throw new Error('leader election: retryPeriod must be positive');
   if (!(leaseDurationMs > renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
@@ -115,7 +111,7 @@ export class LeaderElector {
     this.#renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = opts.retryPeriodMs ?? 2_000;
     validateTimings(this.#leaseDurationMs, this.#renewDeadlineMs, this.#retryPeriodMs);
-    this.identity = opts.identity ?? defaultIdentity();
+    this.identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
     this.#store = opts.store;
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? mathRandom;
