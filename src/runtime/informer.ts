@@ -269,11 +269,7 @@ export class Informer<T extends KubeObject> {
       this.#store.delete(key);
       this.#handlers.deleted(old, { initial: false, finalStateUnknown: true });
     }
-    for (const obj of fresh.values()) {
-      const old = this.#store.set(obj);
-      if (old === undefined) this.#handlers.added(obj, { initial });
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
-    }
+    for (const obj of fresh.values()) this.#put(obj, initial);
     this.#resourceVersion = resourceVersion;
     if (!this.#synced) {
       this.#synced = true;
@@ -335,9 +331,7 @@ export class Informer<T extends KubeObject> {
           return;
         }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
-        const old = this.#store.set(obj);
-        if (old === undefined) this.#handlers.added(obj, { initial: false });
-        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
+        this.#put(obj, false);
         return;
       }
       case 'DELETED': {
@@ -353,6 +347,13 @@ export class Informer<T extends KubeObject> {
       case 'ERROR':
         throw KubeApiError.fromStatus(event.object);
     }
+  }
+
+  /** Stores the object; an add, or an update when its resourceVersion moved (a relist re-delivers unchanged ones). */
+  #put(obj: T, initial: boolean): void {
+    const old = this.#store.set(obj);
+    if (old === undefined) this.#handlers.added(obj, { initial });
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
   }
 
   /**
