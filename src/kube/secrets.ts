@@ -73,7 +73,7 @@ export interface ObjectReader {
  * cluster's Secrets: memory stays independent of unrelated Secrets.
  */
 export function apiObjectReader(client: KubeClient): ObjectReader {
-  // Raw GETs, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
+  // Raw GETs, not the generated CoreV1Api (its model layer is ~60 MiB of RSS, src/kube/client-node-config.ts).
   const get = <T>(kind: 'secrets' | 'configmaps', namespace: string, name: string) =>
     ifFound(client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` }));
   return {
