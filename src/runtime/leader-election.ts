@@ -127,11 +127,6 @@ export class LeaderElector {
     return this.#leading;
   }
 
-  /** Holder of the lease as last observed (maybe us), for logs and status. */
-  observedLeader(): string | undefined {
-    return this.#observed?.spec.holderIdentity || undefined;
-  }
-
   start(): void {
     this.#running ??= this.#run();
   }
@@ -164,7 +159,7 @@ export class LeaderElector {
         lastRenew = this.#clock.now();
       } else if (this.#clock.now() >= deadline || this.#observed?.spec.holderIdentity !== this.identity) {
         this.#setLeading(false);
-        this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs, holder: this.observedLeader() }, 'lost leadership: could not renew the lease in time');
+        this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs, holder: this.#observed?.spec.holderIdentity || undefined }, 'lost leadership: could not renew the lease in time');
         this.#onStopped();
         return;
       }
