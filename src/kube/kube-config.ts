@@ -28,7 +28,7 @@ const { isIPv6 } = process.getBuiltinModule('node:net');
 // (src/runtime/connection-pool.ts) takes the new TLS material within its
 // five-minute lifetime.
 
-const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 const refreshMs = 60_000;
 
 export interface ClusterEntry {

@@ -23,11 +23,10 @@ const { Readable } = process.getBuiltinModule('node:stream');
 // (Not client-node's fetch: its undici, 1.3 MB of source, was ~10 MiB of
 // the operator's RSS at start, issue 13.)
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface KubeRequest {
-  method: HttpMethod | `${HttpMethod}`;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the cluster's server URL, e.g. `/api/v1/namespaces/x/secrets`. */
   path: string;
   query?: Query;
