@@ -62,7 +62,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // with nothing else running (a late tick still records the whole stall).
   if (opts.processMetrics ?? true) collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: eventLoopSampleMs });
 
-  const agents = new Gauge({ name: 'agent_operator_agents', help: 'Agents by phase.', labelNames: ['phase'], registers: [registry] });
+  const agents = new Gauge({
+    name: 'agent_operator_agents',
+    help: 'Agents by phase.',
+    labelNames: ['phase'] as const,
+    registers: [registry],
+  });
   const counter = <L extends string>(name: string, labelNames: readonly L[], help: string) => new Counter<L>({ name, help, labelNames, registers: [registry] });
   const outcomes = counter('agent_operator_reconcile_outcomes_total', ['outcome'],
     'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (the rollout waits for a dependency, a missing reference, a valid spec or a pod the pod policy allows), unmanaged, deleted, error.');
