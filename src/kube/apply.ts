@@ -1,6 +1,6 @@
 import { fieldManager } from '../config.ts';
 import { withDesiredHash, type ApplyObject } from '../desired/desired-hash.ts';
-import { isConflict, isNotFound } from '../runtime/api-error.ts';
+import { ifFound, isConflict, isNotFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 
 // Owned objects are written by server-side apply, one field manager, force:
@@ -45,13 +45,8 @@ export async function apply<T = ApplyObject>(client: KubeClient, desired: ApplyO
 }
 
 /** The object under that name as the apiserver has it, or undefined when there is none. */
-export async function read(client: KubeClient, ref: Omit<OwnedObjectRef, 'uid'>): Promise<unknown> {
-  try {
-    return await client.request({ method: 'GET', path: objectPath({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }) });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+export function read(client: KubeClient, ref: Omit<OwnedObjectRef, 'uid'>): Promise<unknown> {
+  return ifFound(client.request({ method: 'GET', path: objectPath({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }) }));
 }
 
 /** An owned object by identity; with uid, only that incarnation is deleted. */

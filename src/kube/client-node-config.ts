@@ -8,8 +8,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 // client-node's KubeConfig (dist/config.js) imports its whole generated layer
 // ('./gen/index.js': every API class and all 2,742 model files, about 60 MiB
 // of RSS) only to build a Configuration in KubeConfig.makeApiClient, which the
-// operator never calls (src/kube/client.ts builds its own from the small
-// modules). Loaded here with that one import pointed at client-node-gen.ts,
+// operator never calls (its requests go through src/runtime/kube-http.ts).
+// Loaded here with that one import pointed at client-node-gen.ts,
 // which re-exports the two names config.js uses from those small modules, an
 // operator with 0 Agents starts about 60 MiB smaller (issue 13). Nothing else
 // in the operator imports the package's index at run time (test/unit/kube/

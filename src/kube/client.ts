@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { clientNodeKubeConfig, inClusterAccess, OwnKubeConfig, resolveKubeconfig } from './kube-config.ts';
-import { KubeHttpClient, requestJson, type ClusterAuth, type KubeHttpClientOptions, type KubeTransport } from '../runtime/kube-http.ts';
+import { clientNodeKubeConfig, inClusterAccess, OwnKubeConfig, resolveKubeconfig, serviceAccountDir } from './kube-config.ts';
+import { KubeHttpClient, requestJson, type ClusterAuth, type KubeHttpClientOptions, type KubeRequest, type KubeTransport } from '../runtime/kube-http.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { assertDeclared, requestAttributes } from './permissions.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
@@ -25,25 +25,17 @@ export interface KubeClient {
   request<T = unknown>(req: ApiRequest): Promise<T>;
 }
 
-export interface ApiRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** From the server root: `/apis/apps/v1/namespaces/ns/deployments/name`. */
-  path: string;
-  query?: Record<string, string | number | boolean | undefined>;
+/** A request of the transport, with its body as an object to send as JSON. */
+export interface ApiRequest extends Pick<KubeRequest, 'method' | 'path' | 'query'> {
   body?: unknown;
   /** Default application/json. */
   contentType?: string;
 }
 
-export interface KubeClientOptions {
+export interface KubeClientOptions extends Pick<KubeHttpClientOptions, 'userAgent' | 'send'> {
   /** loadKubeConfig's, or a client-node KubeConfig. */
   kubeConfig: ClusterAuth;
   metrics?: Pick<Metrics, 'apiRequests'>;
-  userAgent?: string;
-  /** Sends one request; node:http(s) unless a test passes a fake. */
-  send?: KubeHttpClientOptions['send'];
-  /** Per-request deadline for everything but watches. Default 60 s. */
-  requestTimeoutMs?: number;
 }
 
 /**
@@ -57,7 +49,7 @@ export function loadKubeConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   where: { serviceAccountDir?: string; home?: string } = {},
 ): ClusterAuth {
-  const saDir = where.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
+  const saDir = where.serviceAccountDir ?? serviceAccountDir;
   const files = (paths ?? '').split(':').filter((p) => p !== '');
   if (files.length === 0) {
     if (env['KUBERNETES_SERVICE_HOST'] && existsSync(join(saDir, 'token'))) return new OwnKubeConfig(inClusterAccess(env, saDir));
@@ -81,17 +73,14 @@ function readKubeconfig(path: string): string {
   }
 }
 
-export function createKubeClient(opts: KubeClientOptions): KubeClient {
-  const { metrics } = opts;
-  const transport = new KubeHttpClient(opts.kubeConfig, {
+export function createKubeClient({ kubeConfig, metrics, ...transportOptions }: KubeClientOptions): KubeClient {
+  const transport = new KubeHttpClient(kubeConfig, {
+    ...transportOptions,
     check: assertDeclared,
     ...(metrics ? { observe: (method: string, url: URL, code: string) => {
       const { verb, resource } = requestAttributes(method, url);
       metrics.apiRequests.inc({ verb, resource, code });
     } } : {}),
-    ...(opts.userAgent ? { userAgent: opts.userAgent } : {}),
-    ...(opts.send ? { send: opts.send } : {}),
-    ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
   });
   return {
     transport,

@@ -1,5 +1,6 @@
 import type { Reason } from '../api/reasons.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { isNotFound } from '../runtime/api-error.ts';
 import { noopLogger, type Logger } from '../runtime/logger.ts';
 import type { KubeClient } from './client.ts';
 import { microTime, statusTime } from '../lib/time.ts';
@@ -78,8 +79,6 @@ export interface EventRecorderOptions {
   /** reportingInstance: this process (config.identity). */
   identity: string;
   logger?: Logger;
-  /** An identical event within this window is a repeat. Default 10 min. */
-  windowMs?: number;
   /** Tokens per object, and one more every refillMs. Defaults 25 and 5 min (client-go's spam filter). */
   burst?: number;
   refillMs?: number;
@@ -120,6 +119,8 @@ interface Bucket {
 
 /** Events are 1 KiB at most for new-style core/v1 Events. */
 const maxMessageBytes = 1024;
+/** An identical event within this window is a repeat. */
+const repeatWindowMs = 600_000;
 
 export class EventRecorder {
   readonly #opts: Required<Omit<EventRecorderOptions, 'logger'>> & { logger: Logger };
@@ -129,7 +130,7 @@ export class EventRecorder {
   #seq = 0;
 
   constructor(opts: EventRecorderOptions) {
-    this.#opts = { windowMs: 600_000, burst: 25, refillMs: 300_000, maxEntries: 4096, maxPending: 512, logger: noopLogger, steps: new Set(), ...opts };
+    this.#opts = { burst: 25, refillMs: 300_000, maxEntries: 4096, maxPending: 512, logger: noopLogger, steps: new Set(), ...opts };
   }
 
   /**
@@ -143,7 +144,7 @@ export class EventRecorder {
     const key = [uid, type, reason, action, text].join('\u0000');
 
     let series = this.#series.get(key);
-    if (series !== undefined && now - series.lastSeen <= this.#opts.windowMs) {
+    if (series !== undefined && now - series.lastSeen <= repeatWindowMs) {
       series.count += 1;
       series.lastSeen = now;
     } else {
@@ -197,7 +198,7 @@ export class EventRecorder {
         });
         return;
       } catch (err) {
-        if ((err as { status?: number }).status !== 404) throw err;
+        if (!isNotFound(err)) throw err;
         // The Event expired under us: start it again under a new name, keeping the count.
         s.name = this.#eventName(target.metadata.name, lastSeen);
         s.created = false;

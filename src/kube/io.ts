@@ -22,8 +22,7 @@ export interface KubeIO {
   read(ref: Omit<OwnedObjectRef, 'uid'>): Promise<unknown>;
   /** Deletes an owned object the spec no longer asks for; already gone is done. */
   remove(ref: OwnedObjectRef): Promise<void>;
-  /** Call only when the computed status differs from the one read. */
-  /** With `resourceVersion`, a status computed from an older Agent is refused (409). */
+  /** Call only when the computed status differs from the one read. With `resourceVersion`, a status computed from an older Agent is refused (409). */
   patchAgentStatus(namespace: string, name: string, status: AgentStatus, resourceVersion?: string): Promise<unknown>;
   /** force: grace period 0, the pod object goes at once (a pod on a gone node, whose kubelet never confirms). */
   deletePod(namespace: string, name: string, uid: string, force?: boolean): Promise<DeletePodResult>;

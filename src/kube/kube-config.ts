@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ClusterAuth } from '../runtime/kube-http.ts';
+import type { TlsOptions } from '../runtime/connection-pool.ts';
 import { kubeConfigClass } from './client-node-config.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
 const { readFileSync } = process.getBuiltinModule('node:fs');
@@ -27,7 +28,7 @@ const { isIPv6 } = process.getBuiltinModule('node:net');
 // (src/runtime/connection-pool.ts) takes the new TLS material within its
 // five-minute lifetime.
 
-const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 const refreshMs = 60_000;
 
 export interface ClusterEntry {
@@ -148,8 +149,8 @@ export class OwnKubeConfig implements ClusterAuth {
     this.tlsOptions();
   }
 
-  getCurrentCluster(): { name: string; server: string; skipTLSVerify: boolean } {
-    return { name: 'current', server: this.#cluster.server, skipTLSVerify: this.#cluster['insecure-skip-tls-verify'] === true };
+  getCurrentCluster(): { server: string } {
+    return { server: this.#cluster.server };
   }
 
   /** The Authorization header's value: the token, or the token file's content (re-read once a minute). */
@@ -159,18 +160,17 @@ export class OwnKubeConfig implements ClusterAuth {
     return token ? `Bearer ${token}` : undefined;
   }
 
-  /** TLS options for the connection pool; undefined when there are none (fetch's own pool). */
-  tlsOptions(): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } | undefined {
+  /** TLS options for the connection pool: only what the kubeconfig sets (else node's defaults, the system's CAs). */
+  tlsOptions(): TlsOptions {
     const c = this.#cluster;
     const u = this.#user;
-    const opts = {
+    return {
       ...pick('ca', this.#material(c['certificate-authority'], c['certificate-authority-data'], 'certificate-authority')),
       ...pick('cert', this.#material(u['client-certificate'], u['client-certificate-data'], 'client-certificate')),
       ...pick('key', this.#material(u['client-key'], u['client-key-data'], 'client-key')),
       ...(c['insecure-skip-tls-verify'] === true ? { rejectUnauthorized: false } : {}),
       ...(c['tls-server-name'] ? { servername: c['tls-server-name'] } : {}),
     };
-    return Object.keys(opts).length === 0 ? undefined : opts;
   }
 
   /** As client-node's KubeConfig does: the Authorization header and the TLS material of one request. */

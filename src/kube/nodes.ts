@@ -1,5 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { isNotFound } from '../runtime/api-error.ts';
+import { ifFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 
 /**
@@ -9,10 +9,5 @@ import type { KubeClient } from './client.ts';
  * Node of a large cluster in memory for the few that matter.
  */
 export async function readNode(client: KubeClient, name: string): Promise<V1Node | null> {
-  try {
-    return await client.request<V1Node>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(name)}` });
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
+  return (await ifFound(client.request<V1Node>({ method: 'GET', path: `/api/v1/nodes/${encodeURIComponent(name)}` }))) ?? null;
 }

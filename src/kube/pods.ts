@@ -17,7 +17,7 @@ export type DeletePodResult = 'deleted' | 'gone' | 'replaced';
  */
 export async function deletePod(client: KubeClient, namespace: string, name: string, uid: string, force = false): Promise<DeletePodResult> {
   try {
-    // A raw request, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
+    // A raw request, not the generated CoreV1Api (its model layer is ~60 MiB of RSS, src/kube/client-node-config.ts).
     await client.request({
       method: 'DELETE', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
       body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid }, ...(force ? { gracePeriodSeconds: 0 } : {}) },

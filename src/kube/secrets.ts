@@ -1,7 +1,7 @@
 import type { Hash, Hmac } from 'node:crypto';
 import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { MissingReference as Missing } from '../health/diagnose-spec.ts';
-import { isNotFound } from '../runtime/api-error.ts';
+import { ifFound } from '../runtime/api-error.ts';
 import type { KubeClient } from './client.ts';
 // Not `import`: an ES import of a builtin loads its lazy exports too (test/unit/kube/module-graph.test.ts).
 const { createHash, createHmac } = process.getBuiltinModule('node:crypto');
@@ -73,24 +73,16 @@ export interface ObjectReader {
  * cluster's Secrets: memory stays independent of unrelated Secrets.
  */
 export function apiObjectReader(client: KubeClient): ObjectReader {
-  // Raw GETs, not the generated CoreV1Api (its model layer is ~40 MiB of RSS, src/kube/kube-config.ts).
+  // Raw GETs, not the generated CoreV1Api (its model layer is ~60 MiB of RSS, src/kube/client-node-config.ts).
   const get = <T>(kind: 'secrets' | 'configmaps', namespace: string, name: string) =>
-    client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` });
-  const orUndefined = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
+    ifFound(client.request<T>({ method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}/${encodeURIComponent(name)}` }));
   return {
     async readSecret(namespace, name) {
-      const s = await orUndefined(() => get<V1Secret>('secrets', namespace, name));
+      const s = await get<V1Secret>('secrets', namespace, name);
       return s && { uid: s.metadata?.uid ?? '', data: s.data ?? {} };
     },
     async readConfigMap(namespace, name) {
-      const c = await orUndefined(() => get<V1ConfigMap>('configmaps', namespace, name));
+      const c = await get<V1ConfigMap>('configmaps', namespace, name);
       return c && { data: c.data ?? {}, binaryData: c.binaryData ?? {} };
     },
   };
@@ -99,7 +91,7 @@ export function apiObjectReader(client: KubeClient): ObjectReader {
 export async function readReferencedDigests(reader: ObjectReader, namespace: string, refs: References, toScrub: Readonly<Record<string, string>> = {}): Promise<ReferencedDigests> {
   const digests: Record<string, string> = {};
   /** Referenced Secret values (decoded) -> where they come from; lives for this call only. */
-  const values = new Map<string, string>();
+  const secretValues = new Map<string, string>();
   const configMapTexts: Record<string, string> = {};
   const missing = new Map<string, MissingReference>();
   const noteMissing = (m: MissingReference): void => {
@@ -109,49 +101,28 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
     missing.set(id, { ...m, optional: (seen?.optional ?? true) && m.optional });
   };
 
-  for (const [name, group] of groupByName(refs.secrets)) {
-    const secret = await reader.readSecret(namespace, name);
-    if (secret === undefined) {
-      // The object itself is missing: one entry without a key, not one per key.
-      noteMissing({ kind: 'Secret', name, optional: group.every((r) => r.optional ?? false) });
-      continue;
-    }
-    const bytes = (b64: string): Buffer => Buffer.from(b64, 'base64');
-    for (const r of group) {
-      for (const key of r.key === undefined ? Object.keys(secret.data) : [r.key]) {
-        if (Object.hasOwn(secret.data, key)) values.set(bytes(secret.data[key] ?? '').toString('utf8'), `${name}/${key}`);
+  for (const kind of ['Secret', 'ConfigMap'] as const) {
+    for (const [name, group] of groupByName(kind === 'Secret' ? refs.secrets : refs.configMaps)) {
+      const obj = await readKeys(reader, kind, namespace, name);
+      if (obj === undefined) {
+        // The object itself is missing: one entry without a key, not one per key.
+        noteMissing({ kind, name, optional: group.every((r) => r.optional ?? false) });
+        continue;
       }
-      if (r.key === undefined) {
-        digests[`Secret/${name}`] = wholeDigest(() => createHmac('sha256', secret.uid), secret.data, bytes);
-      } else if (Object.hasOwn(secret.data, r.key)) {
-        digests[`Secret/${name}/${r.key}`] = createHmac('sha256', secret.uid).update(bytes(secret.data[r.key] ?? '')).digest('hex');
-      } else {
-        noteMissing({ kind: 'Secret', name, key: r.key, optional: r.optional ?? false });
-      }
-    }
-  }
-
-  for (const [name, group] of groupByName(refs.configMaps)) {
-    const cm = await reader.readConfigMap(namespace, name);
-    if (cm === undefined) {
-      noteMissing({ kind: 'ConfigMap', name, optional: group.every((r) => r.optional ?? false) });
-      continue;
-    }
-    // One view of both maps: text keys as UTF-8, binary keys decoded from base64.
-    const values: Record<string, Buffer> = {};
-    for (const [k, v] of Object.entries(cm.binaryData)) values[k] = Buffer.from(v, 'base64');
-    for (const [k, v] of Object.entries(cm.data)) values[k] = Buffer.from(v, 'utf8');
-    for (const r of group) {
-      if (r.key === undefined) {
-        digests[`ConfigMap/${name}`] = wholeDigest(() => createHash('sha256'), values, (b) => b);
-      } else {
-        const value = values[r.key];
-        if (value === undefined) {
-          noteMissing({ kind: 'ConfigMap', name, key: r.key, optional: r.optional ?? false });
+      for (const r of group) {
+        if (r.key === undefined) {
+          digests[`${kind}/${name}`] = wholeDigest(obj.hash(), obj.keys);
+          if (kind === 'Secret') for (const [key, value] of obj.keys) secretValues.set(value.toString('utf8'), `${name}/${key}`);
           continue;
         }
-        digests[`ConfigMap/${name}/${r.key}`] = createHash('sha256').update(value).digest('hex');
-        configMapTexts[`${name}/${r.key}`] = value.toString('utf8');
+        const value = obj.keys.get(r.key);
+        if (value === undefined) {
+          noteMissing({ kind, name, key: r.key, optional: r.optional ?? false });
+          continue;
+        }
+        digests[`${kind}/${name}/${r.key}`] = obj.hash().update(value).digest('hex');
+        if (kind === 'Secret') secretValues.set(value.toString('utf8'), `${name}/${r.key}`);
+        else configMapTexts[`${name}/${r.key}`] = value.toString('utf8');
       }
     }
   }
@@ -165,7 +136,7 @@ export async function readReferencedDigests(reader: ObjectReader, namespace: str
   const unreadable = out.missing.some((m) => m.kind === 'Secret');
   if (Object.keys(toScrub).length && !unreadable) {
     out.scrubbed = {};
-    for (const [id, text] of Object.entries(toScrub)) out.scrubbed[id] = scrubSecretValues(text, values);
+    for (const [id, text] of Object.entries(toScrub)) out.scrubbed[id] = scrubSecretValues(text, secretValues);
   }
   return out;
 }
@@ -204,6 +175,23 @@ export function scrubSecretValues(text: string, values: ReadonlyMap<string, stri
   return out;
 }
 
+/**
+ * One referenced object's keys as bytes (a Secret's decoded from base64; a
+ * ConfigMap's text keys as UTF-8 and binary keys decoded from base64), and the
+ * hash its values are digested with: HMAC keyed with its uid for a Secret.
+ */
+interface ObjectKeys { keys: Map<string, Buffer>; hash: () => Hash | Hmac }
+
+async function readKeys(reader: ObjectReader, kind: 'Secret' | 'ConfigMap', namespace: string, name: string): Promise<ObjectKeys | undefined> {
+  const decoded = (data: Record<string, string>, encoding: BufferEncoding): [string, Buffer][] => Object.entries(data).map(([k, v]) => [k, Buffer.from(v, encoding)]);
+  if (kind === 'Secret') {
+    const s = await reader.readSecret(namespace, name);
+    return s && { keys: new Map(decoded(s.data, 'base64')), hash: () => createHmac('sha256', s.uid) };
+  }
+  const c = await reader.readConfigMap(namespace, name);
+  return c && { keys: new Map([...decoded(c.binaryData, 'base64'), ...decoded(c.data, 'utf8')]), hash: () => createHash('sha256') };
+}
+
 function groupByName(refs: readonly Reference[]): Map<string, Reference[]> {
   const out = new Map<string, Reference[]>();
   for (const r of refs) out.set(r.name, [...(out.get(r.name) ?? []), r]);
@@ -211,10 +199,9 @@ function groupByName(refs: readonly Reference[]): Map<string, Reference[]> {
 }
 
 /** Every key and value, in key order, length-framed so no two different maps hash alike. */
-function wholeDigest<V>(start: () => Hash | Hmac, entries: Record<string, V>, toBytes: (v: V) => Buffer): string {
-  const h = start();
-  for (const key of Object.keys(entries).sort()) {
-    const value = toBytes(entries[key] as V);
+function wholeDigest(h: Hash | Hmac, keys: ReadonlyMap<string, Buffer>): string {
+  for (const key of [...keys.keys()].sort()) {
+    const value = keys.get(key)!;
     h.update(`${key.length}:${key}${value.length}:`).update(value);
   }
   return h.digest('hex');

@@ -68,36 +68,15 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['phase'] as const,
     registers: [registry],
   });
-  const outcomes = new Counter({
-    name: 'agent_operator_reconcile_outcomes_total',
-    help: 'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (the rollout waits for a dependency, a missing reference, a valid spec or a pod the pod policy allows), unmanaged, deleted, error.',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-  });
-  const failures = new Counter({
-    name: 'agent_operator_failures_total',
-    help: 'Agent failures detected, by reason (OOMKilled, CrashLoopBackOff, ...).',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  const remediations = new Counter({
-    name: 'agent_operator_remediations_total',
-    help: 'Remediations carried out, by action.',
-    labelNames: ['action'] as const,
-    registers: [registry],
-  });
-  const warnings = new Counter({
-    name: 'agent_operator_usage_warnings_total',
-    help: 'Usage warnings raised from the kubelet\'s cAdvisor metrics (--node-metrics), by reason: MemoryNearLimit (working set near the memory limit), CPUThrottled (throttled by the CPU limit).',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  const apiRequests = new Counter({
-    name: 'agent_operator_api_requests_total',
-    help: 'Requests the operator made to the Kubernetes API, by verb, resource and HTTP status code.',
-    labelNames: ['verb', 'resource', 'code'] as const,
-    registers: [registry],
-  });
+  const counter = <L extends string>(name: string, labelNames: readonly L[], help: string) => new Counter<L>({ name, help, labelNames, registers: [registry] });
+  const outcomes = counter('agent_operator_reconcile_outcomes_total', ['outcome'],
+    'Reconciles by outcome: applied (wrote objects), unchanged (nothing to write), held (the rollout waits for a dependency, a missing reference, a valid spec or a pod the pod policy allows), unmanaged, deleted, error.');
+  const failures = counter('agent_operator_failures_total', ['reason'], 'Agent failures detected, by reason (OOMKilled, CrashLoopBackOff, ...).');
+  const remediations = counter('agent_operator_remediations_total', ['action'], 'Remediations carried out, by action.');
+  const warnings = counter('agent_operator_usage_warnings_total', ['reason'],
+    'Usage warnings raised from the kubelet\'s cAdvisor metrics (--node-metrics), by reason: MemoryNearLimit (working set near the memory limit), CPUThrottled (throttled by the CPU limit).');
+  const apiRequests = counter('agent_operator_api_requests_total', ['verb', 'resource', 'code'],
+    'Requests the operator made to the Kubernetes API, by verb, resource and HTTP status code.');
 
   // Zero-valued series exist from the start, so dashboards and rate() see them before the first event.
   for (const phase of phases) agents.set({ phase }, 0);
@@ -120,10 +99,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
         }
       },
     },
-    reconcileOutcomes: { inc: (labels, value) => outcomes.inc(labels, value ?? 1) },
-    failures: { inc: (labels, value) => failures.inc(labels, value ?? 1) },
-    remediations: { inc: (labels, value) => remediations.inc(labels, value ?? 1) },
-    usageWarnings: { inc: (labels, value) => warnings.inc(labels, value ?? 1) },
-    apiRequests: { inc: (labels, value) => apiRequests.inc({ ...labels }, value ?? 1) },
+    reconcileOutcomes: outcomes,
+    failures,
+    remediations,
+    usageWarnings: warnings,
+    apiRequests,
   };
 }

@@ -50,3 +50,13 @@ export function isConflict(err: unknown): err is KubeApiError {
 export function isNotFound(err: unknown): err is KubeApiError {
   return err instanceof KubeApiError && err.status === 404;
 }
+
+/** What the request resolves to, or undefined when the object does not exist (404). */
+export async function ifFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

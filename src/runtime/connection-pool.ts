@@ -58,12 +58,6 @@ export class ConnectionPool {
     if (current && current.agent !== agent) retire(current.agent);
     return agent;
   }
-
-  /** Closes every connection (for tests and shutdown). */
-  destroy(): void {
-    this.#current?.agent.destroy();
-    this.#current = undefined;
-  }
 }
 
 function retire(agent: HttpAgent): void {

@@ -171,33 +171,22 @@ export class Controller {
   watch<T extends KubeObject>(informer: InformerView<T>, map: Mapper<T>, opts: WatchOptions<T> = {}): this {
     if (this.#started) throw new Error(`controller ${this.name}: watch() after start()`);
     const predicate = opts.predicate ?? {};
-    const keysOf = (obj: T): string[] => {
+    // The caller's functions: one that throws is logged and its event taken as if it had said `fallback`.
+    const guarded = <A extends unknown[], R>(fn: (...args: A) => R, fallback: R, failed: string) => (...args: A): R => {
       try {
-        return map(obj);
+        return fn(...args);
       } catch (err) {
-        this.#log.error({ err, informer: informer.name }, 'mapping an event to keys failed');
-        return [];
+        this.#log.error({ err, informer: informer.name }, failed);
+        return fallback;
       }
     };
+    const keysOf = guarded(map, [], 'mapping an event to keys failed');
+    const urgent = guarded((old: T | undefined, obj: T) => opts.urgent?.(old, obj) ?? false, false, 'judging an event urgent failed');
+    const failing = guarded((obj: T) => opts.failingAtStart?.(obj) ?? false, false, 'judging a listed object failing failed');
+    // A first list's objects wait at low priority, but for those failing as listed.
+    const low = (obj: T, initial: boolean): boolean => initial && !failing(obj);
     const enqueue = (keys: Iterable<string>, lowPriority: boolean, urgent = false): void => {
       for (const key of keys) if (this.#accepts(key)) this.queue.add(key, { lowPriority, urgent });
-    };
-    const urgent = (old: T | undefined, obj: T): boolean => {
-      try {
-        return opts.urgent?.(old, obj) ?? false;
-      } catch (err) {
-        this.#log.error({ err, informer: informer.name }, 'judging an event urgent failed');
-        return false;
-      }
-    };
-    const low = (obj: T, initial: boolean): boolean => {
-      if (!initial || !opts.failingAtStart) return initial;
-      try {
-        return !opts.failingAtStart(obj);
-      } catch (err) {
-        this.#log.error({ err, informer: informer.name }, 'judging a listed object failing failed');
-        return true;
-      }
     };
     const handler: InformerHandler<T> = {
       onAdd: (obj, meta) => {

@@ -16,6 +16,11 @@ import { HandlerSet, type InformerHandler } from './event-handlers.ts';
 
 export type { EventMeta, InformerHandler } from './event-handlers.ts';
 
+/** A watch with no event (bookmarks included) for this long is dead. Bookmarks come about every minute. */
+const inactivityTimeoutMs = 120_000;
+/** Watches ask the server to close them after a random time in [min, 2 x min) seconds. */
+const minWatchTimeoutSeconds = 300;
+
 export interface InformerOptions<T extends KubeObject> {
   /** Used in logs, e.g. `agents` or `secrets (metadata)`. */
   name: string;
@@ -34,10 +39,6 @@ export interface InformerOptions<T extends KubeObject> {
    */
   transform?: (obj: T) => T;
   pageSize?: number;
-  /** A watch with no event (bookmarks included) for this long is dead. Bookmarks come about every minute. */
-  inactivityTimeoutMs?: number;
-  /** Watches ask the server to close them after a random time in [min, 2 x min) seconds. */
-  minWatchTimeoutSeconds?: number;
   listPageTimeoutMs?: number;
   /** `healthy()` turns false when the loop has made no progress for this long. */
   staleAfterMs?: number;
@@ -68,8 +69,6 @@ export class Informer<T extends KubeObject> {
   readonly #metadataOnly: boolean;
   readonly #transform: ((obj: T) => T) | undefined;
   readonly #pageSize: number;
-  readonly #inactivityMs: number;
-  readonly #minWatchTimeout: number;
   readonly #listPageTimeoutMs: number;
   readonly #staleAfterMs: number;
   readonly #backoff: Backoff;
@@ -92,8 +91,6 @@ export class Informer<T extends KubeObject> {
     this.#metadataOnly = opts.metadataOnly ?? false;
     this.#transform = opts.transform;
     this.#pageSize = opts.pageSize ?? 500;
-    this.#inactivityMs = opts.inactivityTimeoutMs ?? 120_000;
-    this.#minWatchTimeout = opts.minWatchTimeoutSeconds ?? 300;
     this.#listPageTimeoutMs = opts.listPageTimeoutMs ?? 120_000;
     this.#staleAfterMs = opts.staleAfterMs ?? 300_000;
     this.#backoff = new Backoff(this.#clock, this.#random, opts.backoff);
@@ -269,11 +266,7 @@ export class Informer<T extends KubeObject> {
       this.#store.delete(key);
       this.#handlers.deleted(old, { initial: false, finalStateUnknown: true });
     }
-    for (const obj of fresh.values()) {
-      const old = this.#store.set(obj);
-      if (old === undefined) this.#handlers.added(obj, { initial });
-      else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
-    }
+    for (const obj of fresh.values()) this.#put(obj, initial);
     this.#resourceVersion = resourceVersion;
     if (!this.#synced) {
       this.#synced = true;
@@ -293,7 +286,7 @@ export class Informer<T extends KubeObject> {
       timer = this.#clock.setTimeout(() => {
         silent = true;
         ac.abort();
-      }, this.#inactivityMs);
+      }, inactivityTimeoutMs);
     };
     const started = this.#clock.now();
     let events = 0;
@@ -301,7 +294,7 @@ export class Informer<T extends KubeObject> {
     try {
       const watch = this.#lw.watch({
         resourceVersion: this.#resourceVersion,
-        timeoutSeconds: Math.floor(this.#minWatchTimeout * (1 + this.#random())),
+        timeoutSeconds: Math.floor(minWatchTimeoutSeconds * (1 + this.#random())),
         allowWatchBookmarks: true,
         signal,
       });
@@ -314,10 +307,10 @@ export class Informer<T extends KubeObject> {
         this.#apply(event);
         this.#contact();
       }
-      if (silent) throw new WatchInactiveError(this.#inactivityMs);
+      if (silent) throw new WatchInactiveError(inactivityTimeoutMs);
       return events === 0 && this.#clock.now() - started < 1000 ? 'short' : 'ended';
     } catch (err) {
-      throw silent ? new WatchInactiveError(this.#inactivityMs) : err;
+      throw silent ? new WatchInactiveError(inactivityTimeoutMs) : err;
     } finally {
       if (timer !== undefined) this.#clock.clearTimeout(timer);
       ac.abort();
@@ -335,9 +328,7 @@ export class Informer<T extends KubeObject> {
           return;
         }
         this.#resourceVersion = obj.metadata?.resourceVersion ?? this.#resourceVersion;
-        const old = this.#store.set(obj);
-        if (old === undefined) this.#handlers.added(obj, { initial: false });
-        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
+        this.#put(obj, false);
         return;
       }
       case 'DELETED': {
@@ -353,6 +344,13 @@ export class Informer<T extends KubeObject> {
       case 'ERROR':
         throw KubeApiError.fromStatus(event.object);
     }
+  }
+
+  /** Stores the object; an add, or an update when its resourceVersion moved (a relist re-delivers unchanged ones). */
+  #put(obj: T, initial: boolean): void {
+    const old = this.#store.set(obj);
+    if (old === undefined) this.#handlers.added(obj, { initial });
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.#handlers.updated(old, obj, { initial: false });
   }
 
   /**

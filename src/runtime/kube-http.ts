@@ -23,11 +23,10 @@ const { Readable } = process.getBuiltinModule('node:stream');
 // (Not client-node's fetch: its undici, 1.3 MB of source, was ~10 MiB of
 // the operator's RSS at start, issue 13.)
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface KubeRequest {
-  method: HttpMethod | `${HttpMethod}`;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path below the cluster's server URL, e.g. `/api/v1/namespaces/x/secrets`. */
   path: string;
   query?: Query;
@@ -79,8 +78,6 @@ export interface KubeHttpClientOptions {
   observe?: (method: string, url: URL, code: string) => void;
   /** Default `agent-operator/<version>`. */
   userAgent?: string;
-  /** Deadline of a request that has no signal of its own and is no watch: a half-open connection must not hold a worker forever. Default 60 s. */
-  requestTimeoutMs?: number;
   /** Sends one request; node:http(s) on the shared pool unless a test passes a fake. */
   send?: (req: OutgoingRequest) => Promise<KubeResponse>;
 }
@@ -107,7 +104,8 @@ export class KubeHttpClient implements KubeTransport {
     for (const [k, v] of Object.entries(auth.headers ?? {})) if (v !== undefined) headers[k] = String(v);
     if (auth.auth) headers['Authorization'] = `Basic ${Buffer.from(auth.auth).toString('base64')}`;
     Object.assign(headers, req.headers);
-    const deadline = req.signal === undefined && req.query?.['watch'] !== true ? AbortSignal.timeout(this.#opts.requestTimeoutMs ?? 60_000) : undefined;
+    // A request with no signal of its own that is no watch gets a deadline: a half-open connection must not hold a worker forever.
+    const deadline = req.signal === undefined && req.query?.['watch'] !== true ? AbortSignal.timeout(60_000) : undefined;
     // Its own signal (a watch's, the elector's) or the deadline, and the enclosing reconcile's, if any.
     const signal = requestSignal(req.signal, deadline);
     const out: OutgoingRequest = { method: req.method, url, headers, ...(req.body !== undefined ? { body: req.body } : {}), ...(signal ? { signal } : {}) };

@@ -43,7 +43,7 @@ interface ListBody<T> {
   items?: T[];
 }
 
-/** List and watch over HTTP on client-node's auth, for the informer. */
+/** List and watch on the one HTTP transport (kube-http.ts), for the informer. */
 export class KubeListWatcher<T extends KubeObject> implements ListWatcher<T> {
   readonly #transport: KubeTransport;
   readonly #opts: KubeListWatchOptions;

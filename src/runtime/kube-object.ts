@@ -35,9 +35,7 @@ export interface KubeObject {
 
 /** `namespace/name` for namespaced objects, `name` for cluster-scoped ones (client-go's MetaNamespaceKeyFunc). */
 export function objectKey(obj: KubeObject): string {
-  const ns = obj.metadata?.namespace;
-  const name = obj.metadata?.name ?? '';
-  return ns ? `${ns}/${name}` : name;
+  return keyOf(obj.metadata?.namespace, obj.metadata?.name ?? '');
 }
 
 export function keyOf(namespace: string | undefined, name: string): string {

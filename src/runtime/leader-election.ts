@@ -79,10 +79,6 @@ const JITTER = 1.2;
  */
 const POLL_JITTER = 0.2;
 
-export function defaultIdentity(): string {
-  return `${hostname()}_${randomUUID()}`;
-}
-
 export function validateTimings(leaseDurationMs: number, renewDeadlineMs: number, retryPeriodMs: number): void {
   if (!(retryPeriodMs > 0)) throw new Error('leader election: retryPeriod must be positive');
   if (!(leaseDurationMs > renewDeadlineMs)) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
@@ -115,7 +111,7 @@ export class LeaderElector {
     this.#renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.#retryPeriodMs = opts.retryPeriodMs ?? 2_000;
     validateTimings(this.#leaseDurationMs, this.#renewDeadlineMs, this.#retryPeriodMs);
-    this.identity = opts.identity ?? defaultIdentity();
+    this.identity = opts.identity ?? `${hostname()}_${randomUUID()}`;
     this.#store = opts.store;
     this.#clock = opts.clock ?? realClock;
     this.#random = opts.random ?? mathRandom;
@@ -129,11 +125,6 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.#leading;
-  }
-
-  /** Holder of the lease as last observed (maybe us), for logs and status. */
-  observedLeader(): string | undefined {
-    return this.#observed?.spec.holderIdentity || undefined;
   }
 
   start(): void {
@@ -168,7 +159,7 @@ export class LeaderElector {
         lastRenew = this.#clock.now();
       } else if (this.#clock.now() >= deadline || this.#observed?.spec.holderIdentity !== this.identity) {
         this.#setLeading(false);
-        this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs, holder: this.observedLeader() }, 'lost leadership: could not renew the lease in time');
+        this.#log.error({ renewDeadlineMs: this.#renewDeadlineMs, holder: this.#observed?.spec.holderIdentity || undefined }, 'lost leadership: could not renew the lease in time');
         this.#onStopped();
         return;
       }

@@ -1,4 +1,4 @@
-import { isConflict, isNotFound } from './api-error.ts';
+import { ifFound, isConflict } from './api-error.ts';
 import { requestJson, type KubeTransport } from './kube-http.ts';
 import { LeaseConflictError, type LeaseRecord, type LeaseSpec, type LeaseStore } from './leader-election.ts';
 
@@ -31,13 +31,10 @@ export class KubeLeaseStore implements LeaseStore {
   }
 
   async get(signal: AbortSignal): Promise<LeaseRecord | undefined> {
-    try {
-      this.#last = await requestJson<LeaseObject>(this.#transport, { method: 'GET', path: this.#path(this.#name), signal });
-      return toRecord(this.#last);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const lease = await ifFound(requestJson<LeaseObject>(this.#transport, { method: 'GET', path: this.#path(this.#name), signal }));
+    if (lease === undefined) return undefined;
+    this.#last = lease;
+    return toRecord(lease);
   }
 
   async create(spec: LeaseSpec, signal: AbortSignal): Promise<LeaseRecord> {

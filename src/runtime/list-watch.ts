@@ -2,7 +2,7 @@ import type { Status } from './api-error.ts';
 import type { KubeObject } from './kube-object.ts';
 
 // The transport an informer runs on. The real one (kube-list-watch.ts) talks to
-// the apiserver through client-node's auth; tests feed events through a fake.
+// the apiserver over the one HTTP transport (kube-http.ts); tests feed events through a fake.
 // Errors from the apiserver are thrown as KubeApiError so the informer can tell
 // 410 (relist) and 429 (Retry-After) from everything else.
 

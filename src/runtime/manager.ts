@@ -68,16 +68,6 @@ export class Manager {
     }
   }
 
-  /** This replica's leader-election identity, if elections are on. */
-  get identity(): string | undefined {
-    return this.#elector?.identity ?? this.#shards?.identity;
-  }
-
-  /** The shards this replica holds (sharded), for status and logs. */
-  heldShards(): number[] {
-    return this.#shards?.held() ?? [];
-  }
-
   /** A shard was gained: its primaries (`inShard`, in the warm caches) are queued. Called by the ShardElection's onGained. */
   shardGained(inShard: (key: string) => boolean): void {
     if (this.#stopSignal.signal.aborted) return;
@@ -126,12 +116,7 @@ export class Manager {
     return this.#shards ? this.#shards.held().length > 0 : this.#leading;
   }
 
-  /** /readyz: every cache has synced and none is stuck (Informer.ready). */
-  ready(): boolean {
-    return this.notReady().length === 0;
-  }
-
-  /** The informers that keep /readyz red, by name, for its 503 body. */
+  /** /readyz: the informers whose cache has not synced or is stuck (Informer.ready), by name, for the 503 body. */
   notReady(): string[] {
     return this.#informers.filter((i) => !i.ready()).map((i) => i.name);
   }

@@ -1,4 +1,4 @@
-import { groupOf, objectKey, type KubeObject } from './kube-object.ts';
+import { groupOf, keyOf, objectKey, type KubeObject } from './kube-object.ts';
 
 /** Maps an object an informer saw to the work-queue keys of the primaries to reconcile. */
 export type Mapper<T> = (obj: T) => string[];
@@ -18,8 +18,6 @@ export function toControllerOwner(owner: { group: string; kind: string }): Mappe
     const ref = obj.metadata?.ownerReferences?.find(
       (r) => r.controller === true && r.kind === owner.kind && groupOf(r.apiVersion) === owner.group,
     );
-    if (ref === undefined) return [];
-    return [objectKey({ metadata: { name: ref.name, ...(obj.metadata?.namespace ? { namespace: obj.metadata.namespace } : {}) } })];
+    return ref === undefined ? [] : [keyOf(obj.metadata?.namespace, ref.name)];
   };
 }
-

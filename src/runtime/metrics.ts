@@ -47,24 +47,15 @@ export class RuntimeMetrics implements ControllerMetricsProvider {
     this.#queueDuration = new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested', labelNames: ['name', 'controller'], buckets: QUEUE_BUCKETS, registers });
     this.#workDuration = new Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes.', labelNames: ['name', 'controller'], buckets: QUEUE_BUCKETS, registers });
     this.#retries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name', 'controller'], registers });
-    new Gauge({
-      name: 'workqueue_unfinished_work_seconds',
-      help: "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.",
-      labelNames: ['name', 'controller'],
-      registers,
+    // Read from each queue's probe at scrape time.
+    const inflightGauge = (name: string, help: string, stat: keyof InflightStats) => new Gauge({
+      name, help, labelNames: ['name', 'controller'], registers,
       collect() {
-        for (const [name, probe] of inflight) this.set({ name, controller: name }, probe().unfinishedSeconds);
+        for (const [queue, probe] of inflight) this.set({ name: queue, controller: queue }, probe()[stat]);
       },
     });
-    new Gauge({
-      name: 'workqueue_longest_running_processor_seconds',
-      help: 'How many seconds has the longest running processor for workqueue been running.',
-      labelNames: ['name', 'controller'],
-      registers,
-      collect() {
-        for (const [name, probe] of inflight) this.set({ name, controller: name }, probe().longestRunningSeconds);
-      },
-    });
+    inflightGauge('workqueue_unfinished_work_seconds', "How many seconds of work has been done that is in progress and hasn't been observed by work_duration. Large values indicate stuck threads. One can deduce the number of stuck threads by observing the rate at which this increases.", 'unfinishedSeconds');
+    inflightGauge('workqueue_longest_running_processor_seconds', 'How many seconds has the longest running processor for workqueue been running.', 'longestRunningSeconds');
     this.#leader = new Gauge({
       name: 'leader_election_master_status',
       help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",

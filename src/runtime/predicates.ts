@@ -8,53 +8,26 @@ export interface Predicate<T> {
   delete?(obj: T, meta: EventMeta): boolean;
 }
 
-/** Passes updates only when metadata.generation changed, i.e. the spec changed (controller-runtime's GenerationChangedPredicate). */
-export const generationChanged: Predicate<KubeObject> = {
-  update: (o, n) => o.metadata?.generation !== n.metadata?.generation,
-};
-
-export const labelsChanged: Predicate<KubeObject> = {
-  update: (o, n) => !sameRecord(o.metadata?.labels, n.metadata?.labels),
-};
-
-export const annotationsChanged: Predicate<KubeObject> = {
-  update: (o, n) => !sameRecord(o.metadata?.annotations, n.metadata?.annotations),
-};
-
-export const finalizersChanged: Predicate<KubeObject> = {
-  update: (o, n) => !sameList(o.metadata?.finalizers, n.metadata?.finalizers),
-};
-
-export const deletionChanged: Predicate<KubeObject> = {
-  update: (o, n) => o.metadata?.deletionTimestamp !== n.metadata?.deletionTimestamp,
-};
-
 /**
- * The filter for a primary resource (the Agent). Our own status writes bump
- * resourceVersion but not generation, so they never wake the controller up
- * again. Metadata a person or another tool changes does pass, because it can
- * change what reconcile must do: deletion starting, finalizers (another
+ * The filter for a primary resource (the Agent): an update passes when the
+ * generation changed (the spec: controller-runtime's
+ * GenerationChangedPredicate), so our own status writes, which bump
+ * resourceVersion but not generation, never wake the controller up again.
+ * Metadata a person or another tool changes does pass, because it can change
+ * what reconcile must do: deletion starting, finalizers (another
  * controller's, holding a deletion), labels and annotations (e.g. a hold or
  * rollback request). The reconciler writes none of these on the primary (it
  * adds no finalizer: owned objects go by garbage collection). Creates and
  * deletes always pass.
  */
-export const primaryChanged: Predicate<KubeObject> = anyOf(
-  generationChanged,
-  deletionChanged,
-  finalizersChanged,
-  labelsChanged,
-  annotationsChanged,
-);
-
-/** Passes an event when at least one predicate passes it. */
-export function anyOf<T>(...predicates: Array<Predicate<T>>): Predicate<T> {
-  return {
-    create: (obj, meta) => predicates.some((p) => p.create?.(obj, meta) ?? true),
-    update: (o, n, meta) => predicates.some((p) => p.update?.(o, n, meta) ?? true),
-    delete: (obj, meta) => predicates.some((p) => p.delete?.(obj, meta) ?? true),
-  };
-}
+export const primaryChanged: Predicate<KubeObject> = {
+  update: ({ metadata: o = {} }, { metadata: n = {} }) =>
+    o.generation !== n.generation ||
+    o.deletionTimestamp !== n.deletionTimestamp ||
+    !sameList(o.finalizers, n.finalizers) ||
+    !sameRecord(o.labels, n.labels) ||
+    !sameRecord(o.annotations, n.annotations),
+};
 
 function sameRecord(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const ak = Object.keys(a ?? {});

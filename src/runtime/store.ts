@@ -43,8 +43,6 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
   }
 
-
-
   entries(): IterableIterator<[string, T]> {
     return this.#items.entries();
   }

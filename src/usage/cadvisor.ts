@@ -1,3 +1,5 @@
+import type { UsageSample } from './assess.ts';
+
 // The kubelet's cAdvisor metrics (GET /metrics/cadvisor, Prometheus text) ->
 // one reading per container of the pods asked about. Pure. Only three series
 // matter, all cAdvisor's own names, so a reader can check a figure against
@@ -10,13 +12,8 @@
 
 export interface ContainerRef { namespace: string; pod: string; container: string }
 
-export interface ContainerReading extends ContainerRef {
-  workingSetBytes?: number;
-  cfsPeriods?: number;
-  cfsThrottledPeriods?: number;
-  /** When cAdvisor collected them (ms), the latest of the series' timestamps, when the exposition has them. */
-  at?: number;
-}
+/** `at`: when cAdvisor collected the figures (ms), the latest of the series' timestamps, when the exposition has them. */
+export interface ContainerReading extends ContainerRef, Partial<UsageSample> {}
 
 const families = {
   container_memory_working_set_bytes: 'workingSetBytes',

@@ -96,19 +96,15 @@ export class UsageScraper {
         try {
           const text = await this.#o.fetchNode(node);
           const now = this.#o.clock.now();
-          for (const r of parseCadvisor(text, identify)) {
-            const k = key(r.namespace, r.pod, r.container);
+          for (const { namespace, pod, container, ...r } of parseCadvisor(text, identify)) {
+            const k = key(namespace, pod, container);
             const kept = this.#samples.get(k) ?? [];
             // cAdvisor collects a container's stats every 10-15 s (housekeeping) and
             // serves the same collection until the next: a reading is a collection,
             // known by its timestamp, not a request. Two requests of one collection
             // would make an idle counter of a busy container.
             if (r.at !== undefined && kept.at(-1)?.at === r.at) continue;
-            const sample: UsageSample = { at: r.at ?? now };
-            if (r.workingSetBytes !== undefined) sample.workingSetBytes = r.workingSetBytes;
-            if (r.cfsPeriods !== undefined) sample.cfsPeriods = r.cfsPeriods;
-            if (r.cfsThrottledPeriods !== undefined) sample.cfsThrottledPeriods = r.cfsThrottledPeriods;
-            this.#samples.set(k, [...kept, sample].slice(-(this.#o.keep ?? 8)));
+            this.#samples.set(k, [...kept, { ...r, at: r.at ?? now }].slice(-(this.#o.keep ?? 8)));
           }
         } catch (err) {
           // A node that cannot be read (gone, kubelet down, nodes/proxy not granted)

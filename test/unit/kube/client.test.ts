@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KubeApiError } from '../../../src/runtime/api-error.ts';
 import { KubeLeaseStore } from '../../../src/runtime/lease-store.ts';
+import { read } from '../../../src/kube/apply.ts';
+import { readNode } from '../../../src/kube/nodes.ts';
+import { readNodeCadvisor } from '../../../src/kube/node-metrics.ts';
 import { fakeClient, notFound } from './fake-http.ts';
 
 async function sample(text: Promise<string>, series: string): Promise<number | undefined> {
@@ -33,19 +36,21 @@ describe('KubeClient', () => {
     assert.deepEqual(req.body, { spec: { replicas: 1 } });
   });
 
-  it('counts every request by verb, resource and code: the reconciles\' JSON calls, the caches\' lists and watches and the Lease alike', async () => {
+  it('counts every request by verb, resource and code: the reconciles\' JSON calls, the caches\' lists and watches, the Lease and the usage scraper alike', async () => {
     const { client, metrics, sent } = fakeClient((req) => (req.url.pathname.endsWith('/missing') || req.url.pathname.includes('/leases/') ? notFound() : { status: 200, body: {} }));
     await client.request({ method: 'PATCH', path: '/apis/agent-operator.dev/v1alpha1/namespaces/ns/agents/a/status', body: {} });
     await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/missing' }));
     await client.transport.request({ method: 'GET', path: '/apis/apps/v1/deployments', query: { limit: 500 } });
     await client.transport.request({ method: 'GET', path: '/apis/apps/v1/deployments', query: { watch: true } });
     await new KubeLeaseStore(client.transport, 'ns', 'lead').get(new AbortController().signal);
+    await readNodeCadvisor(client.transport, 'node-1');
     const text = metrics.registry.metrics();
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="patch",resource="agents/status",code="200"}'), 1);
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="get",resource="secrets",code="404"}'), 1);
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="list",resource="deployments",code="200"}'), 1);
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="watch",resource="deployments",code="200"}'), 1);
     assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="get",resource="leases",code="404"}'), 1);
+    assert.equal(await sample(text, 'agent_operator_api_requests_total{verb="get",resource="nodes/proxy",code="200"}'), 1);
     assert.ok(sent.every((r) => r.headers['User-Agent'] === 'agent-operator/test'), 'one User-Agent on every request');
   });
 
@@ -77,5 +82,13 @@ describe('KubeClient', () => {
     });
     await assert.rejects(client.request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p' }), /fetch failed/);
     assert.equal(await sample(metrics.registry.metrics(), 'agent_operator_api_requests_total{verb="delete",resource="pods",code="error"}'), 1);
+  });
+
+  it('reads an object that does not exist (404) as absent, and throws every other failure', async () => {
+    const { client } = fakeClient((req) => (req.url.pathname.endsWith('/gone') ? notFound() : { status: 500, body: { message: 'boom' } }));
+    assert.equal(await read(client, { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'gone' }), undefined);
+    assert.equal(await readNode(client, 'gone'), null);
+    await assert.rejects(read(client, { apiVersion: 'v1', kind: 'Service', namespace: 'ns', name: 'web' }), /boom/);
+    await assert.rejects(readNode(client, 'node-1'), /boom/);
   });
 });

@@ -1,6 +1,7 @@
 // SIGTERM on the leader: the reconciles still running at the shutdown deadline
-// are aborted, and their requests with them (a JSON call of src/kube and a raw
-// request on the transport the caches use); the Lease is
+// are aborted, and their requests with them (a JSON call of src/kube, a raw
+// request on the transport the caches use, and an Event write the reconcile
+// handed over without waiting for it, as act.ts does); the Lease is
 // released only once those requests have ended. A real HTTP server that never
 // answers stands in for a slow apiserver; the clock of the drain deadline is fake.
 import assert from 'node:assert/strict';
@@ -9,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createKubeClient } from '../../../src/kube/client.ts';
+import { apiEventSink, EventRecorder } from '../../../src/kube/events.ts';
+import { noopLogger } from '../../../src/runtime/logger.ts';
 import { Controller } from '../../../src/runtime/controller.ts';
 import { Informer } from '../../../src/runtime/informer.ts';
 import { requestJson } from '../../../src/runtime/kube-http.ts';
@@ -52,10 +55,15 @@ describe('shutdown cancels in-flight requests', () => {
     lw.put(obj('a', '1', { generation: 1 }));
     const informer = new Informer<TestObject>({ name: 'agents', listWatcher: lw, clock, random: fixedRandom(0) });
     const ended = (path: string) => (err: unknown) => { log.push(`${path}: ${(err as Error).name}`); };
+    const events = new EventRecorder({
+      sink: apiEventSink(client), clock, identity: 'me',
+      logger: { ...noopLogger, warn: (o) => ended('event')((o as { err: unknown }).err) },
+    });
     const controller = new Controller({
       name: 'agent', clock, shutdownTimeoutMs: 30_000,
       // A reconcile that knows nothing of signals: it only makes requests.
       reconcile: async () => {
+        void events.record({ apiVersion: 'v1', kind: 'Agent', metadata: { name: 'a', namespace: 'ns', uid: 'u' } }, 'Normal', 'Healthy', 'ok');
         await Promise.all([
           client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/s' }).catch(ended('client')),
           requestJson(transport, { method: 'GET', path: '/api/v1/namespaces/ns/configmaps/c' }).catch(ended('runtime')),
@@ -72,7 +80,7 @@ describe('shutdown cancels in-flight requests', () => {
     manager.addInformer(informer).addController(controller);
     const done = manager.start();
     await clock.advance(1_000);
-    await waitFor(() => server.received() === 2, `both requests reached the server (leader: ${manager.isLeader()}, got ${server.received()}, ${log.join('; ')})`);
+    await waitFor(() => server.received() === 3, `the three requests reached the server (leader: ${manager.isLeader()}, got ${server.received()}, ${log.join('; ')})`);
 
     const stopping = manager.stop();
     await clock.advance(29_999);
@@ -82,8 +90,8 @@ describe('shutdown cancels in-flight requests', () => {
     await stopping;
     await done;
     const released = log.indexOf('lease released');
-    assert.deepEqual(log.slice(0, released).filter((l) => !l.startsWith('server')).sort(), ['client: AbortError', 'runtime: AbortError'],
-      `both requests ended, aborted, before the Lease was released: ${log.join('; ')}`);
+    assert.deepEqual(log.slice(0, released).filter((l) => !l.startsWith('server')).sort(), ['client: AbortError', 'event: AbortError', 'runtime: AbortError'],
+      `the three requests ended, aborted, before the Lease was released: ${log.join('; ')}`);
   });
 });
 

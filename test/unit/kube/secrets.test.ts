@@ -135,6 +135,18 @@ describe('readReferencedDigests', () => {
     assert.equal(r.digests['Secret/api/nope'], undefined);
   });
 
+  it('names a missing ConfigMap key that is also the name of an object property (toString, constructor) missing, not a crash', async () => {
+    const r = await readReferencedDigests(fakeReader(world()), 'ns', {
+      secrets: [{ name: 'api', key: 'toString' }],
+      configMaps: [{ name: 'base', key: 'toString' }, { name: 'base', key: 'constructor', optional: true }],
+    });
+    assert.deepEqual(r.missing, [
+      { kind: 'ConfigMap', name: 'base', key: 'constructor', optional: true },
+      { kind: 'ConfigMap', name: 'base', key: 'toString', optional: false },
+      { kind: 'Secret', name: 'api', key: 'toString', optional: false },
+    ]);
+  });
+
   it('reads each distinct object once', async () => {
     const reader = fakeReader(world());
     await readReferencedDigests(reader, 'ns', {

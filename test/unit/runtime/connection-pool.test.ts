@@ -80,6 +80,6 @@ describe('the transport\'s connection pool', () => {
     hold.shift()!.end('{}');
     await busy;
     await until(() => sockets.size === open - 2, 'the old pool\'s busy connection is closed once its request finished');
-    pool.destroy();
+    second.destroy();
   });
 });

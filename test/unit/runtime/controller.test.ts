@@ -365,6 +365,26 @@ describe('Controller', () => {
     await s.controller.stop();
   });
 
+  it('keeps working when an urgent or failing-at-start judge throws: the event is queued as if it had said no', async () => {
+    const seen: string[] = [];
+    const s = setup(async (key) => { seen.push(key); }, { workers: 1 });
+    const pods = informerOf(s.clock, 'pods');
+    const judge = (): boolean => { throw new Error('judge bug'); };
+    s.controller.watch(pods.informer, (o) => [`ns/${o.metadata?.labels?.['agent']}`], { urgent: judge, failingAtStart: judge });
+    for (const name of ['a', 'b']) {
+      s.agents.lw.put(agent(name, '1', 1));
+      pods.lw.put(obj(`p-${name}`, '1', { metadata: { labels: { agent: name } } } as never));
+    }
+    await run(s, pods.informer);
+    assert.deepEqual(seen, ['ns/a', 'ns/b']);
+    pods.lw.current!.push({ type: 'ADDED', object: obj('p-c', '2', { metadata: { labels: { agent: 'c' } } } as never) });
+    await s.clock.flush();
+    assert.deepEqual(seen, ['ns/a', 'ns/b', 'ns/c']);
+    assert.ok(s.logger.lines.some((l) => l.msg === 'judging a listed object failing failed'));
+    assert.ok(s.logger.lines.some((l) => l.msg === 'judging an event urgent failed'));
+    await s.controller.stop();
+  });
+
   it('keeps working when a mapper throws', async () => {
     const seen: string[] = [];
     const s = setup(async (key) => { seen.push(key); });

@@ -40,10 +40,10 @@ function setup(opts: { election?: boolean; reconcileMs?: number } = {}) {
 describe('Manager', () => {
   it('without leader election, starts controllers once caches sync and reports ready and healthy', async () => {
     const s = setup();
-    assert.equal(s.manager.ready(), false);
+    assert.deepEqual(s.manager.notReady(), ['agents']);
     void s.manager.start();
     await s.clock.flush();
-    assert.equal(s.manager.ready(), true);
+    assert.deepEqual(s.manager.notReady(), []);
     assert.equal(s.manager.healthy(), true);
     assert.equal(s.manager.isLeader(), true);
     assert.deepEqual(s.reconciled, ['ns/a']);
@@ -56,7 +56,7 @@ describe('Manager', () => {
     s.store.setByOther({ holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: microTime(s.clock.now()) });
     void s.manager.start();
     await s.clock.advance(10_000);
-    assert.equal(s.manager.ready(), true);
+    assert.deepEqual(s.manager.notReady(), []);
     assert.equal(s.manager.isLeader(), false);
     assert.deepEqual(s.reconciled, []);
     await s.clock.advance(8_000);
@@ -145,12 +145,12 @@ describe('Manager', () => {
     manager.addInformer(informer).addController(controller);
     void manager.start();
     await clock.advance(5_000);
-    assert.deepEqual(manager.heldShards(), [0]);
+    assert.deepEqual(shards.held(), [0]);
     assert.equal(manager.isLeader(), true);
     assert.deepEqual(reconciled, [`ns/${mine}`], 'only the key of the shard it holds');
     // 'other' stops renewing: shard 1 is taken at expiry and its key queued from the cache (no event about it).
     await clock.advance(15_000);
-    assert.deepEqual(manager.heldShards(), [0, 1]);
+    assert.deepEqual(shards.held(), [0, 1]);
     assert.deepEqual(reconciled, [`ns/${mine}`, `ns/${theirs}`]);
     leases[0]!.failure = 'hang';
     await clock.advance(12_000);
