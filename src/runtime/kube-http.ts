@@ -8,6 +8,7 @@ import { requestSignal } from './request-scope.ts';
 const http = process.getBuiltinModule('node:http');
 const https = process.getBuiltinModule('node:https');
 const { Readable } = process.getBuiltinModule('node:stream');
+const { setTimeout: sleep } = process.getBuiltinModule('node:timers/promises');
 
 // The one way to the apiserver: every request of the operator (informers,
 // leader election, reconciles, events) goes through KubeHttpClient, over
@@ -80,7 +81,12 @@ export interface KubeHttpClientOptions {
   userAgent?: string;
   /** Sends one request; node:http(s) on the shared pool unless a test passes a fake. */
   send?: (req: OutgoingRequest) => Promise<KubeResponse>;
+  /** Waits out a Retry-After; rejects once `signal` aborts. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 }
+
+/** Tries of a request the apiserver keeps answering "come back in N s": client-go's rest client's maxRetries. */
+const maxTries = 10;
 
 export class KubeHttpClient implements KubeTransport {
   readonly #kc: ClusterAuth;
@@ -109,16 +115,35 @@ export class KubeHttpClient implements KubeTransport {
     // Its own signal (a watch's, the elector's) or the deadline, and the enclosing reconcile's, if any.
     const signal = requestSignal(req.signal, deadline);
     const out: OutgoingRequest = { method: req.method, url, headers, ...(req.body !== undefined ? { body: req.body } : {}), ...(signal ? { signal } : {}) };
-    let res;
-    try {
-      res = await (this.#opts.send ?? ((o: OutgoingRequest) => send(o, this.#pool.agent(url, () => tlsOf(auth), proxyAgent(auth)))))(out);
-    } catch (err) {
-      this.#opts.observe?.(req.method, url, 'error');
-      throw err;
+    for (let tries = 1; ; tries++) {
+      let res;
+      try {
+        res = await (this.#opts.send ?? ((o: OutgoingRequest) => send(o, this.#pool.agent(url, () => tlsOf(auth), proxyAgent(auth)))))(out);
+      } catch (err) {
+        this.#opts.observe?.(req.method, url, 'error');
+        throw err;
+      }
+      this.#opts.observe?.(req.method, url, String(res.status));
+      // API Priority and Fairness answers a squeezed client 429 before it runs
+      // anything, and an apiserver not ready to serve answers 5xx; with
+      // Retry-After both say when to come back. client-go's rest client waits
+      // and sends again, and so does this: a failed reconcile would put the
+      // Agent on its exponential backoff instead (up to 30 s). A watch is left
+      // to its informer, which backs off by Retry-After itself. The deadline
+      // above bounds the waits too.
+      const wait = req.query?.['watch'] === true || tries >= maxTries ? undefined : retryAfterMs(res);
+      if (wait === undefined) return res;
+      await res.text(); // read to the end, so the connection goes back to the pool
+      await (this.#opts.sleep ?? ((ms, s) => sleep(ms, undefined, s ? { signal: s } : {})))(wait, signal);
     }
-    this.#opts.observe?.(req.method, url, String(res.status));
-    return res;
   }
+}
+
+/** A 429 or 5xx's Retry-After in ms (whole seconds, as client-go reads it); undefined for any other answer. */
+function retryAfterMs(res: KubeResponse): number | undefined {
+  if (res.status !== 429 && res.status < 500) return undefined;
+  const seconds = Number(res.headers['retry-after']);
+  return Number.isInteger(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 function tlsOf(o: RequestOptions): TlsOptions {
