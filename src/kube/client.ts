@@ -42,7 +42,8 @@ export interface KubeClientOptions extends Pick<KubeHttpClientOptions, 'userAgen
  * KUBECONFIG-style path list when given; otherwise in-cluster when the service
  * account is mounted, otherwise ~/.kube/config. The operator's own loader
  * (kube-config.ts) serves it, unless the kubeconfig needs what only
- * client-node's KubeConfig does (an exec plugin, an auth-provider, a proxy).
+ * client-node's KubeConfig does (an exec plugin, an auth-provider, basic
+ * auth, impersonation, a proxy).
  */
 export function loadKubeConfig(
   paths: string | undefined,

@@ -16,8 +16,9 @@ const { setTimeout: sleep } = process.getBuiltinModule('node:timers/promises');
 // come from the kubeconfig each request: ClusterAuth.applyToHTTPSOptions
 // (the operator's own loader, src/kube/kube-config.ts, or client-node's
 // KubeConfig for exec plugins, auth-providers and proxies) fills the
-// Authorization header and the TLS material, so a rotated token is picked up
-// on the next request and a rotated certificate with the next pool. Each
+// Authorization header and the TLS material, so a rotated token reaches the
+// next request once the loader has read it again (within a minute,
+// kube-config.ts) and a rotated certificate the next pool. Each
 // request is checked before it is sent, counted once it is answered (or
 // failed), stamped with the User-Agent the audit log attributes, and
 // cancelled with the reconcile it belongs to (request-scope.ts).
