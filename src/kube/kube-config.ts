@@ -220,7 +220,14 @@ export function clientNodeKubeConfig(paths: readonly string[]): KubeConfig {
   for (const file of rest) {
     const more = new Config();
     more.loadFromFile(file);
-    kc.mergeConfig(more);
+    // kubectl's merge, as resolveKubeconfig does it: the first current-context
+    // and the first entry of each name win. client-node's mergeConfig takes a
+    // later file's current-context and throws on a name seen before.
+    const seen = (known: readonly { name: string }[]) => (e: { name: string }) => !known.some((k) => k.name === e.name);
+    more.clusters = more.clusters.filter(seen(kc.clusters));
+    more.users = more.users.filter(seen(kc.users));
+    more.contexts = more.contexts.filter(seen(kc.contexts));
+    kc.mergeConfig(more, Boolean(kc.currentContext));
   }
   return kc;
 }

@@ -135,6 +135,23 @@ describe('the operator\'s kubeconfig loader', () => {
     assert.equal(kc.getCurrentCluster()?.server, 'https://first:1');
   });
 
+  it('merges KUBECONFIG as kubectl does on client-node\'s path too (a user with basic auth): the first current-context and the first entry of each name win', () => {
+    const first = stringify({
+      'current-context': 'x',
+      clusters: [{ name: 'c', cluster: { server: 'https://first:1' } }],
+      users: [{ name: 'u', user: { username: 'a', password: 'b' } }],
+      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+    });
+    const second = stringify({
+      'current-context': 'y',
+      clusters: [{ name: 'c', cluster: { server: 'https://second:2' } }, { name: 'd', cluster: { server: 'https://other:3' } }],
+      contexts: [{ name: 'y', context: { cluster: 'd', user: 'u' } }],
+    });
+    const kc = loadKubeConfig([file(first), file(second)].join(':'), {});
+    assert.equal(kc.constructor.name, 'KubeConfig');
+    assert.equal(kc.getCurrentCluster()?.server, 'https://first:1');
+  });
+
   it('says which file and field is wrong, and how to fix it', () => {
     const table: [string, () => unknown, RegExp][] = [
       ['a missing file', () => loadKubeConfig(join(dir, 'missing'), {}), /cannot read kubeconfig .*missing: ENOENT/],
