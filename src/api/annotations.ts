@@ -18,7 +18,7 @@ export const secretDigestsAnnotation = 'agent-operator.dev/secret-digests';
 export const holdAnnotation = 'agent-operator.dev/hold';
 /** `at=<RFC3339>`: lift a hold the operator imposed (recovery exhausted) before that time; restart attempts start over. */
 export const resumeAnnotation = 'agent-operator.dev/resume';
-/** `to=<revision> generation=<n> at=<RFC3339>`: run that revision (one the Deployment still has a ReplicaSet for) until the spec changes. */
+/** `to=<revision> generation=<n> at=<RFC3339>`: run that revision (one the workload still keeps: a ReplicaSet or ControllerRevision) until the spec changes. */
 export const rollbackAnnotation = 'agent-operator.dev/rollback';
 
 // Pod annotations the operator writes on running pods (reload InPlace/HTTP,

@@ -241,17 +241,17 @@ function runRevision(input: StatusInput): string {
   return input.decision.recovery.rolledBackTo ?? input.revision;
 }
 
-/** The revision the Deployment carries (it differs from the spec's while a rollout is held). */
+/** The revision the workload carries (it differs from the spec's while a rollout is held). */
 function deployed(input: StatusInput, r: Rollout): string {
   return r.revision ?? runRevision(input);
 }
 
 function progressText(input: StatusInput, r: Rollout): string {
   if (!r.exists) return `creating the ${input.workloadKind ?? 'Deployment'}`;
-  // Status is computed from the Deployment as read, before this reconcile applies the new
+  // Status is computed from the workload as read, before this reconcile applies the new
   // template: then the revision being rolled out is the one the operator runs, not the old one.
   const target = runRevision(input);
-  if (r.revision !== undefined && r.revision !== target) return `rolling out revision ${target}: the Deployment still runs revision ${r.revision}`;
+  if (r.revision !== undefined && r.revision !== target) return `rolling out revision ${target}: the ${r.kind ?? 'Deployment'} still runs revision ${r.revision}`;
   return `rolling out revision ${deployed(input, r)}${r.kind === 'DaemonSet' ? ' node by node' : ''}: ${r.updatedReplicas}/${input.desiredReplicas} updated, ${r.availableReplicas}/${input.desiredReplicas} available`;
 }
 

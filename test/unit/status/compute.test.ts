@@ -185,6 +185,11 @@ describe('computeStatus', () => {
     assert.equal(message(s, 'Ready'), 'rolling out revision rev2: the Deployment still runs revision rev1');
     const rolling = computeStatus(statusInput({ workload: deployment({ updated: 1, progressing: 'ReplicaSetUpdated' }) }));
     assert.equal(message(rolling, 'Ready'), 'rolling out revision rev2: 1/3 updated, 3/3 available');
+    const nodeAgent = computeStatus(statusInput({
+      workloadKind: 'DaemonSet',
+      workload: { kind: 'DaemonSet', metadata: { name: 'agent', generation: 1 }, spec: { selector: {}, template: { metadata: { annotations: { 'agent-operator.dev/revision': 'rev1' } } } }, status: { observedGeneration: 1, desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3, numberMisscheduled: 0, updatedNumberScheduled: 3, numberAvailable: 3 } },
+    }));
+    assert.equal(message(nodeAgent, 'Ready'), 'rolling out revision rev2: the DaemonSet still runs revision rev1', 'the workload named is the one that runs');
   });
 
   it('counts ready replicas at the revision from its own pods: an old pod that serves is not the new revision ready', () => {
