@@ -11,7 +11,7 @@ CLUSTER_DIR ?= $(CURDIR)/.cluster/default
 CLUSTER_ARGS ?=
 NODE_STAMP := node_modules/.package-lock.json
 
-.PHONY: images help deps tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss bench-shards bench-memory chaos \
+.PHONY: images help deps tools cluster-tools test unit e2e typecheck generate verify-generated run demo bench bench-detection bench-modes bench-node-loss bench-shards bench-memory chaos \
         cluster-up cluster-down cluster-status build plugin clean
 
 help: ## list targets
@@ -23,8 +23,13 @@ $(NODE_STAMP): package.json package-lock.json
 
 deps: $(NODE_STAMP) ## install npm packages (pinned Node 24 included)
 
-tools: ## build the control-plane binaries from Go modules (cached; first build ~30 min on 2 cores)
+tools: ## build every tool from Go modules, helm and promtool (the chart and alert tests) included (cached; README: first run)
 	hack/build-tools >/dev/null
+
+# What a local control plane and its clients run; not helm or promtool, which
+# only the tests need (promtool alone took an hour on a loaded 2-core machine).
+cluster-tools: ## build only the binaries a local control plane runs (cached)
+	hack/build-tools etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok >/dev/null
 
 images: deps ## the real node's images without Docker: pause, test agent, node-exporter, the operator (docker-save tars; prints their folders)
 	hack/build-images
@@ -54,11 +59,11 @@ plugin: deps ## build the kubectl plugin as one executable, dist/kubectl-agent (
 build: deps ## compile to dist/ (what the container image runs)
 	npm run build
 
-run: deps tools ## run the operator against the current KUBECONFIG (installs the CRD first)
+run: deps cluster-tools ## run the operator against the current KUBECONFIG (installs the CRD first)
 	"$$(hack/build-tools --print)/kubectl" apply --server-side -f crds/
 	node src/main.ts
 
-cluster-up: tools ## start a local control plane (etcd, apiserver, controllers, scheduler, kwok nodes; CLUSTER_ARGS=--real-node adds a real kubelet)
+cluster-up: cluster-tools ## start a local control plane (etcd, apiserver, controllers, scheduler, kwok nodes; CLUSTER_ARGS=--real-node adds a real kubelet)
 	hack/cluster up --dir $(CLUSTER_DIR) $(CLUSTER_ARGS)
 
 cluster-down: ## stop it and remove its state
@@ -67,28 +72,28 @@ cluster-down: ## stop it and remove its state
 cluster-status:
 	hack/cluster status --dir $(CLUSTER_DIR)
 
-demo: deps tools ## the main job: local control plane, operator, example Agents, a failure remediated
+demo: deps cluster-tools ## the main job: local control plane, operator, example Agents, a failure remediated
 	hack/demo
 
-bench: deps tools ## agent-operator side by side with a Go controller-runtime baseline, one control plane (BENCH_ARGS="--agents 1000 --rounds 2")
+bench: deps cluster-tools ## agent-operator side by side with a Go controller-runtime baseline, one control plane (BENCH_ARGS="--agents 1000 --rounds 2")
 	node bench/compare.ts $(BENCH_ARGS)
 
-bench-detection: deps tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
+bench-detection: deps cluster-tools ## agent-operator alone, in detail: detection latency, RSS, writes, restart (BENCH_ARGS="--agents 200")
 	node bench/detection.ts $(BENCH_ARGS)
 
-bench-modes: deps tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
+bench-modes: deps cluster-tools ## a DaemonSet Agent on 200 kwok nodes and a 10-replica StatefulSet Agent: convergence, idle writes, detection latency (BENCH_ARGS="--nodes 50")
 	node bench/modes.ts $(BENCH_ARGS)
 
-bench-shards: deps tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --runs 1,2,1:4")
+bench-shards: deps cluster-tools ## the same convergence with 1 and with K shards (K operator processes), one control plane (BENCH_ARGS="--agents 1000 --runs 1,2,1:4")
 	node bench/shards.ts $(BENCH_ARGS)
 
-bench-memory: deps tools ## what a standby holding N Agents and their objects keeps: RSS, V8 heap, malloc, heap snapshot; before/after commits side by side, no convergence (BENCH_ARGS="--agents 10000 --snapshot"; --help)
+bench-memory: deps cluster-tools ## what a standby holding N Agents and their objects keeps: RSS, V8 heap, malloc, heap snapshot; before/after commits side by side, no convergence (BENCH_ARGS="--agents 10000 --snapshot"; --help)
 	node bench/cache-memory.ts $(BENCH_ARGS)
 
-bench-node-loss: deps tools ## MTTR of a lost node: an Agent with the operator's defaults vs the same agent as a plain Deployment (BENCH_ARGS="--replicas 2"; --help)
+bench-node-loss: deps cluster-tools ## MTTR of a lost node: an Agent with the operator's defaults vs the same agent as a plain Deployment (BENCH_ARGS="--replicas 2"; --help)
 	node bench/node-loss.ts $(BENCH_ARGS)
 
-chaos: deps tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; "--real-node 6" adds agents on the real node, root; --help lists all)
+chaos: deps cluster-tools ## a fleet under a seeded schedule of faults, plain Deployments vs the operator side by side (CHAOS_ARGS="--agents 100 --minutes 10 --seed 1"; "--real-node 6" adds agents on the real node, root; --help lists all)
 	node bench/chaos.ts $(CHAOS_ARGS)
 
 clean: ## remove build output and local clusters (not the binary cache)
