@@ -56,6 +56,22 @@ describe('hack/build-tools', () => {
     } finally { rmSync(cache, { recursive: true, force: true }); }
   });
 
+  it('make demo, cluster-up, run, the benches and chaos ask only for a cluster\'s binaries, which build with promtool missing', () => {
+    const clusterOnly = 'etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok';
+    for (const target of ['demo', 'cluster-up', 'run', 'bench', 'bench-node-loss', 'chaos']) {
+      const r = spawnSync('make', ['-n', '-C', root, target], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const builds = r.stdout.split('\n').filter((l) => l.includes('hack/build-tools') && !l.includes('--print'));
+      assert.deepEqual(builds, [`hack/build-tools ${clusterOnly} >/dev/null`], `make ${target} builds only what a cluster runs`);
+    }
+    const cache = scratchCache();
+    try {
+      const r = run(cache, clusterOnly.split(' '));
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /installing/, 'nothing is built');
+    } finally { rmSync(cache, { recursive: true, force: true }); }
+  });
+
   it('refuses a name it does not know, naming the known ones', () => {
     const cache = scratchCache();
     try {
