@@ -62,6 +62,8 @@ interface Setting<T> {
   allowed: string;
   /** The value when neither the flag nor the variable is set. */
   fallback: T;
+  /** The default in words, where loadConfig works it out rather than taking `fallback` alone. */
+  defaultIs?: string;
   boolean?: true;
 }
 
@@ -88,8 +90,8 @@ const settings = {
     allowed: 'must be true or false',
   },
   leaderElectionNamespace: {
-    // Unset: the pod's namespace, else the kubeconfig context's (loadConfig).
     env: 'LEADER_ELECTION_NAMESPACE', flag: '--leader-election-namespace', fallback: 'default',
+    defaultIs: "the pod's namespace (POD_NAMESPACE), else the kubeconfig context's, else default",
     parse: z.string().trim().max(63).regex(dns1123Label),
     allowed: 'must be a namespace name (lowercase letters, digits, "-", at most 63)',
   },
@@ -124,8 +126,8 @@ const settings = {
     allowed: `must be one of ${logLevels.join(', ')}`,
   },
   kubeconfig: {
-    // Unset: in-cluster, else ~/.kube/config (src/kube/kube-config.ts). A `:`-separated list is read as kubectl reads it.
     env: 'KUBECONFIG', flag: '--kubeconfig', fallback: undefined as string | undefined,
+    defaultIs: 'in-cluster, else ~/.kube/config; a `:`-separated list is read as kubectl reads it',
     parse: z.string().trim().min(1),
     allowed: 'must be a file path',
   },
@@ -210,11 +212,15 @@ function fallbacks(): { [K in keyof Settings]: Settings[K]['fallback'] } {
   return Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, structuredClone(s.fallback)])) as { [K in keyof Settings]: Settings[K]['fallback'] };
 }
 
-/** One line per setting, for `--help` and the README. */
+/** One line per setting, for `--help`: flag, variable, what it accepts, and its default. */
 export function usage(): string {
   return Object.values(settings as Record<string, Setting<unknown>>)
-    .map((s) => `  ${s.flag.padEnd(30)} ${s.env.padEnd(26)} ${s.allowed}`)
+    .map((s) => `  ${s.flag.padEnd(30)} ${s.env.padEnd(26)} ${s.allowed}; default ${s.defaultIs ?? defaultText(s.fallback)}`)
     .join('\n');
+}
+
+function defaultText(fallback: unknown): string {
+  return Array.isArray(fallback) ? (fallback.length ? fallback.join(',') : 'empty') : String(fallback);
 }
 
 /** An empty variable counts as unset: manifests often template `value: ""`. */

@@ -181,6 +181,9 @@ describe('parseBindAddress', () => {
   }
 });
 
-it('usage lists each flag with its variable', () => {
-  assert.match(usage(), /--workers\s+WORKERS\s+must be a whole number/);
+it('usage lists each flag with its variable, what it accepts and its default', () => {
+  assert.match(usage(), /--workers\s+WORKERS\s+must be a whole number from 1 to 64; default 2$/m);
+  assert.match(usage(), /--watch-namespaces\s+WATCH_NAMESPACES\s+.*; default empty$/m);
+  assert.match(usage(), /--kubeconfig\s+KUBECONFIG\s+must be a file path; default in-cluster, else ~\/\.kube\/config/);
+  assert.match(usage(), /--leader-election-namespace\s+.*; default the pod's namespace \(POD_NAMESPACE\), else the kubeconfig context's, else default$/m);
 });
