@@ -35,7 +35,7 @@ images: deps ## the real node's images without Docker: pause, test agent, node-e
 	hack/build-images
 	hack/build-images --operator
 
-test: deps tools ## the whole suite: typecheck, generated files, unit, chart, e2e on a fresh local control plane
+test: deps tools ## the whole suite: typecheck, generated files, unit (the chart and its alerts included), e2e on a fresh local control plane
 	npm test
 
 unit: deps ## unit tests only (no cluster)
