@@ -108,7 +108,9 @@ describe('the apiserver refuses invalid Agents with a message naming the field a
       failover: { nodeLostSeconds: 60, releaseStatefulPods: 'ForceDelete', nodeGoneSeconds: 600 },
     };
     const body = { apiVersion: 'agent-operator.dev/v1alpha1', kind: 'Agent', metadata: { name: 'complete' }, spec };
-    await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body });
+    // Strict: a field the schema lacks is refused, not pruned with a warning,
+    // so a section the CRD dropped or misspelled fails here.
+    await cluster().custom.createNamespacedCustomObject({ group: 'agent-operator.dev', version: 'v1alpha1', namespace: ns, plural: 'agents', body, fieldValidation: 'Strict' });
   });
 
   it('refuses shrinking storage on update, naming the field', async () => {

@@ -171,7 +171,7 @@ spec:
     const missing = await waitForCondition(cluster(), ns, 'needs-things', 'Ready', 'False', { reason: 'SecretNotFound' });
     assert.match(condition(missing, 'Ready')!.message, /Secret db-credentials does not exist/);
     assert.match(condition(missing, 'Ready')!.message, /env\[DB_PASSWORD\]/);
-    await assert.rejects(deployment('needs-things'), 'no Deployment while a required Secret is missing');
+    await assert.rejects(deployment('needs-things'), { code: 404 }, 'no Deployment while a required Secret is missing');
 
     await cluster().core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db-credentials' }, stringData: { password: 's3cret-value' } } });
     const running = await waitReady(cluster(), ns, 'needs-things');

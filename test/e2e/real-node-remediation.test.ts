@@ -16,7 +16,7 @@
 // new config (the test agent's configLoadedAt) is printed per mode (README).
 // Then spec.config.validate: a layer the agent would refuse stops the new pod
 // in its init container, the serving pod never stops, and it is rolled back.
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { useCluster } from '../support/cluster.ts';
@@ -31,6 +31,18 @@ import { agentInfo, onRealNode, readyPods, realNodeImages, requireRealNode, sha2
 const cluster = useCluster({ realNode: true });
 let ns: string;
 let skipped = false;
+
+/**
+ * Whether a test can run. Without the real node it is skipped, or failed where
+ * this machine can run one, as requireRealNode decides: never an early return,
+ * which reads as passed.
+ */
+async function setUpOnRealNode(t: TestContext): Promise<boolean> {
+  if (!(await requireRealNode(t, cluster()))) return false;
+  assert.ok(!skipped, 'the real node was missing when the file set up and is Ready now: nothing was set up');
+  return true;
+}
+
 const watches: { stop(): void }[] = [];
 after(() => { for (const w of watches) w.stop(); });
 
@@ -105,7 +117,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   }, { timeout: 300_000 });
 
   it('a release whose only change is a config the agent rejects is rolled back, and the agent reads the previous config again', { timeout: 240_000 }, async (t) => {
-    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    if (!(await setUpOnRealNode(t))) return;
     const name = 'bad-config';
     const before = await readyPods(cluster(), ns, name);
     const v1Info = await agentInfo(cluster(), ns, before[0]!.metadata!.name!);
@@ -128,7 +140,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   });
 
   it('a release that crashes at start is rolled back at once, the old pods serving throughout', { timeout: 240_000 }, async (t) => {
-    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    if (!(await setUpOnRealNode(t))) return;
     const name = 'bad-release';
     floors.get(name)!.start();
     const v1Pods = new Set((await readyPods(cluster(), ns, name)).map((p) => p.metadata!.uid));
@@ -160,7 +172,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   });
 
   it('a release that crashes after being Ready for a while is rolled back too', { timeout: 240_000 }, async (t) => {
-    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    if (!(await setUpOnRealNode(t))) return;
     const name = 'late-crash';
     const released = Date.now();
     await patchAgentSpec(cluster(), ns, name, { env: [{ name: 'RELEASE', value: '1.1' }, { name: 'AGENT_EXIT_CODE', value: '1' }, { name: 'AGENT_EXIT_AFTER', value: '12s' }] });
@@ -181,7 +193,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   });
 
   it('a readiness failure is diagnosed when the probe window closes and restarted away', { timeout: 180_000 }, async (t) => {
-    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    if (!(await setUpOnRealNode(t))) return;
     const name = 'unready';
     const [pod] = await readyPods(cluster(), ns, name);
     const failed = Date.now();
@@ -203,7 +215,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   });
 
   it('a liveness kill is diagnosed as a liveness failure, with the probe as the cause', { timeout: 180_000 }, async (t) => {
-    if (skipped || !(await requireRealNode(t, cluster()))) return;
+    if (!(await setUpOnRealNode(t))) return;
     const name = 'liveness-kill';
     const [pod] = await readyPods(cluster(), ns, name);
     const failed = Date.now();
@@ -223,7 +235,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
   });
   describe('config reload', () => {
     it('a layer edit reaches the running agent without a restart with InPlace and HTTP, and by a new pod with Restart; without the pod annotation the file arrives only with the kubelet\'s periodic sync', { timeout: 240_000 }, async (t) => {
-      if (skipped || !(await requireRealNode(t, cluster()))) return;
+      if (!(await setUpOnRealNode(t))) return;
       await Promise.all(reloadModes.map((m) => waitReady(cluster(), ns, reloadName(m), 180_000)));
       const first = Object.fromEntries(await Promise.all(reloadModes.map(async (m) => [m, await onlyPod(reloadName(m))] as const))) as Record<ReloadMode, Seen>;
       for (const m of reloadModes) assert.equal(first[m].info.config.values['level'], 'info');
@@ -273,7 +285,7 @@ describe('remediation on the real kubelet', { concurrency: true }, () => {
     });
 
     it('validate: a layer the agent would refuse stops the new pod in its init container, the serving pod keeps serving and the release is rolled back', { timeout: 180_000 }, async (t) => {
-      if (skipped || !(await requireRealNode(t, cluster()))) return;
+      if (!(await setUpOnRealNode(t))) return;
       await refusedByValidation();
     });
   });

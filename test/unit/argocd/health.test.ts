@@ -68,8 +68,12 @@ test('objects with missing or oddly typed fields give a valid status, never a Lu
       return { inputPath: `testdata/${name}.yaml`, healthStatus: { status: 'any' } };
     });
     writeFileSync(join(dir, 'health_test.yaml'), stringify({ tests }));
-    for (const c of run(dir)) {
-      for (const [mode, got] of Object.entries(c.results)) {
+    const cases = run(dir);
+    assert.deepEqual(cases.map((c) => c.inputPath).sort(), tests.map((t) => t.inputPath).sort(), 'the runner ran every odd object');
+    for (const c of cases) {
+      for (const mode of ['argocd-cm', 'built-in']) {
+        const got = c.results[mode];
+        assert.ok(got, `${c.inputPath}: no ${mode} result`);
         assert.equal(got.error, undefined, `${c.inputPath} (${mode}) raised a Lua error: ${got.error}`);
         assert.ok(['Healthy', 'Progressing', 'Degraded', 'Suspended'].includes(got.status ?? ''), `${c.inputPath} (${mode}): ${got.status}`);
         assert.ok(got.message, `${c.inputPath} (${mode}) has no message`);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { apiObjectReader, readReferencedDigests, scrubSecretValues, type ObjectReader } from '../../../src/kube/secrets.ts';
 import { fakeClient, notFound } from './fake-http.ts';
@@ -88,12 +89,17 @@ describe('readReferencedDigests', () => {
     assert.deepEqual((await readReferencedDigests(fakeReader(w), 'ns', refs)).digests, before.digests);
   });
 
-  it('is stable across reads (and so across operator restarts)', async () => {
+  it('is the same in every process, so a restarted or upgraded operator rolls no pods', async () => {
+    // Two reads in one process would agree even with a per-process key; these
+    // values were computed once and must not move: each is in a pod template's
+    // revision hash. A key's digest is HMAC-SHA256 of its value keyed with the uid.
     const refs = { secrets: [{ name: 'api', key: 'token' }, { name: 'db' }], configMaps: [{ name: 'base' }] };
-    assert.deepEqual(
-      await readReferencedDigests(fakeReader(world()), 'ns', refs),
-      await readReferencedDigests(fakeReader(world()), 'ns', refs),
-    );
+    const { digests } = await readReferencedDigests(fakeReader(world()), 'ns', refs);
+    assert.deepEqual(digests, {
+      'Secret/api/token': createHmac('sha256', 'uid-api').update(TOKEN).digest('hex'),
+      'Secret/db': 'dee55a41e8513ee57887e340a6467a5cd46521520003f6d9fd48201d15964ce3',
+      'ConfigMap/base': '02bf3fb579129431abb89e1dafd59298bdc8c4292e19a506abf79dbf510ec5f9',
+    });
   });
 
   it('changes the digest when a Secret is deleted and re-created with the same value', async () => {

@@ -43,7 +43,7 @@ describe('Store', () => {
   it('refuses an unknown index name and a duplicate one', () => {
     const store = new Store<TestObject>();
     store.addIndex('x', () => []);
-    assert.throws(() => store.addIndex('x', () => []));
-    assert.throws(() => store.byIndex('nope', 'v'));
+    assert.throws(() => store.addIndex('x', () => []), /^Error: index x already exists$/);
+    assert.throws(() => store.byIndex('nope', 'v'), /^Error: no index named nope$/);
   });
 });

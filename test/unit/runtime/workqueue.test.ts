@@ -141,9 +141,10 @@ describe('WorkQueue', () => {
 
   it('adds a key after the given delay, keeping the earliest of several delays', async () => {
     const { queue, clock } = setup();
+    // The earliest is neither the first nor the last: "the last wins" would fire at 5 s.
     queue.addAfter('ns/a', 1000);
-    queue.addAfter('ns/a', 5000);
     queue.addAfter('ns/a', 500);
+    queue.addAfter('ns/a', 5000);
     await clock.advance(499);
     assert.equal(queue.len(), 0);
     await clock.advance(1);
