@@ -99,9 +99,8 @@ function running(server: Server): RunningServer {
     address: () => server.address() as AddressInfo,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        // Also ends the connections Prometheus keeps alive between scrapes (Node 19+ does so in close).
         server.close((err) => (err ? reject(err) : resolve()));
-        // Prometheus keeps connections alive between scrapes; close would wait for them otherwise.
-        server.closeIdleConnections();
       }),
   };
 }
