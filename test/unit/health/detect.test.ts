@@ -221,6 +221,20 @@ describe('detect: failures', () => {
     assert.equal(only({ pods: [pod('a').crashLooping().build()] }).ranSince, undefined, 'not given: not made up');
   });
 
+  it('reads statuses the kubelet leaves half-written as no failure, never as a wrong one', () => {
+    // A death in lastState while the restart count still says 0: no instance to name, so nothing is counted.
+    assert.deepEqual(detect({ pods: [pod('a').restarted({ restartCount: 0, ready: false }).build()] }), []);
+    // Back and ready after a death, with no start time: ready is all there is to judge by, so the death is past.
+    const noStart = pod('a').restarted({ restartCount: 1, ready: true }).build();
+    delete noStart.status!.containerStatuses![0]!.state!.running!.startedAt;
+    assert.equal(only({ pods: [noStart] }).active, false);
+    // Not ready for an hour, but the pod has no Ready condition yet: no window to measure, so no ProbeFailure.
+    const noReadyCondition = pod('a').notReadyFor(3600).build();
+    noReadyCondition.status!.conditions = noReadyCondition.status!.conditions!.filter((c) => c.type !== 'Ready');
+    assert.deepEqual(detect({ pods: [noReadyCondition] }), []);
+    assert.equal(only({ pods: [pod('a').notReadyFor(3600).build()] }).reason, 'ProbeFailure', 'with the condition, the same pod fails its probe');
+  });
+
   it('reads times given as strings, as they arrive from a watch', () => {
     const p = JSON.parse(JSON.stringify(pod('a').notReadyFor(31).build()));
     assert.equal(only({ pods: [p] }).since, '2026-11-27T10:59:29Z');

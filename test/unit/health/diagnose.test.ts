@@ -44,6 +44,11 @@ describe('diagnose names the cause and one fix for each failure class', () => {
       text: 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi; the limit is already raised to 356Mi (recovery.oomKilled, max 1Gi), and this pod, still at the old limit, goes once a pod at 356Mi is available',
     },
     {
+      name: 'OOMKilled, with nothing known of the memory policy',
+      failure: one(pod('a').oomKilled()),
+      text: 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi: raise resources.limits.memory',
+    },
+    {
       name: 'OOMKilled with recovery.oomKilled.action None',
       failure: one(pod('a').oomKilled()), ctx: memory({ action: 'None' }),
       text: 'container agent of pod a was OOMKilled (exit 137) at limit 256Mi: raise resources.limits.memory, or set recovery.oomKilled.action: IncreaseMemory',
