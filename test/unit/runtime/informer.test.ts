@@ -342,10 +342,13 @@ describe('Informer', () => {
   });
 
   it('resolves waitForSync once the first list is in, and false when stopped before', async () => {
+    // A call made after the fact must answer at once, not wait for a sync or stop that already happened.
+    const now = async (p: Promise<boolean>, clock: FakeClock) => Promise.race([p, clock.flush().then(() => 'still waiting')]);
     const a = setup();
     const synced = a.informer.waitForSync();
     a.informer.start();
     assert.equal(await synced, true);
+    assert.equal(await now(a.informer.waitForSync(), a.clock), true, 'called after sync');
     await a.informer.stop();
 
     const b = setup();
@@ -354,6 +357,13 @@ describe('Informer', () => {
     const never = b.informer.waitForSync();
     await b.informer.stop();
     assert.equal(await never, false);
+    assert.equal(await now(b.informer.waitForSync(), b.clock), false, 'called after stop');
+
+    const c = setup();
+    c.lw.listScript.push('hang');
+    c.informer.start();
+    assert.equal(await now(c.informer.waitForSync(AbortSignal.abort()), c.clock), false, 'called with an aborted signal');
+    await c.informer.stop();
   });
 });
 
