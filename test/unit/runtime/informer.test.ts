@@ -46,6 +46,12 @@ describe('Informer', () => {
     assert.equal(w.resourceVersion, '42');
     assert.equal(w.allowWatchBookmarks, true);
     assert.equal(w.timeoutSeconds, 450);
+    // Started again: still one list and one watch, not a second loop.
+    informer.start();
+    await clock.flush();
+    assert.equal(lw.lists.length, 1);
+    assert.equal(lw.watches.length, 1);
+    assert.deepEqual(seen, [['add', 'a', { initial: true }]]);
     await informer.stop();
   });
 
