@@ -52,6 +52,11 @@ describe('renderConfig', () => {
     assert.deepEqual(r, { ok: true, content: 'output:\n  host: loki\n  port: 3100\ninputs:\n  - tail\n  - journald\n' });
   });
 
+  it('passes by a layer with neither configMap nor inline (what is left of a layer whose ConfigMap name the schema refused)', () => {
+    const r = renderConfig(config([{ inline: { a: 1 } }, {}]), [undefined, undefined]);
+    assert.deepEqual(r, { ok: true, content: 'a: 1\n' });
+  });
+
   it('renders JSON when the file name ends in .json', () => {
     const r = renderConfig(config([{ inline: { b: 1, a: [true] } }], 'agent.json'), [undefined]);
     assert.deepEqual(r, { ok: true, content: '{\n  "b": 1,\n  "a": [\n    true\n  ]\n}\n' });
