@@ -21,6 +21,19 @@ function elector(clock: FakeClock, store: FakeLeaseStore, identity: string) {
   return { e, events, status };
 }
 
+/** a leads, b has been waiting for the lease for 3 s. */
+async function leaderAndStandby() {
+  const clock = new FakeClock();
+  const store = new FakeLeaseStore();
+  const a = elector(clock, store, 'a');
+  a.e.start();
+  await clock.flush();
+  const b = elector(clock, store, 'b');
+  b.e.start();
+  await clock.advance(3_000);
+  return { clock, store, a, b };
+}
+
 describe('leader election timings', () => {
   it('accepts 15 s / 10 s / 2 s and refuses orders that cannot work', () => {
     validateTimings(15_000, 10_000, 2_000);
@@ -144,14 +157,8 @@ describe('LeaderElector', () => {
   });
 
   it('never takes over while the holder keeps renewing', async () => {
-    const clock = new FakeClock();
-    const store = new FakeLeaseStore();
-    const a = elector(clock, store, 'a');
-    a.e.start();
-    await clock.flush();
-    const b = elector(clock, store, 'b');
-    b.e.start();
-    await clock.advance(120_000);
+    const { clock, a, b } = await leaderAndStandby();
+    await clock.advance(117_000);
     assert.deepEqual([a.e.isLeader(), b.e.isLeader()], [true, false]);
     await a.e.stop();
     await b.e.stop();
@@ -203,14 +210,7 @@ describe('LeaderElector', () => {
   });
 
   it('releases the lease on a graceful stop so a successor takes over on its next try', async () => {
-    const clock = new FakeClock();
-    const store = new FakeLeaseStore();
-    const a = elector(clock, store, 'a');
-    a.e.start();
-    await clock.flush();
-    const b = elector(clock, store, 'b');
-    b.e.start();
-    await clock.advance(3_000);
+    const { clock, store, a, b } = await leaderAndStandby();
     await a.e.stop();
     assert.deepEqual(a.events, ['started'], 'a graceful stop is not a loss');
     assert.equal(store.lease!.spec.holderIdentity, '');
@@ -222,14 +222,7 @@ describe('LeaderElector', () => {
   });
 
   it('a standby stopped while it waits for the lease never reports leading', async () => {
-    const clock = new FakeClock();
-    const store = new FakeLeaseStore();
-    const a = elector(clock, store, 'a');
-    a.e.start();
-    await clock.flush();
-    const b = elector(clock, store, 'b');
-    b.e.start();
-    await clock.advance(3_000);
+    const { store, a, b } = await leaderAndStandby();
     await b.e.stop();
     assert.equal(b.e.isLeader(), false);
     assert.deepEqual(b.events, []);
