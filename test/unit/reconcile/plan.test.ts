@@ -159,6 +159,18 @@ describe('plan', () => {
     assert.equal(p.status?.conditions?.find((c) => c.type === 'DependenciesReady')?.status, 'False');
   });
 
+  it('says in DependenciesReady what gather found of spec.dependsOn: none, a cycle, all ready', () => {
+    const rows: [string, Agent, Observed['dependencies'], [string, string]][] = [
+      ['none', agent('collector').build(), { ready: true, waits: [], none: true }, ['True', 'NoDependencies']],
+      ['a cycle', agent('collector').dependsOnAgent('fwd').build(), { ready: false, waits: [], cycle: ['collector', 'fwd'], none: false }, ['False', 'DependencyCycle']],
+      ['all ready', agent('collector').dependsOnAgent('fwd').build(), { ready: true, waits: [], none: false }, ['True', 'DependenciesReady']],
+    ];
+    for (const [name, a, dependencies, want] of rows) {
+      const c = plan(observed(a, { dependencies })).status?.conditions?.find((x) => x.type === 'DependenciesReady');
+      assert.deepEqual([c?.status, c?.reason], want, name);
+    }
+  });
+
   it('an Agent that has run before is not scaled down when a dependency flaps', () => {
     const a: Agent = { ...agent('collector').dependsOnAgent('fwd').build(), status: { lastHealthyRevision: 'abc' } };
     const p = plan(observed(a, fwdNotReady));
