@@ -18,6 +18,8 @@ describe('parseLayer', () => {
     ['refuses a scalar at the top level', 'just text', { ok: false, problem: 'is a string at the top level, not a mapping' }],
     ['refuses several documents in one key', 'a: 1\n---\nb: 2\n', { ok: false, problem: 'holds more than one YAML document (a --- separator)' }],
     ['keeps YAML 1.1 tags as plain strings, so the value renders as JSON too', 'a: !!binary aGVsbG8=\n', { ok: true, value: { a: 'aGVsbG8=' } }],
+    ['refuses a mapping nested deeper than 32 levels', Array.from({ length: 40 }, (_, i) => `${' '.repeat(i)}k:`).join('\n') + ' 1', { ok: false, problem: 'is nested more than 32 levels deep' }],
+    ['refuses nesting so deep that it would overflow the stack, with the same words', `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`, { ok: false, problem: 'is nested more than 32 levels deep' }],
   ];
   for (const [title, text, expected] of table) {
     it(title, () => assert.deepEqual(parseLayer(text), expected));
@@ -48,6 +50,11 @@ describe('renderConfig', () => {
       ['output:\n  host: localhost\n  port: 3100\ninputs: [tail]\n', undefined, 'inputs: [tail, journald]\n'],
     );
     assert.deepEqual(r, { ok: true, content: 'output:\n  host: loki\n  port: 3100\ninputs:\n  - tail\n  - journald\n' });
+  });
+
+  it('passes by a layer with neither configMap nor inline (what is left of a layer whose ConfigMap name the schema refused)', () => {
+    const r = renderConfig(config([{ inline: { a: 1 } }, {}]), [undefined, undefined]);
+    assert.deepEqual(r, { ok: true, content: 'a: 1\n' });
   });
 
   it('renders JSON when the file name ends in .json', () => {

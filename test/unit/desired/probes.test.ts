@@ -28,6 +28,10 @@ describe('containerProbe', () => {
       ok: false,
       message: 'spec.health.readiness.httpGet.port "htpp" names no port in spec.ports (known ports: http, metrics): use one of those names or a port number',
     });
+    assert.deepEqual(containerProbe('liveness', { tcpSocket: { port: 'grpc' }, ...timing }, []), {
+      ok: false,
+      message: 'spec.health.liveness.tcpSocket.port "grpc" names no port in spec.ports (spec.ports is empty): use one of those names or a port number',
+    });
   });
 
   it('leaves a port number alone even when it is not in spec.ports', () => {

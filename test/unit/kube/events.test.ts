@@ -171,6 +171,20 @@ describe('EventRecorder', () => {
     assert.equal(e?.count, 2);
   });
 
+  it('keeps counting on the same Event after an update fails for another reason than a 404 (a 500): no second Event', async () => {
+    const { recorder, sink, advance, events } = setup();
+    await recorder.record(agent(), 'Warning', 'OOMKilled', 'oom');
+    const first = events()[0]?.metadata.name;
+    const update = sink.update;
+    sink.update = async () => { sink.update = update; throw new KubeApiError(500, 'etcdserver: request timed out'); };
+    advance(MIN);
+    await recorder.record(agent(), 'Warning', 'OOMKilled', 'oom');
+    advance(MIN);
+    await recorder.record(agent(), 'Warning', 'OOMKilled', 'oom');
+    assert.deepEqual(events().map((e) => e.metadata.name), [first]);
+    assert.deepEqual(sink.writes.filter((w) => w.startsWith('create')), [`create ${first}`]);
+  });
+
   it('never fails the caller when the API refuses, and logs it', async () => {
     const warned: unknown[] = [];
     const sink = fakeSink();

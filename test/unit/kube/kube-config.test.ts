@@ -131,6 +131,8 @@ describe('the operator\'s kubeconfig loader', () => {
     const third = stringify({ 'current-context': 'y', contexts: [{ name: 'y', context: { cluster: 'c', user: 'u' } }] });
     const access = resolveKubeconfig([{ path: '/1', text: first }, { path: '/2', text: second }, { path: '/3', text: third }]);
     assert.deepEqual(access, { kind: 'own', cluster: { server: 'https://first:1' }, user: { token: 'first' } });
+    // An empty file in the list (or one with only comments) adds nothing, as with kubectl.
+    assert.deepEqual(resolveKubeconfig([{ path: '/0', text: '' }, { path: '/1', text: first }, { path: '/c', text: '# nothing yet\n' }, { path: '/2', text: second }]), access);
     const kc = loadKubeConfig([file(first), file(second)].join(':'), {});
     assert.equal(kc.getCurrentCluster()?.server, 'https://first:1');
   });
@@ -161,6 +163,7 @@ describe('the operator\'s kubeconfig loader', () => {
       ['a CA file that is not there', () => loadKubeConfig(file(kubeconfig({ server, 'certificate-authority': '/nonexistent/ca.crt' }, {})), {}), /cannot read the certificate-authority \/nonexistent\/ca\.crt: ENOENT/],
       ['plain http without insecure-skip-tls-verify', () => loadKubeConfig(file(kubeconfig({ server: 'http://127.0.0.1:8080' }, { token: 't' })), {}), /plain HTTP.*set insecure-skip-tls-verify: true/],
       ['a server that is no URL', () => loadKubeConfig(file(kubeconfig({ server: 'not a url' }, {})), {}), /server "not a url" is no URL/],
+      ['a server neither https nor http', () => loadKubeConfig(file(kubeconfig({ server: 'ftp://127.0.0.1:21' }, { token: 't' })), {}), /server ftp:\/\/127\.0\.0\.1:21 is neither https nor http/],
       ['nothing at all', () => loadKubeConfig(undefined, {}, { home: dir, serviceAccountDir: join(dir, 'no-sa') }), /no Kubernetes configuration: set KUBECONFIG/],
     ];
     for (const [title, load, message] of table) assert.throws(load, message, title);
@@ -179,6 +182,10 @@ describe('the operator\'s kubeconfig loader', () => {
     assert.equal(got.headers['Authorization'], 'Bearer pod-token');
     assert.equal(String(got.opts.ca), 'CLUSTER-CA');
     assert.equal(inClusterAccess({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' }, sa).cluster.server, 'https://[fd00::1]:6443');
+    // A pod whose service variables are half there is told so, not handed an "https://10.0.0.1:undefined".
+    for (const env of [{ KUBERNETES_SERVICE_HOST: '10.0.0.1' }, { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '' }]) {
+      assert.throws(() => loadKubeConfig(undefined, env, { serviceAccountDir: sa, home: dir }), { message: 'in a cluster without KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT: set KUBECONFIG or --kubeconfig' });
+    }
     // A mounted token without the service variables falls through to the kubeconfig, as client-go does.
     assert.throws(() => loadKubeConfig(undefined, {}, { serviceAccountDir: sa, home: join(dir, 'nohome') }), /no Kubernetes configuration/);
   });

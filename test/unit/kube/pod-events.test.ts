@@ -32,6 +32,14 @@ describe('liveness kills from the pod\'s events', () => {
     ];
     assert.deepEqual(livenessKillsOf('uid-a', other), []);
   });
+
+  it('skips a kill it cannot place: no container named, or no time recorded', () => {
+    const unplaced = [
+      killing({ message: 'failed liveness probe, will be restarted', involvedObject: { kind: 'Pod', name: 'a', uid: 'uid-a' } }),
+      killing({ firstTimestamp: undefined, lastTimestamp: undefined }),
+    ];
+    assert.deepEqual(livenessKillsOf('uid-a', [...unplaced, killing()]).map((k) => k.container), ['agent']);
+  });
 });
 
 describe('which pods\' events are read', () => {

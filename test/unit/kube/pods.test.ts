@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deletePod } from '../../../src/kube/pods.ts';
+import { deletePod, patchPodAnnotations } from '../../../src/kube/pods.ts';
 import { conflict, fakeClient, notFound } from './fake-http.ts';
 
 describe('deletePod', () => {
@@ -26,5 +26,21 @@ describe('deletePod', () => {
   it('lets other errors through', async () => {
     const { client } = fakeClient(() => ({ status: 403, body: { kind: 'Status', reason: 'Forbidden', code: 403, message: 'pods "p" is forbidden' } }));
     await assert.rejects(deletePod(client, 'ns', 'p', 'uid-1'), /forbidden/);
+  });
+});
+
+describe('patchPodAnnotations', () => {
+  it('takes a pod deleted, replaced (uid mismatch) or refused as gone, and lets other errors through', async () => {
+    const answers = [
+      notFound('pods "p"'),
+      conflict('Precondition failed: UID in precondition: uid-1, UID in object meta: uid-2'),
+      { status: 422, body: { kind: 'Status', reason: 'Invalid', code: 422, message: 'Pod "p" is invalid: metadata.uid: Invalid value' } },
+    ];
+    for (const answer of answers) {
+      const { client } = fakeClient(() => answer);
+      assert.equal(await patchPodAnnotations(client, 'ns', 'p', 'uid-1', { a: 'b' }), 'gone', `HTTP ${answer.status}`);
+    }
+    const { client } = fakeClient(() => ({ status: 403, body: { kind: 'Status', reason: 'Forbidden', code: 403, message: 'pods "p" is forbidden' } }));
+    await assert.rejects(patchPodAnnotations(client, 'ns', 'p', 'uid-1', { a: 'b' }), /forbidden/);
   });
 });

@@ -216,6 +216,8 @@ describe('scrubSecretValues: no referenced Secret value survives in a text', () 
 
   it('an empty value hides nothing (and breaks nothing)', () => {
     assert.equal(scrubSecretValues('text', new Map([['', 'e/k'], [' \n', 'e/w']])), 'text');
+    assert.equal(scrubSecretValues('text', new Map([['', 'e/k']])), 'text', 'only empty values: nothing to look for');
+    assert.equal(scrubSecretValues('text', new Map()), 'text');
   });
 });
 

@@ -83,6 +83,7 @@ describe('planConfigReload', () => {
       assert.match(p.condition.message, /pod a: the reload call \(POST \/api\/v2\/reload on port 2020\) failed 3 times for this config: HTTP 400: bad config/);
       assert.deepEqual(p.events.map((e) => [e.type, e.reason]), [['Warning', 'ConfigReloadFailed'], ['Warning', 'ConfigReloadFailed']]);
       assert.match(p.events[1]!.message, /^deleted pod a:/);
+      assert.match(p.condition.message, /; such a pod is deleted so it starts on the current file$/);
     });
 
     it('onFailure Report reports without deleting, and says so once', () => {
@@ -90,6 +91,7 @@ describe('planConfigReload', () => {
       const first = planConfigReload(input([failed], { ...http, onFailure: 'Report' }));
       assert.equal(first.restart, undefined);
       assert.equal(first.events.length, 1);
+      assert.match(first.condition.message, /; fix the agent's reload endpoint or delete the pod$/, 'no promise of a deletion that onFailure Report does not make');
       const status = withConfigReload({ conditions: [] }, first, now);
       assert.equal(planConfigReload(input([failed], { ...http, onFailure: 'Report' }, status)).events.length, 0, 'not again while it stays failed');
     });

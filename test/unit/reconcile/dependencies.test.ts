@@ -65,4 +65,19 @@ describe('dependencies', () => {
     const d = agent('d').dependsOnAgent('a').build();
     assert.equal(findCycle('d', view([a, b, d])), undefined);
   });
+
+  it('reads each Agent once looking for a cycle, however the dependencies fan in (no exponential walk)', () => {
+    // A ladder: each Agent depends on the next two, so a walk without memory takes about 2^n paths.
+    const n = 24;
+    const ladder = Array.from({ length: n }, (_, i) => {
+      let a = agent(`a${i}`);
+      for (const next of [i + 1, i + 2]) if (next < n) a = a.dependsOnAgent(`a${next}`);
+      return a.build();
+    });
+    const v = view(ladder);
+    let reads = 0;
+    const counted = { agent: (name: string) => { reads++; return v.agent(name); } };
+    assert.equal(findCycle('a0', counted), undefined);
+    assert.equal(reads, n);
+  });
 });

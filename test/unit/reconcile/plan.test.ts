@@ -159,6 +159,18 @@ describe('plan', () => {
     assert.equal(p.status?.conditions?.find((c) => c.type === 'DependenciesReady')?.status, 'False');
   });
 
+  it('says in DependenciesReady what gather found of spec.dependsOn: none, a cycle, all ready', () => {
+    const rows: [string, Agent, Observed['dependencies'], [string, string]][] = [
+      ['none', agent('collector').build(), { ready: true, waits: [], none: true }, ['True', 'NoDependencies']],
+      ['a cycle', agent('collector').dependsOnAgent('fwd').build(), { ready: false, waits: [], cycle: ['collector', 'fwd'], none: false }, ['False', 'DependencyCycle']],
+      ['all ready', agent('collector').dependsOnAgent('fwd').build(), { ready: true, waits: [], none: false }, ['True', 'DependenciesReady']],
+    ];
+    for (const [name, a, dependencies, want] of rows) {
+      const c = plan(observed(a, { dependencies })).status?.conditions?.find((x) => x.type === 'DependenciesReady');
+      assert.deepEqual([c?.status, c?.reason], want, name);
+    }
+  });
+
   it('an Agent that has run before is not scaled down when a dependency flaps', () => {
     const a: Agent = { ...agent('collector').dependsOnAgent('fwd').build(), status: { lastHealthyRevision: 'abc' } };
     const p = plan(observed(a, fwdNotReady));
@@ -240,5 +252,15 @@ describe('plan', () => {
     const a = agent('fwd').podTemplate({ serviceAccountName: 'deployer' }).build();
     assert.equal(plan(observed(a)).status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'PodSecurityViolation');
     assert.ok(plan(observed(a), { podPolicy: { level: 'baseline', allowedServiceAccounts: ['default/deployer'] } }).apply.some((o) => o.kind === 'Deployment'));
+  });
+
+  it('reads disruption.minAvailable 0 (or 0%) as no pod needed: Available with none up, as the PDB allows', () => {
+    for (const minAvailable of [0, '0%']) {
+      const a = agent('fwd').minAvailable(minAvailable).build();
+      const d = stored(plan(observed(a)).apply.find((o) => o.kind === 'Deployment')!, 1);
+      const down = { ...d, status: { ...d.status, readyReplicas: 0, availableReplicas: 0 } };
+      const available = plan(observed(a, { workload: down })).status?.conditions?.find((c) => c.type === 'Available');
+      assert.deepEqual([available?.status, available?.message], ['True', '0/1 replicas available (at least 0 needed)'], `minAvailable ${minAvailable}`);
+    }
   });
 });

@@ -341,9 +341,13 @@ describe('Controller', () => {
   it('resyncs every primary at low priority after 10 h +-10 %, past the generation filter', async () => {
     const seen: string[] = [];
     const s = setup(async (key) => { seen.push(key); });
+    // An owned source has no resync mapping: the resync passes it by.
+    const deployments = informerOf(s.clock, 'deployments');
+    s.controller.owns(deployments.informer, { group: 'agents.example.com', kind: 'Agent' });
+    deployments.lw.put(obj('a', '1', { metadata: { ownerReferences: [{ apiVersion: 'agents.example.com/v1', kind: 'Agent', name: 'a', uid: 'u', controller: true }] } } as never));
     s.agents.lw.put(agent('a', '1', 1));
     s.agents.lw.put(agent('b', '1', 1));
-    await run(s);
+    await run(s, deployments.informer);
     seen.length = 0;
     await s.clock.advance(10 * 3600_000 - 1);
     assert.deepEqual(seen, []);
@@ -383,6 +387,48 @@ describe('Controller', () => {
     assert.ok(s.logger.lines.some((l) => l.msg === 'judging a listed object failing failed'));
     assert.ok(s.logger.lines.some((l) => l.msg === 'judging an event urgent failed'));
     await s.controller.stop();
+  });
+
+  it('refuses watch() after start(), and takes a second start() as done: still one worker', async () => {
+    let running = 0;
+    let most = 0;
+    const s = setup(async () => {
+      running++;
+      most = Math.max(most, running);
+      await s.clock.sleep(1000);
+      running--;
+    });
+    s.agents.lw.put(agent('a', '1', 1));
+    s.agents.lw.put(agent('b', '1', 1));
+    await run(s);
+    assert.equal(await s.controller.start(), true);
+    await s.clock.advance(3000);
+    assert.equal(most, 1, 'a second start() started a second worker');
+    const late = informerOf(s.clock, 'late');
+    assert.throws(() => s.controller.watch(late.informer, (o: KubeObject) => [objectKey(o)]), { message: 'controller agent: watch() after start()' });
+    await s.controller.stop();
+  });
+
+  it('starts no workers when its signal aborts or it is stopped before the caches sync, and start() after stop() is false at once', async () => {
+    const seen: string[] = [];
+    const aborted = setup(async (key) => { seen.push(key); });
+    assert.equal(await aborted.controller.start(AbortSignal.abort()), false, 'signal aborted before sync');
+    await aborted.controller.stop();
+
+    const stopped = setup(async (key) => { seen.push(key); });
+    stopped.agents.lw.put(agent('a', '1', 1));
+    const starting = stopped.controller.start();
+    await stopped.controller.stop();
+    stopped.agents.informer.start();
+    assert.equal(await starting, false, 'stopped while waiting for the caches');
+    await stopped.clock.flush();
+    assert.equal(seen.length, 0, 'reconciled after a stop');
+
+    const late = setup(async (key) => { seen.push(key); });
+    await late.controller.stop();
+    const answer = await Promise.race([late.controller.start(), late.clock.flush().then(() => 'still waiting')]);
+    assert.equal(answer, false, 'start() after stop()');
+    await stopped.agents.informer.stop();
   });
 
   it('keeps working when a mapper throws', async () => {

@@ -46,6 +46,12 @@ describe('Informer', () => {
     assert.equal(w.resourceVersion, '42');
     assert.equal(w.allowWatchBookmarks, true);
     assert.equal(w.timeoutSeconds, 450);
+    // Started again: still one list and one watch, not a second loop.
+    informer.start();
+    await clock.flush();
+    assert.equal(lw.lists.length, 1);
+    assert.equal(lw.watches.length, 1);
+    assert.deepEqual(seen, [['add', 'a', { initial: true }]]);
     await informer.stop();
   });
 
@@ -342,10 +348,13 @@ describe('Informer', () => {
   });
 
   it('resolves waitForSync once the first list is in, and false when stopped before', async () => {
+    // A call made after the fact must answer at once, not wait for a sync or stop that already happened.
+    const now = async (p: Promise<boolean>, clock: FakeClock) => Promise.race([p, clock.flush().then(() => 'still waiting')]);
     const a = setup();
     const synced = a.informer.waitForSync();
     a.informer.start();
     assert.equal(await synced, true);
+    assert.equal(await now(a.informer.waitForSync(), a.clock), true, 'called after sync');
     await a.informer.stop();
 
     const b = setup();
@@ -354,6 +363,13 @@ describe('Informer', () => {
     const never = b.informer.waitForSync();
     await b.informer.stop();
     assert.equal(await never, false);
+    assert.equal(await now(b.informer.waitForSync(), b.clock), false, 'called after stop');
+
+    const c = setup();
+    c.lw.listScript.push('hang');
+    c.informer.start();
+    assert.equal(await now(c.informer.waitForSync(AbortSignal.abort()), c.clock), false, 'called with an aborted signal');
+    await c.informer.stop();
   });
 });
 

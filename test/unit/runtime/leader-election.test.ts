@@ -4,6 +4,7 @@ import { LeaderElector, LeaseConflictError, validateTimings } from '../../../src
 import { microTime } from '../../../src/lib/time.ts';
 import { FakeLeaseStore } from './fake-lease-store.ts';
 import { FakeClock, fixedRandom } from '../support/fake-clock.ts';
+import { recordingLogger } from './recording-logger.ts';
 
 function elector(clock: FakeClock, store: FakeLeaseStore, identity: string) {
   const events: string[] = [];
@@ -20,11 +21,27 @@ function elector(clock: FakeClock, store: FakeLeaseStore, identity: string) {
   return { e, events, status };
 }
 
+/** a leads, b has been waiting for the lease for 3 s. */
+async function leaderAndStandby() {
+  const clock = new FakeClock();
+  const store = new FakeLeaseStore();
+  const a = elector(clock, store, 'a');
+  a.e.start();
+  await clock.flush();
+  const b = elector(clock, store, 'b');
+  b.e.start();
+  await clock.advance(3_000);
+  return { clock, store, a, b };
+}
+
 describe('leader election timings', () => {
   it('accepts 15 s / 10 s / 2 s and refuses orders that cannot work', () => {
     validateTimings(15_000, 10_000, 2_000);
     assert.throws(() => validateTimings(10_000, 10_000, 2_000), /leaseDuration must be greater than renewDeadline/);
     assert.throws(() => validateTimings(15_000, 2_400, 2_000), /renewDeadline must be greater than 1.2 x retryPeriod/);
+    for (const retry of [0, -2_000, Number.NaN]) {
+      assert.throws(() => validateTimings(15_000, 10_000, retry), /leader election: retryPeriod must be positive/, `retryPeriod ${retry}`);
+    }
     assert.throws(() => new LeaderElector({ store: new FakeLeaseStore(), leaseDurationMs: 5_000 }), /leaseDuration/);
   });
 
@@ -140,14 +157,8 @@ describe('LeaderElector', () => {
   });
 
   it('never takes over while the holder keeps renewing', async () => {
-    const clock = new FakeClock();
-    const store = new FakeLeaseStore();
-    const a = elector(clock, store, 'a');
-    a.e.start();
-    await clock.flush();
-    const b = elector(clock, store, 'b');
-    b.e.start();
-    await clock.advance(120_000);
+    const { clock, a, b } = await leaderAndStandby();
+    await clock.advance(117_000);
     assert.deepEqual([a.e.isLeader(), b.e.isLeader()], [true, false]);
     await a.e.stop();
     await b.e.stop();
@@ -199,14 +210,7 @@ describe('LeaderElector', () => {
   });
 
   it('releases the lease on a graceful stop so a successor takes over on its next try', async () => {
-    const clock = new FakeClock();
-    const store = new FakeLeaseStore();
-    const a = elector(clock, store, 'a');
-    a.e.start();
-    await clock.flush();
-    const b = elector(clock, store, 'b');
-    b.e.start();
-    await clock.advance(3_000);
+    const { clock, store, a, b } = await leaderAndStandby();
     await a.e.stop();
     assert.deepEqual(a.events, ['started'], 'a graceful stop is not a loss');
     assert.equal(store.lease!.spec.holderIdentity, '');
@@ -215,6 +219,45 @@ describe('LeaderElector', () => {
     await clock.advance(2_000);
     assert.equal(b.e.isLeader(), true);
     await b.e.stop();
+  });
+
+  it('a standby stopped while it waits for the lease never reports leading', async () => {
+    const { store, a, b } = await leaderAndStandby();
+    await b.e.stop();
+    assert.equal(b.e.isLeader(), false);
+    assert.deepEqual(b.events, []);
+    assert.deepEqual(b.status, [0]);
+    assert.equal(store.lease!.spec.holderIdentity, 'a');
+    await a.e.stop();
+  });
+
+  it('on a graceful stop leaves alone a lease another holder has taken since its last renew', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const a = elector(clock, store, 'a');
+    a.e.start();
+    await clock.flush();
+    assert.equal(a.e.isLeader(), true);
+    const taken = { ...store.lease!.spec, holderIdentity: 'b', leaseTransitions: 1 };
+    store.setByOther(taken);
+    await a.e.stop();
+    assert.deepEqual(store.lease!.spec, taken, 'the release must not blank b\'s lease');
+  });
+
+  it('warns of a lease write that fails for another reason than a conflict (say a 403), and keeps trying', async () => {
+    const clock = new FakeClock();
+    const store = new FakeLeaseStore();
+    const logger = recordingLogger();
+    const forbidden = new Error('leases.coordination.k8s.io is forbidden');
+    store.create = async () => { throw forbidden; };
+    const e = new LeaderElector({ store, identity: 'a', clock, random: fixedRandom(0), logger });
+    e.start();
+    await clock.flush();
+    assert.equal(e.isLeader(), false);
+    const warned = logger.lines.filter((l) => l.level === 'warn' && l.msg === 'lease acquire/renew failed');
+    assert.equal(warned.length, 1);
+    assert.equal(warned[0]!.fields['err'], forbidden);
+    await e.stop();
   });
 
   it('retries after a 409 conflict instead of failing', async () => {

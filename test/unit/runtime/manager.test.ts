@@ -119,6 +119,35 @@ describe('Manager', () => {
     assert.equal(s.manager.healthy(), false);
   });
 
+  it('started with a signal already aborted, never leads and reconciles nothing', async () => {
+    const s = setup();
+    const done = s.manager.start(AbortSignal.abort());
+    assert.equal(s.manager.isLeader(), false);
+    await done;
+    await s.clock.flush();
+    assert.deepEqual(s.reconciled, []);
+  });
+
+  it('a second start() returns the same run: both settle on stop', async () => {
+    const s = setup();
+    const first = s.manager.start();
+    const second = s.manager.start();
+    await s.clock.flush();
+    await s.manager.stop();
+    const settled = (p: Promise<void>) => Promise.race([p.then(() => 'settled'), s.clock.flush().then(() => 'still running')]);
+    assert.equal(await settled(first), 'settled');
+    assert.equal(await settled(second), 'settled');
+  });
+
+  it('refuses leader election and shards together', () => {
+    const clock = new FakeClock();
+    const shards = new ShardElection({ count: 2, store: () => new FakeLeaseStore(), elector: { identity: 'me', clock }, onGained: () => {}, onLost: () => {} });
+    assert.throws(
+      () => new Manager({ clock, shards, leaderElection: { store: new FakeLeaseStore(), identity: 'me', clock } }),
+      { message: 'manager: leaderElection and shards are exclusive' },
+    );
+  });
+
   it('sharded: reconciles the keys of the shard it gains, from the warm cache, and treats a lost shard as lost leadership', async () => {
     const clock = new FakeClock();
     const lw = new FakeListWatcher<TestObject>();

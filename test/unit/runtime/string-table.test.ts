@@ -14,6 +14,13 @@ describe('StringTable', () => {
     assert.ok(t.size <= 3, `${t.size} entries`);
   });
 
+  it('keeps a full table as it is when a string it holds comes again', () => {
+    const t = new StringTable({ maxEntries: 3 });
+    for (const s of ['a', 'b', 'c']) t.share(s);
+    for (const s of ['a', 'b', 'c', 'a']) t.share(s);
+    assert.equal(t.size, 3, 'a hit on a full table must not clear it');
+  });
+
   it('does not take long strings', () => {
     const t = new StringTable({ maxLength: 4 });
     assert.equal(t.share('x'.repeat(5)), 'x'.repeat(5));
@@ -34,6 +41,14 @@ describe('freezeSharingStrings', () => {
     for (let i = 0; i < 20_000; i++) deep = { next: deep };
     freezeSharingStrings(deep, t);
     assert.ok(Object.isFrozen(deep));
+  });
+
+  it('takes a part that is frozen already (one shared by two objects) as it is', () => {
+    const shared = { name: 'common' };
+    const obj = { a: shared, b: shared, c: Object.freeze({ d: 'done' }) };
+    freezeSharingStrings(obj, new StringTable());
+    assert.ok(Object.isFrozen(obj) && Object.isFrozen(shared));
+    assert.deepEqual(obj, { a: { name: 'common' }, b: { name: 'common' }, c: { d: 'done' } });
   });
 
   it('does not fill the table with uids and resourceVersions', () => {

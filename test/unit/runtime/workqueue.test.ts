@@ -195,6 +195,17 @@ describe('WorkQueue', () => {
     assert.equal(clock.pending(), 0);
   });
 
+  it('after shutdown starts no timer for a delayed add and counts no retry', async () => {
+    const { queue, clock, metrics } = setup();
+    queue.shutDown();
+    queue.addAfter('ns/a', 100);
+    assert.equal(clock.pending(), 0, 'a timer left behind would keep a stopping process alive');
+    queue.addRateLimited('ns/b');
+    assert.equal(metrics.retries, 0);
+    assert.equal(queue.numRequeues('ns/b'), 0);
+    assert.equal(clock.pending(), 0);
+  });
+
   it('reports queue time, work time and in-flight time to its metrics', async () => {
     const { queue, clock, metrics } = setup();
     queue.add('ns/a');
@@ -206,6 +217,17 @@ describe('WorkQueue', () => {
     assert.deepEqual(metrics.queueDurations, [2]);
     assert.deepEqual(metrics.workDurations, [3]);
     assert.deepEqual(metrics.probe!(), { unfinishedSeconds: 0, longestRunningSeconds: 0 });
+  });
+
+  it('counts neither a getter waiting on an empty queue nor a done() for a key not in flight', async () => {
+    const { queue, clock, metrics } = setup();
+    const waiting = queue.get();
+    await clock.advance(3000);
+    assert.deepEqual(metrics.probe!(), { unfinishedSeconds: 0, longestRunningSeconds: 0 });
+    queue.done('ns/never-handed-out');
+    assert.deepEqual(metrics.workDurations, []);
+    queue.add('ns/a');
+    assert.equal(await waiting, 'ns/a');
   });
 });
 

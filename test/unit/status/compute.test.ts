@@ -169,6 +169,11 @@ describe('computeStatus', () => {
     assert.equal(s.revision, 'rev2', 'revision stays the one the spec asks for');
   });
 
+  it('says the workload is being created while there is none yet, naming its kind', () => {
+    assert.equal(message(computeStatus(statusInput({ workload: undefined })), 'Progressing'), 'creating the Deployment');
+    assert.equal(message(computeStatus(statusInput({ workload: undefined, workloadKind: 'StatefulSet' })), 'Progressing'), 'creating the StatefulSet');
+  });
+
   it('says which revision runs while a missing Secret holds the new one back', () => {
     const s = computeStatus(statusInput({ workload: deployment({ revision: 'rev1' }), missingReferences: [{ kind: 'Secret', name: 'agent-creds', key: 'token' }] }));
     assert.equal(message(s, 'Progressing'), 'revision rev1 rolled out');

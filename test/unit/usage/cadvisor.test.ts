@@ -27,6 +27,8 @@ describe('parseCadvisor', () => {
       'container_memory_working_set_bytes{container="POD",id="/x/2",image="",name="",namespace="ns",pod="a-1"} 1e+06',
       'container_memory_working_set_bytes{container="agent",id="/x/3",image="i",name="n",namespace="ns",pod="someone-else"} 5e+08',
       'container_cpu_cfs_periods_total{container="agent",id="/x/1",image="i",name="n",namespace="ns",pod="a-1"} 1200',
+      // A value that is no number (the exposition writes NaN for an unknown one) leaves the last reading alone.
+      'container_cpu_cfs_periods_total{container="agent",id="/x/1",image="i",name="n",namespace="ns",pod="a-1"} NaN',
       'container_cpu_cfs_throttled_periods_total{container="agent",id="/x/1",image="i",name="n",namespace="ns",pod="a-1"} 900',
       'container_cpu_usage_seconds_total{container="agent",id="/x/1",image="i",name="n",namespace="ns",pod="a-1"} 77',
       'container_memory_working_set_bytes{container="agent" broken',

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { UsageScraper } from '../../../src/usage/scraper.ts';
 import { noopLogger } from '../../../src/runtime/logger.ts';
+import { FakeClock } from '../support/fake-clock.ts';
 
 const recorded = readFileSync(new URL('./recorded/cadvisor-real-node.txt', import.meta.url), 'utf8');
 const pod = (name: string, node: string, containerID?: string): V1Pod => ({
@@ -46,6 +47,37 @@ describe('UsageScraper', () => {
     text = recorded.replaceAll('1796072514584', '1796072526000').replace(/(container_cpu_cfs_periods_total\{[^}]*3b3fa6cc[^}]*\}) 10/, '$1 130');
     await s.round();
     assert.deepEqual(s.usageOf([probe])[0]?.samples.map((x) => [x.at, x.cfsPeriods]), [[1796072514584, 10], [1796072526000, 130]]);
+  });
+
+  it('reads a kubelet that labels the series by pod and container: the operator\'s pods only, not their pause container', async () => {
+    const mine = pod('a-1', 'node-a');
+    const text = [
+      'container_memory_working_set_bytes{container="agent",id="/x/1",image="i",name="n",namespace="default",pod="a-1"} 1.2e+08 1796072515447',
+      'container_memory_working_set_bytes{container="POD",id="/x/2",image="",name="",namespace="default",pod="a-1"} 1e+06 1796072515447',
+      'container_memory_working_set_bytes{container="agent",id="/x/3",image="i",name="n",namespace="default",pod="someone-else"} 5e+08 1796072515447',
+    ].join('\n');
+    const { s } = scraper([mine], async () => text);
+    await s.round();
+    assert.deepEqual(s.usageOf([mine, pod('someone-else', 'node-a')]).map((u) => [u.pod, u.container, u.samples.map((x) => x.workingSetBytes)]), [['a-1', 'agent', [120_000_000]]]);
+  });
+
+  it('schedules no further round once stopped, even when stopped during a round', async () => {
+    const clock = new FakeClock();
+    let release!: () => void;
+    const asked: string[] = [];
+    const s = new UsageScraper({
+      fetchNode: async (node) => { asked.push(node); await new Promise<void>((r) => (release = r)); return recorded; },
+      pods: () => [pod('probe', 'real-node')],
+      clock, intervalMs: 5000, active: () => true, log: noopLogger,
+    });
+    s.start();
+    await clock.advance(0);
+    assert.deepEqual(asked, ['real-node'], 'the first round is under way');
+    s.stop();
+    release();
+    await clock.advance(60_000);
+    assert.deepEqual(asked, ['real-node']);
+    assert.equal(clock.pending(), 0);
   });
 
   it('a node that cannot be read costs only its own readings, and a pod that is gone is forgotten', async () => {
