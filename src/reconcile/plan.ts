@@ -301,8 +301,9 @@ function minAvailable(spec: ResolvedSpec, desired: number): number {
   const m = spec.disruption?.minAvailable;
   if (m === undefined) return 1;
   if (typeof m === 'number') return m;
+  // The schema admits digits with or without %; "0" is 0, as the PDB reads it (src/desired/pdb.ts).
   const pct = /^(\d+)%$/.exec(m);
-  return pct ? Math.ceil((Number(pct[1]) / 100) * desired) : Number(m) || 1;
+  return pct ? Math.ceil((Number(pct[1]) / 100) * desired) : Number(m);
 }
 
 function statusDependencies(o: Observed): StatusDependencies {

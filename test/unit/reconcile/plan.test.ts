@@ -254,8 +254,8 @@ describe('plan', () => {
     assert.ok(plan(observed(a), { podPolicy: { level: 'baseline', allowedServiceAccounts: ['default/deployer'] } }).apply.some((o) => o.kind === 'Deployment'));
   });
 
-  it('reads disruption.minAvailable 0 (or 0%) as no pod needed: Available with none up, as the PDB allows', () => {
-    for (const minAvailable of [0, '0%']) {
+  it('reads disruption.minAvailable 0 (or "0", or 0%) as no pod needed: Available with none up, as the PDB allows', () => {
+    for (const minAvailable of [0, '0', '0%']) {
       const a = agent('fwd').minAvailable(minAvailable).build();
       const d = stored(plan(observed(a)).apply.find((o) => o.kind === 'Deployment')!, 1);
       const down = { ...d, status: { ...d.status, readyReplicas: 0, availableReplicas: 0 } };
